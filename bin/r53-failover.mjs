@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI is bundled into dist/ by `npm install` (prepare) or `npm run build`; build it on demand
+// when a fresh checkout has not been built yet.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const main = join(root, 'dist', 'cli', 'main.mjs');
+if (!existsSync(main)) {
+  const { buildAll } = await import(pathToFileURL(join(root, 'scripts', 'build.mjs')).href);
+  await buildAll({ quiet: true });
+}
+const { run } = await import(pathToFileURL(main).href);
+process.exitCode = await run(process.argv.slice(2));

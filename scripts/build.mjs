@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Builds every Lambda (one minified CommonJS bundle per function, SDK included), the CLI, the bench and the
+// serverless plugin's config module. Run by `npm install` (prepare), `npm test`, `npm start` and the plugin.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+
+export const functionNames = () =>
+  readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+
+export async function buildAll({ quiet = false } = {}) {
+  mkdirSync(dist, { recursive: true });
+  // The root package is ESM; the Lambda bundles are CommonJS, so dist/ says so (otherwise `handler` is undefined).
+  writeFileSync(join(dist, 'package.json'), '{"type":"commonjs"}\n');
+  const fns = functionNames();
+  await Promise.all([
+    ...fns.map((fn) =>
+      build({
+        entryPoints: [join(root, 'functions', `${fn}.ts`)],
+        outfile: join(dist, fn, 'index.js'),
+        bundle: true,
+        minify: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        mainFields: ['module', 'main'],
+        legalComments: 'none',
+        logLevel: 'error',
+      }),
+    ),
+    ...[
+      ['cli/main.ts', 'cli/main.mjs', 'esm'],
+      ['scripts/bench.ts', 'scripts/bench.mjs', 'esm'],
+      ['scripts/sls-config.ts', 'sls/config.cjs', 'cjs'],
+    ].filter(([src]) => existsSync(join(root, src))).map(([src, out, format]) =>
+      build({
+        entryPoints: [join(root, src)],
+        outfile: join(dist, out),
+        bundle: true,
+        packages: 'external',
+        platform: 'node',
+        target: 'node20',
+        format,
+        sourcemap: 'inline',
+        logLevel: 'error',
+      }),
+    ),
+  ]);
+  if (!quiet) console.error(`built ${fns.length} function bundle(s), CLI and tools into dist/`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await buildAll();
+}

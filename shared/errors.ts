@@ -1,0 +1,39 @@
+/** Base class for every error this project throws on purpose; callers branch on `instanceof`. */
+export class R53FailoverError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'R53FailoverError';
+  }
+}
+
+/** The incoming Lambda payload is malformed: nothing was written, the invocation must fail (DLQ). */
+export class InvalidEventError extends R53FailoverError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidEventError';
+  }
+}
+
+/** `failover.yml` (or an environment variable) does not match the schema. */
+export class ConfigError extends R53FailoverError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A DynamoDB call on the ledger failed for a reason other than a lost conditional check. */
+export class LedgerWriteError extends R53FailoverError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LedgerWriteError';
+  }
+}
+
+/** A CLI flag or argument is wrong. */
+export class UsageError extends R53FailoverError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UsageError';
+  }
+}
