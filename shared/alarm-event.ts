@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidEventError } from './errors.js';
 import { parseOrThrow } from './zod-errors.js';
 
@@ -48,130 +48,139 @@ export const toIsoUtc = (s: string): string | undefined => {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 };
 
-const TimestampSchema = z.string({ error: (i) => `expected an ISO 8601 timestamp, got ${show(i.input)}` }).transform((s, ctx) => {
-  const iso = toIsoUtc(s);
-  if (!iso) {
-    ctx.addIssue({ code: 'custom', message: `expected an ISO 8601 timestamp like 2025-06-12T14:03:27.412+0000, got ${show(s)}` });
+const TimestampSchema = z.pipe(
+  z.string({ error: (i) => `expected an ISO 8601 timestamp, got ${show(i.input)}` }),
+  z.transform((s: string, ctx) => {
+    const iso = toIsoUtc(s);
+    if (iso) return iso;
+    ctx.issues.push({ code: 'custom', input: s, message: `expected an ISO 8601 timestamp like 2025-06-12T14:03:27.412+0000, got ${show(s)}` });
     return z.NEVER;
-  }
-  return iso;
-});
+  }),
+);
 
-const ReasonDataSchema = z
-  .string({ error: (i) => `expected a JSON string, got ${show(i.input)}` })
-  .superRefine((s, ctx) => {
+const ReasonDataSchema = z.string({ error: (i) => `expected a JSON string, got ${show(i.input)}` }).check(
+  z.superRefine((s, ctx) => {
     try {
       JSON.parse(s);
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'is present but is not valid JSON' });
+      ctx.addIssue({ code: 'custom', input: s, message: 'is present but is not valid JSON' });
     }
-  });
+  }),
+);
+
+const opt = z.optional;
+const str = () => z.string();
+const nonEmpty = (error: string) => z.string({ error }).check(z.minLength(1, { error }));
 
 const AlarmStateSchema = z.looseObject({
   value: StateValueSchema,
-  reason: z.string().optional(),
-  reasonData: ReasonDataSchema.optional(),
+  reason: opt(str()),
+  reasonData: opt(ReasonDataSchema),
   timestamp: TimestampSchema,
 });
 
 const MetricSchema = z.looseObject({
-  namespace: z.string(),
-  name: z.string(),
-  dimensions: z.record(z.string(), z.string()).optional(),
+  namespace: str(),
+  name: str(),
+  dimensions: opt(z.record(str(), str())),
 });
 
 const MetricEntrySchema = z.looseObject({
-  id: z.string().optional(),
-  expression: z.string().optional(),
-  metricStat: z.looseObject({ metric: MetricSchema, period: z.number().optional(), stat: z.string().optional() }).optional(),
+  id: opt(str()),
+  expression: opt(str()),
+  metricStat: opt(z.looseObject({ metric: MetricSchema, period: opt(z.number()), stat: opt(str()) })),
 });
 
 const AlarmDetailSchema = z.looseObject({
-  alarmName: z.string({ error: 'is required (the alarm name)' }).min(1),
+  alarmName: nonEmpty('is required (the alarm name)'),
   state: AlarmStateSchema,
-  previousState: AlarmStateSchema.optional(),
-  configuration: z
-    .looseObject({
-      description: z.string().optional(),
-      metrics: z.array(MetricEntrySchema).optional(),
-      alarmRule: z.string().optional(),
-    })
-    .optional(),
+  previousState: opt(AlarmStateSchema),
+  configuration: opt(
+    z.looseObject({
+      description: opt(str()),
+      metrics: opt(z.array(MetricEntrySchema)),
+      alarmRule: opt(str()),
+    }),
+  ),
 });
 type AlarmDetail = z.infer<typeof AlarmDetailSchema>;
 
 const ALARM_ARN_RE = /^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/;
-const AlarmArnSchema = z.string().regex(ALARM_ARN_RE, { error: (i) => `expected a CloudWatch alarm ARN, got ${show(i.input)}` });
+const arnError = (i: { input?: unknown }) => `expected a CloudWatch alarm ARN, got ${show(i.input)}`;
+const AlarmArnSchema = z.string({ error: arnError }).check(z.regex(ALARM_ARN_RE, { error: arnError }));
 
 const EventBridgeEnvelopeSchema = z.looseObject({
-  id: z.string().min(1),
-  'detail-type': z.string(),
-  source: z.string(),
-  account: z.string().regex(/^\d{12}$/, { error: (i) => `expected a 12-digit account id, got ${show(i.input)}` }),
-  time: z.string(),
-  region: z.string(),
-  resources: z.array(z.string()).default([]),
+  id: nonEmpty('is required (the EventBridge event id)'),
+  'detail-type': str(),
+  source: str(),
+  account: z.string().check(z.regex(/^\d{12}$/, { error: (i) => `expected a 12-digit account id, got ${show(i.input)}` })),
+  time: str(),
+  region: str(),
+  resources: z._default(z.array(str()), []),
   detail: z.unknown(),
 });
 
 const AlarmActionSchema = z.looseObject({
   source: z.literal('aws.cloudwatch', { error: (i) => `expected "aws.cloudwatch", got ${show(i.input)}` }),
   alarmArn: AlarmArnSchema,
-  accountId: z.string().optional(),
-  time: z.string().optional(),
-  region: z.string().optional(),
+  accountId: opt(str()),
+  time: opt(str()),
+  region: opt(str()),
   alarmData: AlarmDetailSchema,
 });
 
-const SnsDimensionSchema = z
-  .looseObject({ name: z.string().optional(), value: z.string().optional(), Name: z.string().optional(), Value: z.string().optional() })
-  .transform((d) => ({ name: d.name ?? d.Name ?? '', value: d.value ?? d.Value ?? '' }));
+const SnsDimensionSchema = z.pipe(
+  z.looseObject({ name: opt(str()), value: opt(str()), Name: opt(str()), Value: opt(str()) }),
+  z.transform((d: { name?: string; value?: string; Name?: string; Value?: string }) => ({ name: d.name ?? d.Name ?? '', value: d.value ?? d.Value ?? '' })),
+);
 
 const SnsMetricSchema = z.looseObject({
-  MetricName: z.string().optional(),
-  Namespace: z.string().optional(),
-  Dimensions: z.array(SnsDimensionSchema).optional(),
+  MetricName: opt(str()),
+  Namespace: opt(str()),
+  Dimensions: opt(z.array(SnsDimensionSchema)),
 });
 
 const SnsAlarmMessageSchema = z.looseObject({
-  AlarmName: z.string().min(1),
+  AlarmName: nonEmpty('is required (the alarm name)'),
   AlarmArn: AlarmArnSchema,
-  AWSAccountId: z.string().optional(),
+  AWSAccountId: opt(str()),
   NewStateValue: StateValueSchema,
-  OldStateValue: StateValueSchema.optional(),
-  NewStateReason: z.string().optional(),
+  OldStateValue: opt(StateValueSchema),
+  NewStateReason: opt(str()),
   StateChangeTime: TimestampSchema,
-  Region: z.string().optional(),
-  AlarmRule: z.string().optional(),
-  Trigger: z
-    .looseObject({
-      MetricName: z.string().optional(),
-      Namespace: z.string().optional(),
-      Dimensions: z.array(SnsDimensionSchema).optional(),
-      Metrics: z
-        .array(
+  Region: opt(str()),
+  AlarmRule: opt(str()),
+  Trigger: opt(
+    z.looseObject({
+      MetricName: opt(str()),
+      Namespace: opt(str()),
+      Dimensions: opt(z.array(SnsDimensionSchema)),
+      Metrics: opt(
+        z.array(
           z.looseObject({
-            Id: z.string().optional(),
-            Expression: z.string().optional(),
-            MetricStat: z.looseObject({ Metric: SnsMetricSchema }).optional(),
+            Id: opt(str()),
+            Expression: opt(str()),
+            MetricStat: opt(z.looseObject({ Metric: SnsMetricSchema })),
           }),
-        )
-        .optional(),
-    })
-    .optional(),
+        ),
+      ),
+    }),
+  ),
 });
 
 const SnsRecordSchema = z.looseObject({
-  EventSource: z.string().optional(),
+  EventSource: opt(str()),
   Sns: z.looseObject({
-    MessageId: z.string().min(1),
-    TopicArn: z.string().optional(),
-    Subject: z.string().nullable().optional(),
-    Message: z.string(),
-    Timestamp: z.string().optional(),
+    MessageId: nonEmpty('is required (the SNS message id)'),
+    TopicArn: opt(str()),
+    Subject: opt(z.nullable(str())),
+    Message: z.string({ error: (i) => `expected the alarm notification as a JSON string, got ${show(i.input)}` }),
+    Timestamp: opt(str()),
   }),
 });
-const SnsEventSchema = z.looseObject({ Records: z.array(SnsRecordSchema).min(1, { error: 'expected at least one SNS record' }) });
+const SnsEventSchema = z.looseObject({
+  Records: z.array(SnsRecordSchema).check(z.minLength(1, { error: 'expected at least one SNS record' })),
+});
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 import { parseOrThrow } from './zod-errors.js';
 
@@ -7,27 +7,30 @@ const show = (input: unknown): string => (input === undefined ? 'nothing' : JSON
 /** AWS commercial, GovCloud, China and ISO partitions: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`. */
 export const AWS_REGION_RE = /^[a-z]{2}(-gov|-iso|-isob|-isof|-isoe)?-[a-z]+-\d{1,2}$/;
 
-export const RegionSchema = z.string({ error: (i) => `expected an AWS region like us-east-1, got ${show(i.input)}` })
-  .regex(AWS_REGION_RE, { error: (i) => `expected an AWS region like us-east-1, got ${show(i.input)}` });
+const regionError = (i: { input?: unknown }) => `expected an AWS region like us-east-1, got ${show(i.input)}`;
+export const RegionSchema = z.string({ error: regionError }).check(z.regex(AWS_REGION_RE, { error: regionError }));
 
-const HealthCheckIdSchema = z
-  .string({ error: (i) => `expected a Route 53 health check id (UUID), got ${show(i.input)}` })
-  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
-    error: (i) => `expected a Route 53 health check id like 11111111-2222-3333-4444-555555555555, got ${show(i.input)}`,
-  })
-  .transform((s) => s.toLowerCase());
+const hcError = (i: { input?: unknown }) => `expected a Route 53 health check id like 11111111-2222-3333-4444-555555555555, got ${show(i.input)}`;
+const HealthCheckIdSchema = z.pipe(
+  z.string({ error: hcError }).check(z.regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, { error: hcError })),
+  z.transform((s: string) => s.toLowerCase()),
+);
 
-const HostedZoneIdSchema = z
-  .string({ error: (i) => `expected a hosted zone id like Z0123456789ABCDEFGHIJ, got ${show(i.input)}` })
-  .transform((s) => s.replace(/^\/hostedzone\//, ''))
-  .pipe(z.string().regex(/^Z[A-Z0-9]{1,31}$/, { error: (i) => `expected a hosted zone id like Z0123456789ABCDEFGHIJ, got ${show(i.input)}` }));
+const zoneError = (i: { input?: unknown }) => `expected a hosted zone id like Z0123456789ABCDEFGHIJ, got ${show(i.input)}`;
+const HostedZoneIdSchema = z.pipe(
+  z.pipe(z.string({ error: zoneError }), z.transform((s: string) => s.replace(/^\/hostedzone\//, ''))),
+  z.string().check(z.regex(/^Z[A-Z0-9]{1,31}$/, { error: zoneError })),
+);
 
 const DNS_NAME_RE = /^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}\.?$/;
-const RecordNameSchema = z
-  .string({ error: (i) => `expected a DNS name like api.example.com., got ${show(i.input)}` })
-  .transform((s) => s.toLowerCase())
-  .pipe(z.string().max(254).regex(DNS_NAME_RE, { error: (i) => `expected a DNS name like api.example.com., got ${show(i.input)}` }))
-  .transform((s) => (s.endsWith('.') ? s : `${s}.`));
+const dnsError = (i: { input?: unknown }) => `expected a DNS name like api.example.com., got ${show(i.input)}`;
+const RecordNameSchema = z.pipe(
+  z.pipe(z.string({ error: dnsError }), z.transform((s: string) => s.toLowerCase())),
+  z.pipe(
+    z.string().check(z.maxLength(254, { error: dnsError }), z.regex(DNS_NAME_RE, { error: dnsError })),
+    z.transform((s: string) => (s.endsWith('.') ? s : `${s}.`)),
+  ),
+);
 
 export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'NS', 'PTR', 'SPF', 'CAA', 'NAPTR', 'DS', 'HTTPS', 'SVCB'] as const;
 
@@ -36,28 +39,27 @@ const HttpUrlSchema = z.url({ protocol: /^https?$/, error: (i) => `expected an h
 const MemberSchema = z.strictObject({
   region: RegionSchema,
   healthCheckId: HealthCheckIdSchema,
-  endpoint: HttpUrlSchema.optional(),
+  endpoint: z.optional(HttpUrlSchema),
 });
 
 const GroupSchema = z.strictObject({
   hostedZoneId: HostedZoneIdSchema,
   recordName: RecordNameSchema,
-  recordType: z.enum(RECORD_TYPES, { error: (i) => `expected one of ${RECORD_TYPES.join(', ')}, got ${show(i.input)}` }).default('A'),
+  recordType: z._default(z.enum(RECORD_TYPES, { error: (i) => `expected one of ${RECORD_TYPES.join(', ')}, got ${show(i.input)}` }), 'A'),
   primary: MemberSchema,
   secondary: MemberSchema,
 });
 
-const SsmParameterNameSchema = z
-  .string()
-  .regex(/^\/[A-Za-z0-9_.\-/]+$/, { error: (i) => `expected an SSM parameter name starting with "/", got ${show(i.input)}` });
+const ssmError = (i: { input?: unknown }) => `expected an SSM parameter name starting with "/", got ${show(i.input)}`;
+const SsmParameterNameSchema = z.string({ error: ssmError }).check(z.regex(/^\/[A-Za-z0-9_.\-/]+$/, { error: ssmError }));
 
 const NotifySchema = z.strictObject({
-  slack: z
-    .strictObject({
-      webhookUrl: HttpUrlSchema.optional(),
-      webhookSsmParameter: SsmParameterNameSchema.optional(),
-    })
-    .optional(),
+  slack: z.optional(
+    z.strictObject({
+      webhookUrl: z.optional(HttpUrlSchema),
+      webhookSsmParameter: z.optional(SsmParameterNameSchema),
+    }),
+  ),
 });
 
 export const GROUP_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,62})$/;
@@ -67,15 +69,16 @@ export const UNASSIGNED_GROUP = 'unassigned';
 export const FailoverConfigSchema = z
   .strictObject({
     version: z.literal(1, { error: (i) => `expected 1 (the only config version), got ${show(i.input)}` }),
-    groups: z
-      .record(
-        z.string().regex(GROUP_NAME_RE, { error: (i) => `group names must match [a-z0-9-]+ (max 63), got ${show(i.input)}` }),
+    groups: z._default(
+      z.record(
+        z.string().check(z.regex(GROUP_NAME_RE, { error: (i) => `group names must match [a-z0-9-]+ (max 63), got ${show(i.input)}` })),
         GroupSchema,
-      )
-      .default({}),
-    notify: NotifySchema.optional(),
+      ),
+      {},
+    ),
+    notify: z.optional(NotifySchema),
   })
-  .superRefine((cfg, ctx) => {
+  .check(z.superRefine((cfg, ctx) => {
     const seen = new Map<string, string>();
     for (const [name, group] of Object.entries(cfg.groups)) {
       if (name === UNASSIGNED_GROUP) {
@@ -90,7 +93,7 @@ export const FailoverConfigSchema = z
         } else seen.set(id, where);
       }
     }
-  });
+  }));
 
 export type FailoverConfig = z.infer<typeof FailoverConfigSchema>;
 export type FailoverGroup = FailoverConfig['groups'][string];

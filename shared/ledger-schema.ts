@@ -1,3 +1,5 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
 /**
  * Key design of the ledger table, shared by the embedded ledger, the CloudFormation template check and the store.
  *
@@ -18,7 +20,7 @@ export const seqSk = (seq: number): string => `SEQ#${String(seq).padStart(10, '0
 export const SEQ_PREFIX = 'SEQ#';
 
 /** CreateTable input (minus the name) used for the embedded ledger; serverless.yml declares the same shape. */
-export const ledgerTableDefinition = {
+export const ledgerTableDefinition: Omit<CreateTableCommandInput, 'TableName'> = {
   BillingMode: 'PAY_PER_REQUEST',
   AttributeDefinitions: [
     { AttributeName: 'pk', AttributeType: 'S' },
@@ -50,4 +52,4 @@ export const ledgerTableDefinition = {
       Projection: { ProjectionType: 'ALL' },
     },
   ],
-} as const;
+};

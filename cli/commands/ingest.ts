@@ -1,0 +1,127 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { assertDeliverableSize } from '../../shared/alarm-event.js';
+import { InvalidEventError, UsageError } from '../../shared/errors.js';
+import { recordEvent, type RecordOutcome } from '../../shared/recorder.js';
+import { COMMON_OPTIONS, parseFlags } from '../args.js';
+import { withContext, type Io } from '../context.js';
+
+export const INGEST_HELP = `r53-failover ingest [options] PATH...
+
+Replays event files (each a Lambda payload as delivered: EventBridge event, SNS event or Lambda alarm-action
+payload) through the recorder, in the order given; a directory means every *.json file in it, sorted; "-" reads
+one event from standard input. One outcome per file: recorded | duplicate | ignored (reason) | rejected (reason).
+
+Options:
+  --json            one JSON document: {"results": [{file, outcome, group, role, event, seq, reason, ...}], "summary": {...}}
+  --no-notify       do not send notifications (accepted now; notifications arrive in a later release)
+  --no-promote      do not run promotion hooks (accepted now; promotion arrives in a later release)
+  --config FILE     failover.yml (default ./failover.yml or $R53F_CONFIG; none: every health check is "unassigned")
+  --ledger DIR      embedded ledger directory (default .r53-failover/ or $R53F_LEDGER_DIR)
+  --table NAME      a real DynamoDB table instead (AWS credentials, or AWS_ENDPOINT_URL_DYNAMODB)
+
+Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 on a usage or config error.`;
+
+export interface IngestRow {
+  file: string;
+  outcome: RecordOutcome['outcome'];
+  reason?: string;
+  group?: string;
+  role?: string;
+  event?: string;
+  seq?: number;
+  transitionId?: string;
+  stale?: boolean;
+  /** Several alarm notifications in one SNS event: each one's outcome. */
+  records?: Omit<IngestRow, 'file' | 'records'>[];
+}
+
+const expandPaths = (paths: string[], cwd: string): string[] =>
+  paths.flatMap((p) => {
+    if (p === '-') return [p];
+    const abs = resolve(cwd, p);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      throw new UsageError(`ingest: ${p}: no such file or directory`);
+    }
+    if (!st.isDirectory()) return [abs];
+    return readdirSync(abs, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => join(abs, f));
+  });
+
+const rowOf = (o: RecordOutcome): Omit<IngestRow, 'file'> => {
+  switch (o.outcome) {
+    case 'recorded':
+      return { outcome: o.outcome, group: o.group, role: o.role, event: o.event, seq: o.seq, transitionId: o.transitionId, stale: o.stale };
+    case 'duplicate':
+      return { outcome: o.outcome, reason: o.reason, group: o.group, event: o.event, seq: o.seq, transitionId: o.transitionId };
+    default:
+      return { outcome: o.outcome, reason: o.reason };
+  }
+};
+
+/** Most telling outcome of a multi-record SNS event: rejected > recorded > duplicate > ignored. */
+const RANK: Record<RecordOutcome['outcome'], number> = { rejected: 3, recorded: 2, duplicate: 1, ignored: 0 };
+
+const readStdin = (): string => readFileSync(0, 'utf8');
+
+export const ingest = async (args: string[], io: Io): Promise<number> => {
+  const { values, positionals } = parseFlags('ingest', args, {
+    ...COMMON_OPTIONS,
+    'no-notify': { type: 'boolean', default: false },
+    'no-promote': { type: 'boolean', default: false },
+  }, true);
+  if (values.help) {
+    io.out(INGEST_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('ingest: expected at least one event file, directory or "-" (see r53-failover ingest --help)');
+  const files = expandPaths(positionals, io.cwd);
+  return withContext(io, values, async ({ deps }) => {
+    const rows: IngestRow[] = [];
+    for (const file of files) {
+      const shown = file === '-' ? '(stdin)' : relative(io.cwd, file);
+      const row: IngestRow = { file: shown.startsWith('..') || isAbsolute(shown) ? file : shown, outcome: 'rejected' };
+      try {
+        const text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
+        assertDeliverableSize(Buffer.byteLength(text));
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch (err) {
+          throw new InvalidEventError(`(root): file is not JSON: ${(err as Error).message}`);
+        }
+        const outcomes = await recordEvent(raw, deps, `file:${file}`);
+        const parts = outcomes.map(rowOf);
+        if (parts.length === 1) Object.assign(row, parts[0]);
+        else {
+          const top = [...parts].sort((a, b) => RANK[b.outcome] - RANK[a.outcome])[0];
+          Object.assign(row, { outcome: top?.outcome ?? 'ignored', reason: `${parts.length} records: ${parts.map((p) => p.outcome).join(', ')}`, records: parts });
+        }
+      } catch (err) {
+        if (!(err instanceof InvalidEventError)) throw err;
+        row.outcome = 'rejected';
+        row.reason = err.message;
+      }
+      rows.push(row);
+    }
+    const summary = { recorded: 0, duplicate: 0, ignored: 0, rejected: 0 };
+    for (const r of rows) summary[r.outcome]++;
+    if (values.json) io.out(JSON.stringify({ results: rows, summary }, null, 2));
+    else {
+      const width = Math.max(...rows.map((r) => r.file.length));
+      for (const r of rows) {
+        const what = r.outcome === 'recorded'
+          ? `${r.group} ${r.role} → ${r.event} (#${r.seq})`
+          : r.outcome === 'duplicate' ? `${r.group}: ${r.reason}` : r.reason ?? '';
+        io.out(`${r.outcome.padEnd(9)}  ${r.file.padEnd(width)}  ${what}`);
+      }
+      io.out(`${rows.length} file(s): ${summary.recorded} recorded, ${summary.duplicate} duplicate, ${summary.ignored} ignored, ${summary.rejected} rejected`);
+    }
+    return summary.rejected > 0 ? 1 : 0;
+  });
+};

@@ -1,0 +1,42 @@
+import { groupStatuses } from '../../shared/group-status.js';
+import { COMMON_OPTIONS, parseFlags } from '../args.js';
+import { withContext, type Io } from '../context.js';
+
+export const STATUS_HELP = `r53-failover status [options]
+
+Current state of each failover group: every member's latest alarm state and the member DNS is serving
+(Route 53 rules: the primary unless it is unhealthy and the secondary is not; both unhealthy → primary).
+
+Options:
+  --group NAME      one group
+  --json            {"groups": [{group, recordName, serving, lastEvent, lastChangeAt, entries,
+                    members: {primary: {healthCheckId, region, state, stateChangedAt, event}, secondary: {...}}}]}
+  --config, --ledger, --table   as for ingest`;
+
+export const status = async (args: string[], io: Io): Promise<number> => {
+  const { values } = parseFlags('status', args, { ...COMMON_OPTIONS, group: { type: 'string' } });
+  if (values.help) {
+    io.out(STATUS_HELP);
+    return 0;
+  }
+  return withContext(io, values, async ({ loaded, ledger }) => {
+    const groups = await groupStatuses(loaded.config, ledger.store, values.group);
+    if (values.json) {
+      io.out(JSON.stringify({ groups }, null, 2));
+      return 0;
+    }
+    if (groups.length === 0) {
+      io.out(values.group ? `no group ${values.group} in the config or the ledger` : `no groups configured and nothing recorded (config: ${loaded.path ?? 'none'})`);
+      return 0;
+    }
+    for (const g of groups) {
+      const what = g.lastEvent ? `last event ${g.lastEvent} at ${g.lastChangeAt}` : 'no transitions recorded yet';
+      io.out(`${g.group}${g.recordName ? ` (${g.recordName} ${g.recordType})` : ''}: serving ${g.serving.toUpperCase()}; ${what}`);
+      for (const [key, m] of Object.entries(g.members)) {
+        const state = m.state ? `${m.state} since ${m.stateChangedAt}` : 'no data recorded (assumed healthy)';
+        io.out(`  ${key.padEnd(10)} ${(m.region ?? '').padEnd(14)} ${m.healthCheckId}  ${state}`);
+      }
+    }
+    return 0;
+  });
+};

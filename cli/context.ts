@@ -1,0 +1,65 @@
+import { loadConfigFile, type LoadedConfig } from '../shared/config-file.js';
+import { indexHealthChecks } from '../shared/config.js';
+import { openLedger, type OpenedLedger } from '../shared/embedded-ledger.js';
+import type { Log } from '../shared/logger.js';
+import type { RecorderDeps } from '../shared/recorder.js';
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  now: () => Date;
+}
+
+export const processIo = (): Io => ({
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  env: process.env,
+  cwd: process.cwd(),
+  now: () => new Date(),
+});
+
+/** CLI log: warnings and errors to stderr as one readable line; info/debug only with R53F_DEBUG. */
+export const cliLog = (io: Io): Log => {
+  const line = (level: string, message: string, extra: Record<string, unknown>[]) => {
+    const fields = Object.assign({}, ...extra) as Record<string, unknown>;
+    const details = Object.entries(fields)
+      .filter(([k]) => k !== 'correlationId')
+      .map(([k, v]) => `${k}=${v instanceof Error ? v.message : typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    io.err(`${level}: ${message}${details ? ` (${details})` : ''}`);
+  };
+  const debug = Boolean(io.env.R53F_DEBUG);
+  return {
+    debug: (m, ...e) => debug && line('debug', m, e),
+    info: (m, ...e) => debug && line('info', m, e),
+    warn: (m, ...e) => line('warning', m, e),
+    error: (m, ...e) => line('error', m, e),
+  };
+};
+
+export interface CommandContext {
+  loaded: LoadedConfig;
+  ledger: OpenedLedger;
+  deps: RecorderDeps;
+}
+
+/** Loads the config (`--config` / `R53F_CONFIG` / ./failover.yml) and opens the ledger, then runs `fn` and closes it. */
+export const withContext = async <T>(
+  io: Io,
+  flags: { config?: string; ledger?: string; table?: string },
+  fn: (ctx: CommandContext) => Promise<T>,
+): Promise<T> => {
+  const loaded = loadConfigFile(flags.config ?? io.env.R53F_CONFIG, io.cwd);
+  const ledger = await openLedger({ ledgerDir: flags.ledger, table: flags.table, env: io.env, cwd: io.cwd });
+  try {
+    return await fn({
+      loaded,
+      ledger,
+      deps: { ledger: ledger.store, placements: indexHealthChecks(loaded.config), log: cliLog(io), now: io.now },
+    });
+  } finally {
+    await ledger.close();
+  }
+};

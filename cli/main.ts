@@ -1,0 +1,49 @@
+import { ConfigError, R53FailoverError, UsageError } from '../shared/errors.js';
+import { processIo, type Io } from './context.js';
+import { demo } from './commands/demo.js';
+import { history } from './commands/history.js';
+import { ingest } from './commands/ingest.js';
+import { status } from './commands/status.js';
+
+export const HELP = `r53-failover: record, audit and rehearse Route 53 failover
+
+Usage: r53-failover <command> [options]
+
+Commands:
+  ingest PATH...   replay event files through the recorder (recorded | duplicate | ignored | rejected)
+  history          list recorded transitions (--group --since --until --json)
+  status           current state of each group and which member DNS serves (--json)
+  demo             replay a realistic outage on an embedded ledger (what npm start runs)
+
+Run r53-failover <command> --help for its options. Config: --config FILE or R53F_CONFIG (default ./failover.yml).
+Ledger: --ledger DIR or R53F_LEDGER_DIR (default .r53-failover/), or --table NAME for a real DynamoDB table.`;
+
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { ingest, history, status, demo };
+
+/** Runs the CLI and returns the exit status: 0 ok, 1 rejected input or failure, 2 usage or config error. */
+export const run = async (argv: string[], io: Io = processIo()): Promise<number> => {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.out(HELP);
+    return command ? 0 : 2;
+  }
+  const fn = COMMANDS[command];
+  if (!fn) {
+    io.err(`r53-failover: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await fn(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      io.err(`r53-failover ${command}: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof R53FailoverError) {
+      const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+      io.err(`r53-failover ${command}: ${err.message}${cause}`);
+      return 1;
+    }
+    throw err;
+  }
+};

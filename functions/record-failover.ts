@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { correlationIdOf } from '../shared/alarm-event.js';
+import { makeDocumentClient } from '../shared/clients.js';
+import { indexHealthChecks, parseConfig } from '../shared/config.js';
+import { DynamoDbLedgerStore } from '../shared/dynamodb-ledger-store.js';
+import { loadRecorderEnv } from '../shared/env.js';
+import { InvalidEventError } from '../shared/errors.js';
+import { recordEvent, type RecordOutcome } from '../shared/recorder.js';
+
+// Module scope: env and config are validated once per container; a bad deploy fails at cold start.
+const env = loadRecorderEnv();
+const configPath = resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), env.R53F_CONFIG_FILE);
+const config = parseConfig(JSON.parse(readFileSync(configPath, 'utf8')), env.R53F_CONFIG_FILE);
+const logger = new Logger({ serviceName: 'r53-failover' });
+const deps = {
+  ledger: new DynamoDbLedgerStore(makeDocumentClient(), env.LEDGER_TABLE),
+  placements: indexHealthChecks(config),
+  log: logger,
+  now: () => new Date(),
+};
+
+/** EventBridge, SNS or alarm-action payload in; one outcome per alarm notification out. Malformed input throws (→ retries → DLQ). */
+export const recordFailover = async (event: unknown, context: Context): Promise<{ outcomes: Omit<RecordOutcome, 'entry'>[] }> => {
+  const correlationId = correlationIdOf(event, context.awsRequestId);
+  logger.appendKeys({ correlationId });
+  try {
+    const outcomes = await recordEvent(event, deps, correlationId, Buffer.byteLength(JSON.stringify(event)));
+    return { outcomes: outcomes.map(({ entry: _entry, ...o }: RecordOutcome & { entry?: unknown }) => o) };
+  } catch (err) {
+    if (err instanceof InvalidEventError) logger.error('event rejected: nothing written', { correlationId, error: err });
+    else logger.error('recording failed; the invocation will be retried', { correlationId, error: err });
+    throw err;
+  } finally {
+    logger.removeKeys(['correlationId']);
+  }
+};
+
+export const handler = middy<unknown, Awaited<ReturnType<typeof recordFailover>>>().handler(recordFailover);

@@ -1,0 +1,169 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { DeliverySource } from './alarm-event.js';
+import { LedgerWriteError } from './errors.js';
+import {
+  ALL_GROUPS_PK,
+  GSI_BY_GROUP_TIME,
+  GSI_BY_TIME,
+  SEQ_PREFIX,
+  groupPk,
+  seqSk,
+} from './ledger-schema.js';
+import type { LedgerEntry, LedgerHead, LedgerStore, ListQuery } from './ledger-store.js';
+
+type Item = Record<string, unknown>;
+
+const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'] as const;
+
+const toItem = (e: LedgerEntry): Item => ({
+  ...e,
+  pk: groupPk(e.group),
+  sk: seqSk(e.seq),
+  gsi1pk: ALL_GROUPS_PK,
+  gsi1sk: `${e.stateChangedAt}#${e.group}#${seqSk(e.seq)}`,
+  gsi2pk: groupPk(e.group),
+  gsi2sk: `${e.stateChangedAt}#${e.transitionId}`,
+  sources: new Set(e.sources),
+});
+
+const fromItem = (item: Item): LedgerEntry => {
+  const out: Item = { ...item };
+  for (const k of KEY_ATTRS) delete out[k];
+  const sources = item.sources instanceof Set ? [...(item.sources as Set<string>)] : (item.sources as string[] | undefined) ?? [];
+  out.sources = sources.sort();
+  out.previousState = item.previousState ?? null;
+  return out as unknown as LedgerEntry;
+};
+
+/** Ledger on a DynamoDB table (AWS or dynalite). Keeps each group's head in memory: recording is one PutItem. */
+export class DynamoDbLedgerStore implements LedgerStore {
+  readonly #heads = new Map<string, LedgerHead>();
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  async head(group: string, opts: { fresh?: boolean } = {}): Promise<LedgerHead> {
+    const cached = opts.fresh ? undefined : this.#heads.get(group);
+    if (cached) return cached;
+    const res = await this.#send('read head of', group, () =>
+      this.doc.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seq)',
+        ExpressionAttributeValues: { ':pk': groupPk(group), ':seq': SEQ_PREFIX },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      })),
+    );
+    const item = res.Items?.[0];
+    const head: LedgerHead = item
+      ? { seq: Number(item.seq), snapshot: (item.snapshot as LedgerHead['snapshot']) ?? {}, entry: fromItem(item) }
+      : { seq: 0, snapshot: {} };
+    this.#heads.set(group, head);
+    return head;
+  }
+
+  async append(entry: LedgerEntry): Promise<'appended' | 'conflict'> {
+    try {
+      await this.doc.send(new PutCommand({
+        TableName: this.tableName,
+        Item: toItem(entry),
+        // The per-group sequence number is the lock: two writers racing for one seq cannot both win.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+    } catch (err) {
+      this.#heads.delete(entry.group);
+      if (err instanceof ConditionalCheckFailedException) return 'conflict';
+      throw new LedgerWriteError(`append ${groupPk(entry.group)}/${seqSk(entry.seq)} to ${this.tableName} failed`, { cause: err });
+    }
+    this.#heads.set(entry.group, { seq: entry.seq, snapshot: entry.snapshot, entry });
+    return 'appended';
+  }
+
+  async findTransition(group: string, stateChangedAt: string, transitionId: string): Promise<LedgerEntry | undefined> {
+    const res = await this.#send('look up transition in', group, () =>
+      this.doc.send(new QueryCommand({
+        TableName: this.tableName,
+        IndexName: GSI_BY_GROUP_TIME,
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk = :sk',
+        ExpressionAttributeValues: { ':pk': groupPk(group), ':sk': `${stateChangedAt}#${transitionId}` },
+        Limit: 1,
+      })),
+    );
+    const item = res.Items?.[0];
+    if (!item) return undefined;
+    // GSIs are eventually consistent: re-read the base item so the caller sees its current sources.
+    const base = await this.#send('read', group, () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true })),
+    );
+    return base.Item ? fromItem(base.Item) : fromItem(item);
+  }
+
+  async addSource(group: string, seq: number, source: DeliverySource): Promise<void> {
+    await this.#send('add source to', group, () =>
+      this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: groupPk(group), sk: seqSk(seq) },
+        UpdateExpression: 'ADD sources :s',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':s': new Set([source]) },
+      })),
+    );
+    const cached = this.#heads.get(group);
+    if (cached?.entry?.seq === seq && !cached.entry.sources.includes(source)) {
+      cached.entry = { ...cached.entry, sources: [...cached.entry.sources, source].sort() as DeliverySource[] };
+    }
+  }
+
+  async list(query: ListQuery): Promise<LedgerEntry[]> {
+    const since = query.since ?? '0000';
+    // '~' sorts after every character used in keys, so `until` is inclusive of all entries at that instant.
+    const until = `${query.until ?? '9999'}~`;
+    const input: QueryCommandInput = query.group
+      ? {
+          TableName: this.tableName,
+          IndexName: GSI_BY_GROUP_TIME,
+          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: { ':pk': groupPk(query.group), ':a': since, ':b': until },
+        }
+      : {
+          TableName: this.tableName,
+          IndexName: GSI_BY_TIME,
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: { ':pk': ALL_GROUPS_PK, ':a': since, ':b': until },
+        };
+    input.ScanIndexForward = query.order !== 'desc';
+    const out: LedgerEntry[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.#send('list', query.group ?? 'all groups', () =>
+        this.doc.send(new QueryCommand({
+          ...input,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          ...(query.limit ? { Limit: query.limit - out.length } : {}),
+        })),
+      );
+      for (const item of page.Items ?? []) out.push(fromItem(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && (!query.limit || out.length < query.limit));
+    return out;
+  }
+
+  async #send<T>(what: string, group: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw new LedgerWriteError(`${what} ${groupPk(group)} in ${this.tableName} failed`, { cause: err });
+    }
+  }
+}

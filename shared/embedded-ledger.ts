@@ -1,0 +1,121 @@
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { makeDocumentClient } from './clients.js';
+import { DynamoDbLedgerStore } from './dynamodb-ledger-store.js';
+import { ConfigError, LedgerWriteError } from './errors.js';
+import { ledgerTableDefinition } from './ledger-schema.js';
+
+export const DEFAULT_LEDGER_DIR = '.r53-failover';
+export const DEFAULT_TABLE = 'r53-failover-ledger';
+
+export interface OpenedLedger {
+  store: DynamoDbLedgerStore;
+  client: DynamoDBClient;
+  /** Where the ledger lives, for messages: a directory or a table/endpoint. */
+  location: string;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Creates the ledger table if it does not exist yet (embedded and local endpoints only) and waits until ACTIVE. */
+export const ensureLedgerTable = async (client: DynamoDBClient, tableName: string): Promise<void> => {
+  try {
+    const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (d.Table?.TableStatus === 'ACTIVE') return;
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+    await client.send(new CreateTableCommand({ TableName: tableName, ...structuredClone(ledgerTableDefinition) }));
+  }
+  for (let i = 0; i < 200; i++) {
+    const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (d.Table?.TableStatus === 'ACTIVE' && (d.Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) return;
+    await sleep(25);
+  }
+  throw new LedgerWriteError(`table ${tableName} did not become ACTIVE`);
+};
+
+/** Starts dynalite on 127.0.0.1 (a random port), persisted in `dir` when given, in memory otherwise. */
+export const startDynalite = async (dir?: string): Promise<{ endpoint: string; stop(): Promise<void> }> => {
+  if (dir) mkdirSync(dir, { recursive: true });
+  const server = dynalite({ ...(dir ? { path: dir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => res());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((res) => server.close(() => res())),
+  };
+};
+
+export const localClient = (endpoint: string): DynamoDBClient =>
+  new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 3,
+  });
+
+export interface OpenLedgerOptions {
+  /** Embedded ledger directory (`--ledger` / `R53F_LEDGER_DIR`). */
+  ledgerDir?: string;
+  /** A real table (`--table`); with `AWS_ENDPOINT_URL_DYNAMODB` the SDK talks to that endpoint instead of AWS. */
+  table?: string;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+/**
+ * The CLI's ledger: `--table` or `AWS_ENDPOINT_URL_DYNAMODB` → a real table through the SDK's usual configuration;
+ * otherwise an embedded dynalite persisted in `--ledger DIR` (default `.r53-failover/`), no AWS account needed.
+ */
+export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLedger> => {
+  const env = opts.env ?? process.env;
+  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (opts.table || endpoint) {
+    const table = opts.table ?? env.R53F_TABLE ?? DEFAULT_TABLE;
+    const client = new DynamoDBClient({});
+    // Only a local endpoint gets its table created on demand; a real AWS table comes from `serverless deploy`.
+    if (endpoint) await ensureLedgerTable(client, table);
+    return {
+      store: new DynamoDbLedgerStore(makeDocumentClient(client), table),
+      client,
+      location: endpoint ? `table ${table} at ${endpoint}` : `table ${table}`,
+      close: async () => client.destroy(),
+    };
+  }
+  const dir = resolve(opts.cwd ?? process.cwd(), opts.ledgerDir ?? env.R53F_LEDGER_DIR ?? DEFAULT_LEDGER_DIR);
+  let server: Awaited<ReturnType<typeof startDynalite>>;
+  try {
+    server = await startDynalite(dir);
+  } catch (err) {
+    throw new ConfigError(`cannot open the embedded ledger in ${dir} (is another r53-failover process using it?)`, { cause: err });
+  }
+  const client = localClient(server.endpoint);
+  try {
+    await ensureLedgerTable(client, DEFAULT_TABLE);
+  } catch (err) {
+    client.destroy();
+    await server.stop();
+    throw new ConfigError(`cannot open the embedded ledger in ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  return {
+    store: new DynamoDbLedgerStore(makeDocumentClient(client), DEFAULT_TABLE),
+    client,
+    location: dir,
+    close: async () => {
+      client.destroy();
+      await server.stop();
+    },
+  };
+};

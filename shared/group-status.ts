@@ -1,0 +1,63 @@
+import type { AlarmStateValue } from './alarm-event.js';
+import { UNASSIGNED_GROUP, type FailoverConfig } from './config.js';
+import { servingOf, type GroupEvent, type Serving } from './failover-transition.js';
+import type { LedgerStore } from './ledger-store.js';
+
+export interface MemberStatus {
+  healthCheckId: string;
+  region: string | null;
+  /** Latest alarm state recorded for the member; null when nothing was recorded yet (Route 53 then assumes healthy). */
+  state: AlarmStateValue | null;
+  stateChangedAt: string | null;
+  event: GroupEvent | null;
+}
+
+/** The stable `status --json` shape of one group. */
+export interface GroupStatus {
+  group: string;
+  recordName: string | null;
+  recordType: string | null;
+  /** The member Route 53 answers with: primary unless it is unhealthy and the secondary is not; `none` for `unassigned`. */
+  serving: Serving;
+  lastEvent: GroupEvent | null;
+  lastChangeAt: string | null;
+  /** Entries in the group's ledger chain. */
+  entries: number;
+  members: Record<string, MemberStatus>;
+}
+
+/** Current state of every configured group (plus `unassigned` when it has entries), read from each ledger head. */
+export const groupStatuses = async (config: FailoverConfig, ledger: LedgerStore, only?: string): Promise<GroupStatus[]> => {
+  const names = [...Object.keys(config.groups), UNASSIGNED_GROUP].filter((g) => !only || g === only);
+  const out: GroupStatus[] = [];
+  for (const group of names) {
+    const head = await ledger.head(group, { fresh: true });
+    const cfg = config.groups[group];
+    if (!cfg && head.seq === 0) continue;
+    const members: Record<string, MemberStatus> = {};
+    const keys = cfg ? ['primary', 'secondary'] : Object.keys(head.snapshot).sort();
+    for (const key of keys) {
+      const snap = head.snapshot[key];
+      const member = cfg?.[key as 'primary' | 'secondary'];
+      members[key] = {
+        healthCheckId: member?.healthCheckId ?? snap?.healthCheckId ?? key,
+        region: member?.region ?? null,
+        state: snap?.state ?? null,
+        stateChangedAt: snap?.stateChangedAt ?? null,
+        event: snap?.event ?? null,
+      };
+    }
+    const latest = Object.values(head.snapshot).sort((a, b) => b.stateChangedAt.localeCompare(a.stateChangedAt))[0];
+    out.push({
+      group,
+      recordName: cfg?.recordName ?? null,
+      recordType: cfg?.recordType ?? null,
+      serving: servingOf(group, head.snapshot),
+      lastEvent: latest?.event ?? null,
+      lastChangeAt: latest?.stateChangedAt ?? null,
+      entries: head.seq,
+      members,
+    });
+  }
+  return out;
+};

@@ -1,0 +1,66 @@
+import type { AlarmStateValue, DeliverySource } from './alarm-event.js';
+import type { Role } from './config.js';
+import type { GroupEvent, GroupSnapshot, Serving } from './failover-transition.js';
+
+/** One recorded health transition: the stable `--json` shape of `history` (see README, "JSON output"). */
+export interface TransitionEntry {
+  kind: 'transition';
+  group: string;
+  /** Position in the group's ledger chain (1, 2, …): assigned with a conditional write, never reused. */
+  seq: number;
+  transitionId: string;
+  role: Role;
+  healthCheckId: string;
+  healthCheckIds: string[];
+  alarmName: string;
+  alarmArn: string;
+  region: string;
+  accountId: string;
+  state: AlarmStateValue;
+  previousState: AlarmStateValue | null;
+  stateChangedAt: string;
+  recordedAt: string;
+  sources: DeliverySource[];
+  event: GroupEvent;
+  /** True when the transition arrived after a newer one for the same member: recorded, state unchanged. */
+  stale: boolean;
+  /** Which member DNS serves after this entry (Route 53 rules). */
+  serving: Serving;
+  reason: string;
+  reasonTruncated: boolean;
+  metricMath: boolean;
+  /** Every member's state after this entry; the head entry's snapshot is the group's current state. */
+  snapshot: GroupSnapshot;
+}
+
+export type LedgerEntry = TransitionEntry;
+
+export interface LedgerHead {
+  /** 0 for a group with no entries yet. */
+  seq: number;
+  snapshot: GroupSnapshot;
+  entry?: LedgerEntry;
+}
+
+export interface ListQuery {
+  group?: string;
+  /** Inclusive ISO 8601 bounds on `stateChangedAt`. */
+  since?: string;
+  until?: string;
+  limit?: number;
+  order?: 'asc' | 'desc';
+}
+
+/** The ledger: append-only, one linear chain per group. Implementations: DynamoDB (deployed and embedded). */
+export interface LedgerStore {
+  /** The group's newest entry and snapshot; `fresh` bypasses any cache (after a lost conditional write). */
+  head(group: string, opts?: { fresh?: boolean }): Promise<LedgerHead>;
+  /** Appends at `entry.seq`; 'conflict' when another writer took that seq first (nothing written). */
+  append(entry: LedgerEntry): Promise<'appended' | 'conflict'>;
+  /** Exact lookup of an already-recorded transition (used for deliveries older than the head). */
+  findTransition(group: string, stateChangedAt: string, transitionId: string): Promise<LedgerEntry | undefined>;
+  /** Notes another delivery path of an entry (idempotent). */
+  addSource(group: string, seq: number, source: DeliverySource): Promise<void>;
+  /** Entries by `stateChangedAt` (then seq), across all groups unless `group` is given. */
+  list(query: ListQuery): Promise<LedgerEntry[]>;
+}

@@ -1,0 +1,126 @@
+import {
+  assertDeliverableSize,
+  normaliseAlarmEvent,
+  transitionIdOf,
+  type AlarmTransition,
+} from './alarm-event.js';
+import { UNASSIGNED_GROUP, type HealthCheckPlacement } from './config.js';
+import { InvalidEventError, LedgerWriteError } from './errors.js';
+import { applyTransition, servingOf, type GroupEvent } from './failover-transition.js';
+import type { LedgerEntry, LedgerStore } from './ledger-store.js';
+import type { Log } from './logger.js';
+
+export interface RecorderDeps {
+  ledger: LedgerStore;
+  /** Health check id → group and role (from `indexHealthChecks(config)`). */
+  placements: ReadonlyMap<string, HealthCheckPlacement>;
+  log: Log;
+  now: () => Date;
+}
+
+export type RecordOutcome =
+  | { outcome: 'recorded'; group: string; role: string; event: GroupEvent; stale: boolean; transitionId: string; seq: number; entry: LedgerEntry }
+  | { outcome: 'duplicate'; group: string; event: GroupEvent; transitionId: string; seq: number; reason: string }
+  | { outcome: 'ignored'; reason: string }
+  | { outcome: 'rejected'; reason: string };
+
+/** Lost races before giving up; each lost race means another writer appended, so progress is guaranteed. */
+const MAX_APPEND_ATTEMPTS = 25;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const placementOf = (t: AlarmTransition, deps: RecorderDeps): HealthCheckPlacement => {
+  const p = deps.placements.get(t.healthCheckId);
+  if (p) return p;
+  deps.log.warn('health check is in no configured group; recording it under "unassigned"', {
+    healthCheckId: t.healthCheckId,
+    alarmName: t.alarmName,
+  });
+  return { group: UNASSIGNED_GROUP, role: 'unknown' };
+};
+
+/**
+ * Records one transition exactly once in its group's ledger chain. The same transition delivered again (other
+ * path, retry, concurrent invocation) is a duplicate that only adds its delivery path to `sources`.
+ */
+export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, correlationId: string): Promise<RecordOutcome> => {
+  const { ledger, log } = deps;
+  const placement = placementOf(t, deps);
+  const { group } = placement;
+  const transitionId = transitionIdOf(t);
+  let head = await ledger.head(group);
+
+  for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+    const applied = applyTransition(group, placement, t, transitionId, head.snapshot);
+    if (applied.kind !== 'newer') {
+      const existing = head.entry?.transitionId === transitionId ? head.entry : await ledger.findTransition(group, t.stateChangedAt, transitionId);
+      if (existing) {
+        if (!existing.sources.includes(t.source)) await ledger.addSource(group, existing.seq, t.source);
+        log.info('duplicate transition', { correlationId, group, transitionId, seq: existing.seq, source: t.source });
+        return { outcome: 'duplicate', group, event: existing.event, transitionId, seq: existing.seq, reason: `already recorded as ${group} #${existing.seq} (${existing.event})` };
+      }
+      if (applied.kind === 'duplicate') {
+        // The snapshot names this transition but the index has not caught up yet (GSIs are eventually consistent).
+        await sleep(20 * attempt);
+        head = await ledger.head(group, { fresh: true });
+        continue;
+      }
+    }
+    const stale = applied.kind === 'not-newer';
+    const snapshot = stale ? head.snapshot : applied.snapshot;
+    const key = placement.role === 'unknown' ? t.healthCheckId : placement.role;
+    const entry: LedgerEntry = {
+      kind: 'transition',
+      group,
+      seq: head.seq + 1,
+      transitionId,
+      role: placement.role,
+      healthCheckId: t.healthCheckId,
+      healthCheckIds: t.healthCheckIds,
+      alarmName: t.alarmName,
+      alarmArn: t.alarmArn,
+      region: t.region,
+      accountId: t.accountId,
+      state: t.state,
+      previousState: t.previousState ?? head.snapshot[key]?.state ?? null,
+      stateChangedAt: t.stateChangedAt,
+      recordedAt: deps.now().toISOString(),
+      sources: [t.source],
+      event: stale ? 'STALE' : applied.event,
+      stale,
+      serving: stale ? servingOf(group, snapshot) : applied.serving,
+      reason: t.reason,
+      reasonTruncated: t.reasonTruncated,
+      metricMath: t.metricMath,
+      snapshot,
+    };
+    if ((await ledger.append(entry)) === 'appended') {
+      log.info('transition recorded', { correlationId, group, role: placement.role, event: entry.event, seq: entry.seq, state: t.state, stateChangedAt: t.stateChangedAt, transitionId });
+      return { outcome: 'recorded', group, role: placement.role, event: entry.event, stale, transitionId, seq: entry.seq, entry };
+    }
+    head = await ledger.head(group, { fresh: true });
+  }
+  throw new LedgerWriteError(`could not append to ${group} after ${MAX_APPEND_ATTEMPTS} attempts (heavy contention)`);
+};
+
+/**
+ * Parses, classifies and records one Lambda payload as delivered. Malformed payloads throw `InvalidEventError`
+ * before anything is written; valid but foreign ones come back as `ignored`.
+ */
+export const recordEvent = async (raw: unknown, deps: RecorderDeps, correlationId: string, size?: number): Promise<RecordOutcome[]> => {
+  if (size !== undefined) assertDeliverableSize(size);
+  const normalised = normaliseAlarmEvent(raw, (id) => deps.placements.has(id));
+  const outcomes: RecordOutcome[] = [];
+  for (const n of normalised) {
+    if (n.kind === 'ignored') {
+      deps.log.info('event ignored', { correlationId, reason: n.reason });
+      outcomes.push({ outcome: 'ignored', reason: n.reason });
+    } else outcomes.push(await recordTransition(n.transition, deps, correlationId));
+  }
+  return outcomes;
+};
+
+/** The rejected outcome for an error, or rethrow if it is not about the input. */
+export const rejectedOutcome = (err: unknown): RecordOutcome => {
+  if (err instanceof InvalidEventError) return { outcome: 'rejected', reason: err.message };
+  throw err;
+};
