@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const EVENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'events');
+
+/** A real-shaped AWS event from test/events (e.g. `eventbridge/alarm-state-change-alarm.json`). */
+export const loadEvent = (path: string): Record<string, unknown> => JSON.parse(readFileSync(join(EVENTS_DIR, path), 'utf8'));
+
+/** The fixture config mapping the fixtures' health checks (see test/events README in ../shared). */
+export const FIXTURE_CONFIG_YAML = `version: 1
+groups:
+  orders-api:
+    hostedZoneId: Z0123456789ABCDEFGHIJ
+    recordName: api.orders.example.com.
+    recordType: A
+    primary:
+      region: us-east-1
+      healthCheckId: 4dd370d3-b015-4e3f-a866-db054eabfffb
+    secondary:
+      region: us-west-2
+      healthCheckId: 7453f8fa-f3ba-4a8b-980b-d692a846ade4
+`;
+export const PRIMARY_HC = '4dd370d3-b015-4e3f-a866-db054eabfffb';
+export const SECONDARY_HC = '7453f8fa-f3ba-4a8b-980b-d692a846ade4';

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { makeDocumentClient } from '../../shared/clients.js';
+import { indexHealthChecks } from '../../shared/config.js';
+import { parseConfigText } from '../../shared/config-file.js';
+import { DynamoDbLedgerStore } from '../../shared/dynamodb-ledger-store.js';
+import { ensureLedgerTable, localClient, startDynalite } from '../../shared/embedded-ledger.js';
+import type { Log } from '../../shared/logger.js';
+import type { RecorderDeps } from '../../shared/recorder.js';
+import { FIXTURE_CONFIG_YAML } from './events.js';
+
+/** dynalite over HTTP on 127.0.0.1, in memory: one server per test file, one fresh table per test. */
+export const startLocalDynamo = async () => {
+  const server = await startDynalite();
+  const client = localClient(server.endpoint);
+  return {
+    endpoint: server.endpoint,
+    client,
+    /** A fresh ledger table and a store on it (a new store = a new Lambda container with an empty head cache). */
+    async freshTable(): Promise<{ table: string; store: () => DynamoDbLedgerStore }> {
+      const table = `ledger-${randomUUID().slice(0, 8)}`;
+      await ensureLedgerTable(client, table);
+      return { table, store: () => new DynamoDbLedgerStore(makeDocumentClient(client), table) };
+    },
+    async stop() {
+      client.destroy();
+      await server.stop();
+    },
+  };
+};
+
+/** Every item in a table (tests assert "nothing written" on it). */
+export const scanAll = async (client: DynamoDBClient, table: string) => (await client.send(new ScanCommand({ TableName: table }))).Items ?? [];
+
+export interface CapturedLog extends Log {
+  lines: { level: string; message: string; extra: Record<string, unknown> }[];
+}
+
+export const captureLog = (): CapturedLog => {
+  const lines: CapturedLog['lines'] = [];
+  const at = (level: string) => (message: string, ...extra: Record<string, unknown>[]) => {
+    lines.push({ level, message, extra: Object.assign({}, ...extra) });
+  };
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+};
+
+export const NOW = new Date('2025-06-12T15:00:00.000Z');
+
+export const recorderDeps = (ledger: DynamoDbLedgerStore, log: Log = captureLog(), yaml = FIXTURE_CONFIG_YAML): RecorderDeps => ({
+  ledger,
+  placements: indexHealthChecks(parseConfigText(yaml, 'test.yml')),
+  log,
+  now: () => NOW,
+});
