@@ -1,0 +1,71 @@
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../shared/config-file.js';
+import { FIXTURE_CONFIG_YAML, loadEvent } from '../helpers/events.js';
+import { scanAll, startLocalDynamo } from '../helpers/ledger.js';
+
+const require = createRequire(import.meta.url);
+const context = { awsRequestId: 'req-1', functionName: 'record-failover', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+type Handler = (event: unknown, ctx: Context) => Promise<{ outcomes: { outcome: string; event?: string; reason?: string }[] }>;
+
+let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+let table: string;
+let handler: Handler;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  ({ table } = await dynamo.freshTable());
+  const dir = mkdtempSync(join(tmpdir(), 'r53f-bundle-'));
+  const configFile = join(dir, 'failover.json');
+  writeFileSync(configFile, JSON.stringify(parseConfigText(FIXTURE_CONFIG_YAML, 'test.yml')));
+  // What Lambda provides (credentials in the environment) plus what serverless.yml sets.
+  Object.assign(process.env, {
+    LEDGER_TABLE: table,
+    R53F_CONFIG_FILE: configFile,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+  });
+  ({ handler } = require('../../dist/record-failover/index.js') as { handler: Handler });
+});
+afterAll(async () => {
+  process.env = saved;
+  await dynamo.stop();
+});
+
+describe('record-failover bundle (dist/record-failover/index.js)', () => {
+  it('exports a handler from every function bundle', () => {
+    for (const fn of readdirSync('dist').filter((d) => statSync(join('dist', d)).isDirectory() && d !== 'cli' && d !== 'scripts' && d !== 'sls' && d !== 'config')) {
+      expect(typeof (require(`../../dist/${fn}/index.js`) as { handler?: unknown }).handler, fn).toBe('function');
+    }
+  });
+
+  it('records an EventBridge delivery and treats the SNS copy as a duplicate', async () => {
+    const eb = await handler(loadEvent('eventbridge/alarm-state-change-alarm.json'), context);
+    const sns = await handler(loadEvent('sns/alarm-notification.json'), context);
+    expect(eb.outcomes).toMatchObject([{ outcome: 'recorded', event: 'FAILED_OVER' }]);
+    expect(sns.outcomes).toMatchObject([{ outcome: 'duplicate' }]);
+    const items = await scanAll(dynamo.client, table);
+    expect(items).toHaveLength(1);
+    expect(items[0]?.sources?.SS?.sort()).toEqual(['eventbridge', 'sns']);
+  });
+
+  it('returns ignored for a configuration-change event without failing the invocation', async () => {
+    const res = await handler(loadEvent('eventbridge/alarm-configuration-change.json'), context);
+    expect(res.outcomes[0]?.outcome).toBe('ignored');
+  });
+
+  it('fails the invocation on a malformed event (so it reaches the DLQ) and writes nothing', async () => {
+    const before = (await scanAll(dynamo.client, table)).length;
+    const attempt = handler(loadEvent('invalid/unknown-state.json'), context);
+    await expect(attempt).rejects.toMatchObject({ name: 'InvalidEventError', message: expect.stringContaining('detail.state.value') });
+    expect(await scanAll(dynamo.client, table)).toHaveLength(before);
+  });
+});
