@@ -1,0 +1,138 @@
+// npm run bench: bundle sizes, cold require times and recorder throughput against dynalite, with ratios to
+// baselines measured in the same run. Prints figures; asserts nothing (targets are shown next to each figure).
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { makeDocumentClient } from '../shared/clients.js';
+import { indexHealthChecks, parseConfig, type FailoverConfig } from '../shared/config.js';
+import { DynamoDbLedgerStore } from '../shared/dynamodb-ledger-store.js';
+import { ensureLedgerTable, localClient } from '../shared/embedded-ledger.js';
+import { ALL_GROUPS_PK, groupPk, seqSk } from '../shared/ledger-schema.js';
+import { silentLog } from '../shared/logger.js';
+import { recordEvent } from '../shared/recorder.js';
+import { eventBridgeEvent } from '../shared/sample-events.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+const fmt = (n: number, d = 1) => n.toFixed(d);
+const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSES TARGET');
+
+const hc = (i: number, role: number) => `${String(i).padStart(8, '0')}-0000-4000-8000-${String(role).padStart(12, '0')}`;
+const benchConfig = (groups: number): FailoverConfig =>
+  parseConfig({
+    version: 1,
+    groups: Object.fromEntries(Array.from({ length: groups }, (_, i) => [`g${i}`, {
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      recordName: `g${i}.example.com.`,
+      primary: { region: 'us-east-1', healthCheckId: hc(i, 1) },
+      secondary: { region: 'us-west-2', healthCheckId: hc(i, 2) },
+    }])),
+  });
+
+const bundles = () => {
+  console.log('## Bundles (target: each <= 300 KB minified, cold require <= 40 ms median of 10 fresh processes)');
+  const dir = mkdtempSync(join(tmpdir(), 'r53f-bench-'));
+  const configFile = join(dir, 'failover.json');
+  writeFileSync(configFile, JSON.stringify(benchConfig(2)));
+  const fns = readdirSync('dist').filter((d) => { try { return statSync(join('dist', d, 'index.js')).isFile(); } catch { return false; } });
+  for (const fn of fns) {
+    const file = join('dist', fn, 'index.js');
+    const kb = statSync(file).size / 1024;
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = spawnSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(join(process.cwd(), file))});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], {
+        encoding: 'utf8',
+        env: { ...process.env, LEDGER_TABLE: 'bench-ledger', R53F_CONFIG_FILE: configFile, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      });
+      if (r.status !== 0) throw new Error(`require ${file} failed: ${r.stderr}`);
+      times.push(Number(r.stdout));
+    }
+    const med = median(times);
+    console.log(`${fn.padEnd(20)} ${fmt(kb)} KB [${verdict(kb <= 300)}]   cold require median ${fmt(med)} ms (min ${fmt(Math.min(...times))}, max ${fmt(Math.max(...times))}) [${verdict(med <= 40)}]`);
+  }
+};
+
+/** dynalite in its own process, as a real DynamoDB endpoint would be: client CPU and server CPU do not share a thread. */
+const startDynaliteProcess = async (): Promise<{ endpoint: string; stop: () => void }> => {
+  const child = spawn(process.execPath, ['--input-type=module', '-e',
+    "import d from 'dynalite'; const s=d({createTableMs:0}); s.listen(0,'127.0.0.1',()=>console.log(s.address().port));"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((res, rej) => {
+    child.stdout.once('data', (b: Buffer) => res(b.toString().trim()));
+    child.once('exit', (c) => rej(new Error(`dynalite exited ${c}`)));
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+};
+
+const recorderThroughput = async () => {
+  const N = Number(process.env.BENCH_N ?? 1000);
+  const GROUPS = 10;
+  console.log(`\n## Recorder throughput against dynalite (target: >= 0.7 x raw sequential PutItem; N=${N})`);
+  const server = await startDynaliteProcess();
+  const client = localClient(server.endpoint);
+  const doc = makeDocumentClient(client);
+  const config = benchConfig(GROUPS);
+  const placements = indexHealthChecks(config);
+
+  // Events prepared up front: the figure is the recorder (parse, classify, derive, conditional write), not JSON building.
+  const events = Array.from({ length: N }, (_, i) => {
+    const g = i % GROUPS;
+    const k = Math.floor(i / GROUPS);
+    const state = k % 2 === 0 ? 'ALARM' : 'OK';
+    return eventBridgeEvent({ alarmName: `r53-failover-bench-g${g}-primary-health`, healthCheckId: hc(g, 1), state, previousState: state === 'ALARM' ? 'OK' : 'ALARM', at: new Date(Date.UTC(2025, 0, 1) + k * 60_000).toISOString() });
+  });
+
+  const raw = async () => {
+    const table = `raw-${randomUUID().slice(0, 8)}`;
+    await ensureLedgerTable(client, table);
+    // Same table shape, same item size and index attributes as a ledger entry: only the recorder's logic differs.
+    const sample = events[0];
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) {
+      const at = new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString();
+      await doc.send(new PutCommand({
+        TableName: table,
+        Item: { pk: groupPk(`g${i % GROUPS}`), sk: seqSk(i), gsi1pk: ALL_GROUPS_PK, gsi1sk: `${at}#g#${i}`, gsi2pk: groupPk(`g${i % GROUPS}`), gsi2sk: `${at}#${i}`, payload: JSON.stringify(sample).slice(0, 900) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+    }
+    return N / ((performance.now() - t0) / 1000);
+  };
+  const recorder = async (concurrency: number) => {
+    const table = `rec-${randomUUID().slice(0, 8)}`;
+    await ensureLedgerTable(client, table);
+    const deps = { ledger: new DynamoDbLedgerStore(doc, table), placements, log: silentLog, now: () => new Date() };
+    const t0 = performance.now();
+    // With concurrency, each lane takes whole groups so per-group order (and state) matches the sequential run.
+    await Promise.all(Array.from({ length: concurrency }, async (_, lane) => {
+      for (let i = 0; i < N; i++) if ((i % GROUPS) % concurrency === lane) await recordEvent(events[i], deps, `b-${i}`);
+    }));
+    return N / ((performance.now() - t0) / 1000);
+  };
+
+  await raw(); // warm-up: JIT, sockets, dynalite
+  await recorder(1);
+  const raws: number[] = [];
+  const recs: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    raws.push(await raw());
+    recs.push(await recorder(1));
+  }
+  const conc = await recorder(5);
+  const rawMed = median(raws);
+  const recMed = median(recs);
+  console.log(`raw sequential PutItem         ${fmt(rawMed, 0)} items/s (median of 3)`);
+  console.log(`recorder, sequential           ${fmt(recMed, 0)} events/s (median of 3)  ratio ${fmt(recMed / rawMed, 2)} x raw [${verdict(recMed / rawMed >= 0.7)}]`);
+  console.log(`recorder, 5 groups in parallel ${fmt(conc, 0)} events/s  ratio ${fmt(conc / rawMed, 2)} x raw sequential (informational)`);
+  client.destroy();
+  server.stop();
+};
+
+bundles();
+await recorderThroughput();
