@@ -2,7 +2,7 @@
 // Builds every Lambda (one minified CommonJS bundle per function, SDK included), the CLI, the bench and the
 // serverless plugin's config module. Run by `npm install` (prepare), `npm test`, `npm start` and the plugin.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,14 +20,28 @@ const envCredentialsOnly = {
   },
 };
 
+// Tests load bundles while another worker may rebuild them: write each output to a temp file and rename it, so a
+// reader sees the old file or the new one, never half of one.
+const buildAtomically = async (options) => {
+  const result = await build({ ...options, write: false });
+  for (const file of result.outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
+};
+
 export async function buildAll({ quiet = false } = {}) {
   mkdirSync(dist, { recursive: true });
   // The root package is ESM; the Lambda bundles are CommonJS, so dist/ says so (otherwise `handler` is undefined).
-  writeFileSync(join(dist, 'package.json'), '{"type":"commonjs"}\n');
+  const pkg = join(dist, `package.json.${process.pid}.tmp`);
+  writeFileSync(pkg, '{"type":"commonjs"}\n');
+  renameSync(pkg, join(dist, 'package.json'));
   const fns = functionNames();
   await Promise.all([
     ...fns.map((fn) =>
-      build({
+      buildAtomically({
         entryPoints: [join(root, 'functions', `${fn}.ts`)],
         outfile: join(dist, fn, 'index.js'),
         bundle: true,
@@ -46,7 +60,7 @@ export async function buildAll({ quiet = false } = {}) {
       ['scripts/bench.ts', 'scripts/bench.mjs', 'esm'],
       ['scripts/sls-config.ts', 'sls/config.cjs', 'cjs'],
     ].filter(([src]) => existsSync(join(root, src))).map(([src, out, format]) =>
-      build({
+      buildAtomically({
         entryPoints: [join(root, src)],
         outfile: join(dist, out),
         bundle: true,

@@ -1,0 +1,289 @@
+'use strict';
+// Local osls plugin: validates failover.yml with the project's own loader, builds the bundles, ships the validated
+// config with the recorder, and derives one Route 53 health check alarm per group member. CommonJS because the
+// root package is ESM and osls loads local plugins with require().
+const { existsSync, mkdirSync, writeFileSync } = require('node:fs');
+const path = require('node:path');
+const { isDeepStrictEqual } = require('node:util');
+const { pathToFileURL } = require('node:url');
+
+/** Route 53 publishes HealthCheckStatus only in us-east-1, so alarms, rule and topic must live there. */
+const REQUIRED_REGION = 'us-east-1';
+const DEFAULT_CONFIG = 'failover.yml';
+const TOOLS_MODULE = 'dist/sls/config.cjs';
+const BUILD_SCRIPT = 'scripts/build.mjs';
+/** Where the recorder reads its config (R53F_CONFIG_FILE in serverless.yml); packaged with the function. */
+const CONFIG_JSON = 'dist/config/failover.json';
+const TABLE_ID = 'LedgerTable';
+const TOPIC_ID = 'AlarmTopic';
+const DEFAULT_ROLE_ID = 'IamRoleLambdaExecution';
+const ROLES = ['primary', 'secondary'];
+
+class R53FailoverPlugin {
+  constructor(serverless, options, utils) {
+    this.serverless = serverless;
+    this.options = options || {};
+    this.provider = serverless.getProvider('aws');
+    this.log = (utils && utils.log) || { notice: console.error, warning: console.error, verbose: () => {} };
+    /** The validated config, set by validate(). */
+    this.config = undefined;
+    this.built = false;
+
+    serverless.configSchemaHandler.defineCustomProperties({
+      type: 'object',
+      properties: {
+        r53failover: {
+          type: 'object',
+          properties: {
+            config: { type: 'string', minLength: 1 },
+            alarmPrefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]+-$' },
+            // `--param="ledgerDeletionProtection=false"` arrives as a string.
+            ledgerDeletionProtection: { anyOf: [{ type: 'boolean' }, { enum: ['true', 'false'] }] },
+          },
+          additionalProperties: false,
+        },
+      },
+    });
+
+    this.hooks = {
+      // Fail fast, before anything is cleaned up or built.
+      'before:package:cleanup': () => this.validate(),
+      'before:package:createDeploymentArtifacts': () => this.buildAndWriteConfig(),
+      'package:compileEvents': () => this.addAlarms(),
+      'after:aws:package:finalize:mergeCustomProviderResources': () => this.finalizeTemplate(),
+      'before:deploy:function:packageFunction': async () => {
+        await this.validate();
+        await this.buildAndWriteConfig();
+        this.log.notice('r53-failover: alarms are stack resources; run a full `serverless deploy` after changing groups');
+      },
+      // `deploy --package DIR` skips the package lifecycle: still refuse the wrong region.
+      'before:deploy:deploy': () => this.checkRegion(),
+    };
+  }
+
+  error(message) {
+    return new this.serverless.classes.Error(message, 'R53F_DEPLOY');
+  }
+
+  get serviceDir() {
+    return this.serverless.serviceDir || process.cwd();
+  }
+
+  get alarmPrefix() {
+    const custom = (this.serverless.service.custom || {}).r53failover || {};
+    return custom.alarmPrefix || `${this.serverless.service.service}-${this.provider.getStage()}-`;
+  }
+
+  checkRegion() {
+    const region = this.provider.getRegion();
+    if (region !== REQUIRED_REGION) {
+      throw this.error(
+        `r53-failover deploys to ${REQUIRED_REGION} only, not ${region}: Route 53 publishes HealthCheckStatus ` +
+          `metrics only in ${REQUIRED_REGION}, so the health check alarms, the EventBridge rule and the alarm topic ` +
+          `must live there. Use --region ${REQUIRED_REGION} (the ledger can be read from any region; see docs/deploy.md).`,
+      );
+    }
+  }
+
+  /** The config file: R53F_CONFIG (relative to the working directory), else custom.r53failover.config. */
+  configLocation() {
+    const fromEnv = process.env.R53F_CONFIG;
+    if (fromEnv) return { name: fromEnv, base: process.cwd(), via: 'R53F_CONFIG' };
+    const custom = (this.serverless.service.custom || {}).r53failover || {};
+    return { name: custom.config || DEFAULT_CONFIG, base: this.serviceDir, via: 'custom.r53failover.config' };
+  }
+
+  async runBuild() {
+    const script = path.join(this.serviceDir, BUILD_SCRIPT);
+    try {
+      const { buildAll } = await import(pathToFileURL(script).href);
+      await buildAll({ quiet: true });
+    } catch (err) {
+      throw this.error(`r53-failover: building the bundles (${BUILD_SCRIPT}) failed: ${err && err.message}`);
+    }
+    this.built = true;
+  }
+
+  /** dist/sls/config.cjs: the same loader and schema as the CLI and the Lambdas. `fresh` rereads it after a build. */
+  async loadTools({ fresh = false } = {}) {
+    const file = path.join(this.serviceDir, TOOLS_MODULE);
+    if (!existsSync(file)) await this.runBuild();
+    if (!existsSync(file)) throw this.error(`r53-failover: ${BUILD_SCRIPT} did not produce ${TOOLS_MODULE}`);
+    if (fresh) delete require.cache[require.resolve(file)];
+    return require(file);
+  }
+
+  async validate({ fresh = false } = {}) {
+    this.checkRegion();
+    const { name, base, via } = this.configLocation();
+    const absolute = path.resolve(base, name);
+    if (!existsSync(absolute)) {
+      throw this.error(
+        `r53-failover config ${name} not found (${absolute}). Create it from the example and edit it: ` +
+          '`cp failover.example.yml failover.yml`, or point R53F_CONFIG (or custom.r53failover.config) at your file. ' +
+          `(path taken from ${via})`,
+      );
+    }
+    const tools = await this.loadTools({ fresh });
+    try {
+      this.config = tools.loadConfigFile(name, base).config;
+    } catch (err) {
+      // A ConfigError from the bundled loader (another module instance, so compare by name): its message names the field.
+      if (err && err.name === 'ConfigError') throw this.error(`Invalid r53-failover config: ${err.message}`);
+      throw err;
+    }
+    this.tools = tools;
+    if (fresh) return; // a revalidation after the build: already reported
+    const groups = Object.keys(this.config.groups);
+    if (groups.length === 0) {
+      this.log.warning(`r53-failover: ${name} has no groups, so no health check alarms will be created`);
+    } else {
+      this.log.verbose(`r53-failover: ${name} is valid (${groups.length} group(s): ${groups.join(', ')})`);
+    }
+  }
+
+  /** Builds every bundle, then revalidates with the freshly built loader and writes the config the recorder reads. */
+  async buildAndWriteConfig() {
+    if (!this.built) {
+      await this.runBuild();
+      await this.validate({ fresh: true });
+    }
+    const shipped = structuredClone(this.config);
+    // The webhook URL is a secret meant for local runs; deployed stacks read it from SSM (webhookSsmParameter).
+    if (shipped.notify && shipped.notify.slack && shipped.notify.slack.webhookUrl) {
+      delete shipped.notify.slack.webhookUrl;
+      this.log.notice('r53-failover: notify.slack.webhookUrl is not shipped to Lambda; deployed stacks use webhookSsmParameter');
+    }
+    const out = path.join(this.serviceDir, CONFIG_JSON);
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(shipped, null, 2)}\n`);
+  }
+
+  /** One HealthCheckStatus alarm per group member; every state change notifies the alarm topic. */
+  addAlarms() {
+    if (!this.config || !this.tools) throw this.error('r53-failover: config was not validated before compiling events');
+    const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
+    const prefix = this.alarmPrefix;
+    const actions = [{ Ref: TOPIC_ID }];
+    for (const [group, g] of Object.entries(this.config.groups)) {
+      for (const role of ROLES) {
+        const member = g[role];
+        const id = alarmLogicalId(group, role);
+        if (resources[id]) throw this.error(`r53-failover: logical id ${id} (alarm for ${group} ${role}) is already in use`);
+        resources[id] = {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: {
+            AlarmName: this.tools.alarmNameFor(prefix, group, role),
+            AlarmDescription:
+              `${group} ${role} (${member.region}): Route 53 health check ${member.healthCheckId} is unhealthy ` +
+              '(HealthCheckStatus Minimum < 1 over 1 minute). Managed by r53-failover.',
+            Namespace: 'AWS/Route53',
+            MetricName: 'HealthCheckStatus',
+            Dimensions: [{ Name: 'HealthCheckId', Value: member.healthCheckId }],
+            Statistic: 'Minimum',
+            Period: 60,
+            EvaluationPeriods: 1,
+            DatapointsToAlarm: 1,
+            Threshold: 1,
+            ComparisonOperator: 'LessThanThreshold',
+            // Missing data is never read as healthy: a check that stops reporting ends INSUFFICIENT_DATA (also notified).
+            TreatMissingData: 'missing',
+            ActionsEnabled: true,
+            AlarmActions: actions,
+            OKActions: actions,
+            InsufficientDataActions: actions,
+          },
+        };
+      }
+    }
+  }
+
+  /** Runs once user resources are merged: table drift check, one DLQ policy, no unused default role. */
+  finalizeTemplate() {
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    this.checkLedgerTable(template.Resources);
+    mergeQueuePolicies(template.Resources);
+    removeUnusedDefaultRole(template);
+  }
+
+  checkLedgerTable(resources) {
+    const table = resources[TABLE_ID];
+    if (!table || table.Type !== 'AWS::DynamoDB::Table') throw this.error(`r53-failover: resource ${TABLE_ID} (the ledger) is missing`);
+    // Every key of the CreateTable input the store and the embedded ledger use (keys, attributes, indexes, billing).
+    const expected = JSON.parse(JSON.stringify(this.tools.ledgerTableDefinition));
+    for (const key of Object.keys(expected)) {
+      if (!isDeepStrictEqual(table.Properties[key], expected[key])) {
+        throw this.error(
+          `r53-failover: ${TABLE_ID}.Properties.${key} in serverless.yml differs from ledgerTableDefinition ` +
+            '(shared/ledger-schema.ts); the deployed ledger must match the store. Update serverless.yml.',
+        );
+      }
+    }
+    const protection = table.Properties.DeletionProtectionEnabled;
+    if (protection === 'true' || protection === 'false') table.Properties.DeletionProtectionEnabled = protection === 'true';
+  }
+}
+
+/** `orders-api`, `primary` → `OrdersDashapiPrimaryHealthAlarm`: alphanumeric, and distinct for distinct group names. */
+const alarmLogicalId = (group, role) => `${normalize(group)}${normalize(role)}HealthAlarm`;
+const normalize = (name) => {
+  const s = name.replace(/-/g, 'Dash');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+};
+
+/**
+ * SQS keeps one policy per queue: two AWS::SQS::QueuePolicy resources on one queue overwrite each other. The
+ * framework adds its own for an SNS redrive policy, so fold every extra policy on a queue into the first one.
+ */
+const mergeQueuePolicies = (resources) => {
+  const byQueue = new Map();
+  for (const [id, res] of Object.entries(resources)) {
+    if (res.Type !== 'AWS::SQS::QueuePolicy') continue;
+    const queues = (res.Properties && res.Properties.Queues) || [];
+    if (queues.length !== 1) continue; // multi-queue policies are left alone
+    const key = JSON.stringify(queues[0]);
+    const list = byQueue.get(key) || [];
+    list.push(id);
+    byQueue.set(key, list);
+  }
+  for (const ids of byQueue.values()) {
+    if (ids.length < 2) continue;
+    // Prefer the policy written in serverless.yml (it has Sids) as the survivor.
+    ids.sort((a, b) => hasSids(resources[b]) - hasSids(resources[a]));
+    const [keep, ...extra] = ids;
+    const statements = resources[keep].Properties.PolicyDocument.Statement;
+    for (const id of extra) {
+      for (const st of resources[id].Properties.PolicyDocument.Statement) {
+        if (!statements.some((s) => sameStatement(s, st))) statements.push(st);
+      }
+      delete resources[id];
+      renameDependsOn(resources, id, keep);
+    }
+  }
+};
+const hasSids = (res) => Number(res.Properties.PolicyDocument.Statement.some((s) => s.Sid));
+const withoutSid = ({ Sid, ...rest }) => rest;
+/** Equal up to Sid and scalar-vs-one-element-array spellings of Action/Resource. */
+const sameStatement = (a, b) => isDeepStrictEqual(canonical(withoutSid(a)), canonical(withoutSid(b)));
+const canonical = (st) => {
+  const out = { ...st };
+  for (const k of ['Action', 'Resource']) if (out[k] !== undefined && !Array.isArray(out[k])) out[k] = [out[k]];
+  return out;
+};
+const renameDependsOn = (resources, from, to) => {
+  for (const res of Object.values(resources)) {
+    if (res.DependsOn === from) res.DependsOn = to;
+    else if (Array.isArray(res.DependsOn)) res.DependsOn = [...new Set(res.DependsOn.map((d) => (d === from ? to : d)))];
+  }
+};
+
+/** serverless-iam-roles-per-function clones the default role but leaves it behind; drop it when nothing uses it. */
+const removeUnusedDefaultRole = (template) => {
+  const role = template.Resources[DEFAULT_ROLE_ID];
+  if (!role) return;
+  delete template.Resources[DEFAULT_ROLE_ID];
+  // Any Ref, GetAtt or DependsOn left anywhere in the template (outputs included) means it is still used.
+  if (JSON.stringify(template).includes(`"${DEFAULT_ROLE_ID}"`)) template.Resources[DEFAULT_ROLE_ID] = role;
+};
+
+module.exports = R53FailoverPlugin;
