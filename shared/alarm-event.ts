@@ -117,7 +117,8 @@ const EventBridgeEnvelopeSchema = z.looseObject({
   time: str(),
   region: str(),
   resources: z._default(z.array(str()), []),
-  detail: z.unknown(),
+  // Optional here so a missing detail gets its own message below (ignored detail-types may omit it).
+  detail: opt(z.unknown()),
 });
 
 const AlarmActionSchema = z.looseObject({
@@ -206,6 +207,8 @@ const bounded = (reason: string | undefined): { reason: string; reasonTruncated:
 /** Picks the Route 53 health-check metrics out of a single-metric or metric-math alarm. */
 const classifyMetrics = (
   metrics: MetricRef[],
+  /** The alarm evaluates a math expression (an `expression` entry next to its metrics). */
+  hasExpression: boolean,
   composite: boolean,
   preferHealthCheck: (id: string) => boolean,
 ): { ok: true; healthCheckIds: string[]; healthCheckId: string; metricMath: boolean } | { ok: false; reason: string } => {
@@ -223,7 +226,7 @@ const classifyMetrics = (
   if (missing) throw new InvalidEventError(`${missing.path}: is required (the Route 53 health check id of an ${ROUTE53_NS} ${HEALTH_METRIC} metric)`);
   const ids = [...new Set(health.map((m) => (m.healthCheckId as string).toLowerCase()))];
   const preferred = ids.find(preferHealthCheck) ?? (ids[0] as string);
-  return { ok: true, healthCheckIds: ids, healthCheckId: preferred, metricMath: metrics.length > 1 || health.length > 1 };
+  return { ok: true, healthCheckIds: ids, healthCheckId: preferred, metricMath: hasExpression || metrics.length > 1 };
 };
 
 const detailMetrics = (detail: AlarmDetail, root: string): MetricRef[] =>
@@ -249,7 +252,8 @@ const fromDetail = (
   base: { source: DeliverySource; deliveryId: string; alarmArn: string; accountId: string; region: string },
   prefer: (id: string) => boolean,
 ): NormalisedEvent => {
-  const cls = classifyMetrics(detailMetrics(detail, root), Boolean(detail.configuration?.alarmRule), prefer);
+  const hasExpression = (detail.configuration?.metrics ?? []).some((m) => m.expression !== undefined);
+  const cls = classifyMetrics(detailMetrics(detail, root), hasExpression, Boolean(detail.configuration?.alarmRule), prefer);
   if (!cls.ok) return { kind: 'ignored', reason: cls.reason };
   return {
     kind: 'transition',
@@ -324,7 +328,7 @@ const fromSnsRecord = (record: z.infer<typeof SnsRecordSchema>, i: number, prefe
   } else if (trig?.MetricName || trig?.Namespace) {
     metrics.push({ namespace: trig.Namespace ?? '', name: trig.MetricName ?? '', healthCheckId: hcOf(trig.Dimensions), path: `${root}.Trigger.Dimensions.HealthCheckId` });
   }
-  const cls = classifyMetrics(metrics, Boolean(msg.AlarmRule), prefer);
+  const cls = classifyMetrics(metrics, Boolean(trig?.Metrics?.some((m) => m.Expression !== undefined)), Boolean(msg.AlarmRule), prefer);
   if (!cls.ok) return { kind: 'ignored', reason: cls.reason };
   return {
     kind: 'transition',
