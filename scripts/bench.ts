@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { build } from 'esbuild';
 import { makeDocumentClient } from '../shared/clients.js';
 import { indexHealthChecks, parseConfig, type FailoverConfig } from '../shared/config.js';
 import { DynamoDbLedgerStore } from '../shared/dynamodb-ledger-store.js';
@@ -36,26 +37,40 @@ const benchConfig = (groups: number): FailoverConfig =>
     }])),
   });
 
-const bundles = () => {
+/** Median of 10 fresh processes each timing `require(file)` (the cold-start work the bundle itself adds). */
+const coldRequire = (file: string, env: NodeJS.ProcessEnv): number[] => {
+  const times: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const r = spawnSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { encoding: 'utf8', env });
+    if (r.status !== 0) throw new Error(`require ${file} failed: ${r.stderr.slice(0, 500)}`);
+    times.push(Number(r.stdout));
+  }
+  return times;
+};
+
+const bundles = async () => {
   console.log('## Bundles (target: each <= 300 KB minified, cold require <= 40 ms median of 10 fresh processes)');
   const dir = mkdtempSync(join(tmpdir(), 'r53f-bench-'));
   const configFile = join(dir, 'failover.json');
   writeFileSync(configFile, JSON.stringify(benchConfig(2)));
+  const env = { ...process.env, LEDGER_TABLE: 'bench-ledger', R53F_CONFIG_FILE: configFile, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  // Baseline in the same run: a bundle holding nothing but the DynamoDB document client, built the same way.
+  // It is the floor any Lambda that writes to DynamoDB pays on this machine; the ratio is what our code adds.
+  const floor = join(dir, 'sdk-floor.cjs');
+  await build({
+    stdin: { contents: "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; export const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));", resolveDir: process.cwd(), loader: 'js' },
+    outfile: floor, bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', mainFields: ['module', 'main'], logLevel: 'error',
+    plugins: [{ name: 'env-credentials-only', setup: (b) => { b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: join(process.cwd(), 'scripts', 'lambda-credentials.mjs') })); } }],
+  });
   const fns = readdirSync('dist').filter((d) => { try { return statSync(join('dist', d, 'index.js')).isFile(); } catch { return false; } });
   for (const fn of fns) {
-    const file = join('dist', fn, 'index.js');
+    const file = join(process.cwd(), 'dist', fn, 'index.js');
     const kb = statSync(file).size / 1024;
-    const times: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const r = spawnSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(join(process.cwd(), file))});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], {
-        encoding: 'utf8',
-        env: { ...process.env, LEDGER_TABLE: 'bench-ledger', R53F_CONFIG_FILE: configFile, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      });
-      if (r.status !== 0) throw new Error(`require ${file} failed: ${r.stderr}`);
-      times.push(Number(r.stdout));
-    }
+    const times = coldRequire(file, env);
+    const base = coldRequire(floor, env);
     const med = median(times);
     console.log(`${fn.padEnd(20)} ${fmt(kb)} KB [${verdict(kb <= 300)}]   cold require median ${fmt(med)} ms (min ${fmt(Math.min(...times))}, max ${fmt(Math.max(...times))}) [${verdict(med <= 40)}]`);
+    console.log(`${''.padEnd(20)} SDK-only floor (${fmt(statSync(floor).size / 1024)} KB) median ${fmt(median(base))} ms in the same run: ratio ${fmt(med / median(base), 2)} x`);
   }
 };
 
@@ -134,5 +149,5 @@ const recorderThroughput = async () => {
   server.stop();
 };
 
-bundles();
+await bundles();
 await recorderThroughput();
