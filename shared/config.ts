@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
+import { GROUP_EVENTS, SEVERITIES } from './group-events.js';
 import { parseOrThrow } from './zod-errors.js';
 
 const show = (input: unknown): string => (input === undefined ? 'nothing' : JSON.stringify(input));
@@ -42,16 +43,18 @@ const MemberSchema = z.strictObject({
   endpoint: z.optional(HttpUrlSchema),
 });
 
-const GroupSchema = z.strictObject({
-  hostedZoneId: HostedZoneIdSchema,
-  recordName: RecordNameSchema,
-  recordType: z._default(z.enum(RECORD_TYPES, { error: (i) => `expected one of ${RECORD_TYPES.join(', ')}, got ${show(i.input)}` }), 'A'),
-  primary: MemberSchema,
-  secondary: MemberSchema,
-});
+
 
 const ssmError = (i: { input?: unknown }) => `expected an SSM parameter name starting with "/", got ${show(i.input)}`;
 const SsmParameterNameSchema = z.string({ error: ssmError }).check(z.regex(/^\/[A-Za-z0-9_.\-/]+$/, { error: ssmError }));
+
+const eventsError = (i: { input?: unknown }) => `expected one of ${GROUP_EVENTS.join(', ')}, got ${show(i.input)}`;
+const GroupEventSchema = z.enum(GROUP_EVENTS, { error: eventsError });
+const SeveritySchema = z.enum(SEVERITIES, { error: (i) => `expected one of ${SEVERITIES.join(', ')}, got ${show(i.input)}` });
+const SeverityMapSchema = z.partialRecord(GroupEventSchema, SeveritySchema);
+const CHANNEL_RE = /^(sns|slack|pagerduty|webhook:[a-z0-9-]+)$/;
+const ChannelRefSchema = z.string().check(z.regex(CHANNEL_RE, { error: (i) => `expected sns, slack, pagerduty or webhook:<name>, got ${show(i.input)}` }));
+const minutes = (def: number) => z._default(z.number({ error: (i) => `expected a number of minutes, got ${show(i.input)}` }).check(z.nonnegative({ error: 'expected 0 or more minutes' })), def);
 
 const NotifySchema = z.strictObject({
   slack: z.optional(
@@ -60,6 +63,70 @@ const NotifySchema = z.strictObject({
       webhookSsmParameter: z.optional(SsmParameterNameSchema),
     }),
   ),
+  sns: z.optional(
+    z.strictObject({
+      /** Local runs: the topic to publish to (deployed stacks publish to their own NotificationTopic). */
+      topicArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, { error: (i) => `expected an SNS topic ARN, got ${show(i.input)}` }))),
+      subscriptions: z._default(
+        z.array(z.strictObject({
+          protocol: z.enum(['email', 'email-json', 'sms', 'https', 'sqs', 'lambda'], { error: (i) => `expected email, email-json, sms, https, sqs or lambda, got ${show(i.input)}` }),
+          endpoint: z.string().check(z.minLength(1, { error: 'is required (an address, number or ARN)' })),
+        })),
+        [],
+      ),
+    }),
+  ),
+  pagerduty: z.optional(
+    z.strictObject({
+      routingKey: z.optional(z.string().check(z.minLength(1))),
+      routingKeySsmParameter: z.optional(SsmParameterNameSchema),
+      eventsUrl: z._default(HttpUrlSchema, 'https://events.pagerduty.com/v2/enqueue'),
+    }),
+  ),
+  webhooks: z._default(
+    z.array(z.strictObject({
+      name: z.string().check(z.regex(/^[a-z0-9-]{1,40}$/, { error: (i) => `expected a webhook name matching [a-z0-9-]+, got ${show(i.input)}` })),
+      url: HttpUrlSchema,
+      secret: z.optional(z.string().check(z.minLength(16, { error: 'expected a secret of at least 16 characters' }))),
+      secretSsmParameter: z.optional(SsmParameterNameSchema),
+      allowPrivateTargets: z._default(z.boolean(), false),
+    })),
+    [],
+  ),
+  /** Events notified unless a group says otherwise. */
+  events: z.optional(z.array(GroupEventSchema)),
+  severity: z.optional(SeverityMapSchema),
+  /** While a group stays FAILED_OVER or BOTH_UNHEALTHY, remind every N minutes (0 = off). */
+  reminderMinutes: minutes(30),
+  /** INSUFFICIENT_DATA lasting longer than this is notified: no data is not healthy (0 = off). */
+  noDataMinutes: minutes(10),
+  flap: z._default(
+    z.strictObject({
+      transitions: z._default(z.number().check(z.int(), z.gte(2, { error: 'expected at least 2 transitions' })), 3),
+      windowMinutes: minutes(10),
+      holdMinutes: minutes(10),
+    }),
+    { transitions: 3, windowMinutes: 10, holdMinutes: 10 },
+  ),
+});
+
+const GroupNotifySchema = z.strictObject({
+  /** Channels for this group (default: every configured channel). */
+  channels: z.optional(z.array(ChannelRefSchema)),
+  events: z.optional(z.array(GroupEventSchema)),
+  severity: z.optional(SeverityMapSchema),
+  reminderMinutes: z.optional(z.number().check(z.nonnegative())),
+});
+
+const GroupSchema = z.strictObject({
+  hostedZoneId: HostedZoneIdSchema,
+  recordName: RecordNameSchema,
+  recordType: z._default(z.enum(RECORD_TYPES, { error: (i) => `expected one of ${RECORD_TYPES.join(', ')}, got ${show(i.input)}` }), 'A'),
+  primary: MemberSchema,
+  secondary: MemberSchema,
+  /** Linked from every notification about this group. */
+  runbookUrl: z.optional(HttpUrlSchema),
+  notify: z.optional(GroupNotifySchema),
 });
 
 export const GROUP_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,62})$/;
@@ -79,6 +146,23 @@ export const FailoverConfigSchema = z
     notify: z.optional(NotifySchema),
   })
   .check(z.superRefine((cfg, ctx) => {
+    const n = cfg.notify;
+    const need = (ok: boolean, path: (string | number)[], message: string) => {
+      if (!ok) ctx.addIssue({ code: 'custom', path, input: undefined, message });
+    };
+    if (n?.slack) need(Boolean(n.slack.webhookUrl || n.slack.webhookSsmParameter), ['notify', 'slack'], 'needs webhookSsmParameter (deployed) or webhookUrl (local runs)');
+    if (n?.pagerduty) need(Boolean(n.pagerduty.routingKey || n.pagerduty.routingKeySsmParameter), ['notify', 'pagerduty'], 'needs routingKeySsmParameter (deployed) or routingKey (local runs)');
+    const hookNames = new Set<string>();
+    n?.webhooks.forEach((w, i) => {
+      need(Boolean(w.secret || w.secretSsmParameter), ['notify', 'webhooks', i], 'needs secretSsmParameter (deployed) or secret (local runs) to sign requests');
+      need(!hookNames.has(w.name), ['notify', 'webhooks', i, 'name'], `webhook name "${w.name}" is used twice`);
+      hookNames.add(w.name);
+    });
+    const configured = new Set([...(n?.sns ? ['sns'] : []), ...(n?.slack ? ['slack'] : []), ...(n?.pagerduty ? ['pagerduty'] : []), ...[...hookNames].map((h) => `webhook:${h}`)]);
+    for (const [name, group] of Object.entries(cfg.groups)) {
+      group.notify?.channels?.forEach((c, i) =>
+        need(configured.has(c), ['groups', name, 'notify', 'channels', i], `channel ${c} is not configured under notify (configured: ${[...configured].join(', ') || 'none'})`));
+    }
     const seen = new Map<string, string>();
     for (const [name, group] of Object.entries(cfg.groups)) {
       if (name === UNASSIGNED_GROUP) {

@@ -40,6 +40,8 @@ const fromItem = (item: Item): LedgerEntry => {
   const sources = item.sources instanceof Set ? [...(item.sources as Set<string>)] : (item.sources as string[] | undefined) ?? [];
   out.sources = sources.sort();
   out.previousState = item.previousState ?? null;
+  out.episode = item.episode ?? null;
+  out.openEpisode = item.openEpisode ?? null;
   return out as unknown as LedgerEntry;
 };
 
@@ -107,6 +109,13 @@ export class DynamoDbLedgerStore implements LedgerStore {
       this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true })),
     );
     return base.Item ? fromItem(base.Item) : fromItem(item);
+  }
+
+  async get(group: string, seq: number): Promise<LedgerEntry | undefined> {
+    const res = await this.#send('read', group, () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: groupPk(group), sk: seqSk(seq) }, ConsistentRead: true })),
+    );
+    return res.Item ? fromItem(res.Item) : undefined;
   }
 
   async addSource(group: string, seq: number, source: DeliverySource): Promise<void> {

@@ -2,19 +2,9 @@ import type { AlarmStateValue, AlarmTransition } from './alarm-event.js';
 import type { HealthCheckPlacement, Role } from './config.js';
 import { UNASSIGNED_GROUP } from './config.js';
 
-/** What a health transition means for its failover group. */
-export const GROUP_EVENTS = [
-  'FAILED_OVER', // primary down while secondary healthy (or secondary healthy again while primary is down)
-  'BOTH_UNHEALTHY', // both members unhealthy: Route 53 answers with the primary anyway
-  'RECOVERED', // primary healthy again after being unhealthy: DNS is back on the primary
-  'STANDBY_UNHEALTHY', // secondary down while primary healthy: no failover possible right now
-  'STANDBY_RECOVERED', // secondary healthy again while primary healthy
-  'HEALTHY', // an OK that ends no known outage (e.g. first data after alarm creation)
-  'UNKNOWN', // INSUFFICIENT_DATA: no data is not healthy, but never counts as a failover
-  'STALE', // older than the member's current state (out-of-order delivery): recorded, triggers nothing
-  'UNASSIGNED', // health check in no configured group
-] as const;
-export type GroupEvent = (typeof GROUP_EVENTS)[number];
+import type { GroupEvent } from './group-events.js';
+
+export { GROUP_EVENTS, type GroupEvent } from './group-events.js';
 
 export type Serving = 'primary' | 'secondary' | 'none';
 
@@ -23,6 +13,8 @@ export interface MemberSnapshot {
   state: AlarmStateValue;
   stateChangedAt: string;
   transitionId: string;
+  /** Ledger sequence number of the entry that set this state. */
+  seq: number;
   healthCheckId: string;
   alarmArn: string;
   /** The group event this member's latest transition produced. */
@@ -75,6 +67,7 @@ export const applyTransition = (
   t: AlarmTransition,
   transitionId: string,
   before: GroupSnapshot,
+  seq: number,
 ): Applied => {
   const key = memberKeyOf(placement, t.healthCheckId);
   const current = before[key];
@@ -86,6 +79,7 @@ export const applyTransition = (
     state: t.state,
     stateChangedAt: t.stateChangedAt,
     transitionId,
+    seq,
     healthCheckId: t.healthCheckId,
     alarmArn: t.alarmArn,
     event,
@@ -93,4 +87,18 @@ export const applyTransition = (
   };
   const snapshot = { ...before, [key]: member };
   return { kind: 'newer', event, snapshot, serving: servingOf(group, snapshot) };
+};
+
+/** Events that open a failover episode (DNS off the healthy primary) and the one that closes it. */
+const OPENS_EPISODE: ReadonlySet<GroupEvent> = new Set(['FAILED_OVER', 'BOTH_UNHEALTHY']);
+
+/**
+ * Episode bookkeeping: an episode is identified by the seq of the entry that opened it (first FAILED_OVER or
+ * BOTH_UNHEALTHY while none was open) and closed by RECOVERED. `open` is carried from entry to entry.
+ */
+export const nextEpisode = (open: number | null, event: GroupEvent, seq: number): { episode: number | null; open: number | null } => {
+  if (event === 'STALE') return { episode: null, open };
+  if (OPENS_EPISODE.has(event)) return { episode: open ?? seq, open: open ?? seq };
+  if (event === 'RECOVERED') return { episode: open, open: null };
+  return { episode: open, open };
 };

@@ -31,6 +31,10 @@ export interface TransitionEntry {
   metricMath: boolean;
   /** Every member's state after this entry; the head entry's snapshot is the group's current state. */
   snapshot: GroupSnapshot;
+  /** The failover episode this entry belongs to (seq of the entry that opened it), or null. */
+  episode: number | null;
+  /** The episode still open after this entry, or null: carried to the next entry. */
+  openEpisode: number | null;
 }
 
 export type LedgerEntry = TransitionEntry;
@@ -59,6 +63,8 @@ export interface LedgerStore {
   append(entry: LedgerEntry): Promise<'appended' | 'conflict'>;
   /** Exact lookup of an already-recorded transition (used for deliveries older than the head). */
   findTransition(group: string, stateChangedAt: string, transitionId: string): Promise<LedgerEntry | undefined>;
+  /** One entry by its sequence number. */
+  get(group: string, seq: number): Promise<LedgerEntry | undefined>;
   /** Notes another delivery path of an entry (idempotent). */
   addSource(group: string, seq: number, source: DeliverySource): Promise<void>;
   /** Entries by `stateChangedAt` (then seq), across all groups unless `group` is given. */

@@ -6,7 +6,7 @@ import {
 } from './alarm-event.js';
 import { UNASSIGNED_GROUP, type HealthCheckPlacement } from './config.js';
 import { InvalidEventError, LedgerWriteError } from './errors.js';
-import { applyTransition, servingOf, type GroupEvent } from './failover-transition.js';
+import { applyTransition, nextEpisode, servingOf, type GroupEvent } from './failover-transition.js';
 import type { LedgerEntry, LedgerStore } from './ledger-store.js';
 import type { Log } from './logger.js';
 
@@ -50,7 +50,7 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
   let head = await ledger.head(group);
 
   for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
-    const applied = applyTransition(group, placement, t, transitionId, head.snapshot);
+    const applied = applyTransition(group, placement, t, transitionId, head.snapshot, head.seq + 1);
     if (applied.kind !== 'newer') {
       const existing = head.entry?.transitionId === transitionId ? head.entry : await ledger.findTransition(group, t.stateChangedAt, transitionId);
       if (existing) {
@@ -68,6 +68,8 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
     const stale = applied.kind === 'not-newer';
     const snapshot = stale ? head.snapshot : applied.snapshot;
     const key = placement.role === 'unknown' ? t.healthCheckId : placement.role;
+    const event = stale ? 'STALE' : applied.event;
+    const episode = nextEpisode(head.entry?.openEpisode ?? null, event, head.seq + 1);
     const entry: LedgerEntry = {
       kind: 'transition',
       group,
@@ -85,13 +87,15 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
       stateChangedAt: t.stateChangedAt,
       recordedAt: deps.now().toISOString(),
       sources: [t.source],
-      event: stale ? 'STALE' : applied.event,
+      event,
       stale,
       serving: stale ? servingOf(group, snapshot) : applied.serving,
       reason: t.reason,
       reasonTruncated: t.reasonTruncated,
       metricMath: t.metricMath,
       snapshot,
+      episode: episode.episode,
+      openEpisode: episode.open,
     };
     if ((await ledger.append(entry)) === 'appended') {
       log.info('transition recorded', { correlationId, group, role: placement.role, event: entry.event, seq: entry.seq, state: t.state, stateChangedAt: t.stateChangedAt, transitionId });

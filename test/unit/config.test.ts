@@ -70,7 +70,14 @@ describe('parseConfigText: accepted', () => {
           secondary: { region: 'us-west-2', healthCheckId: '66666666-7777-8888-9999-000000000000', endpoint: 'https://api-usw2.example.com/healthz' },
         },
       },
-      notify: { slack: { webhookUrl: 'http://127.0.0.1:8080/hook', webhookSsmParameter: '/r53-failover/slack-webhook' } },
+      notify: {
+        slack: { webhookUrl: 'http://127.0.0.1:8080/hook', webhookSsmParameter: '/r53-failover/slack-webhook' },
+        // Notification defaults (issue 3): reminders every 30 min, no-data after 10 min, flapping = 3rd transition in 10 min.
+        webhooks: [],
+        reminderMinutes: 30,
+        noDataMinutes: 10,
+        flap: { transitions: 3, windowMinutes: 10, holdMinutes: 10 },
+      },
     });
   });
 

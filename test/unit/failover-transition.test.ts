@@ -4,6 +4,7 @@ import { UNASSIGNED_GROUP, type HealthCheckPlacement, type Role } from '../../sh
 import {
   applyTransition,
   deriveGroupEvent,
+  nextEpisode,
   servingOf,
   type GroupEvent,
   type GroupSnapshot,
@@ -37,6 +38,7 @@ const member = (
     state,
     stateChangedAt: at,
     transitionId: transitionIdOf({ alarmArn: ARN[role], state, stateChangedAt: at }),
+    seq: 1,
     healthCheckId: HC[role],
     alarmArn: ARN[role],
     event: opts.event ?? 'HEALTHY',
@@ -189,7 +191,7 @@ describe('applyTransition', () => {
     // Arrange
     const t = transition('primary', 'ALARM', T2, 'OK');
     // Act
-    const applied = applyTransition(GROUP, placement('primary'), t, idOf(t), healthy);
+    const applied = applyTransition(GROUP, placement('primary'), t, idOf(t), healthy, 2);
     // Assert
     expect(applied.kind).toBe('newer');
     if (applied.kind !== 'newer') return;
@@ -197,6 +199,7 @@ describe('applyTransition', () => {
       state: 'ALARM',
       stateChangedAt: T2,
       transitionId: idOf(t),
+      seq: 2,
       healthCheckId: PRIMARY_HC,
       alarmArn: ARN.primary,
       event: 'FAILED_OVER',
@@ -208,7 +211,7 @@ describe('applyTransition', () => {
     // Arrange
     const t = transition('primary', 'ALARM', T2, 'OK');
     // Act
-    const applied = applyTransition(GROUP, placement('primary'), t, idOf(t), healthy);
+    const applied = applyTransition(GROUP, placement('primary'), t, idOf(t), healthy, 2);
     // Assert
     expect(applied).toMatchObject({ kind: 'newer', event: 'FAILED_OVER', serving: 'secondary' });
   });
@@ -218,7 +221,7 @@ describe('applyTransition', () => {
     const before = structuredClone(healthy);
     const t = transition('primary', 'ALARM', T2, 'OK');
     // Act
-    const applied = applyTransition(GROUP, placement('primary'), t, idOf(t), healthy);
+    const applied = applyTransition(GROUP, placement('primary'), t, idOf(t), healthy, 2);
     // Assert
     expect(healthy).toEqual(before);
     expect(applied.kind === 'newer' && applied.snapshot.secondary).toEqual(before.secondary);
@@ -227,10 +230,10 @@ describe('applyTransition', () => {
   it('treats the same transition id as a duplicate', () => {
     // Arrange
     const t = transition('primary', 'ALARM', T2, 'OK');
-    const first = applyTransition(GROUP, placement('primary'), t, idOf(t), healthy);
+    const first = applyTransition(GROUP, placement('primary'), t, idOf(t), healthy, 2);
     if (first.kind !== 'newer') throw new Error(`first apply was ${first.kind}`);
     // Act
-    const again = applyTransition(GROUP, placement('primary'), t, idOf(t), first.snapshot);
+    const again = applyTransition(GROUP, placement('primary'), t, idOf(t), first.snapshot, 2);
     // Assert
     expect(again).toEqual({ kind: 'duplicate' });
   });
@@ -240,7 +243,7 @@ describe('applyTransition', () => {
     const before: GroupSnapshot = { ...healthy, primary: member('primary', 'OK', { at: T2 }) };
     const late = transition('primary', 'ALARM', T1, 'OK');
     // Act
-    const applied = applyTransition(GROUP, placement('primary'), late, idOf(late), before);
+    const applied = applyTransition(GROUP, placement('primary'), late, idOf(late), before, 2);
     // Assert
     expect(applied).toEqual({ kind: 'not-newer', current: before.primary });
   });
@@ -250,7 +253,7 @@ describe('applyTransition', () => {
     const before: GroupSnapshot = { ...healthy, primary: member('primary', 'OK', { at: T2 }) };
     const sameInstant = transition('primary', 'ALARM', T2, 'OK');
     // Act
-    const applied = applyTransition(GROUP, placement('primary'), sameInstant, idOf(sameInstant), before);
+    const applied = applyTransition(GROUP, placement('primary'), sameInstant, idOf(sameInstant), before, 2);
     // Assert
     expect(applied).toEqual({ kind: 'not-newer', current: before.primary });
   });
@@ -260,7 +263,7 @@ describe('applyTransition', () => {
     const before: GroupSnapshot = { ...healthy, primary: member('primary', 'ALARM', { at: T1 }) };
     const noData = transition('primary', 'INSUFFICIENT_DATA', T2, 'ALARM');
     // Act
-    const applied = applyTransition(GROUP, placement('primary'), noData, idOf(noData), before);
+    const applied = applyTransition(GROUP, placement('primary'), noData, idOf(noData), before, 2);
     // Assert
     expect(applied.kind === 'newer' && applied.snapshot.primary).toMatchObject({ state: 'INSUFFICIENT_DATA', lastKnown: 'ALARM', event: 'UNKNOWN' });
   });
@@ -272,12 +275,12 @@ describe('applyTransition', () => {
     const up = transition('primary', 'OK', T3, 'INSUFFICIENT_DATA');
     let snapshot: GroupSnapshot = { secondary: member('secondary', 'OK', { at: T1 }) };
     for (const t of [down, noData]) {
-      const step = applyTransition(GROUP, placement('primary'), t, idOf(t), snapshot);
+      const step = applyTransition(GROUP, placement('primary'), t, idOf(t), snapshot, 2);
       if (step.kind !== 'newer') throw new Error(`setup step was ${step.kind}`);
       snapshot = step.snapshot;
     }
     // Act
-    const applied = applyTransition(GROUP, placement('primary'), up, idOf(up), snapshot);
+    const applied = applyTransition(GROUP, placement('primary'), up, idOf(up), snapshot, 2);
     // Assert
     expect(applied).toMatchObject({ kind: 'newer', event: 'RECOVERED', serving: 'primary' });
   });
@@ -287,7 +290,7 @@ describe('applyTransition', () => {
     const where: HealthCheckPlacement = { group: UNASSIGNED_GROUP, role: 'unknown' };
     const t = { ...transition('primary', 'ALARM', T2, 'OK'), healthCheckId: UNASSIGNED_HC, healthCheckIds: [UNASSIGNED_HC] };
     // Act
-    const applied = applyTransition(UNASSIGNED_GROUP, where, t, idOf(t), {});
+    const applied = applyTransition(UNASSIGNED_GROUP, where, t, idOf(t), {}, 2);
     // Assert
     expect(applied.kind === 'newer' && Object.keys(applied.snapshot)).toEqual([UNASSIGNED_HC]);
   });
@@ -297,7 +300,7 @@ describe('applyTransition', () => {
     const where: HealthCheckPlacement = { group: UNASSIGNED_GROUP, role: 'unknown' };
     const t = { ...transition('primary', 'ALARM', T2, 'OK'), healthCheckId: UNASSIGNED_HC, healthCheckIds: [UNASSIGNED_HC] };
     // Act
-    const applied = applyTransition(UNASSIGNED_GROUP, where, t, idOf(t), {});
+    const applied = applyTransition(UNASSIGNED_GROUP, where, t, idOf(t), {}, 2);
     // Assert
     expect(applied).toMatchObject({ kind: 'newer', event: 'UNASSIGNED', serving: 'none' });
   });
@@ -308,11 +311,28 @@ describe('applyTransition', () => {
     const first = { ...transition('primary', 'ALARM', T2, 'OK'), healthCheckId: UNASSIGNED_HC, healthCheckIds: [UNASSIGNED_HC] };
     const otherHc = '9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
     const second = { ...transition('secondary', 'OK', T1, 'ALARM'), healthCheckId: otherHc, healthCheckIds: [otherHc] };
-    const step = applyTransition(UNASSIGNED_GROUP, where, first, idOf(first), {});
+    const step = applyTransition(UNASSIGNED_GROUP, where, first, idOf(first), {}, 2);
     if (step.kind !== 'newer') throw new Error(`setup step was ${step.kind}`);
     // Act
-    const applied = applyTransition(UNASSIGNED_GROUP, where, second, idOf(second), step.snapshot);
+    const applied = applyTransition(UNASSIGNED_GROUP, where, second, idOf(second), step.snapshot, 2);
     // Assert
     expect(applied.kind === 'newer' && Object.keys(applied.snapshot).sort()).toEqual([UNASSIGNED_HC, otherHc].sort());
+  });
+});
+
+describe('nextEpisode', () => {
+  it.each([
+    // [open before, event, seq, episode of the entry, open after]
+    [null, 'FAILED_OVER', 5, 5, 5],
+    [5, 'BOTH_UNHEALTHY', 6, 5, 5],
+    [5, 'FAILED_OVER', 7, 5, 5],
+    [5, 'UNKNOWN', 8, 5, 5],
+    [5, 'RECOVERED', 9, 5, null],
+    [null, 'RECOVERED', 10, null, null],
+    [null, 'STANDBY_UNHEALTHY', 11, null, null],
+    [5, 'STALE', 12, null, 5],
+    [null, 'BOTH_UNHEALTHY', 13, 13, 13],
+  ] as const)('open %s + %s at #%s → episode %s, open %s', (open, event, seq, episode, after) => {
+    expect(nextEpisode(open, event, seq)).toEqual({ episode, open: after });
   });
 });

@@ -1,0 +1,32 @@
+/** What a health transition means for its failover group (see README, "Group events"). */
+export const GROUP_EVENTS = [
+  'FAILED_OVER', // primary down while secondary healthy (or secondary healthy again while primary is down)
+  'BOTH_UNHEALTHY', // both members unhealthy: Route 53 answers with the primary anyway
+  'RECOVERED', // primary healthy again after being unhealthy: DNS is back on the primary
+  'STANDBY_UNHEALTHY', // secondary down while primary healthy: no failover possible right now
+  'STANDBY_RECOVERED', // secondary healthy again while primary healthy
+  'HEALTHY', // an OK that ends no known outage (e.g. first data after alarm creation)
+  'UNKNOWN', // INSUFFICIENT_DATA: no data is not healthy, but never counts as a failover
+  'STALE', // older than the member's current state (out-of-order delivery): recorded, triggers nothing
+  'UNASSIGNED', // health check in no configured group
+] as const;
+export type GroupEvent = (typeof GROUP_EVENTS)[number];
+
+export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Default severity per group event; `failover.yml` `notify.severity` (and per group) overrides it. */
+export const DEFAULT_SEVERITY: Record<GroupEvent, Severity> = {
+  FAILED_OVER: 'critical',
+  BOTH_UNHEALTHY: 'critical',
+  RECOVERED: 'info',
+  STANDBY_UNHEALTHY: 'warning',
+  STANDBY_RECOVERED: 'info',
+  HEALTHY: 'info',
+  UNKNOWN: 'warning',
+  STALE: 'info',
+  UNASSIGNED: 'warning',
+};
+
+/** Events notified when `failover.yml` does not say otherwise. HEALTHY/UNKNOWN/STALE are quiet by default. */
+export const DEFAULT_NOTIFY_EVENTS: GroupEvent[] = ['FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED', 'STANDBY_UNHEALTHY', 'STANDBY_RECOVERED', 'UNASSIGNED'];

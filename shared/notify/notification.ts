@@ -1,0 +1,67 @@
+import type { AlarmStateValue } from '../alarm-event.js';
+import type { Role } from '../config.js';
+import type { Serving } from '../failover-transition.js';
+import type { GroupEvent, Severity } from '../group-events.js';
+
+/** What a notification is about: a group event, or one of the notices the notifier derives over time. */
+export type NotificationKind = 'transition' | 'reminder' | 'no-data' | 'flapping' | 'flap-summary';
+
+/**
+ * One message for people, channel-neutral. Channels render it (Slack Block Kit, PagerDuty, SNS, webhook JSON);
+ * `id` is its identity: every channel delivers a given id at most once.
+ */
+export interface Notification {
+  /** `<group>#<seq>#<kind>[#<n>]`: stable across retries, redrives and duplicate invocations. */
+  id: string;
+  kind: NotificationKind;
+  group: string;
+  /** The ledger entry it hangs off (for reminders: the entry that opened the episode). */
+  seq: number;
+  event: GroupEvent;
+  severity: Severity;
+  /** One line of plain text, at most 100 characters (fits an SNS subject). */
+  title: string;
+  /** A few sentences of plain text: what happened and what it means. */
+  summary: string;
+  recordName: string | null;
+  /** Which member DNS serves now, and that member's region. */
+  serving: Serving;
+  servingRegion: string | null;
+  role: Role;
+  state: AlarmStateValue;
+  previousState: AlarmStateValue | null;
+  healthCheckId: string;
+  alarmName: string;
+  alarmArn: string;
+  /** The alarm's reason as CloudWatch wrote it: untrusted text, channels must escape it. */
+  reason: string;
+  /** The alarm's state-change time, ISO 8601 UTC. */
+  stateChangedAt: string;
+  /** When the notification was built. */
+  notifiedAt: string;
+  /** Seconds from the state change to this notification (detection + delivery latency people care about). */
+  latencySeconds: number;
+  links: { healthCheck?: string; alarm?: string; runbook?: string };
+  /** The failover episode (seq of the entry that opened it), if any: PagerDuty's dedup key is built from it. */
+  episode: number | null;
+  flap?: { transitions: number; since: string; until: string; suppressed: number };
+  reminder?: { n: number; minutes: number };
+  correlationId?: string;
+}
+
+/** Outcome of one send attempt on one channel. */
+export type SendResult =
+  | { status: 'sent'; info?: string }
+  /** Transient: 429, 5xx, network error, timeout. `retryAfterMs` when the peer said how long to wait. */
+  | { status: 'retry'; reason: string; retryAfterMs?: number }
+  /** The peer will never accept it as configured (bad token, archived channel, 4xx): no retry. */
+  | { status: 'permanent'; reason: string };
+
+/** A notification channel. `send` must not throw for peer errors: it classifies them into a SendResult. */
+export interface Channel {
+  /** `sns`, `slack`, `pagerduty` or `webhook:<name>`. */
+  readonly name: string;
+  /** Whether this channel carries this notification at all (e.g. PagerDuty ignores reminders). */
+  accepts(n: Notification): boolean;
+  send(n: Notification, signal: AbortSignal): Promise<SendResult>;
+}
