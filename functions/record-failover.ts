@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { correlationIdOf } from '../shared/alarm-event.js';
 import { makeDocumentClient } from '../shared/clients.js';
-import { indexHealthChecks, parseConfig } from '../shared/config.js';
+import { indexHealthChecks } from '../shared/config.js';
+import { loadDeployedConfig } from '../shared/deployed-config.js';
 import { DynamoDbLedgerStore } from '../shared/dynamodb-ledger-store.js';
 import { loadRecorderEnv } from '../shared/env.js';
 import { InvalidEventError } from '../shared/errors.js';
@@ -13,9 +12,9 @@ import { recordEvent, type RecordOutcome } from '../shared/recorder.js';
 
 // Module scope: env and config are validated once per container; a bad deploy fails at cold start.
 const env = loadRecorderEnv();
-const configPath = resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), env.R53F_CONFIG_FILE);
-const config = parseConfig(JSON.parse(readFileSync(configPath, 'utf8')), env.R53F_CONFIG_FILE);
+const config = loadDeployedConfig(env);
 const logger = new Logger({ serviceName: 'r53-failover' });
+// No publisher here: the ledger table's stream is the outbox that carries new entries to the notify function.
 const deps = {
   ledger: new DynamoDbLedgerStore(makeDocumentClient(), env.LEDGER_TABLE),
   placements: indexHealthChecks(config),

@@ -16,6 +16,8 @@ const BUILD_SCRIPT = 'scripts/build.mjs';
 const CONFIG_JSON = 'dist/config/failover.json';
 const TABLE_ID = 'LedgerTable';
 const TOPIC_ID = 'AlarmTopic';
+const NOTIFICATION_TOPIC_ID = 'NotificationTopic';
+const NOTIFY_FUNCTION = 'notify';
 const DEFAULT_ROLE_ID = 'IamRoleLambdaExecution';
 const ROLES = ['primary', 'secondary'];
 
@@ -49,7 +51,10 @@ class R53FailoverPlugin {
       // Fail fast, before anything is cleaned up or built.
       'before:package:cleanup': () => this.validate(),
       'before:package:createDeploymentArtifacts': () => this.buildAndWriteConfig(),
-      'package:compileEvents': () => this.addAlarms(),
+      'package:compileEvents': () => {
+        this.addAlarms();
+        this.addSubscriptions();
+      },
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.finalizeTemplate(),
       'before:deploy:function:packageFunction': async () => {
         await this.validate();
@@ -133,6 +138,7 @@ class R53FailoverPlugin {
       throw err;
     }
     this.tools = tools;
+    this.grantSecrets();
     if (fresh) return; // a revalidation after the build: already reported
     const groups = Object.keys(this.config.groups);
     if (groups.length === 0) {
@@ -149,11 +155,19 @@ class R53FailoverPlugin {
       await this.validate({ fresh: true });
     }
     const shipped = structuredClone(this.config);
-    // The webhook URL is a secret meant for local runs; deployed stacks read it from SSM (webhookSsmParameter).
-    if (shipped.notify && shipped.notify.slack && shipped.notify.slack.webhookUrl) {
-      delete shipped.notify.slack.webhookUrl;
-      this.log.notice('r53-failover: notify.slack.webhookUrl is not shipped to Lambda; deployed stacks use webhookSsmParameter');
-    }
+    // Literal secrets are for local runs; deployed stacks read them from SSM SecureString parameters.
+    const n = shipped.notify || {};
+    const strip = (obj, key, ssmKey, what) => {
+      if (!obj) return;
+      if (obj[key]) {
+        delete obj[key];
+        this.log.notice(`r53-failover: ${what}.${key} is not shipped to Lambda; deployed stacks use ${ssmKey}`);
+      }
+      if (!obj[ssmKey]) this.log.warning(`r53-failover: ${what} has no ${ssmKey}: the deployed notify function cannot use it`);
+    };
+    strip(n.slack, 'webhookUrl', 'webhookSsmParameter', 'notify.slack');
+    strip(n.pagerduty, 'routingKey', 'routingKeySsmParameter', 'notify.pagerduty');
+    (n.webhooks || []).forEach((w, i) => strip(w, 'secret', 'secretSsmParameter', `notify.webhooks[${i}] (${w.name})`));
     const out = path.join(this.serviceDir, CONFIG_JSON);
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(shipped, null, 2)}\n`);
@@ -196,6 +210,50 @@ class R53FailoverPlugin {
         };
       }
     }
+  }
+
+  /** Email/SMS/… subscriptions to the notification topic, from failover.yml notify.sns.subscriptions. */
+  addSubscriptions() {
+    const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
+    const subs = (this.config.notify && this.config.notify.sns && this.config.notify.sns.subscriptions) || [];
+    subs.forEach((sub, i) => {
+      resources[`NotificationSubscription${i + 1}`] = {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { TopicArn: { Ref: NOTIFICATION_TOPIC_ID }, Protocol: sub.protocol, Endpoint: sub.endpoint },
+      };
+    });
+  }
+
+  /**
+   * The notify role may read exactly the SSM parameters failover.yml names (and decrypt them through SSM only).
+   * Runs before serverless-iam-roles-per-function builds the role.
+   */
+  grantSecrets() {
+    const fn = (this.serverless.service.functions || {})[NOTIFY_FUNCTION];
+    if (!fn || !this.config) return;
+    const n = this.config.notify || {};
+    const names = [
+      n.slack && n.slack.webhookSsmParameter,
+      n.pagerduty && n.pagerduty.routingKeySsmParameter,
+      ...(n.webhooks || []).map((w) => w.secretSsmParameter),
+    ].filter(Boolean);
+    const statements = (fn.iamRoleStatements || []).filter((st) => st.Sid !== 'ReadNotifySecrets' && st.Sid !== 'DecryptNotifySecretsViaSsm');
+    if (names.length > 0) {
+      statements.push({
+        Sid: 'ReadNotifySecrets',
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter'],
+        Resource: [...new Set(names)].map((name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name.replace(/^\//, '')}` })),
+      });
+      statements.push({
+        Sid: 'DecryptNotifySecretsViaSsm',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' }],
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } },
+      });
+    }
+    fn.iamRoleStatements = statements;
   }
 
   /** Runs once user resources are merged: table drift check, one DLQ policy, no unused default role. */

@@ -8,6 +8,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from './clients.js';
 import { DynamoDbLedgerStore } from './dynamodb-ledger-store.js';
 import { ConfigError, LedgerWriteError } from './errors.js';
@@ -19,6 +20,7 @@ export const DEFAULT_TABLE = 'r53-failover-ledger';
 export interface OpenedLedger {
   store: DynamoDbLedgerStore;
   client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
   /** Where the ledger lives, for messages: a directory or a table/endpoint. */
   location: string;
   close(): Promise<void>;
@@ -87,9 +89,11 @@ export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLe
     const client = new DynamoDBClient({});
     // Only a local endpoint gets its table created on demand; a real AWS table comes from `serverless deploy`.
     if (endpoint) await ensureLedgerTable(client, table);
+    const doc = makeDocumentClient(client);
     return {
-      store: new DynamoDbLedgerStore(makeDocumentClient(client), table),
+      store: new DynamoDbLedgerStore(doc, table),
       client,
+      doc,
       location: endpoint ? `table ${table} at ${endpoint}` : `table ${table}`,
       close: async () => client.destroy(),
     };
@@ -109,9 +113,11 @@ export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLe
     await server.stop();
     throw new ConfigError(`cannot open the embedded ledger in ${dir}: ${(err as Error).message}`, { cause: err });
   }
+  const doc = makeDocumentClient(client);
   return {
-    store: new DynamoDbLedgerStore(makeDocumentClient(client), DEFAULT_TABLE),
+    store: new DynamoDbLedgerStore(doc, DEFAULT_TABLE),
     client,
+    doc,
     location: dir,
     close: async () => {
       client.destroy();

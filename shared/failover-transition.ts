@@ -47,7 +47,9 @@ export const deriveGroupEvent = (role: Role, state: AlarmStateValue, before: Gro
     return wasDown ? 'RECOVERED' : 'HEALTHY';
   }
   if (state === 'ALARM') return isDown(before.primary) ? 'BOTH_UNHEALTHY' : 'STANDBY_UNHEALTHY';
-  if (isDown(before.primary)) return 'FAILED_OVER';
+  // A secondary that was down coming back while the primary is down moves traffic to it; one that only had no data
+  // changes nothing Route 53 does.
+  if (isDown(before.primary)) return wasDown ? 'FAILED_OVER' : 'HEALTHY';
   return wasDown ? 'STANDBY_RECOVERED' : 'HEALTHY';
 };
 

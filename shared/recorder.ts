@@ -3,10 +3,12 @@ import {
   normaliseAlarmEvent,
   transitionIdOf,
   type AlarmTransition,
+  type NormalisedEvent,
 } from './alarm-event.js';
 import { UNASSIGNED_GROUP, type HealthCheckPlacement } from './config.js';
 import { InvalidEventError, LedgerWriteError } from './errors.js';
 import { applyTransition, nextEpisode, servingOf, type GroupEvent } from './failover-transition.js';
+import type { GroupEventPublisher } from './group-event-publisher.js';
 import type { LedgerEntry, LedgerStore } from './ledger-store.js';
 import type { Log } from './logger.js';
 
@@ -16,6 +18,10 @@ export interface RecorderDeps {
   placements: ReadonlyMap<string, HealthCheckPlacement>;
   log: Log;
   now: () => Date;
+  /** Emits group events after the ledger write; absent → nothing is emitted (`--no-notify`). */
+  publisher?: GroupEventPublisher;
+  /** Whether the notifier acknowledged an entry's event; unacknowledged events are re-emitted on redelivery. */
+  acks?: { isAcked(group: string, seq: number): Promise<boolean> };
 }
 
 export type RecordOutcome =
@@ -55,6 +61,11 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
       const existing = head.entry?.transitionId === transitionId ? head.entry : await ledger.findTransition(group, t.stateChangedAt, transitionId);
       if (existing) {
         if (!existing.sources.includes(t.source)) await ledger.addSource(group, existing.seq, t.source);
+        // Outbox: a retried or second delivery re-emits the group event until the notifier has acknowledged it.
+        if (deps.publisher && !existing.stale && !(await deps.acks?.isAcked(group, existing.seq))) {
+          await deps.publisher.publish(existing, correlationId);
+          log.info('group event re-emitted (not acknowledged yet)', { correlationId, group, seq: existing.seq, event: existing.event });
+        }
         log.info('duplicate transition', { correlationId, group, transitionId, seq: existing.seq, source: t.source });
         return { outcome: 'duplicate', group, event: existing.event, transitionId, seq: existing.seq, reason: `already recorded as ${group} #${existing.seq} (${existing.event})` };
       }
@@ -99,6 +110,9 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
     };
     if ((await ledger.append(entry)) === 'appended') {
       log.info('transition recorded', { correlationId, group, role: placement.role, event: entry.event, seq: entry.seq, state: t.state, stateChangedAt: t.stateChangedAt, transitionId });
+      // Only after the ledger write, never for a stale entry; a failure here fails the invocation, and the retry
+      // (a duplicate) re-emits.
+      if (deps.publisher && !stale) await deps.publisher.publish(entry, correlationId);
       return { outcome: 'recorded', group, role: placement.role, event: entry.event, stale, transitionId, seq: entry.seq, entry };
     }
     head = await ledger.head(group, { fresh: true });
@@ -106,13 +120,8 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
   throw new LedgerWriteError(`could not append to ${group} after ${MAX_APPEND_ATTEMPTS} attempts (heavy contention)`);
 };
 
-/**
- * Parses, classifies and records one Lambda payload as delivered. Malformed payloads throw `InvalidEventError`
- * before anything is written; valid but foreign ones come back as `ignored`.
- */
-export const recordEvent = async (raw: unknown, deps: RecorderDeps, correlationId: string, size?: number): Promise<RecordOutcome[]> => {
-  if (size !== undefined) assertDeliverableSize(size);
-  const normalised = normaliseAlarmEvent(raw, (id) => deps.placements.has(id));
+/** Records already-normalised notifications of one payload (ignored ones are reported, not written). */
+export const recordNormalised = async (normalised: NormalisedEvent[], deps: RecorderDeps, correlationId: string): Promise<RecordOutcome[]> => {
   const outcomes: RecordOutcome[] = [];
   for (const n of normalised) {
     if (n.kind === 'ignored') {
@@ -122,6 +131,19 @@ export const recordEvent = async (raw: unknown, deps: RecorderDeps, correlationI
   }
   return outcomes;
 };
+
+/**
+ * Parses, classifies and records one Lambda payload as delivered. Malformed payloads throw `InvalidEventError`
+ * before anything is written; valid but foreign ones come back as `ignored`.
+ */
+export const recordEvent = async (raw: unknown, deps: RecorderDeps, correlationId: string, size?: number): Promise<RecordOutcome[]> => {
+  if (size !== undefined) assertDeliverableSize(size);
+  return recordNormalised(normaliseFor(raw, deps), deps, correlationId);
+};
+
+/** The normaliser with this deployment's preference for configured health checks (metric-math alarms over several). */
+export const normaliseFor = (raw: unknown, deps: Pick<RecorderDeps, 'placements'>): NormalisedEvent[] =>
+  normaliseAlarmEvent(raw, (id) => deps.placements.has(id));
 
 /** The rejected outcome for an error, or rethrow if it is not about the input. */
 export const rejectedOutcome = (err: unknown): RecordOutcome => {

@@ -2,7 +2,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { assertDeliverableSize } from '../../shared/alarm-event.js';
 import { InvalidEventError, UsageError } from '../../shared/errors.js';
-import { recordEvent, type RecordOutcome } from '../../shared/recorder.js';
+import type { GroupEventPublisher } from '../../shared/group-event-publisher.js';
+import { notifyGroupEvent, sweep, type NotificationReport } from '../../shared/notify/notifier.js';
+import { normaliseFor, recordNormalised, type RecorderDeps, type RecordOutcome } from '../../shared/recorder.js';
+import { cliNotifier, withFreshBudget } from '../notifier.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';
 import { withContext, type Io } from '../context.js';
 
@@ -11,10 +14,13 @@ export const INGEST_HELP = `r53-failover ingest [options] PATH...
 Replays event files (each a Lambda payload as delivered: EventBridge event, SNS event or Lambda alarm-action
 payload) through the recorder, in the order given; a directory means every *.json file in it, sorted; "-" reads
 one event from standard input. One outcome per file: recorded | duplicate | ignored (reason) | rejected (reason).
+Each recorded group event is notified on the channels of failover.yml (notify:), exactly once per channel; before
+each event, reminders, "no data" notices and flap summaries due at that event's time are sent, so a replay
+behaves like the outage did.
 
 Options:
   --json            one JSON document: {"results": [{file, outcome, group, role, event, seq, reason, ...}], "summary": {...}}
-  --no-notify       do not send notifications (accepted now; notifications arrive in a later release)
+  --no-notify       record only: send no notifications (they stay pending for r53-failover notify --redrive)
   --no-promote      do not run promotion hooks (accepted now; promotion arrives in a later release)
   --config FILE     failover.yml (default ./failover.yml or $R53F_CONFIG; none: every health check is "unassigned")
   --ledger DIR      embedded ledger directory (default .r53-failover/ or $R53F_LEDGER_DIR)
@@ -34,7 +40,15 @@ export interface IngestRow {
   stale?: boolean;
   /** Several alarm notifications in one SNS event: each one's outcome. */
   records?: Omit<IngestRow, 'file' | 'records'>[];
+  /** Notifications this file caused (or that fell due at its time), with each channel's delivery state. */
+  notifications?: { id: string; kind: string; title: string; result: string; channels: Record<string, string> }[];
 }
+
+const summariseNotifications = (reports: NotificationReport[]): NonNullable<IngestRow['notifications']> =>
+  reports.map((r) => ({
+    id: r.id, kind: r.kind, title: r.title, result: r.result,
+    channels: Object.fromEntries(r.channels.map((c) => [c.channel, c.status === 'failed' && c.reason ? `failed: ${c.reason}` : c.status])),
+  }));
 
 const expandPaths = (paths: string[], cwd: string): string[] =>
   paths.flatMap((p) => {
@@ -81,11 +95,20 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
   }
   if (positionals.length === 0) throw new UsageError('ingest: expected at least one event file, directory or "-" (see r53-failover ingest --help)');
   const files = expandPaths(positionals, io.cwd);
-  return withContext(io, values, async ({ deps }) => {
+  return withContext(io, values, async ({ deps, loaded, ledger }) => {
+    const notifier = values['no-notify'] ? undefined : cliNotifier(loaded.config, ledger, deps.log);
+    let reports: NotificationReport[] = [];
+    const publisher: GroupEventPublisher | undefined = notifier && {
+      publish: async (entry, correlationId) => {
+        reports.push(...(await notifyGroupEvent({ group: entry.group, seq: entry.seq, correlationId }, withFreshBudget(notifier))).notifications);
+      },
+    };
+    const recorder: RecorderDeps = notifier && publisher ? { ...deps, publisher, acks: notifier.deliveries } : deps;
     const rows: IngestRow[] = [];
     for (const file of files) {
       const shown = file === '-' ? '(stdin)' : relative(io.cwd, file);
       const row: IngestRow = { file: shown.startsWith('..') || isAbsolute(shown) ? file : shown, outcome: 'rejected' };
+      reports = [];
       try {
         const text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
         assertDeliverableSize(Buffer.byteLength(text));
@@ -95,7 +118,13 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
         } catch (err) {
           throw new InvalidEventError(`(root): file is not JSON: ${(err as Error).message}`);
         }
-        const outcomes = await recordEvent(raw, deps, `file:${file}`);
+        const normalised = normaliseFor(raw, deps);
+        if (notifier) {
+          // Time-driven notices due by this event's state change come first, as they would have in the outage.
+          const first = normalised.find((n) => n.kind === 'transition');
+          if (first?.kind === 'transition') reports.push(...(await sweep(new Date(first.transition.stateChangedAt), withFreshBudget(notifier))).notifications);
+        }
+        const outcomes = await recordNormalised(normalised, recorder, `file:${file}`);
         const parts = outcomes.map(rowOf);
         if (parts.length === 1) Object.assign(row, parts[0]);
         else {
@@ -107,6 +136,7 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
         row.outcome = 'rejected';
         row.reason = err.message;
       }
+      if (reports.length) row.notifications = summariseNotifications(reports);
       rows.push(row);
     }
     const summary = { recorded: 0, duplicate: 0, ignored: 0, rejected: 0 };
@@ -119,6 +149,10 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
           ? `${r.group} ${r.role} → ${r.event} (#${r.seq})`
           : r.outcome === 'duplicate' ? `${r.group}: ${r.reason}` : r.reason ?? '';
         io.out(`${r.outcome.padEnd(9)}  ${r.file.padEnd(width)}  ${what}`);
+        for (const n of r.notifications ?? []) {
+          const where = Object.entries(n.channels).map(([c, st]) => `${c}: ${st}`).join(', ');
+          io.out(`${''.padEnd(11)}↳ ${n.result === 'delivered' ? '' : `[${n.result}] `}${n.title}${where ? `  (${where})` : ''}`);
+        }
       }
       io.out(`${rows.length} file(s): ${summary.recorded} recorded, ${summary.duplicate} duplicate, ${summary.ignored} ignored, ${summary.rejected} rejected`);
     }

@@ -115,7 +115,9 @@ describe('deriveGroupEvent', () => {
     { role: 'secondary', state: 'ALARM', other: 'ALARM', previous: 'OK', expected: 'BOTH_UNHEALTHY' },
     // secondary comes back
     { role: 'secondary', state: 'OK', other: 'ALARM', previous: 'ALARM', expected: 'FAILED_OVER' },
-    { role: 'secondary', state: 'OK', other: 'ALARM', previous: 'none', expected: 'FAILED_OVER' },
+    // A secondary with no earlier state (or only missing data) changes nothing Route 53 does: no second failover.
+    { role: 'secondary', state: 'OK', other: 'ALARM', previous: 'none', expected: 'HEALTHY' },
+    { role: 'secondary', state: 'OK', other: 'ALARM', previous: 'INSUFFICIENT_DATA', expected: 'HEALTHY' },
     { role: 'secondary', state: 'OK', other: 'OK', previous: 'ALARM', expected: 'STANDBY_RECOVERED' },
     { role: 'secondary', state: 'OK', other: 'OK', previous: 'ALARM→INSUFFICIENT_DATA', expected: 'STANDBY_RECOVERED' },
     { role: 'secondary', state: 'OK', other: 'OK', previous: 'OK→INSUFFICIENT_DATA', expected: 'HEALTHY' },

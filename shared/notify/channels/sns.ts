@@ -1,0 +1,153 @@
+import { PublishCommand, type MessageAttributeValue, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import type { Channel, Notification, SendResult } from '../notification.js';
+
+export interface SnsChannelOptions {
+  client: SNSClient;
+  topicArn: string;
+}
+
+/** The JSON subscribers receive as the SNS `Message`. */
+export interface SnsMessageBody {
+  version: 1;
+  /** Present when `reason`/`summary` were cut to fit SNS's size limit. */
+  truncated?: true;
+  notification: Notification;
+}
+
+/** SNS counts the message and its attributes against 256 KiB (262,144 bytes, not characters). */
+export const SNS_MAX_PAYLOAD_BYTES = 262_144;
+/** The API reference: subjects are "less than 100 characters long". */
+const SUBJECT_MAX = 99;
+
+const asciiLine = (text: string): string =>
+  text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+
+/**
+ * Makes a title safe as an SNS subject: printable ASCII only, one line, 1–99 characters.
+ * Accents are folded (é → e); other non-ASCII (emoji) and control characters are dropped; line breaks become spaces.
+ */
+export const snsSubject = (title: string, fallback = ''): string => {
+  const line = asciiLine(title) || asciiLine(fallback) || 'r53-failover notification';
+  return line.length <= SUBJECT_MAX ? line : `${line.slice(0, SUBJECT_MAX - 3).trimEnd()}...`;
+};
+
+const attributesOf = (n: Notification): Record<string, MessageAttributeValue> => {
+  const attrs: Record<string, MessageAttributeValue> = {
+    group: { DataType: 'String', StringValue: n.group },
+    event: { DataType: 'String', StringValue: n.event },
+    severity: { DataType: 'String', StringValue: n.severity },
+    kind: { DataType: 'String', StringValue: n.kind },
+  };
+  // The correlation id travels on so a subscriber's logs join ours (STYLE §7); SNS rejects empty values.
+  if (n.correlationId) attrs.correlationId = { DataType: 'String', StringValue: n.correlationId };
+  return attrs;
+};
+
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+
+const attributeBytes = (attrs: Record<string, MessageAttributeValue>) =>
+  Object.entries(attrs).reduce((sum, [k, v]) => sum + bytes(k) + bytes(v.DataType ?? '') + bytes(v.StringValue ?? ''), 0);
+
+/** Cuts `text` to `keep` UTF-16 units (never splitting a surrogate pair) and says so in the text itself. */
+const cut = (text: string, keep: number): string => {
+  let end = Math.max(0, keep);
+  const last = text.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)} …[truncated from ${text.length} characters]`;
+};
+
+/** The largest `keep` for which `fits(keep)` holds (fits is monotone; 0 is tried last). */
+const largestFitting = (max: number, fits: (keep: number) => boolean): number | null => {
+  if (!fits(0)) return null;
+  let lo = 0;
+  let hi = max;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+};
+
+/**
+ * The message body, bounded to `budget` bytes: `reason` (untrusted, the usual culprit) is cut first, then `summary`.
+ * JSON escaping can grow a character to 6 bytes, so sizes are measured on the serialised text, not estimated.
+ */
+const boundedMessage = (n: Notification, budget: number): string => {
+  const full = JSON.stringify({ version: 1, notification: n } satisfies SnsMessageBody);
+  if (bytes(full) <= budget) return full;
+  const render = (reason: string, summary: string) =>
+    JSON.stringify({ version: 1, truncated: true, notification: { ...n, reason, summary } } satisfies SnsMessageBody);
+  const keepReason = largestFitting(n.reason.length, (k) => bytes(render(cut(n.reason, k), n.summary)) <= budget);
+  if (keepReason !== null) return render(cut(n.reason, keepReason), n.summary);
+  const reason = cut(n.reason, 0);
+  const keepSummary = largestFitting(n.summary.length, (k) => bytes(render(reason, cut(n.summary, k))) <= budget);
+  // Still too big means another field is huge (the config's business): SNS rejects it and the send is permanent.
+  return render(reason, keepSummary === null ? cut(n.summary, 0) : cut(n.summary, keepSummary));
+};
+
+/** The Publish request for a notification (pure): a safe subject, a size-bounded JSON message, filterable attributes. */
+export const buildSnsPublish = (n: Notification, topicArn: string): PublishCommandInput => {
+  const Subject = snsSubject(n.title, `r53-failover ${n.event} ${n.group}`);
+  const MessageAttributes = attributesOf(n);
+  const budget = SNS_MAX_PAYLOAD_BYTES - attributeBytes(MessageAttributes) - bytes(Subject);
+  return { TopicArn: topicArn, Subject, Message: boundedMessage(n, budget), MessageAttributes };
+};
+
+const RETRYABLE_NAMES = new Set([
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'KMSThrottlingException',
+  'InternalErrorException',
+  'InternalFailure',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'AbortError',
+]);
+
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** Sorts a Publish failure into retry (throttling, 5xx, network) or permanent (auth, missing topic, bad input, KMS). */
+export const classifySnsError = (err: unknown): SendResult => {
+  const e = (err ?? {}) as SdkErrorShape;
+  const name = typeof e.name === 'string' && e.name ? e.name : 'Error';
+  const message = typeof e.message === 'string' ? e.message.replace(/\s+/g, ' ').slice(0, 300) : '';
+  const reason = `sns ${name}${message ? `: ${message}` : ''}`;
+  const status = e.$metadata?.httpStatusCode;
+  if (name === 'TimeoutError' || name === 'AbortError') return { status: 'retry', reason: 'sns timed out' };
+  if (RETRYABLE_NAMES.has(name) || e.$retryable || (status !== undefined && status >= 500)) return { status: 'retry', reason };
+  // No HTTP status at all: the request never got an answer (connection refused, reset, DNS).
+  if (status === undefined) return { status: 'retry', reason: `sns network error${e.code ? ` (${e.code})` : ''}: ${name}` };
+  return { status: 'permanent', reason };
+};
+
+/** The SNS channel: every notification, as JSON, to the alert topic. */
+export const snsChannel = ({ client, topicArn }: SnsChannelOptions): Channel => ({
+  name: 'sns',
+  accepts: () => true,
+  async send(n, signal) {
+    try {
+      const out = await client.send(new PublishCommand(buildSnsPublish(n, topicArn)), { abortSignal: signal });
+      return out.MessageId ? { status: 'sent', info: out.MessageId } : { status: 'sent' };
+    } catch (err) {
+      return classifySnsError(err);
+    }
+  },
+});

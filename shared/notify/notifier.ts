@@ -1,0 +1,283 @@
+import type { FailoverConfig } from '../config.js';
+import { R53FailoverError } from '../errors.js';
+import { servingOf } from '../failover-transition.js';
+import type { GroupEvent } from '../group-events.js';
+import type { LedgerEntry, LedgerStore } from '../ledger-store.js';
+import { channelsFor, composeNotification, routesEvent } from './compose.js';
+import type { FlapState } from './delivery-store.js';
+import { dispatch, type ChannelOutcome, type DispatchDeps } from './dispatcher.js';
+import type { Channel, Notification } from './notification.js';
+
+export interface NotifierDeps extends DispatchDeps {
+  ledger: LedgerStore;
+  config: FailoverConfig;
+  channels: Channel[];
+  /** Where a delivery goes when retries are exhausted (the stack's DLQ); absent in the CLI (use --redrive). */
+  deadLetters?: { send(record: { notification: Notification; channel: string; reason: string; attempts: number }): Promise<void> };
+}
+
+/** Invocations (stream record, then sweeps) that try one delivery before it is given up and dead-lettered. */
+export const MAX_DELIVERY_ATTEMPTS = 8;
+/** Minutes a sweep waits before retrying a delivery that failed `attempts` times: 1, 2, 4, 8, 15, 15, … */
+export const retryDelayMinutes = (attempts: number): number => Math.min(15, 2 ** Math.max(0, attempts - 1));
+
+/** What the recorder publishes (EventBridge `Failover Group Event`) and the notifier consumes: a ledger pointer. */
+export interface GroupEventRef {
+  group: string;
+  seq: number;
+  correlationId?: string;
+}
+
+export interface NotificationReport {
+  id: string;
+  kind: Notification['kind'];
+  title: string;
+  result: 'delivered' | 'suppressed' | 'not-routed';
+  channels: ChannelOutcome[];
+}
+
+export interface NotifyReport {
+  notifications: NotificationReport[];
+  /** Some channel gave up on a transient error in this call; the every-minute sweep retries it (then the DLQ). */
+  retryLater: boolean;
+}
+
+/** The notifier was handed a pointer to a ledger entry that does not exist. */
+export class LedgerEntryNotFoundError extends R53FailoverError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LedgerEntryNotFoundError';
+  }
+}
+
+/** Events that count towards flapping: changes of who serves or of what can serve. */
+const COUNTING: ReadonlySet<GroupEvent> = new Set(['FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED', 'STANDBY_UNHEALTHY', 'STANDBY_RECOVERED']);
+const MIN = 60_000;
+const ms = (iso: string) => Date.parse(iso);
+
+const settings = (config: FailoverConfig, group: string) => {
+  const n = config.notify;
+  return {
+    reminderMinutes: config.groups[group]?.notify?.reminderMinutes ?? n?.reminderMinutes ?? 30,
+    noDataMinutes: n?.noDataMinutes ?? 10,
+    flap: n?.flap ?? { transitions: 3, windowMinutes: 10, holdMinutes: 10 },
+  };
+};
+
+const humanMinutes = (minutes: number): string => {
+  const h = Math.floor(minutes / 60);
+  const m = Math.round(minutes % 60);
+  return h ? `${h} h${m ? ` ${m} min` : ''}` : `${m} min`;
+};
+
+const send = async (n: Notification, deps: NotifierDeps, opts: { redrive?: boolean } = {}): Promise<NotificationReport> => {
+  const names = channelsFor(deps.config, n.group, deps.channels.map((c) => c.name));
+  const outcomes = await dispatch(n, deps.channels.filter((c) => names.includes(c.name)), deps, opts);
+  return { id: n.id, kind: n.kind, title: n.title, result: 'delivered', channels: outcomes };
+};
+
+const suppressed = async (n: Notification, reason: string, deps: NotifierDeps): Promise<NotificationReport> => {
+  await deps.deliveries.suppress(n, reason, deps.now());
+  deps.log.info('notification suppressed', { notificationId: n.id, reason });
+  return { id: n.id, kind: n.kind, title: n.title, result: 'suppressed', channels: [] };
+};
+
+const countingBetween = async (group: string, since: string, until: string, deps: NotifierDeps): Promise<LedgerEntry[]> =>
+  (await deps.ledger.list({ group, since, until, order: 'asc' })).filter((e) => !e.stale && COUNTING.has(e.event));
+
+/** The one summary when a flapping group has been stable for the hold time; counts come from the ledger. */
+const flapSummary = async (group: string, flap: FlapState, deps: NotifierDeps, now: Date): Promise<Notification | undefined> => {
+  if (!flap.lastSeq || !flap.since || !flap.lastTransitionAt) return undefined;
+  const last = await deps.ledger.get(group, flap.lastSeq);
+  if (!last) return undefined;
+  const { holdMinutes } = settings(deps.config, group).flap;
+  const transitions = (await countingBetween(group, flap.since, flap.lastTransitionAt, deps)).length;
+  const held = (await deps.deliveries.list(group, ['suppressed'])).filter((d) => d.notification.stateChangedAt >= flap.since! && d.notification.stateChangedAt <= flap.lastTransitionAt!).length;
+  const region = last.serving === 'none' ? '' : ` (${deps.config.groups[group]?.[last.serving]?.region ?? last.serving})`;
+  return composeNotification(last, deps.config, now, 'flap-summary', {
+    seq: flap.lastSeq,
+    title: `FLAPPING ENDED: ${group} stable for ${holdMinutes} min; DNS serves the ${last.serving}${region}`,
+    summary: `${group} changed state ${transitions} times between ${flap.since} and ${flap.lastTransitionAt}; ${held} alert(s) were held back. It has been stable since. Latest: ${last.event} (${last.role} ${last.state}). Every transition is in the ledger: r53-failover history --group ${group}.`,
+    flap: { transitions, since: flap.since, until: flap.lastTransitionAt, suppressed: held },
+    ...(flap.episode ? { episode: flap.episode } : {}),
+  });
+};
+
+/** After flapping: open incident if the group did not end healthy (PagerDuty resolves only on a healthy primary). */
+const endedHealthy = (n: Notification | undefined) => n?.serving === 'primary' && n.state === 'OK';
+
+type FlapAction = 'normal' | 'flapping' | 'suppress';
+
+/**
+ * Decides flap suppression for a new entry. Windows are judged on the alarms' state-change times (not arrival), so
+ * a replay behaves like the outage did: the Nth counting transition within the window becomes one "flapping"
+ * message, later ones are held back until the group is stable for the hold time, then one summary follows.
+ */
+/** The state after a flap ends: an incident stays open (mapped) unless the group ended healthy. */
+const stableAfter = (flap: FlapState, summary: Notification | undefined): FlapState =>
+  endedHealthy(summary) || flap.episode === undefined
+    ? { flapping: false, version: flap.version }
+    : { flapping: false, episode: flap.episode, incidentOpen: true, version: flap.version };
+
+const flapDecision = async (
+  entry: LedgerEntry,
+  deps: NotifierDeps,
+): Promise<{ action: FlapAction; summary?: Notification; transitions: number; since: string; episode: number; incident?: number }> => {
+  const { flap: cfg } = settings(deps.config, entry.group);
+  const t = ms(entry.stateChangedAt);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const before = await deps.deliveries.getFlap(entry.group);
+    let state: FlapState = { ...before };
+    let summary: Notification | undefined;
+    if (state.flapping && state.lastTransitionAt && t - ms(state.lastTransitionAt) >= cfg.holdMinutes * MIN) {
+      summary = await flapSummary(entry.group, state, deps, new Date(ms(state.lastTransitionAt) + cfg.holdMinutes * MIN));
+      state = stableAfter(state, summary);
+    }
+    let action: FlapAction = state.flapping ? 'suppress' : 'normal';
+    let transitions = 0;
+    if (COUNTING.has(entry.event)) {
+      if (state.flapping) {
+        if (!state.lastTransitionAt || t > ms(state.lastTransitionAt)) state = { ...state, lastTransitionAt: entry.stateChangedAt, lastSeq: entry.seq };
+      } else {
+        const recent = await countingBetween(entry.group, new Date(t - cfg.windowMinutes * MIN).toISOString(), entry.stateChangedAt, deps);
+        if (!recent.some((e) => e.seq === entry.seq)) recent.push(entry); // GSIs can lag the base table
+        transitions = recent.length;
+        if (recent.length >= cfg.transitions) {
+          action = 'flapping';
+          state = { flapping: true, since: recent[0]?.stateChangedAt ?? entry.stateChangedAt, lastTransitionAt: entry.stateChangedAt, lastSeq: entry.seq, episode: entry.episode ?? entry.seq, version: state.version };
+        }
+      }
+    }
+    // A RECOVERED after an unhealthy end of flapping resolves the flapping incident: map it, then close it.
+    const incident = !state.flapping && state.incidentOpen ? state.episode : undefined;
+    if (incident !== undefined && entry.event === 'RECOVERED') state = { flapping: false, version: state.version };
+    const changed = JSON.stringify({ ...state, version: 0 }) !== JSON.stringify({ ...before, version: 0 });
+    if (!changed || (await deps.deliveries.putFlap(entry.group, state, before.version))) {
+      return { action, ...(summary ? { summary } : {}), transitions, since: state.since ?? entry.stateChangedAt, episode: state.episode ?? entry.episode ?? entry.seq, ...(incident !== undefined ? { incident } : {}) };
+    }
+  }
+  throw new R53FailoverError(`flap state of ${entry.group} kept changing under concurrent updates`);
+};
+
+/** Handles one group event: flap logic, routing, then exactly-once delivery per channel. */
+export const notifyGroupEvent = async (ref: GroupEventRef, deps: NotifierDeps): Promise<NotifyReport> => {
+  const entry = await deps.ledger.get(ref.group, ref.seq);
+  if (!entry) throw new LedgerEntryNotFoundError(`no ledger entry ${ref.group} #${ref.seq}`);
+  const reports: NotificationReport[] = [];
+  if (!entry.stale) {
+    const now = deps.now();
+    const { action, summary, transitions, since, episode, incident } = await flapDecision(entry, deps);
+    if (summary) reports.push(await send(summary, deps));
+    const extra = ref.correlationId ? { correlationId: ref.correlationId } : {};
+    if (action === 'flapping') {
+      const { flap: cfg } = settings(deps.config, entry.group);
+      reports.push(await send(composeNotification(entry, deps.config, now, 'flapping', {
+        ...extra,
+        title: `FLAPPING: ${entry.group} changed state ${transitions} times in ${cfg.windowMinutes} min`,
+        summary: `${entry.group} is flapping: ${transitions} transitions since ${since}; latest ${entry.event} (${entry.role} ${entry.state}). Alerts for this group are held back until it is stable for ${cfg.holdMinutes} min; then one summary follows. Every transition is recorded.`,
+        flap: { transitions, since, until: entry.stateChangedAt, suppressed: 0 },
+        episode,
+      }), deps));
+    } else {
+      const n = composeNotification(entry, deps.config, now, 'transition', { ...extra, ...(incident !== undefined ? { episode: incident } : {}) });
+      if (action === 'suppress') reports.push(await suppressed(n, 'group is flapping', deps));
+      else if (routesEvent(deps.config, entry.group, entry.event)) reports.push(await send(n, deps));
+      else reports.push({ id: n.id, kind: n.kind, title: n.title, result: 'not-routed', channels: [] });
+    }
+  }
+  // Acknowledged last: until then the recorder re-emits this event on a retried delivery (outbox semantics).
+  await deps.deliveries.ack(entry.group, entry.seq, deps.now());
+  return { notifications: reports, retryLater: reports.some((r) => r.channels.some((c) => c.retryLater)) };
+};
+
+/**
+ * Time-driven notices, run every minute in Lambda (and at each event's time when the CLI replays events):
+ * flap summaries, reminders while a group stays failed over or down, and "no data is not healthy".
+ */
+export const sweep = async (now: Date, deps: NotifierDeps, groups: string[] = Object.keys(deps.config.groups)): Promise<NotifyReport> => {
+  const reports: NotificationReport[] = [];
+  for (const group of groups) {
+    const s = settings(deps.config, group);
+    let flap = await deps.deliveries.getFlap(group);
+    if (flap.flapping && flap.lastTransitionAt && now.getTime() - ms(flap.lastTransitionAt) >= s.flap.holdMinutes * MIN) {
+      const summary = await flapSummary(group, flap, deps, now);
+      const stable = stableAfter(flap, summary);
+      // Only the sweep that ends the flap sends the summary; the claim makes a concurrent one harmless anyway.
+      if (await deps.deliveries.putFlap(group, stable, flap.version)) {
+        if (summary) reports.push(await send(summary, deps));
+        flap = { ...stable, version: flap.version + 1 };
+      }
+    }
+    const head = await deps.ledger.head(group, { fresh: true });
+    if (!head.entry) continue;
+    const primaryDown = head.snapshot.primary?.state === 'ALARM';
+    if (s.reminderMinutes > 0 && primaryDown && head.entry.openEpisode !== null && !flap.flapping) {
+      const opener = await deps.ledger.get(group, head.entry.openEpisode);
+      const event: GroupEvent = head.snapshot.secondary?.state === 'ALARM' ? 'BOTH_UNHEALTHY' : 'FAILED_OVER';
+      const elapsedMin = opener ? (now.getTime() - ms(opener.stateChangedAt)) / MIN : 0;
+      const k = Math.floor(elapsedMin / s.reminderMinutes);
+      if (opener && k >= 1 && routesEvent(deps.config, group, event)) {
+        const basis: LedgerEntry = { ...head.entry, event, serving: servingOf(group, head.snapshot), episode: opener.seq };
+        const where = event === 'FAILED_OVER' ? `still failed over to ${deps.config.groups[group]?.secondary.region ?? 'the secondary'}` : 'still failing in both regions';
+        reports.push(await send(composeNotification(basis, deps.config, now, 'reminder', {
+          seq: opener.seq,
+          suffix: String(k),
+          title: `REMINDER: ${group} ${where} (${humanMinutes(k * s.reminderMinutes)})`,
+          summary: `${group} has been ${event === 'FAILED_OVER' ? 'failed over' : 'down in both regions'} since ${opener.stateChangedAt} (${humanMinutes(elapsedMin)}). Reminder ${k}; the next one in ${s.reminderMinutes} min.`,
+          reminder: { n: k, minutes: Math.round(elapsedMin) },
+        }), deps));
+      }
+    }
+    if (s.noDataMinutes > 0) {
+      for (const [key, member] of Object.entries(head.snapshot)) {
+        if (member.state !== 'INSUFFICIENT_DATA' || now.getTime() - ms(member.stateChangedAt) < s.noDataMinutes * MIN) continue;
+        const entry = await deps.ledger.get(group, member.seq);
+        if (!entry) continue;
+        reports.push(await send(composeNotification(entry, deps.config, now, 'no-data', {
+          title: `NO DATA for ${humanMinutes((now.getTime() - ms(member.stateChangedAt)) / MIN)}: ${group} ${key} health check`,
+          summary: `The ${key} health check alarm of ${group} has had no data since ${member.stateChangedAt}. No data is not healthy: check that the Route 53 health check exists and that the alarm's metric (AWS/Route53 HealthCheckStatus in us-east-1) is reported.`,
+        }), deps));
+      }
+    }
+  }
+  return { notifications: reports, retryLater: reports.some((r) => r.channels.some((c) => c.retryLater)) };
+};
+
+/**
+ * Retries deliveries that failed on a transient error, with backoff across sweeps, so a channel outage never holds
+ * up the ledger stream (and with it every other group's and channel's notifications). After MAX_DELIVERY_ATTEMPTS
+ * the delivery is marked failed for good and sent to the dead-letter queue; `notify --redrive` can still resend it.
+ */
+export const retryFailed = async (now: Date, deps: NotifierDeps, groups: string[] = Object.keys(deps.config.groups)): Promise<NotifyReport> => {
+  const reports: NotificationReport[] = [];
+  for (const group of groups) {
+    for (const rec of await deps.deliveries.list(group, ['failed'])) {
+      if (rec.permanent) continue;
+      const channel = deps.channels.find((c) => c.name === rec.channel);
+      if (!channel) continue;
+      if (now.getTime() - ms(rec.updatedAt) < retryDelayMinutes(rec.attempts) * MIN) continue;
+      const [outcome] = await dispatch(rec.notification, [channel], deps);
+      reports.push({ id: rec.notificationId, kind: rec.notification.kind, title: rec.notification.title, result: 'delivered', channels: outcome ? [outcome] : [] });
+      if (outcome?.retryLater && rec.attempts + 1 >= MAX_DELIVERY_ATTEMPTS) {
+        const reason = `gave up after ${rec.attempts + 1} attempts: ${outcome.reason ?? 'transient errors'}`;
+        if (await deps.deliveries.giveUp(rec.notification, rec.channel, reason, deps.now())) {
+          await deps.deadLetters?.send({ notification: rec.notification, channel: rec.channel, reason, attempts: rec.attempts + 1 });
+          deps.log.error('notification given up and dead-lettered; r53-failover notify --redrive resends it', { notificationId: rec.notificationId, channel: rec.channel, reason });
+        }
+      }
+    }
+  }
+  return { notifications: reports, retryLater: reports.some((r) => r.channels.some((c) => c.retryLater)) };
+};
+
+/** Re-sends what is pending or failed (after fixing a channel): `r53-failover notify --redrive`. */
+export const redrive = async (deps: NotifierDeps, groups: string[] = Object.keys(deps.config.groups)): Promise<NotifyReport> => {
+  const reports: NotificationReport[] = [];
+  for (const group of groups) {
+    const open = await deps.deliveries.list(group, ['failed', 'sending']);
+    const byId = new Map<string, Notification>();
+    for (const rec of open) byId.set(rec.notificationId, rec.notification);
+    for (const n of byId.values()) reports.push(await send(n, deps, { redrive: true }));
+  }
+  return { notifications: reports, retryLater: reports.some((r) => r.channels.some((c) => c.retryLater)) };
+};

@@ -1,0 +1,262 @@
+import {
+  AuthorizationErrorException,
+  CreateTopicCommand,
+  InternalErrorException,
+  InvalidParameterException,
+  KMSDisabledException,
+  KMSThrottlingException,
+  SNSClient,
+  SubscribeCommand,
+  ThrottledException,
+} from '@aws-sdk/client-sns';
+import { startFauxqs, type FauxqsServer } from 'fauxqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildSnsPublish, classifySnsError, SNS_MAX_PAYLOAD_BYTES, snsChannel, snsSubject } from '../../shared/notify/channels/sns.js';
+import type { Notification } from '../../shared/notify/notification.js';
+import { refusedUrl } from '../helpers/http-receiver.js';
+
+const notification: Notification = {
+  id: 'orders-api#42#transition',
+  kind: 'transition',
+  group: 'orders-api',
+  seq: 42,
+  event: 'FAILED_OVER',
+  severity: 'critical',
+  title: 'orders-api failed over to eu-west-1',
+  summary: 'The primary health check is unhealthy; Route 53 now answers with the secondary in eu-west-1.',
+  recordName: 'api.example.com',
+  serving: 'secondary',
+  servingRegion: 'eu-west-1',
+  role: 'primary',
+  state: 'ALARM',
+  previousState: 'OK',
+  healthCheckId: 'abcdef01-2345-6789-abcd-ef0123456789',
+  alarmName: 'r53-failover-prod-orders-api-primary-health',
+  alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:r53-failover-prod-orders-api-primary-health',
+  reason: 'Threshold Crossed: 1 datapoint [0.0 (12/06/25 14:02:00)] was less than the threshold (1.0).',
+  stateChangedAt: '2025-06-12T14:03:27.412Z',
+  notifiedAt: '2025-06-12T14:03:31.000Z',
+  latencySeconds: 3.588,
+  links: {
+    healthCheck: 'https://console.aws.amazon.com/route53/healthchecks/home#/details/abcdef01-2345-6789-abcd-ef0123456789',
+    alarm: 'https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/r53-failover-prod-orders-api-primary-health',
+    runbook: 'https://runbooks.example.com/orders-api/failover',
+  },
+  episode: 42,
+  flap: { transitions: 5, since: '2025-06-12T13:30:00.000Z', until: '2025-06-12T14:03:27.412Z', suppressed: 2 },
+  reminder: { n: 1, minutes: 30 },
+  correlationId: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+};
+
+const signal = () => new AbortController().signal;
+const snsClient = (endpoint: string) =>
+  new SNSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+
+/** The SNS-to-SQS envelope (non-raw delivery): the only place a subscriber sees the Subject. */
+interface SnsEnvelope {
+  Type: string;
+  TopicArn: string;
+  Subject: string | null;
+  Message: string;
+  MessageAttributes: Record<string, { Type: string; Value: string }>;
+}
+
+let fauxqs: FauxqsServer;
+let sns: SNSClient;
+let topicArn: string;
+
+beforeAll(async () => {
+  fauxqs = await startFauxqs({ port: 0, logger: false });
+  sns = snsClient(fauxqs.address);
+  // Topic and subscriptions go through the SNS API, as a deploy would create them; the queues are test plumbing.
+  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'r53-failover-alerts' }))).TopicArn ?? '';
+  const envelopeQueue = fauxqs.createQueue('alerts-envelope');
+  const rawQueue = fauxqs.createQueue('alerts-raw');
+  const criticalQueue = fauxqs.createQueue('alerts-critical');
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: envelopeQueue.queueArn }));
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: rawQueue.queueArn, Attributes: { RawMessageDelivery: 'true' } }));
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: criticalQueue.queueArn,
+      Attributes: { RawMessageDelivery: 'true', FilterPolicy: JSON.stringify({ severity: ['critical'], event: ['FAILED_OVER', 'BOTH_UNHEALTHY'] }) },
+    }),
+  );
+});
+afterAll(async () => {
+  sns?.destroy();
+  await fauxqs?.stop();
+});
+beforeEach(() => fauxqs.reset());
+
+/** What sits in a queue, read without consuming it (the project has no SQS client dependency). */
+const queued = (name: string) => {
+  const q = fauxqs.inspectQueue(name);
+  if (!q) throw new Error(`queue ${name} does not exist`);
+  return [...q.messages.ready, ...q.messages.delayed, ...q.messages.inflight.map((i) => i.message)];
+};
+const envelopes = () => queued('alerts-envelope').map((m) => JSON.parse(m.body) as SnsEnvelope);
+
+describe('sns channel against fauxqs', () => {
+  it('publishes the subject, the versioned JSON message and filterable attributes', async () => {
+    // Arrange
+    const channel = snsChannel({ client: sns, topicArn });
+    // Act
+    const result = await channel.send(notification, signal());
+    // Assert
+    expect(result).toEqual({ status: 'sent', info: expect.any(String) });
+    const [envelope, ...rest] = envelopes();
+    expect(rest).toHaveLength(0);
+    expect(envelope).toMatchObject({ Type: 'Notification', TopicArn: topicArn, Subject: 'orders-api failed over to eu-west-1' });
+    expect(JSON.parse(envelope?.Message ?? '')).toEqual({ version: 1, notification });
+    expect(envelope?.MessageAttributes).toEqual({
+      group: { Type: 'String', Value: 'orders-api' },
+      event: { Type: 'String', Value: 'FAILED_OVER' },
+      severity: { Type: 'String', Value: 'critical' },
+      kind: { Type: 'String', Value: 'transition' },
+      correlationId: { Type: 'String', Value: '6a7e8feb-b491-4cf7-a9f1-bf3703467718' },
+    });
+  });
+
+  it('hands raw-delivery subscribers the message body and the attributes as SQS message attributes', async () => {
+    // Arrange
+    const channel = snsChannel({ client: sns, topicArn });
+    // Act
+    await channel.send(notification, signal());
+    // Assert
+    const [raw] = queued('alerts-raw');
+    expect(JSON.parse(raw?.body ?? '')).toEqual({ version: 1, notification });
+    expect(raw?.messageAttributes).toMatchObject({
+      group: { DataType: 'String', StringValue: 'orders-api' },
+      event: { DataType: 'String', StringValue: 'FAILED_OVER' },
+      severity: { DataType: 'String', StringValue: 'critical' },
+      kind: { DataType: 'String', StringValue: 'transition' },
+    });
+  });
+
+  it('lets a subscriber filter on the attributes (critical failovers only)', async () => {
+    // Arrange
+    const channel = snsChannel({ client: sns, topicArn });
+    const reminder: Notification = { ...notification, id: 'orders-api#42#reminder#1', kind: 'reminder', severity: 'warning' };
+    const recovered: Notification = { ...notification, id: 'orders-api#47#transition', seq: 47, event: 'RECOVERED', severity: 'info' };
+    // Act
+    for (const n of [notification, reminder, recovered]) await channel.send(n, signal());
+    // Assert
+    expect(queued('alerts-envelope')).toHaveLength(3);
+    expect(queued('alerts-critical').map((m) => (JSON.parse(m.body) as { notification: Notification }).notification.id)).toEqual(['orders-api#42#transition']);
+  });
+
+  it('truncates a 300 KB reason visibly so the message fits under 256 KiB', async () => {
+    // Arrange
+    const huge: Notification = { ...notification, reason: `Threshold Crossed: ${'é'.repeat(150_000)}` };
+    const channel = snsChannel({ client: sns, topicArn });
+    // Act
+    const result = await channel.send(huge, signal());
+    // Assert
+    expect(result.status).toBe('sent');
+    const message = envelopes()[0]?.Message ?? '';
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(SNS_MAX_PAYLOAD_BYTES);
+    expect(Buffer.byteLength(message)).toBeGreaterThan(SNS_MAX_PAYLOAD_BYTES - 1024);
+    const body = JSON.parse(message) as { version: number; truncated?: boolean; notification: Notification };
+    expect(body.truncated).toBe(true);
+    expect(body.notification.reason.startsWith('Threshold Crossed: ééé')).toBe(true);
+    expect(body.notification.reason).toMatch(/…\[truncated from 150019 characters\]$/);
+    expect(body.notification.summary).toBe(notification.summary);
+    expect({ ...body.notification, reason: '' }).toEqual({ ...notification, reason: '' });
+  });
+
+  it('cuts the summary too when the reason alone cannot make room', () => {
+    // Arrange
+    const huge: Notification = { ...notification, reason: 'r'.repeat(200_000), summary: 's'.repeat(300_000) };
+    // Act
+    const input = buildSnsPublish(huge, topicArn);
+    // Assert
+    const body = JSON.parse(input.Message ?? '') as { truncated?: boolean; notification: Notification };
+    expect(Buffer.byteLength(input.Message ?? '')).toBeLessThanOrEqual(SNS_MAX_PAYLOAD_BYTES);
+    expect(body.truncated).toBe(true);
+    const { reason, summary } = body.notification;
+    expect(reason.length < 100 ? reason : `${reason.length} characters`).toBe(' …[truncated from 200000 characters]');
+    expect(summary.slice(-40)).toMatch(/s …\[truncated from 300000 characters\]$/);
+    expect(summary.length).toBeGreaterThan(200_000);
+  });
+
+  it('turns a hostile multi-line, non-ASCII title into a safe one-line subject', async () => {
+    // Arrange
+    const hostile: Notification = {
+      ...notification,
+      title: `\u{1F525}  Bascule réussie\r\nBcc: attacker@example.com\u0000\u001b[31m\t${'x'.repeat(200)}`,
+    };
+    const channel = snsChannel({ client: sns, topicArn });
+    // Act
+    const result = await channel.send(hostile, signal());
+    // Assert
+    expect(result.status).toBe('sent');
+    const subject = envelopes()[0]?.Subject ?? '';
+    expect(subject).toBe(`Bascule reussie Bcc: attacker@example.com [31m ${'x'.repeat(49)}...`);
+    expect(subject).toMatch(/^[\x21-\x7e][\x20-\x7e]{0,98}$/);
+  });
+
+  it('falls back to event and group when nothing printable is left of the title', () => {
+    // Arrange
+    const blank: Notification = { ...notification, title: '\u{1F6A8}\r\n\u0007 ' };
+    // Act
+    const { Subject } = buildSnsPublish(blank, topicArn);
+    // Assert
+    expect(Subject).toBe('r53-failover FAILED_OVER orders-api');
+    expect(snsSubject('', '')).toBe('r53-failover notification');
+  });
+
+  it('gives up when the topic does not exist (NotFound)', async () => {
+    // Arrange
+    const channel = snsChannel({ client: sns, topicArn: 'arn:aws:sns:us-east-1:000000000000:no-such-topic' });
+    // Act
+    const result = await channel.send(notification, signal());
+    // Assert
+    expect(result).toEqual({ status: 'permanent', reason: 'sns NotFoundException: Topic does not exist' });
+  });
+
+  it('retries when SNS cannot be reached', async () => {
+    // Arrange
+    const client = snsClient(await refusedUrl(''));
+    const channel = snsChannel({ client, topicArn });
+    // Act
+    const result = await channel.send(notification, signal());
+    client.destroy();
+    // Assert
+    expect(result).toEqual({ status: 'retry', reason: expect.stringMatching(/^sns network error \(ECONNREFUSED\)/) });
+  });
+});
+
+describe('sns error classification (the SDK\'s own exception classes; fauxqs cannot throttle or fail KMS)', () => {
+  const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
+
+  it('retries throttling and server errors, and gives up on auth, parameter and KMS configuration errors', () => {
+    // Arrange
+    const errors = {
+      throttled: new ThrottledException({ message: 'Rate exceeded', ...meta(429) }),
+      kmsThrottled: new KMSThrottlingException({ message: 'KMS rate exceeded', ...meta(400) }),
+      internal: new InternalErrorException({ message: 'Internal error', ...meta(500) }),
+      bare503: Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', ...meta(503) }),
+      retryableFlag: Object.assign(new Error('whatever'), { name: 'SomethingNew', $retryable: { throttling: true }, ...meta(400) }),
+      authorization: new AuthorizationErrorException({ message: 'User is not authorized to perform SNS:Publish', ...meta(403) }),
+      invalidParameter: new InvalidParameterException({ message: 'Invalid parameter: Subject', ...meta(400) }),
+      kmsDisabled: new KMSDisabledException({ message: 'Key is disabled', ...meta(400) }),
+      unknown4xx: Object.assign(new Error('Nope'), { name: 'SomethingElse', ...meta(400) }),
+    };
+    // Act
+    const results = Object.fromEntries(Object.entries(errors).map(([k, e]) => [k, classifySnsError(e)]));
+    // Assert
+    expect(results).toEqual({
+      throttled: { status: 'retry', reason: 'sns ThrottledException: Rate exceeded' },
+      kmsThrottled: { status: 'retry', reason: 'sns KMSThrottlingException: KMS rate exceeded' },
+      internal: { status: 'retry', reason: 'sns InternalErrorException: Internal error' },
+      bare503: { status: 'retry', reason: 'sns ServiceUnavailable: Service Unavailable' },
+      retryableFlag: { status: 'retry', reason: 'sns SomethingNew: whatever' },
+      authorization: { status: 'permanent', reason: 'sns AuthorizationErrorException: User is not authorized to perform SNS:Publish' },
+      invalidParameter: { status: 'permanent', reason: 'sns InvalidParameterException: Invalid parameter: Subject' },
+      kmsDisabled: { status: 'permanent', reason: 'sns KMSDisabledException: Key is disabled' },
+      unknown4xx: { status: 'permanent', reason: 'sns SomethingElse: Nope' },
+    });
+  });
+});
