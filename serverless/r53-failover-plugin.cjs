@@ -159,11 +159,17 @@ class R53FailoverPlugin {
     const n = shipped.notify || {};
     const strip = (obj, key, ssmKey, what) => {
       if (!obj) return;
+      // A channel with only a local secret cannot work deployed: refuse rather than ship a silently dead channel.
+      if (!obj[ssmKey]) {
+        throw this.error(
+          `r53-failover: ${what} has ${key} (a local-only value) but no ${ssmKey}; deployed stacks read secrets from SSM. ` +
+            `Create a SecureString parameter and set ${what}.${ssmKey} (see docs/deploy.md), or remove the channel.`,
+        );
+      }
       if (obj[key]) {
         delete obj[key];
         this.log.notice(`r53-failover: ${what}.${key} is not shipped to Lambda; deployed stacks use ${ssmKey}`);
       }
-      if (!obj[ssmKey]) this.log.warning(`r53-failover: ${what} has no ${ssmKey}: the deployed notify function cannot use it`);
     };
     strip(n.slack, 'webhookUrl', 'webhookSsmParameter', 'notify.slack');
     strip(n.pagerduty, 'routingKey', 'routingKeySsmParameter', 'notify.pagerduty');

@@ -86,7 +86,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
           'SET #st = :sending, #owner = :owner, leaseUntil = :lease, attempts = if_not_exists(attempts, :zero) + :one, ' +
           '#n = if_not_exists(#n, :n), #ch = :ch, #grp = :grp, #seq = :seq, nid = :nid, updatedAt = :now',
         ConditionExpression: `attribute_not_exists(pk) OR ${retryableFailed} OR (#st = :sending AND leaseUntil < :nowMs)`,
-        ExpressionAttributeNames: { '#st': 'status', '#owner': 'owner', '#n': 'notification', '#ch': 'channel', '#grp': 'group', '#seq': 'seq', '#perm': 'permanent' },
+        ExpressionAttributeNames: { '#st': 'status', '#owner': 'owner', '#n': 'notification', '#ch': 'channel', '#grp': 'group', '#seq': 'seq', ...(opts.redrive ? {} : { '#perm': 'permanent' }) },
         ExpressionAttributeValues: {
           ':sending': 'sending', ':failed': 'failed', ':owner': opts.owner, ':lease': opts.now.getTime() + opts.leaseMs,
           ':zero': 0, ':one': 1, ':n': n, ':ch': channel, ':grp': n.group, ':seq': n.seq, ':nid': n.id,

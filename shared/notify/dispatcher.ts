@@ -29,6 +29,8 @@ export interface ChannelOutcome {
 
 const BASE_DELAY_MS = 250;
 const MAX_DELAY_MS = 20_000;
+/** Attempts within one call, whatever the budget: a peer that keeps failing fast must not spin. */
+export const MAX_ATTEMPTS_PER_CALL = 6;
 /** Per-attempt timeout ceiling; channels apply their own shorter ones. */
 const ATTEMPT_TIMEOUT_MS = 10_000;
 
@@ -63,7 +65,7 @@ const deliverOne = async (n: Notification, ch: Channel, deps: DispatchDeps, redr
       return { channel: ch.name, status: 'failed', attempts: attempt, reason: last.reason };
     }
     const wait = last.retryAfterMs ?? backoffMs(attempt, random);
-    if (wait + 500 > deps.budgetMs()) {
+    if (attempt >= MAX_ATTEMPTS_PER_CALL || wait + 500 > deps.budgetMs()) {
       await deps.deliveries.complete(n, ch.name, deps.owner, { status: 'failed', reason: `${last.reason} (will retry)`, permanent: false }, deps.now());
       deps.log.warn('notification not delivered within this invocation; it will be retried', { notificationId: n.id, channel: ch.name, reason: last.reason, attempts: attempt });
       return { channel: ch.name, status: 'failed', attempts: attempt, reason: last.reason, retryLater: true };

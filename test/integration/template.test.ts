@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { isDeepStrictEqual, promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alarmNameFor } from '../../shared/config.js';
@@ -38,6 +38,23 @@ const HC = {
   inventorySecondary: '9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
 };
 
+/** SSM parameters the config names: the notify role may read exactly these. */
+const SSM = {
+  slack: '/r53-failover/slack-webhook',
+  pagerduty: '/r53-failover/pagerduty-routing-key',
+  webhook: '/r53-failover/ops-webhook-secret',
+};
+/** Local-only secrets: valid in failover.yml, never shipped to Lambda. */
+const LITERAL = {
+  slackWebhookUrl: 'http://127.0.0.1:8080/hook',
+  pagerdutyRoutingKey: 'local-pagerduty-routing-key-0123',
+  webhookSecret: 'local-webhook-secret-0123456789',
+};
+const SUBSCRIPTIONS = [
+  { Protocol: 'email', Endpoint: 'oncall@example.com' },
+  { Protocol: 'sms', Endpoint: '+15555550100' },
+];
+
 const configYaml = ({ ordersPrimaryRegion = 'us-east-1' } = {}): string => `version: 1
 groups:
   orders-api:
@@ -61,8 +78,20 @@ groups:
       healthCheckId: ${HC.inventorySecondary}
 notify:
   slack:
-    webhookUrl: http://127.0.0.1:8080/hook
-    webhookSsmParameter: /r53-failover/slack-webhook
+    webhookUrl: ${LITERAL.slackWebhookUrl}
+    webhookSsmParameter: ${SSM.slack}
+  sns:
+    subscriptions:
+      - { protocol: email, endpoint: oncall@example.com }
+      - { protocol: sms, endpoint: '+15555550100' }
+  pagerduty:
+    routingKey: ${LITERAL.pagerdutyRoutingKey}
+    routingKeySsmParameter: ${SSM.pagerduty}
+  webhooks:
+    - name: ops
+      url: https://hooks.example.com/r53-failover
+      secret: ${LITERAL.webhookSecret}
+      secretSsmParameter: ${SSM.webhook}
 `;
 
 // Logical ids are part of the contract: renaming one replaces the alarm, and CloudFormation then deletes the
@@ -80,6 +109,19 @@ const TABLE_INDEXES_ARN = { 'Fn::Join': ['/', [TABLE_ARN, 'index', '*']] };
 const DLQ_ARN = { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] };
 const TOPIC_REF = { Ref: 'AlarmTopic' };
 const FUNCTION_ARN = { 'Fn::GetAtt': [FUNCTION_ID, 'Arn'] };
+const ROLE_ID = 'RecordDashfailoverIamRoleLambdaExecution';
+const NOTIFY_ID = 'NotifyLambdaFunction';
+const NOTIFY_ARN = { 'Fn::GetAtt': [NOTIFY_ID, 'Arn'] };
+const NOTIFY_ROLE_ID = 'NotifyIamRoleLambdaExecution';
+const STREAM_ARN = { 'Fn::GetAtt': ['LedgerTable', 'StreamArn'] };
+const NOTIFICATION_TOPIC_REF = { Ref: 'NotificationTopic' };
+const ssmParameterArn = (name: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`,
+});
+const KMS_KEYS_ARN = { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' };
+const logGroupArn = (fn: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/r53-failover-test-${fn}:*:*`,
+});
 
 interface RunResult {
   code: number;
@@ -133,12 +175,58 @@ const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 const ofType = (template: Template, type: string): [string, Resource][] =>
   Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
+/** Every statement of a role's inline policies, after checking it has no managed policies and only Allow. */
+const roleStatements = (role: Resource): Statement[] => {
+  const props = role.Properties as { Policies: { PolicyDocument: { Statement: Statement[] } }[]; ManagedPolicyArns?: unknown[] };
+  expect(props.ManagedPolicyArns ?? []).toEqual([]);
+  const statements = props.Policies.flatMap((p) => p.PolicyDocument.Statement);
+  expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+  return statements;
+};
+
+/**
+ * Checks that every action granted is in `allowed` and only on the resources listed for it (never "*"), and that
+ * every allowed action is granted. Returns the statements that grant each action.
+ */
+const checkGrants = (statements: Statement[], allowed: Map<string, unknown[]>): Map<string, Statement[]> => {
+  const granted = new Map<string, Statement[]>();
+  for (const s of statements) {
+    for (const action of asArray(s.Action)) {
+      expect(typeof action).toBe('string');
+      const scope = allowed.get(action as string);
+      expect(scope, `unexpected action ${String(action)}`).toBeDefined();
+      for (const r of asArray(s.Resource)) {
+        expect(r).not.toBe('*');
+        expect(scope, `${String(action)} on ${JSON.stringify(r)}`).toContainEqual(r);
+      }
+      granted.set(action as string, [...(granted.get(action as string) ?? []), s]);
+    }
+  }
+  expect([...granted.keys()].sort()).toEqual([...allowed.keys()].sort());
+  return granted;
+};
+
+interface ShippedConfig {
+  groups: Record<string, { primary: { healthCheckId: string } }>;
+  notify?: {
+    slack?: Record<string, unknown>;
+    pagerduty?: Record<string, unknown>;
+    webhooks?: Record<string, unknown>[];
+    sns?: { subscriptions?: unknown[] };
+  };
+}
+const shippedConfig = (entries: Map<string, () => Buffer>): { text: string; config: ShippedConfig } => {
+  const text = entries.get('dist/config/failover.json')?.().toString('utf8') ?? '';
+  return { text, config: JSON.parse(text) as ShippedConfig };
+};
+
 describe('serverless package (stage test, us-east-1)', () => {
   const work = mkdtempSync(join(tmpdir(), 'r53f-template-'));
   const packageDir = join(work, 'package');
   const configFile = join(work, 'failover.yml');
   let template: Template;
   let resource: (id: string) => Resource;
+  let packageOutput: string;
 
   beforeAll(async () => {
     writeFileSync(configFile, configYaml());
@@ -146,6 +234,7 @@ describe('serverless package (stage test, us-east-1)', () => {
       R53F_CONFIG: configFile,
     });
     if (result.code !== 0) throw new Error(`serverless package failed (${result.code}):\n${result.output}`);
+    packageOutput = result.output;
     template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
     resource = (id) => {
       const r = template.Resources[id];
@@ -172,6 +261,10 @@ describe('serverless package (stage test, us-east-1)', () => {
       expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(p.SSESpecification).toEqual({ SSEEnabled: true });
       expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    });
+
+    it('streams new images of every item (the outbox the notify function reads)', () => {
+      expect(resource('LedgerTable').Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
     });
 
     it('leaves deletion protection off for the test stage', () => {
@@ -231,9 +324,11 @@ describe('serverless package (stage test, us-east-1)', () => {
 
   describe('event sources', () => {
     it('routes only this stack’s alarm state changes to the recorder, with retries and a DLQ', () => {
+      // The alarm rule is the only rule with an event pattern (the other one is notify's schedule).
       const rules = ofType(template, 'AWS::Events::Rule');
-      expect(rules).toHaveLength(1);
-      const [, rule] = rules[0] ?? [];
+      const patterned = rules.filter(([, r]) => r.Properties.EventPattern !== undefined);
+      expect(patterned).toHaveLength(1);
+      const [, rule] = patterned[0] ?? [];
       const props = rule?.Properties as { Name: string; EventPattern: unknown; State: string; Targets: Record<string, unknown>[] };
       expect(props.Name).toBe('r53-failover-test-alarm-state-change');
       expect(props.State).toBe('ENABLED');
@@ -245,10 +340,13 @@ describe('serverless package (stage test, us-east-1)', () => {
       expect(props.Targets).toHaveLength(1);
       expect(props.Targets[0]).toMatchObject({ Arn: FUNCTION_ARN, DeadLetterConfig: { Arn: DLQ_ARN } });
       expect(props.Targets[0]?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: expect.any(Number), MaximumRetryAttempts: expect.any(Number) });
+      // No other rule: everything else is a schedule (checked under notify).
+      for (const [id, r] of rules) if (r !== rule) expect(r.Properties.ScheduleExpression, id).toBeDefined();
+      expect(rules).toHaveLength(2);
     });
 
     it('subscribes the recorder to the alarm topic with a redrive policy to the DLQ', () => {
-      const subs = ofType(template, 'AWS::SNS::Subscription');
+      const subs = ofType(template, 'AWS::SNS::Subscription').filter(([, r]) => isDeepStrictEqual(r.Properties.TopicArn, TOPIC_REF));
       expect(subs).toHaveLength(1);
       expect(subs[0]?.[1].Properties).toEqual({
         TopicArn: TOPIC_REF,
@@ -257,8 +355,8 @@ describe('serverless package (stage test, us-east-1)', () => {
         RedrivePolicy: { deadLetterTargetArn: DLQ_ARN },
       });
       const permissions = ofType(template, 'AWS::Lambda::Permission').map(([, r]) => r.Properties);
-      expect(permissions).toContainEqual(expect.objectContaining({ Principal: 'sns.amazonaws.com', SourceArn: TOPIC_REF }));
-      expect(permissions).toContainEqual(expect.objectContaining({ Principal: 'events.amazonaws.com' }));
+      expect(permissions).toContainEqual(expect.objectContaining({ FunctionName: FUNCTION_ARN, Principal: 'sns.amazonaws.com', SourceArn: TOPIC_REF }));
+      expect(permissions).toContainEqual(expect.objectContaining({ FunctionName: FUNCTION_ARN, Principal: 'events.amazonaws.com' }));
     });
   });
 
@@ -318,8 +416,9 @@ describe('serverless package (stage test, us-east-1)', () => {
 
     it('sends failed async invocations to the DLQ after two retries', () => {
       expect(resource(FUNCTION_ID).Properties.DeadLetterConfig).toEqual({ TargetArn: DLQ_ARN });
-      const [conf] = ofType(template, 'AWS::Lambda::EventInvokeConfig');
-      expect(conf?.[1].Properties).toMatchObject({ FunctionName: { Ref: FUNCTION_ID }, MaximumRetryAttempts: 2 });
+      const confs = ofType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) => isDeepStrictEqual(r.Properties.FunctionName, { Ref: FUNCTION_ID }));
+      expect(confs).toHaveLength(1);
+      expect(confs[0]?.[1].Properties).toMatchObject({ MaximumRetryAttempts: 2 });
     });
 
     it('keeps its log group for 30 days', () => {
@@ -327,73 +426,194 @@ describe('serverless package (stage test, us-east-1)', () => {
     });
 
     it('has its own role with only the ledger and DLQ actions, scoped to their ARNs', () => {
-      const roles = ofType(template, 'AWS::IAM::Role');
-      expect(roles.map(([id]) => id)).toEqual(['RecordDashfailoverIamRoleLambdaExecution']);
-      expect(resource(FUNCTION_ID).Properties.Role).toEqual({ 'Fn::GetAtt': ['RecordDashfailoverIamRoleLambdaExecution', 'Arn'] });
+      // One role per function, and the framework's default role is gone (nothing uses it).
+      expect(ofType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual([NOTIFY_ROLE_ID, ROLE_ID]);
+      expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+      expect(JSON.stringify(template)).not.toContain('"IamRoleLambdaExecution"');
+      expect(resource(FUNCTION_ID).Properties.Role).toEqual({ 'Fn::GetAtt': [ROLE_ID, 'Arn'] });
 
-      const role = resource('RecordDashfailoverIamRoleLambdaExecution').Properties as {
-        Policies: { PolicyDocument: { Statement: Statement[] } }[];
-        ManagedPolicyArns?: unknown[];
-      };
-      expect(role.ManagedPolicyArns ?? []).toEqual([]);
-      const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
-      expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
-
-      const logGroupArn = {
-        'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/r53-failover-test-record-failover:*:*',
-      };
-      const allowed = new Map<string, unknown[]>([
-        ['dynamodb:PutItem', [TABLE_ARN, TABLE_INDEXES_ARN]],
-        ['dynamodb:UpdateItem', [TABLE_ARN, TABLE_INDEXES_ARN]],
-        ['dynamodb:GetItem', [TABLE_ARN, TABLE_INDEXES_ARN]],
-        ['dynamodb:Query', [TABLE_ARN, TABLE_INDEXES_ARN]],
-        ['sqs:SendMessage', [DLQ_ARN]],
-        // Added by serverless-iam-roles-per-function for the function's own log group.
-        ['logs:CreateLogStream', [logGroupArn]],
-        ['logs:CreateLogGroup', [logGroupArn]],
-        ['logs:PutLogEvents', [logGroupArn]],
-      ]);
-      const granted = new Set<string>();
-      for (const s of statements) {
-        for (const action of asArray(s.Action)) {
-          expect(typeof action).toBe('string');
-          const scope = allowed.get(action as string);
-          expect(scope, `unexpected action ${String(action)}`).toBeDefined();
-          for (const r of asArray(s.Resource)) {
-            expect(r).not.toBe('*');
-            expect(scope).toContainEqual(r);
-          }
-          granted.add(action as string);
-        }
-      }
-      expect([...granted].filter((a) => !a.startsWith('logs:')).sort()).toEqual([
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:UpdateItem',
-        'sqs:SendMessage',
-      ]);
+      const logs = logGroupArn('record-failover');
+      checkGrants(
+        roleStatements(resource(ROLE_ID)),
+        new Map<string, unknown[]>([
+          ['dynamodb:PutItem', [TABLE_ARN, TABLE_INDEXES_ARN]],
+          ['dynamodb:UpdateItem', [TABLE_ARN, TABLE_INDEXES_ARN]],
+          ['dynamodb:GetItem', [TABLE_ARN, TABLE_INDEXES_ARN]],
+          ['dynamodb:Query', [TABLE_ARN, TABLE_INDEXES_ARN]],
+          ['sqs:SendMessage', [DLQ_ARN]],
+          // Added by serverless-iam-roles-per-function for the function's own log group.
+          ['logs:CreateLogStream', [logs]],
+          ['logs:CreateLogGroup', [logs]],
+          ['logs:PutLogEvents', [logs]],
+        ]),
+      );
     });
 
-    it('ships the bundle and the validated config, without the local-only webhook URL', () => {
+    it('ships the bundle and the validated config, without the local-only secrets', () => {
       const zip = join(packageDir, 'record-failover.zip');
       expect(existsSync(zip)).toBe(true);
       const entries = readZip(zip);
       expect([...entries.keys()].sort()).toEqual(['dist/config/failover.json', 'dist/package.json', 'dist/record-failover/index.js']);
       expect(JSON.parse(entries.get('dist/package.json')?.().toString('utf8') ?? '')).toEqual({ type: 'commonjs' });
-      const shipped = JSON.parse(entries.get('dist/config/failover.json')?.().toString('utf8') ?? '') as {
-        groups: Record<string, { primary: { healthCheckId: string } }>;
-        notify?: { slack?: { webhookUrl?: string; webhookSsmParameter?: string } };
-      };
+      const { text, config: shipped } = shippedConfig(entries);
       expect(Object.keys(shipped.groups).sort()).toEqual(['inventory', 'orders-api']);
       expect(shipped.groups['orders-api']?.primary.healthCheckId).toBe(HC.ordersPrimary);
-      expect(shipped.notify?.slack).toEqual({ webhookSsmParameter: '/r53-failover/slack-webhook' });
+      expect(shipped.notify?.slack).toEqual({ webhookSsmParameter: SSM.slack });
+      for (const secret of Object.values(LITERAL)) expect(text).not.toContain(secret);
     });
   });
 
-  it('outputs the table name, topic ARN and DLQ URL', () => {
+  describe('notify function', () => {
+    it('runs the bundled handler with the ledger, topic, DLQ and config in its environment', () => {
+      const fn = resource(NOTIFY_ID);
+      expect(fn.Properties).toMatchObject({
+        FunctionName: 'r53-failover-test-notify',
+        Handler: 'dist/notify/index.handler',
+        Runtime: 'nodejs20.x',
+        Architectures: ['arm64'],
+        Timeout: 60,
+        Role: { 'Fn::GetAtt': [NOTIFY_ROLE_ID, 'Arn'] },
+      });
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toEqual({
+        LEDGER_TABLE: { Ref: 'LedgerTable' },
+        R53F_CONFIG_FILE: 'dist/config/failover.json',
+        NOTIFY_TOPIC_ARN: NOTIFICATION_TOPIC_REF,
+        DEAD_LETTER_QUEUE_URL: { Ref: 'DeadLetterQueue' },
+        POWERTOOLS_SERVICE_NAME: 'r53-failover',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      });
+      expect(resource('NotifyLogGroup').Properties.RetentionInDays).toBe(30);
+      const confs = ofType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) => isDeepStrictEqual(r.Properties.FunctionName, { Ref: NOTIFY_ID }));
+      expect(confs.map(([, r]) => r.Properties.MaximumRetryAttempts)).toEqual([2]);
+    });
+
+    it('reads the ledger stream: fresh non-stale INSERTs only, partial batch failures, bisect, then the DLQ', () => {
+      const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping');
+      expect(mappings).toHaveLength(1);
+      const props = mappings[0]?.[1].Properties as Record<string, unknown> & { FilterCriteria: { Filters: { Pattern: string }[] } };
+      expect(props).toMatchObject({
+        EventSourceArn: STREAM_ARN,
+        FunctionName: NOTIFY_ARN,
+        Enabled: true,
+        StartingPosition: 'TRIM_HORIZON',
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 50,
+        MaximumRecordAgeInSeconds: 21_600,
+        DestinationConfig: { OnFailure: { Destination: DLQ_ARN } },
+      });
+      // Filter patterns are JSON strings; compare them parsed.
+      expect(props.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([
+        { eventName: ['INSERT'], dynamodb: { NewImage: { kind: { S: ['transition'] }, stale: { BOOL: [false] } } } },
+      ]);
+    });
+
+    it('sweeps every minute on a schedule', () => {
+      const schedules = ofType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression !== undefined);
+      expect(schedules).toHaveLength(1);
+      const [id, rule] = schedules[0] ?? [];
+      const props = rule?.Properties as { ScheduleExpression: string; State: string; Targets: Record<string, unknown>[] };
+      expect(props.ScheduleExpression).toBe('rate(1 minute)');
+      expect(props.State).toBe('ENABLED');
+      expect(props.Targets).toHaveLength(1);
+      expect(props.Targets[0]).toMatchObject({ Arn: NOTIFY_ARN });
+      const permissions = ofType(template, 'AWS::Lambda::Permission').map(([, r]) => r.Properties);
+      expect(permissions).toContainEqual(
+        expect.objectContaining({ FunctionName: NOTIFY_ARN, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [id, 'Arn'] } }),
+      );
+    });
+
+    it('has its own role: ledger, stream, notification topic, DLQ and exactly the named SSM parameters', () => {
+      const statements = roleStatements(resource(NOTIFY_ROLE_ID));
+      const logs = logGroupArn('notify');
+      const table = [TABLE_ARN, TABLE_INDEXES_ARN];
+      const granted = checkGrants(
+        statements,
+        new Map<string, unknown[]>([
+          ['dynamodb:GetItem', table],
+          ['dynamodb:PutItem', table],
+          ['dynamodb:UpdateItem', table],
+          ['dynamodb:Query', table],
+          // Stream read actions, added by the framework for the stream event.
+          ['dynamodb:GetRecords', [STREAM_ARN]],
+          ['dynamodb:GetShardIterator', [STREAM_ARN]],
+          ['dynamodb:DescribeStream', [STREAM_ARN]],
+          ['dynamodb:ListStreams', [STREAM_ARN]],
+          ['sns:Publish', [NOTIFICATION_TOPIC_REF]],
+          ['sqs:SendMessage', [DLQ_ARN]],
+          // Added by the plugin from failover.yml.
+          ['ssm:GetParameter', [SSM.slack, SSM.pagerduty, SSM.webhook].map(ssmParameterArn)],
+          ['kms:Decrypt', [KMS_KEYS_ARN]],
+          ['logs:CreateLogStream', [logs]],
+          ['logs:CreateLogGroup', [logs]],
+          ['logs:PutLogEvents', [logs]],
+        ]),
+      );
+      // Every named parameter is granted, each once, in one statement with nothing else in it.
+      const ssm = granted.get('ssm:GetParameter') ?? [];
+      expect(ssm).toHaveLength(1);
+      expect(asArray(ssm[0]?.Action)).toEqual(['ssm:GetParameter']);
+      expect(asArray(ssm[0]?.Resource)).toEqual([SSM.slack, SSM.pagerduty, SSM.webhook].map(ssmParameterArn));
+      expect(ssm[0]?.Condition).toBeUndefined();
+      // Any key, but only when SSM decrypts on the function's behalf.
+      const kms = granted.get('kms:Decrypt') ?? [];
+      expect(kms).toHaveLength(1);
+      expect(asArray(kms[0]?.Action)).toEqual(['kms:Decrypt']);
+      expect(kms[0]?.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } });
+      // Only the KMS statement has a condition; none has a Deny or a NotAction/NotResource.
+      expect(statements.filter((s) => s.Condition !== undefined)).toEqual(kms);
+      for (const s of statements) expect(Object.keys(s).filter((k) => k.startsWith('Not'))).toEqual([]);
+    });
+
+    it('ships its bundle and the same config, with SSM parameter names instead of literal secrets', () => {
+      const zip = join(packageDir, 'notify.zip');
+      expect(existsSync(zip)).toBe(true);
+      const entries = readZip(zip);
+      expect([...entries.keys()].sort()).toEqual(['dist/config/failover.json', 'dist/notify/index.js', 'dist/package.json']);
+      const { text, config: shipped } = shippedConfig(entries);
+      expect(text).toBe(shippedConfig(readZip(join(packageDir, 'record-failover.zip'))).text);
+      expect(shipped.notify?.slack).toEqual({ webhookSsmParameter: SSM.slack });
+      expect(shipped.notify?.pagerduty).toMatchObject({ routingKeySsmParameter: SSM.pagerduty });
+      expect(shipped.notify?.pagerduty).not.toHaveProperty('routingKey');
+      expect(shipped.notify?.webhooks).toHaveLength(1);
+      expect(shipped.notify?.webhooks?.[0]).toMatchObject({ name: 'ops', url: 'https://hooks.example.com/r53-failover', secretSsmParameter: SSM.webhook });
+      expect(shipped.notify?.webhooks?.[0]).not.toHaveProperty('secret');
+      expect(shipped.notify?.sns?.subscriptions).toHaveLength(2);
+      // As JSON keys: `"secret"` does not match `"secretSsmParameter"`.
+      for (const key of ['webhookUrl', 'routingKey', 'secret']) expect(text).not.toContain(`"${key}"`);
+      for (const secret of Object.values(LITERAL)) expect(text).not.toContain(secret);
+      // Each stripped secret is reported; every channel has its SSM parameter, so no "cannot use it" warning.
+      expect(packageOutput).toContain('notify.slack.webhookUrl is not shipped');
+      expect(packageOutput).toContain('notify.pagerduty.routingKey is not shipped');
+      expect(packageOutput).toContain('notify.webhooks[0] (ops).secret is not shipped');
+      expect(packageOutput).not.toContain('cannot use it');
+    });
+  });
+
+  describe('notification topic', () => {
+    it('is encrypted with the AWS-managed SNS key', () => {
+      expect(resource('NotificationTopic')).toEqual({
+        Type: 'AWS::SNS::Topic',
+        Properties: { TopicName: 'r53-failover-test-notifications', DisplayName: 'r53-failover test', KmsMasterKeyId: 'alias/aws/sns' },
+      });
+    });
+
+    it('has one subscription per notify.sns.subscriptions entry', () => {
+      const subs = ofType(template, 'AWS::SNS::Subscription').filter(([, r]) => isDeepStrictEqual(r.Properties.TopicArn, NOTIFICATION_TOPIC_REF));
+      expect(subs.map(([id]) => id).sort()).toEqual(['NotificationSubscription1', 'NotificationSubscription2']);
+      SUBSCRIPTIONS.forEach((sub, i) => {
+        expect(resource(`NotificationSubscription${i + 1}`).Properties).toEqual({ TopicArn: NOTIFICATION_TOPIC_REF, ...sub });
+      });
+      // Every subscription in the stack is either the recorder's on the alarm topic or one of these.
+      expect(ofType(template, 'AWS::SNS::Subscription')).toHaveLength(1 + SUBSCRIPTIONS.length);
+    });
+  });
+
+  it('outputs the table name, topic ARNs and DLQ URL', () => {
     expect(template.Outputs.LedgerTableName?.Value).toEqual({ Ref: 'LedgerTable' });
     expect(template.Outputs.AlarmTopicArn?.Value).toEqual(TOPIC_REF);
+    expect(template.Outputs.NotificationTopicArn?.Value).toEqual(NOTIFICATION_TOPIC_REF);
     expect(template.Outputs.DeadLetterQueueUrl?.Value).toEqual({ Ref: 'DeadLetterQueue' });
   });
 });
@@ -450,4 +670,19 @@ describe.concurrent('ledger deletion protection per stage', () => {
   it('can be lifted for a teardown with --param', async ({ expect }) => {
     expect(await protection(['--stage', 'prod', '--param=ledgerDeletionProtection=false'])).toMatch(/^'?false'?$/);
   }, 60_000);
+});
+
+describe('serverless package refuses a channel that could never deliver', () => {
+  it('fails when a channel has only a local secret and no SSM parameter', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'r53f-localonly-'));
+    const file = join(dir, 'failover.yml');
+    writeFileSync(file, `${readFileSync('failover.example.yml', 'utf8').replace(/\n {4}webhookSsmParameter: .*\n/, '\n')}`);
+    const res = spawnSync(process.execPath, ['node_modules/osls/bin/serverless.js', 'package', '--stage', 'test', '--region', 'us-east-1', '--package', join(dir, 'pkg')], {
+      encoding: 'utf8',
+      env: { ...process.env, R53F_CONFIG: file, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      timeout: 120_000,
+    });
+    expect(res.status).not.toBe(0);
+    expect(`${res.stdout}${res.stderr}`).toContain('notify.slack has webhookUrl (a local-only value) but no webhookSsmParameter');
+  });
 });

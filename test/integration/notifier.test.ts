@@ -1,0 +1,304 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../shared/config-file.js';
+import type { FailoverConfig } from '../../shared/config.js';
+import type { DynamoDbLedgerStore } from '../../shared/dynamodb-ledger-store.js';
+import { HANG, refusedUrl, startReceiver, type Receiver } from '../../shared/local-receiver.js';
+import { buildChannels } from '../../shared/notify/channels/index.js';
+import { verifyWebhookSignature } from '../../shared/notify/channels/webhook.js';
+import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
+import { notifyGroupEvent, redrive, retryFailed, sweep, type NotifierDeps } from '../../shared/notify/notifier.js';
+import { recordEvent, type RecorderDeps } from '../../shared/recorder.js';
+import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../shared/sample-events.js';
+import { FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
+import { captureLog, recorderDeps, startLocalDynamo, type CapturedLog } from '../helpers/ledger.js';
+import { makeDocumentClient } from '../../shared/clients.js';
+
+const SLACK_PATH = '/services/T000/B000/SLACKSECRETTOKEN';
+const ROUTING_KEY = 'pd-routing-key-SECRET-0123456789';
+const HOOK_SECRET = 'hook-secret-SECRET-0123456789';
+
+let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+const receivers: Receiver[] = [];
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+afterAll(async () => dynamo.stop());
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+});
+
+const receiver = async (...args: Parameters<typeof startReceiver>) => {
+  const r = await startReceiver(...args);
+  receivers.push(r);
+  return r;
+};
+
+const slackOk = () => receiver(() => ({ status: 200, body: 'ok' }));
+const pdOk = () => receiver(() => ({ status: 202, body: '{"status":"success"}' }));
+const hookOk = () => receiver(() => ({ status: 204 }));
+
+const configWith = (urls: { slack: string; pd: string; hook: string }, extra = ''): FailoverConfig =>
+  parseConfigText(`${FIXTURE_CONFIG_YAML}notify:
+  slack: { webhookUrl: "${urls.slack}" }
+  pagerduty: { routingKey: "${ROUTING_KEY}", eventsUrl: "${urls.pd}" }
+  webhooks:
+    - { name: ops, url: "${urls.hook}", secret: "${HOOK_SECRET}", allowPrivateTargets: true }
+${extra}`, 'test.yml');
+
+const at = (minute: number, second = 0) => new Date(Date.UTC(2025, 6, 1, 10, minute, second)).toISOString();
+const primary = (state: SampleTransition['state'], previousState: SampleTransition['state'], when: string): SampleTransition =>
+  ({ alarmName: 'r53-failover-prod-orders-api-primary-health', healthCheckId: PRIMARY_HC, state, previousState, at: when });
+const secondary = (state: SampleTransition['state'], previousState: SampleTransition['state'], when: string): SampleTransition =>
+  ({ alarmName: 'r53-failover-prod-orders-api-secondary-health', healthCheckId: SECONDARY_HC, state, previousState, at: when });
+
+interface Setup {
+  ledger: DynamoDbLedgerStore;
+  notifier: NotifierDeps;
+  recorder: RecorderDeps;
+  log: CapturedLog;
+  waits: number[];
+}
+
+/** A fresh table, the notifier on it with the given config, and a recorder that publishes to it in process. */
+const setup = async (config: FailoverConfig, opts: { budgetMs?: number; now?: () => Date } = {}): Promise<Setup> => {
+  const { table, store } = await dynamo.freshTable();
+  const ledger = store();
+  const log = captureLog();
+  const waits: number[] = [];
+  const notifier: NotifierDeps = {
+    ledger,
+    deliveries: new DynamoDbDeliveryStore(makeDocumentClient(dynamo.client), table),
+    config,
+    channels: buildChannels(config),
+    log,
+    now: opts.now ?? (() => new Date('2025-07-01T12:00:00.000Z')),
+    // Waits are recorded, not slept: tests assert Retry-After and backoff without taking time.
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+    budgetMs: () => opts.budgetMs ?? 60_000,
+    owner: 'test',
+    random: () => 0.5,
+  };
+  const recorder: RecorderDeps = {
+    ...recorderDeps(ledger, log),
+    publisher: { publish: async (entry, correlationId) => void (await notifyGroupEvent({ group: entry.group, seq: entry.seq, correlationId }, notifier)) },
+    acks: notifier.deliveries,
+  };
+  return { ledger, notifier, recorder, log, waits };
+};
+
+const headers = (r: Receiver) => r.requests.map((q) => (q.json as { blocks?: { type: string; text?: { text: string } }[] })?.blocks?.[0]?.text?.text ?? '');
+
+describe('notifier against dynalite and loopback receivers', () => {
+  it('sends one message per channel for a failover, with a verifiable webhook signature and a PagerDuty trigger', async () => {
+    const [slack, pd, hook] = [await slackOk(), await pdOk(), await hookOk()];
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hook.url }));
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c1');
+    expect(headers(slack)).toEqual([':rotating_light: FAILED OVER: orders-api now served from us-west-2 (secondary)']);
+    expect(pd.requests.map((r) => r.json)).toMatchObject([{ event_action: 'trigger', dedup_key: 'r53f:orders-api:1', routing_key: ROUTING_KEY }]);
+    const req = hook.requests[0];
+    expect(req && verifyWebhookSignature({ secret: HOOK_SECRET, timestamp: String(req.headers['x-r53f-timestamp']), body: req.body, signature: String(req.headers['x-r53f-signature']), now: Date.now() })).toBe(true);
+    expect(req?.headers['x-r53f-id']).toBe('orders-api#1#transition');
+  });
+
+  it('never sends twice when 20 invocations handle the same group event concurrently', async () => {
+    const [slack, pd, hook] = [await slackOk(), await pdOk(), await hookOk()];
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hook.url }));
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), { ...s.recorder, publisher: undefined }, 'c1');
+    await Promise.all(Array.from({ length: 20 }, (_, i) => notifyGroupEvent({ group: 'orders-api', seq: 1 }, { ...s.notifier, owner: `inv-${i}` })));
+    expect([slack.requests.length, pd.requests.length, hook.requests.length]).toEqual([1, 1, 1]);
+  });
+
+  it('does not notify again for the SNS copy or a retry of an acknowledged transition', async () => {
+    const [slack, pd, hook] = [await slackOk(), await pdOk(), await hookOk()];
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hook.url }));
+    const t = primary('ALARM', 'OK', at(0));
+    await recordEvent(eventBridgeEvent(t), s.recorder, 'eb');
+    await recordEvent(snsEvent(t), s.recorder, 'sns');
+    await recordEvent(eventBridgeEvent(t), s.recorder, 'retry');
+    expect(slack.requests).toHaveLength(1);
+  });
+
+  it('re-emits a group event on redelivery until the notifier acknowledged it (outbox)', async () => {
+    const slack = await slackOk();
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: await refusedUrl(), hook: await refusedUrl() }, '  events: [FAILED_OVER]\n'));
+    let calls = 0;
+    const flaky: RecorderDeps = {
+      ...s.recorder,
+      publisher: {
+        publish: async (entry, cid) => {
+          calls++;
+          if (calls === 1) throw new Error('event bus unavailable');
+          await notifyGroupEvent({ group: entry.group, seq: entry.seq, correlationId: cid }, s.notifier);
+        },
+      },
+    };
+    const t = primary('ALARM', 'OK', at(0));
+    await expect(recordEvent(eventBridgeEvent(t), flaky, 'first')).rejects.toThrow('event bus unavailable');
+    expect(slack.requests).toHaveLength(0);
+    const [again] = await recordEvent(eventBridgeEvent(t), flaky, 'retry');
+    expect(again?.outcome).toBe('duplicate');
+    expect(slack.requests).toHaveLength(1);
+    await recordEvent(snsEvent(t), flaky, 'sns');
+    expect(calls).toBe(2); // acknowledged: the SNS copy re-emits nothing
+  });
+
+  it('honours Slack 429 Retry-After and delivers once', async () => {
+    const slack = await receiver((_, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '7' }, body: 'rate_limited' } : { status: 200, body: 'ok' }));
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }));
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
+    expect(slack.requests).toHaveLength(2);
+    expect(s.waits).toContain(7000);
+    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack')).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('retries a 500 with backoff, then succeeds', async () => {
+    const pd = await receiver((_, i) => (i < 2 ? { status: 500 } : { status: 202, body: '{}' }));
+    const s = await setup(configWith({ slack: (await slackOk()).url, pd: pd.url, hook: (await hookOk()).url }));
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
+    expect(pd.requests).toHaveLength(3);
+    expect(s.waits.length).toBeGreaterThanOrEqual(2);
+    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'pagerduty')?.status).toBe('sent');
+  });
+
+  it('marks a permanent Slack error failed without retrying, while the other channels deliver', async () => {
+    const slack = await receiver(() => ({ status: 404, body: 'channel_not_found' }));
+    const [pd, hook] = [await pdOk(), await hookOk()];
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hook.url }));
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
+    expect(slack.requests).toHaveLength(1);
+    expect([pd.requests.length, hook.requests.length]).toEqual([1, 1]);
+    const slackState = (await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack');
+    expect(slackState).toMatchObject({ status: 'failed', permanent: true, lastError: expect.stringContaining('channel_not_found') });
+    expect((await s.ledger.list({})).length).toBe(1); // the record stands
+  });
+
+  it('delivers on the healthy channels when one is down, and the down one later via the retry sweep', async () => {
+    const down = await refusedUrl(SLACK_PATH);
+    const [pd, hook] = [await pdOk(), await hookOk()];
+    let clock = new Date('2025-07-01T12:00:00.000Z');
+    const s = await setup(configWith({ slack: down, pd: pd.url, hook: hook.url }), { budgetMs: 2_000, now: () => clock });
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
+    expect([pd.requests.length, hook.requests.length]).toEqual([1, 1]);
+    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack')).toMatchObject({ status: 'failed', permanent: false });
+    // Slack comes back; the next sweep after the backoff retries just that channel.
+    const slack = await slackOk();
+    const fixed = configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hook.url });
+    clock = new Date(clock.getTime() + 5 * 60_000);
+    await retryFailed(clock, { ...s.notifier, config: fixed, channels: buildChannels(fixed) });
+    expect(slack.requests).toHaveLength(1);
+    expect([pd.requests.length, hook.requests.length]).toEqual([1, 1]);
+  });
+
+  it('gives up on a receiver that never answers within the budget, leaving it for --redrive', async () => {
+    const slack = await receiver(() => HANG);
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }), { budgetMs: 1_500 });
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
+    const state = (await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack');
+    expect(state).toMatchObject({ status: 'failed', permanent: false, lastError: expect.stringContaining('timed out') });
+    slack.respondWith(() => ({ status: 200, body: 'ok' }));
+    const report = await redrive(s.notifier);
+    expect(report.notifications[0]?.channels.find((c) => c.channel === 'slack')?.status).toBe('sent');
+  });
+
+  it('turns the 3rd transition in 10 minutes into one flapping message, holds the rest, then sends one summary', async () => {
+    const [slack, pd, hook] = [await slackOk(), await pdOk(), await hookOk()];
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hook.url }));
+    const seq = [primary('ALARM', 'OK', at(0)), primary('OK', 'ALARM', at(2)), primary('ALARM', 'OK', at(4)), primary('OK', 'ALARM', at(6)), primary('ALARM', 'OK', at(7)), primary('OK', 'ALARM', at(8))];
+    for (const t of seq) await recordEvent(eventBridgeEvent(t), s.recorder, t.at);
+    expect(headers(slack)).toEqual([
+      ':rotating_light: FAILED OVER: orders-api now served from us-west-2 (secondary)',
+      ':information_source: RECOVERED: orders-api back on us-east-1 (primary)',
+      ':warning: FLAPPING: orders-api changed state 3 times in 10 min',
+    ]);
+    await sweep(new Date(Date.parse(at(17, 59))), s.notifier); // 9:59 after the last transition: still holding
+    expect(slack.requests).toHaveLength(3);
+    await sweep(new Date(Date.parse(at(18))), s.notifier);
+    expect(headers(slack)[3]).toBe(':information_source: FLAPPING ENDED: orders-api stable for 10 min; DNS serves the primary (us-east-1)');
+    const summary = slack.requests[3]?.body ?? '';
+    expect(summary).toMatch(/changed state 6 times/);
+    expect(summary).toMatch(/3 alert\(s\) were held back/);
+    const pdKeys = pd.requests.map((r) => `${(r.json as { event_action: string }).event_action} ${(r.json as { dedup_key: string }).dedup_key}`);
+    expect(pdKeys).toEqual(['trigger r53f:orders-api:1', 'resolve r53f:orders-api:1', 'trigger r53f:orders-api:3', 'resolve r53f:orders-api:3']);
+    expect(await s.ledger.list({})).toHaveLength(6); // every transition is still recorded
+    await sweep(new Date(Date.parse(at(30))), s.notifier);
+    expect(slack.requests).toHaveLength(4); // one summary, not one per sweep
+  });
+
+  it('judges the flap window on state-change times, not arrival: spread-out transitions replayed fast do not flap', async () => {
+    const slack = await slackOk();
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }));
+    for (const [i, t] of [primary('ALARM', 'OK', at(0)), primary('OK', 'ALARM', at(11)), primary('ALARM', 'OK', at(22)), primary('OK', 'ALARM', at(33))].entries()) {
+      await recordEvent(eventBridgeEvent(t), s.recorder, `r${i}`);
+    }
+    expect(headers(slack).every((h) => !h.includes('FLAPPING'))).toBe(true);
+    expect(slack.requests).toHaveLength(4);
+  });
+
+  it('reminds every 30 minutes while failed over, once per reminder, and stops after recovery', async () => {
+    const slack = await slackOk();
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }));
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'down');
+    await sweep(new Date(Date.parse(at(29))), s.notifier);
+    expect(slack.requests).toHaveLength(1);
+    await sweep(new Date(Date.parse(at(30))), s.notifier);
+    await sweep(new Date(Date.parse(at(31))), s.notifier);
+    expect(headers(slack)[1]).toBe(':rotating_light: REMINDER: orders-api still failed over to us-west-2 (30 min)');
+    expect(slack.requests).toHaveLength(2);
+    await recordEvent(eventBridgeEvent(primary('OK', 'ALARM', at(40))), s.recorder, 'up');
+    await sweep(new Date(Date.parse(at(61))), s.notifier);
+    expect(headers(slack)).toHaveLength(3);
+    expect(headers(slack)[2]).toMatch(/RECOVERED/);
+  });
+
+  it('tells people once when a health check has had no data for longer than the threshold', async () => {
+    const slack = await slackOk();
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }, '  noDataMinutes: 5\n'));
+    await recordEvent(eventBridgeEvent(secondary('INSUFFICIENT_DATA', 'OK', at(0))), s.recorder, 'nodata');
+    expect(slack.requests).toHaveLength(0); // UNKNOWN is quiet by default
+    await sweep(new Date(Date.parse(at(4))), s.notifier);
+    expect(slack.requests).toHaveLength(0);
+    await sweep(new Date(Date.parse(at(5))), s.notifier);
+    await sweep(new Date(Date.parse(at(6))), s.notifier);
+    expect(headers(slack)).toEqual([':warning: NO DATA for 5 min: orders-api secondary health check']);
+  });
+
+  it('escapes a hostile alarm reason so it cannot ping or phish', async () => {
+    const slack = await slackOk();
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }));
+    const hostile = { ...primary('ALARM', 'OK', at(0)), reason: '<!channel> urgent: <https://evil.example/login|click to fix> & <@U024BE7LH>' };
+    await recordEvent(eventBridgeEvent(hostile), s.recorder, 'h');
+    const body = slack.requests[0]?.body ?? '';
+    expect(body).not.toContain('<!channel>');
+    expect(body).not.toContain('<https://evil');
+    expect(body).not.toContain('<@U024BE7LH>');
+    expect(body).toContain('&lt;!channel&gt;');
+  });
+
+  it('never puts the Slack webhook URL or the PagerDuty routing key in logs or delivery errors', async () => {
+    const slack = await receiver(() => ({ status: 403, body: `invalid_token for ${SLACK_PATH}` }));
+    const pd = await receiver(() => ({ status: 400, body: JSON.stringify({ status: 'invalid event', message: `bad key ${ROUTING_KEY}` }) }));
+    const hookDown = await refusedUrl('/hook?token=HOOKURLSECRET');
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hookDown }), { budgetMs: 1_000 });
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
+    const everything = JSON.stringify({ logs: s.log.lines, deliveries: await s.notifier.deliveries.list('orders-api') });
+    expect(everything).toContain('invalid_token'); // the failure is recorded…
+    expect(everything).not.toContain('SLACKSECRETTOKEN'); // …without the secret
+    expect(everything).not.toContain(ROUTING_KEY);
+    expect(everything).not.toContain('HOOKURLSECRET');
+    expect(everything).not.toContain(HOOK_SECRET);
+  });
+
+  it('routes per group: a group limited to RECOVERED events is not paged for a failover', async () => {
+    const slack = await slackOk();
+    const cfg = configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }).groups;
+    const config = configWith({ slack: slack.url + SLACK_PATH, pd: await refusedUrl(), hook: await refusedUrl() });
+    config.groups['orders-api'] = { ...cfg['orders-api']!, notify: { channels: ['slack'], events: ['RECOVERED'] } };
+    const s = await setup(config);
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'down');
+    expect(slack.requests).toHaveLength(0);
+    await recordEvent(eventBridgeEvent(primary('OK', 'ALARM', at(5))), s.recorder, 'up');
+    expect(headers(slack)).toEqual([':information_source: RECOVERED: orders-api back on us-east-1 (primary)']);
+  });
+});
