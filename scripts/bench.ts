@@ -13,6 +13,10 @@ import { DynamoDbLedgerStore } from '../shared/dynamodb-ledger-store.js';
 import { ensureLedgerTable, localClient } from '../shared/embedded-ledger.js';
 import { ALL_GROUPS_PK, groupPk, seqSk } from '../shared/ledger-schema.js';
 import { silentLog } from '../shared/logger.js';
+import { startReceiver } from '../shared/local-receiver.js';
+import { buildChannels } from '../shared/notify/channels/index.js';
+import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
+import { notifyGroupEvent, type NotifierDeps } from '../shared/notify/notifier.js';
 import { recordEvent } from '../shared/recorder.js';
 import { eventBridgeEvent } from '../shared/sample-events.js';
 
@@ -149,5 +153,71 @@ const recorderThroughput = async () => {
   server.stop();
 };
 
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
+};
+
+/** Alarm event in → Slack receiver has the message, through the real recorder, ledger and notifier (in process). */
+const notifyLatency = async () => {
+  const N = Number(process.env.BENCH_NOTIFY_N ?? 200);
+  const GROUPS = 20;
+  console.log(`\n## Alert latency: ingest of an alarm event → Slack receiver has the message (N=${N}, loopback receiver, dynalite in its own process)`);
+  const server = await startDynaliteProcess();
+  const client = localClient(server.endpoint);
+  const doc = makeDocumentClient(client);
+  const arrivals = new Map<string, number>();
+  const slack = await startReceiver((req) => {
+    arrivals.set(String((req.json as { blocks?: { elements?: { text: string }[] }[] })?.blocks?.find((b) => b.elements)?.elements?.find((e) => e.text.startsWith('Notification'))?.text ?? req.path), performance.now());
+    return { status: 200, body: 'ok' };
+  });
+  const config = parseConfig({ ...benchConfig(GROUPS), notify: { slack: { webhookUrl: `${slack.url}/services/T/B/BENCH` } } });
+  const table = `notify-${randomUUID().slice(0, 8)}`;
+  await ensureLedgerTable(client, table);
+  const ledger = new DynamoDbLedgerStore(doc, table);
+  const notifier: NotifierDeps = {
+    ledger, deliveries: new DynamoDbDeliveryStore(doc, table), config, channels: buildChannels(config), log: silentLog,
+    now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), budgetMs: () => 15_000, owner: 'bench',
+  };
+  const recorder = {
+    ledger, placements: indexHealthChecks(config), log: silentLog, now: () => new Date(),
+    publisher: { publish: async (e: { group: string; seq: number }) => void (await notifyGroupEvent({ group: e.group, seq: e.seq }, notifier)) },
+    acks: notifier.deliveries,
+  };
+  // 11 minutes apart per group: never flapping, so every event is one message (what the figure is about).
+  const events = Array.from({ length: N }, (_, i) => {
+    const g = i % GROUPS;
+    const k = Math.floor(i / GROUPS);
+    const state = k % 2 === 0 ? 'ALARM' : 'OK';
+    return { g, seq: k + 1, payload: eventBridgeEvent({ alarmName: `r53-failover-bench-g${g}-primary-health`, healthCheckId: hc(g, 1), state, previousState: state === 'ALARM' ? 'OK' : 'ALARM', at: new Date(Date.UTC(2025, 0, 1) + k * 11 * 60_000).toISOString() }) };
+  });
+  // Baseline in the same run: one bare HTTP POST of a Slack-sized body to the same receiver.
+  const raw: number[] = [];
+  const body = JSON.stringify({ text: 'x'.repeat(1500) });
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now();
+    await (await fetch(`${slack.url}/raw`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).text();
+    raw.push(performance.now() - t0);
+  }
+  const lat: number[] = [];
+  const t0all = performance.now();
+  for (const e of events) {
+    const t0 = performance.now();
+    await recordEvent(e.payload, recorder, `bench-${e.g}-${e.seq}`);
+    const arrived = arrivals.get(`Notification g${e.g}#${e.seq}#transition`);
+    if (arrived === undefined) throw new Error(`no Slack message for g${e.g}#${e.seq}`);
+    lat.push(arrived - t0);
+  }
+  const total = (performance.now() - t0all) / 1000;
+  const [p50, p99, r50] = [percentile(lat, 50), percentile(lat, 99), percentile(raw, 50)];
+  console.log(`bare HTTP POST to the receiver          p50 ${fmt(r50, 2)} ms, p99 ${fmt(percentile(raw, 99), 2)} ms`);
+  console.log(`alarm event → Slack message             p50 ${fmt(p50, 2)} ms, p99 ${fmt(p99, 2)} ms  (p50 ratio ${fmt(p50 / r50, 1)} x bare POST: parse, ledger append, flap check, claim, post, mark sent)`);
+  console.log(`notify throughput (record + notify)     ${fmt(N / total, 0)} events/s, each one Slack message`);
+  await slack.close();
+  client.destroy();
+  server.stop();
+};
+
 await bundles();
 await recorderThroughput();
+await notifyLatency();
