@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { makeDocumentClient } from '../shared/clients.js';
@@ -10,6 +10,7 @@ import { loadDeployedConfig } from '../shared/deployed-config.js';
 import { DynamoDbLedgerStore } from '../shared/dynamodb-ledger-store.js';
 import { loadNotifyEnv } from '../shared/env.js';
 import { buildChannels } from '../shared/notify/channels/index.js';
+import { sqsDeadLetters } from '../shared/notify/dead-letters.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import { notifyGroupEvent, retryFailed, sweep, type NotifierDeps, type NotifyReport } from '../shared/notify/notifier.js';
 import { parseNotifyEvent } from '../shared/notify/notify-event.js';
@@ -42,9 +43,7 @@ const depsFor = (context: Context): NotifierDeps => ({
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   budgetMs: () => (context.getRemainingTimeInMillis?.() ?? 30_000) - SAFETY_MS,
   owner: context.awsRequestId ?? randomUUID(),
-  ...(env.DEAD_LETTER_QUEUE_URL
-    ? { deadLetters: { send: async (rec) => { await sqs.send(new SendMessageCommand({ QueueUrl: env.DEAD_LETTER_QUEUE_URL, MessageBody: JSON.stringify({ type: 'r53-failover.undelivered-notification', ...rec }) })); } } }
-    : {}),
+  ...(env.DEAD_LETTER_QUEUE_URL ? { deadLetters: sqsDeadLetters(sqs, env.DEAD_LETTER_QUEUE_URL) } : {}),
 });
 
 /**

@@ -20,7 +20,7 @@ const NotifyEnvSchema = z.object({
   /** The stack's NotificationTopic (email/SMS subscribers). */
   NOTIFY_TOPIC_ARN: z.optional(z.string().check(z.startsWith('arn:', { error: 'expected an SNS topic ARN' }))),
   /** Where deliveries go once their retries are exhausted. */
-  DEAD_LETTER_QUEUE_URL: z.optional(z.string().check(z.startsWith('https://', { error: 'expected an SQS queue URL' }))),
+  DEAD_LETTER_QUEUE_URL: z.optional(z.string().check(z.regex(/^https?:\/\//, { error: 'expected an SQS queue URL' }))),
   /** Seconds SSM parameters (webhook URL, routing key, secrets) are cached per container. */
   SECRET_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 300),
 });

@@ -4,6 +4,7 @@ import { servingOf } from '../failover-transition.js';
 import type { GroupEvent } from '../group-events.js';
 import type { LedgerEntry, LedgerStore } from '../ledger-store.js';
 import { channelsFor, composeNotification, routesEvent } from './compose.js';
+import type { UndeliveredNotification } from './dead-letters.js';
 import type { FlapState } from './delivery-store.js';
 import { dispatch, type ChannelOutcome, type DispatchDeps } from './dispatcher.js';
 import type { Channel, Notification } from './notification.js';
@@ -13,7 +14,7 @@ export interface NotifierDeps extends DispatchDeps {
   config: FailoverConfig;
   channels: Channel[];
   /** Where a delivery goes when retries are exhausted (the stack's DLQ); absent in the CLI (use --redrive). */
-  deadLetters?: { send(record: { notification: Notification; channel: string; reason: string; attempts: number }): Promise<void> };
+  deadLetters?: { send(record: UndeliveredNotification): Promise<void> };
 }
 
 /** Invocations (stream record, then sweeps) that try one delivery before it is given up and dead-lettered. */

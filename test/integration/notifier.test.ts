@@ -191,6 +191,22 @@ describe('notifier against dynalite and loopback receivers', () => {
     expect([pd.requests.length, hook.requests.length]).toEqual([1, 1]);
   });
 
+  it('dead-letters a delivery once its retries across sweeps are exhausted, and only once', async () => {
+    let clock = new Date('2025-07-01T12:00:00.000Z');
+    const down = await refusedUrl(SLACK_PATH);
+    const s = await setup(configWith({ slack: down, pd: (await pdOk()).url, hook: (await hookOk()).url }), { budgetMs: 1_000, now: () => clock });
+    const dead: { channel: string; attempts: number; reason: string }[] = [];
+    const deps = { ...s.notifier, deadLetters: { send: async (r: { channel: string; attempts: number; reason: string }) => void dead.push(r) } };
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
+    for (let i = 0; i < 12; i++) {
+      clock = new Date(clock.getTime() + 20 * 60_000);
+      await retryFailed(clock, deps);
+    }
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ channel: 'slack', attempts: 8, reason: expect.stringMatching(/^gave up after 8 attempts/) });
+    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack')).toMatchObject({ status: 'failed', permanent: true, attempts: 8 });
+  });
+
   it('gives up on a receiver that never answers within the budget, leaving it for --redrive', async () => {
     const slack = await receiver(() => HANG);
     const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }), { budgetMs: 1_500 });

@@ -1,0 +1,23 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Notification } from './notification.js';
+
+export interface UndeliveredNotification {
+  notification: Notification;
+  channel: string;
+  reason: string;
+  attempts: number;
+}
+
+/** The stack's DLQ as the notifier's last resort: one message per (notification, channel) given up on. */
+export const sqsDeadLetters = (client: SQSClient, queueUrl: string) => ({
+  async send(rec: UndeliveredNotification): Promise<void> {
+    await client.send(new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify({ type: 'r53-failover.undelivered-notification', ...rec }),
+      MessageAttributes: {
+        group: { DataType: 'String', StringValue: rec.notification.group },
+        channel: { DataType: 'String', StringValue: rec.channel },
+      },
+    }));
+  },
+});

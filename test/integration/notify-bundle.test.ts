@@ -1,0 +1,122 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { startFauxqs, type FauxqsServer } from 'fauxqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../shared/config-file.js';
+import { groupPk, seqSk } from '../../shared/ledger-schema.js';
+import { startReceiver, type Receiver } from '../../shared/local-receiver.js';
+import { sqsDeadLetters } from '../../shared/notify/dead-letters.js';
+import { recordEvent } from '../../shared/recorder.js';
+import { eventBridgeEvent } from '../../shared/sample-events.js';
+import { FIXTURE_CONFIG_YAML, PRIMARY_HC } from '../helpers/events.js';
+import { recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
+
+const require = createRequire(import.meta.url);
+const context = { awsRequestId: 'req-n', functionName: 'notify', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+type Handler = (event: unknown, ctx: Context) => Promise<{ reports: unknown[]; batchItemFailures?: { itemIdentifier: string }[] }>;
+
+const SLACK_SECRET_URL_PATH = '/services/T0/B0/FROMSSM';
+let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+let fauxqs: FauxqsServer;
+let slack: Receiver;
+let ssm: Receiver;
+let table: string;
+let handler: Handler;
+let store: Awaited<ReturnType<Awaited<ReturnType<typeof startLocalDynamo>>['freshTable']>>['store'];
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  ({ table, store } = await dynamo.freshTable());
+  fauxqs = await startFauxqs({ port: 0, logger: false });
+  const topic = fauxqs.createTopic('r53-failover-test-notifications');
+  fauxqs.createQueue('subscriber');
+  fauxqs.subscribe({ topic: 'r53-failover-test-notifications', queue: 'subscriber', attributes: { RawMessageDelivery: 'true' } });
+  const dlq = fauxqs.createQueue('dlq');
+  slack = await startReceiver(() => ({ status: 200, body: 'ok' }));
+  // An SSM-compatible peer: the SDK's JSON protocol for GetParameter (X-Amz-Target: AmazonSSM.GetParameter).
+  ssm = await startReceiver((req) => {
+    const name = (req.json as { Name?: string })?.Name;
+    if (req.headers['x-amz-target'] !== 'AmazonSSM.GetParameter' || name !== '/r53-failover/slack-webhook') {
+      return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: 'ParameterNotFound', message: 'not found' }) };
+    }
+    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ Parameter: { Name: name, Type: 'SecureString', Value: `${slack.url}${SLACK_SECRET_URL_PATH}`, Version: 1 } }) };
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'r53f-notify-bundle-'));
+  const configFile = join(dir, 'failover.json');
+  // What the plugin ships: SSM parameter names only, no literal secrets.
+  writeFileSync(configFile, JSON.stringify(parseConfigText(`${FIXTURE_CONFIG_YAML}notify:\n  slack: { webhookSsmParameter: /r53-failover/slack-webhook }\n  sns: {}\n`, 'test.yml')));
+  Object.assign(process.env, {
+    LEDGER_TABLE: table,
+    R53F_CONFIG_FILE: configFile,
+    NOTIFY_TOPIC_ARN: topic.topicArn,
+    DEAD_LETTER_QUEUE_URL: dlq.queueUrl,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SNS: fauxqs.address,
+    AWS_ENDPOINT_URL_SQS: fauxqs.address,
+    AWS_ENDPOINT_URL_SSM: ssm.url,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+  });
+  ({ handler } = require('../../dist/notify/index.js') as { handler: Handler });
+});
+afterAll(async () => {
+  process.env = saved;
+  await Promise.all([slack.close(), ssm.close(), fauxqs.stop(), dynamo.stop()]);
+});
+
+/** The DynamoDB stream record Lambda would deliver for a new ledger entry (NEW_IMAGE, as stored). */
+const streamRecordFor = async (group: string, seq: number, sequenceNumber: string) => {
+  const item = (await dynamo.client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: groupPk(group) }, sk: { S: seqSk(seq) } } }))).Item;
+  return { eventID: `e-${sequenceNumber}`, eventName: 'INSERT', eventSource: 'aws:dynamodb', awsRegion: 'us-east-1', dynamodb: { Keys: { pk: item?.pk, sk: item?.sk }, NewImage: item, SequenceNumber: sequenceNumber, StreamViewType: 'NEW_IMAGE' } };
+};
+const subscriberMessages = () => fauxqs.inspectQueue('subscriber')?.messages.ready ?? [];
+
+describe('notify bundle (dist/notify/index.js)', () => {
+  it('turns a ledger stream record into one Slack message (URL from SSM) and one SNS message, exactly once', async () => {
+    await recordEvent(eventBridgeEvent({ alarmName: 'a', healthCheckId: PRIMARY_HC, state: 'ALARM', previousState: 'OK', at: new Date(Date.now() - 60_000).toISOString() }), recorderDeps(store()), 'c');
+    const event = { Records: [await streamRecordFor('orders-api', 1, '100')] };
+    const first = await handler(event, context);
+    const again = await handler(event, context); // the stream retries a batch: nothing is sent twice
+    expect(first.batchItemFailures).toEqual([]);
+    expect(again.batchItemFailures).toEqual([]);
+    expect(slack.requests.map((r) => r.path)).toEqual([SLACK_SECRET_URL_PATH]);
+    expect(subscriberMessages()).toHaveLength(1);
+    expect(JSON.parse(subscriberMessages()[0]?.body ?? '{}')).toMatchObject({ version: 1, notification: { group: 'orders-api', event: 'FAILED_OVER' } });
+    expect(ssm.requests.filter((r) => r.headers['x-amz-target'] === 'AmazonSSM.GetParameter')).toHaveLength(1); // cached per container
+  });
+
+  it('skips non-INSERT records, and its schedule sweep sends nothing a minute into a failover', async () => {
+    const before = slack.requests.length;
+    const modify = { ...(await streamRecordFor('orders-api', 1, '101')), eventName: 'MODIFY' };
+    await expect(handler({ Records: [modify] }, context)).resolves.toMatchObject({ batchItemFailures: [] });
+    await expect(handler({ version: '0', id: 's', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: '2025-07-01T10:05:00Z', region: 'us-east-1', resources: [], detail: {} }, context)).resolves.toBeDefined();
+    expect(slack.requests.length).toBe(before);
+  });
+
+  it('reports the failed record (and keeps the ones after it) when the ledger entry is missing', async () => {
+    const ghost = await streamRecordFor('orders-api', 1, '102');
+    const res = await handler({ Records: [{ ...ghost, dynamodb: { ...ghost.dynamodb, NewImage: { ...ghost.dynamodb.NewImage, seq: { N: '99' } } } }] }, context);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: '102' }]);
+  });
+
+  it('rejects input that is neither a stream batch, a schedule nor a ledger pointer', async () => {
+    await expect(handler({ hello: 'world' }, context)).rejects.toMatchObject({ name: 'InvalidEventError' });
+  });
+
+  it('dead-letters a given-up delivery to SQS with its notification', async () => {
+    const client = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
+    const queueUrl = fauxqs.inspectQueue('dlq')?.url ?? '';
+    await sqsDeadLetters(client, queueUrl).send({ notification: { id: 'orders-api#1#transition', group: 'orders-api' } as never, channel: 'slack', reason: 'gave up after 8 attempts', attempts: 8 });
+    const [msg] = fauxqs.inspectQueue('dlq')?.messages.ready ?? [];
+    expect(JSON.parse(msg?.body ?? '{}')).toMatchObject({ type: 'r53-failover.undelivered-notification', channel: 'slack', attempts: 8, notification: { id: 'orders-api#1#transition' } });
+    client.destroy();
+  });
+});
