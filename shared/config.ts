@@ -37,11 +37,86 @@ export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'NS', 'PT
 
 const HttpUrlSchema = z.url({ protocol: /^https?$/, error: (i) => `expected an http(s) URL, got ${show(i.input)}` });
 
+/** `200`, `"2xx"`, `"200-299"` → an exact code or an inclusive range. */
+const StatusSchema = z.pipe(
+  z.union([z.number(), z.string()], { error: (i) => `expected a status code like 200, "2xx" or "200-299", got ${show(i.input)}` }),
+  z.transform((v: number | string, ctx): number | [number, number] => {
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599) return v;
+    const s = String(v).trim().toLowerCase();
+    const xx = /^([1-5])xx$/.exec(s);
+    if (xx) return [Number(xx[1]) * 100, Number(xx[1]) * 100 + 99];
+    const range = /^(\d{3})-(\d{3})$/.exec(s);
+    if (range && Number(range[1]) <= Number(range[2])) return [Number(range[1]), Number(range[2])];
+    if (/^\d{3}$/.test(s)) return Number(s);
+    ctx.issues.push({ code: 'custom', input: v, message: `expected a status code like 200, "2xx" or "200-299", got ${show(v)}` });
+    return z.NEVER;
+  }),
+);
+
+const timeoutMs = (def: number) => z._default(z.number().check(z.int(), z.gte(50, { error: 'expected at least 50 ms' }), z.lte(60_000, { error: 'expected at most 60000 ms' })), def);
+
+const HttpProbeSchema = z.strictObject({
+  type: z.literal('http'),
+  name: z.optional(z.string().check(z.regex(/^[a-z0-9-]{1,40}$/, { error: (i) => `expected a probe name matching [a-z0-9-]+, got ${show(i.input)}` }))),
+  /** Defaults to the member's endpoint. */
+  url: z.optional(HttpUrlSchema),
+  method: z._default(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'], { error: (i) => `expected GET, HEAD, POST, PUT or OPTIONS, got ${show(i.input)}` }), 'GET'),
+  headers: z._default(z.record(z.string(), z.string()), {}),
+  body: z.optional(z.string()),
+  expectStatus: z._default(z.array(StatusSchema), [[200, 299]]),
+  bodyContains: z.optional(z.string()),
+  bodyMatches: z.optional(z.string().check(z.refine((s) => { try { new RegExp(s); return true; } catch { return false; } }, { error: 'expected a valid regular expression' }))),
+  jsonPath: z.optional(z.strictObject({ path: z.string().check(z.regex(/^\$(\.[A-Za-z0-9_-]+|\[\d+\])*$/, { error: 'expected a JSON path like $.db.status or $.checks[0].ok' })), equals: z.unknown() })),
+  maxLatencyMs: z.optional(z.number().check(z.positive())),
+  timeoutMs: timeoutMs(2000),
+  certExpiryWarningDays: z._default(z.number().check(z.nonnegative()), 14),
+  followRedirects: z._default(z.boolean(), false),
+});
+
+const TcpProbeSchema = z.strictObject({
+  type: z.literal('tcp'),
+  name: z.optional(z.string().check(z.regex(/^[a-z0-9-]{1,40}$/, { error: (i) => `expected a probe name matching [a-z0-9-]+, got ${show(i.input)}` }))),
+  host: z.string().check(z.minLength(1)),
+  port: z.number().check(z.int(), z.gte(1), z.lte(65535)),
+  timeoutMs: timeoutMs(2000),
+});
+
+const ProbeSchema = z.discriminatedUnion('type', [HttpProbeSchema, TcpProbeSchema], { error: (i) => `expected a probe with type http or tcp, got ${show((i.input as { type?: unknown })?.type)}` });
+export type HttpProbeConfig = z.infer<typeof HttpProbeSchema>;
+export type TcpProbeConfig = z.infer<typeof TcpProbeSchema>;
+export type ProbeConfig = z.infer<typeof ProbeSchema>;
+
 const MemberSchema = z.strictObject({
   region: RegionSchema,
   healthCheckId: HealthCheckIdSchema,
   endpoint: z.optional(HttpUrlSchema),
+  /** Synthetic probes of this member; default: GET endpoint, expect 2xx, 2 s timeout (when an endpoint is set). */
+  probes: z.optional(z.array(ProbeSchema)),
+  /** What this member's record answers (IPs, or the target name of a CNAME): the DNS probe maps answers to members. */
+  dnsAnswers: z.optional(z.array(z.string().check(z.minLength(1)))),
 });
+
+/** Probe behaviour: top level, overridable per group. */
+const ProbeSettingsFields = {
+  /** Regions that run probes (one regional-probe deployment each). Default: the members' regions. */
+  regions: z.optional(z.array(RegionSchema)),
+  /** A member is PROBE_DOWN when `required` regions see `consecutive` failures in a row (PROBE_UP symmetrically). */
+  quorum: z.optional(z.strictObject({
+    required: z.optional(z.number().check(z.int(), z.positive())),
+    consecutive: z._default(z.number().check(z.int(), z.positive()), 3),
+  })),
+  intervalSeconds: z.optional(z.number().check(z.int(), z.gte(5, { error: 'expected at least 5 seconds' }), z.lte(60, { error: 'expected at most 60 seconds' }))),
+  /** Route 53 and the probes disagreeing this long is a HEALTH_DISAGREEMENT event. */
+  disagreementSeconds: z.optional(z.number().check(z.int(), z.positive())),
+  /** Permit loopback and RFC 1918/ULA targets (VPC endpoints, local runs). Link-local/metadata stay refused. */
+  allowPrivateTargets: z.optional(z.boolean()),
+  /** Resolvers for the DNS probe of each group's record (ip or ip:port). */
+  dnsResolvers: z.optional(z.array(z.string().check(z.regex(/^[0-9a-fA-F:.[\]]+$/, { error: (i) => `expected a resolver IP (optionally :port), got ${show(i.input)}` })))),
+  /** Days probe results are kept in the ledger table (TTL). */
+  retentionDays: z.optional(z.number().check(z.int(), z.positive())),
+};
+const ProbeSettingsSchema = z.strictObject(ProbeSettingsFields);
+export type ProbeSettings = z.infer<typeof ProbeSettingsSchema>;
 
 
 
@@ -126,6 +201,7 @@ const GroupSchema = z.strictObject({
   secondary: MemberSchema,
   /** Linked from every notification about this group. */
   runbookUrl: z.optional(HttpUrlSchema),
+  probeSettings: z.optional(ProbeSettingsSchema),
   notify: z.optional(GroupNotifySchema),
 });
 
@@ -144,6 +220,7 @@ export const FailoverConfigSchema = z
       {},
     ),
     notify: z.optional(NotifySchema),
+    probes: z.optional(ProbeSettingsSchema),
   })
   .check(z.superRefine((cfg, ctx) => {
     const n = cfg.notify;
@@ -162,6 +239,13 @@ export const FailoverConfigSchema = z
     for (const [name, group] of Object.entries(cfg.groups)) {
       group.notify?.channels?.forEach((c, i) =>
         need(configured.has(c), ['groups', name, 'notify', 'channels', i], `channel ${c} is not configured under notify (configured: ${[...configured].join(', ') || 'none'})`));
+    }
+    for (const [name, group] of Object.entries(cfg.groups)) {
+      for (const role of ['primary', 'secondary'] as const) {
+        group[role].probes?.forEach((probe, i) => {
+          if (probe.type === 'http') need(Boolean(probe.url || group[role].endpoint), ['groups', name, role, 'probes', i, 'url'], `is required when ${role} has no endpoint`);
+        });
+      }
     }
     const seen = new Map<string, string>();
     for (const [name, group] of Object.entries(cfg.groups)) {
@@ -216,3 +300,34 @@ export const indexHealthChecks = (config: FailoverConfig): Map<string, HealthChe
 
 /** Name of the CloudWatch alarm this project creates for a group member (stable: EventBridge filters on its prefix). */
 export const alarmNameFor = (prefix: string, group: string, role: MemberRole): string => `${prefix}${group}-${role}-health`;
+
+/** Probe settings in effect for a group: group overrides, then top level, then defaults. */
+export const probeSettingsFor = (config: FailoverConfig, group: string) => {
+  const g = config.groups[group];
+  const top = config.probes ?? {};
+  const own = g?.probeSettings ?? {};
+  const regions = own.regions ?? top.regions ?? [...new Set(g ? [g.primary.region, g.secondary.region] : [])];
+  return {
+    regions,
+    required: own.quorum?.required ?? top.quorum?.required ?? Math.min(2, Math.max(1, regions.length)),
+    consecutive: own.quorum?.consecutive ?? top.quorum?.consecutive ?? 3,
+    intervalSeconds: own.intervalSeconds ?? top.intervalSeconds ?? 10,
+    disagreementSeconds: own.disagreementSeconds ?? top.disagreementSeconds ?? 120,
+    allowPrivateTargets: own.allowPrivateTargets ?? top.allowPrivateTargets ?? false,
+    dnsResolvers: own.dnsResolvers ?? top.dnsResolvers ?? [],
+    retentionDays: own.retentionDays ?? top.retentionDays ?? 7,
+  };
+};
+export type EffectiveProbeSettings = ReturnType<typeof probeSettingsFor>;
+
+/** A member's probes with defaults filled in: an endpoint and no probes means "GET endpoint, expect 2xx, 2 s". */
+export const memberProbes = (config: FailoverConfig, group: string, role: MemberRole): Array<(HttpProbeConfig & { name: string; url: string }) | (TcpProbeConfig & { name: string })> => {
+  const m = config.groups[group]?.[role];
+  if (!m) return [];
+  const list: ProbeConfig[] = m.probes ?? (m.endpoint ? [{ type: 'http', method: 'GET', headers: {}, expectStatus: [[200, 299]], timeoutMs: 2000, certExpiryWarningDays: 14, followRedirects: false }] : []);
+  return list.map((p, i) =>
+    p.type === 'http'
+      ? { ...p, name: p.name ?? (i === 0 ? 'http' : `http-${i + 1}`), url: (p.url ?? m.endpoint) as string }
+      : { ...p, name: p.name ?? `tcp-${p.port}` },
+  );
+};

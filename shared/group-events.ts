@@ -9,6 +9,9 @@ export const GROUP_EVENTS = [
   'UNKNOWN', // INSUFFICIENT_DATA: no data is not healthy, but never counts as a failover
   'STALE', // older than the member's current state (out-of-order delivery): recorded, triggers nothing
   'UNASSIGNED', // health check in no configured group
+  'PROBE_DOWN', // synthetic probes: a quorum of probe regions sees a member failing
+  'PROBE_UP', // synthetic probes: a quorum of probe regions sees the member working again
+  'HEALTH_DISAGREEMENT', // Route 53 and the probes disagree about a member for longer than the threshold
 ] as const;
 export type GroupEvent = (typeof GROUP_EVENTS)[number];
 
@@ -26,7 +29,12 @@ export const DEFAULT_SEVERITY: Record<GroupEvent, Severity> = {
   UNKNOWN: 'warning',
   STALE: 'info',
   UNASSIGNED: 'warning',
+  PROBE_DOWN: 'error',
+  PROBE_UP: 'info',
+  HEALTH_DISAGREEMENT: 'critical',
 };
 
 /** Events notified when `failover.yml` does not say otherwise. HEALTHY/UNKNOWN/STALE are quiet by default. */
-export const DEFAULT_NOTIFY_EVENTS: GroupEvent[] = ['FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED', 'STANDBY_UNHEALTHY', 'STANDBY_RECOVERED', 'UNASSIGNED'];
+export const DEFAULT_NOTIFY_EVENTS: GroupEvent[] = [
+  'FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED', 'STANDBY_UNHEALTHY', 'STANDBY_RECOVERED', 'UNASSIGNED', 'PROBE_DOWN', 'PROBE_UP', 'HEALTH_DISAGREEMENT',
+];

@@ -1,6 +1,7 @@
 import type { AlarmStateValue, DeliverySource } from './alarm-event.js';
 import type { Role } from './config.js';
 import type { GroupEvent, GroupSnapshot, Serving } from './failover-transition.js';
+import type { Quorum, RegionVerdict, DisagreementKind } from './probe/quorum.js';
 
 /** One recorded health transition: the stable `--json` shape of `history` (see README, "JSON output"). */
 export interface TransitionEntry {
@@ -37,7 +38,29 @@ export interface TransitionEntry {
   openEpisode: number | null;
 }
 
-export type LedgerEntry = TransitionEntry;
+/**
+ * A probe quorum change (PROBE_DOWN / PROBE_UP) or a HEALTH_DISAGREEMENT, in the same chain as the transitions. It
+ * carries the same scalar fields (so every history consumer reads it the same way); `state` is the probe quorum.
+ */
+export interface ProbeEntry extends Omit<TransitionEntry, 'kind' | 'state' | 'previousState' | 'sources'> {
+  kind: 'probe';
+  /** `probe:<region>`: the probe region whose round established the change. */
+  sources: string[];
+  state: Exclude<Quorum, 'UNKNOWN'>;
+  previousState: Quorum | null;
+  probe: {
+    required: number;
+    consecutive: number;
+    /** Regions that had `consecutive` failures / successes when the quorum was judged. */
+    down: string[];
+    up: string[];
+    verdicts: RegionVerdict[];
+    disagreement?: { kind: DisagreementKind; since: string; healthCheckState: string | null };
+  };
+}
+
+export type LedgerEntry = TransitionEntry | ProbeEntry;
+export type EntryState = LedgerEntry['state'];
 
 export interface LedgerHead {
   /** 0 for a group with no entries yet. */

@@ -50,12 +50,22 @@ const headline = (e: LedgerEntry, config: FailoverConfig): string => {
       return `NO DATA: ${e.group} ${e.role} health check alarm has no data`;
     case 'UNASSIGNED':
       return `UNASSIGNED health check ${e.healthCheckId} is ${e.state}`;
+    case 'PROBE_DOWN':
+      return `PROBES DOWN: ${e.group} ${e.role} (${e.region}) failing from ${e.kind === 'probe' ? e.probe.down.length : '?'} probe region(s)`;
+    case 'PROBE_UP':
+      return `PROBES UP: ${e.group} ${e.role} (${e.region}) passing again`;
+    case 'HEALTH_DISAGREEMENT':
+      return e.kind === 'probe' && e.probe.disagreement?.kind === 'probes-up-health-down'
+        ? `HEALTH DISAGREEMENT: ${e.group} ${e.role} fails its Route 53 check but passes probes`
+        : `HEALTH DISAGREEMENT: ${e.group} ${e.role} passes Route 53 but fails probes`;
     default:
       return `${e.event}: ${e.group} ${e.role} is ${e.state}`;
   }
 };
 
 const explanation = (e: LedgerEntry, config: FailoverConfig): string => {
+  // Probe entries carry their own account of what the regions saw.
+  if (e.kind === 'probe') return e.reason;
   const g = config.groups[e.group];
   const rec = g ? `${g.recordName}` : 'the record';
   switch (e.event) {

@@ -1,7 +1,7 @@
-import type { AlarmStateValue } from '../alarm-event.js';
 import type { Role } from '../config.js';
 import type { Serving } from '../failover-transition.js';
 import type { GroupEvent, Severity } from '../group-events.js';
+import type { LedgerEntry } from '../ledger-store.js';
 
 /** What a notification is about: a group event, or one of the notices the notifier derives over time. */
 export type NotificationKind = 'transition' | 'reminder' | 'no-data' | 'flapping' | 'flap-summary';
@@ -28,8 +28,9 @@ export interface Notification {
   serving: Serving;
   servingRegion: string | null;
   role: Role;
-  state: AlarmStateValue;
-  previousState: AlarmStateValue | null;
+  /** The alarm state (OK/ALARM/INSUFFICIENT_DATA), or the probe quorum (UP/DOWN) for probe events. */
+  state: LedgerEntry['state'];
+  previousState: LedgerEntry['previousState'];
   healthCheckId: string;
   alarmName: string;
   alarmArn: string;
