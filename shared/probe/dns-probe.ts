@@ -117,6 +117,7 @@ const describeError = (err: unknown, timeoutMs: number): string => {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ETIMEOUT':
+    case 'ECANCELLED':
       return `timed out after ${timeoutMs} ms`;
     case 'ESERVFAIL':
       return 'resolver answered SERVFAIL';
@@ -135,6 +136,9 @@ const askResolver = async (resolver: string, spec: DnsProbeSpec, name: string, m
   if (!server) return { resolver, answers: [], member: 'unknown', latencyMs: 0, error: `not a resolver address (expected ip or ip:port): ${JSON.stringify(resolver)}` };
   const client = new Resolver({ timeout: spec.timeoutMs, tries: 1 });
   client.setServers([server]);
+  // Node checks c-ares timeouts on a periodic timer, so a query can overrun `timeout` by up to one period (seen: 400 ms
+  // for 200). Cancelling at the deadline holds the probe to `timeoutMs`; the cancelled query rejects with ECANCELLED.
+  const deadline = setTimeout(() => client.cancel(), spec.timeoutMs);
   try {
     let answers: string[];
     let ttl: number | undefined;
@@ -158,6 +162,8 @@ const askResolver = async (resolver: string, spec: DnsProbeSpec, name: string, m
     if (code === 'ENOTFOUND') return { resolver, answers: [], member: 'none', negative: 'NXDOMAIN', latencyMs };
     if (code === 'ENODATA') return { resolver, answers: [], member: 'none', negative: 'NODATA', latencyMs };
     return { resolver, answers: [], member: 'unknown', latencyMs, error: describeError(err, spec.timeoutMs) };
+  } finally {
+    clearTimeout(deadline);
   }
 };
 
