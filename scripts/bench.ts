@@ -14,6 +14,7 @@ import { ensureLedgerTable, localClient } from '../shared/embedded-ledger.js';
 import { ALL_GROUPS_PK, groupPk, seqSk } from '../shared/ledger-schema.js';
 import { silentLog } from '../shared/logger.js';
 import { startReceiver } from '../shared/local-receiver.js';
+import { detectionTime, probeEngineVsBlackbox } from './bench/probes.js';
 import { buildChannels } from '../shared/notify/channels/index.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import { notifyGroupEvent, type NotifierDeps } from '../shared/notify/notifier.js';
@@ -221,3 +222,5 @@ const notifyLatency = async () => {
 await bundles();
 await recorderThroughput();
 await notifyLatency();
+await probeEngineVsBlackbox();
+detectionTime();
