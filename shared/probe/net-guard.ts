@@ -121,26 +121,26 @@ const classifyV4 = (ip: string): { kind: AddressKind; label: string; range: stri
   return hit ? { kind: hit[1], label: hit[2], range: hit[3] } : { kind: 'public', label: 'public', range: '' };
 };
 
-const describe = (label: string, ip: string, range: string): string => `${label} address ${ip}${range ? ` (${range})` : ''}`;
+const describeAddress = (label: string, ip: string, range: string): string => `${label} address ${ip}${range ? ` (${range})` : ''}`;
 
 /** Which kind of network an IP address (v4 or v6, IPv4-mapped/compatible forms as their IPv4) belongs to. */
 export const classifyAddress = (ip: string): AddressClass => {
   if (isIP(ip) === 4) {
     const c = classifyV4(ip);
-    return { kind: c.kind, detail: describe(c.label, ip, c.range) };
+    return { kind: c.kind, detail: describeAddress(c.label, ip, c.range) };
   }
   const n = v6ToBigInt(ip);
   // Fail closed: whatever is not an address is never a target.
   if (n === undefined) return { kind: 'reserved', detail: `not an IP address: ${JSON.stringify(ip)}` };
   const hit = V6_TABLE.find(([cidr]) => inCidr(n, 128, cidr, v6ToBigInt));
-  if (!hit) return { kind: 'reserved', detail: describe('reserved', ip, 'outside global unicast 2000::/3') };
+  if (!hit) return { kind: 'reserved', detail: describeAddress('reserved', ip, 'outside global unicast 2000::/3') };
   const [, kind, label, range] = hit;
-  if (kind !== 'embedded-v4') return { kind, detail: describe(label, ip, range) };
+  if (kind !== 'embedded-v4') return { kind, detail: describeAddress(label, ip, range) };
   const v4 = bigIntToV4(label === '6to4' ? (n >> 80n) & 0xffffffffn : n & 0xffffffffn);
   const inner = classifyV4(v4);
   // A 6to4 address of a public IPv4 is an ordinary public IPv6 address.
-  if (inner.kind === 'public') return { kind: 'public', detail: describe('public', ip, '') };
-  return { kind: inner.kind, detail: describe(inner.label, ip, `${label} ${v4}, ${inner.range}`) };
+  if (inner.kind === 'public') return { kind: 'public', detail: describeAddress('public', ip, '') };
+  return { kind: inner.kind, detail: describeAddress(inner.label, ip, `${label} ${v4}, ${inner.range}`) };
 };
 
 /** The address in one canonical spelling (IPv4-mapped IPv6 as dotted IPv4), for comparing two spellings. */
@@ -217,7 +217,8 @@ export const resolveChecked = async (
       return { ok: false, error: new TargetRefusedError(verdict.reason + among) };
     }
   }
-  return { ok: true, address: first.address, family: first.family };
+  // The family comes from the address itself: a resolver's wrong family would make the connect fail oddly.
+  return { ok: true, address: first.address, family: isIP(first.address) };
 };
 
 /**
