@@ -219,8 +219,11 @@ const notifyLatency = async () => {
   server.stop();
 };
 
-await bundles();
-await recorderThroughput();
-await notifyLatency();
-await probeEngineVsBlackbox();
-detectionTime();
+// BENCH_ONLY=probes,detection (comma-separated) runs a subset: bundles, recorder, notify, probes, detection.
+const only = process.env.BENCH_ONLY?.split(',');
+const want = (name: string) => !only || only.includes(name);
+if (want('bundles')) await bundles();
+if (want('recorder')) await recorderThroughput();
+if (want('notify')) await notifyLatency();
+if (want('probes')) await probeEngineVsBlackbox();
+if (want('detection')) detectionTime();

@@ -54,40 +54,43 @@ export const probeEngineVsBlackbox = async (): Promise<void> => {
   console.log(`\n## Probe engine vs Prometheus blackbox_exporter (same local target in its own process, ${N} probes, concurrency ${C})`);
   const target = await startTarget();
   const spec = { name: 'bench', url: target.url, method: 'GET', headers: {}, expectStatus: [[200, 299] as [number, number]], bodyContains: '"db":"up"', timeoutMs: 2000, certExpiryWarningDays: 14, followRedirects: false, maxRedirects: 5, allowPrivateTargets: true };
-  const ours = async () => {
+  const ours = async (c: number, n: number) => {
     const t0 = performance.now();
-    const lat = await mapLimit(Array.from({ length: N }, (_, i) => i), C, async () => {
+    const lat = await mapLimit(Array.from({ length: n }, (_, i) => i), c, async () => {
       const r = await runHttpProbe(spec);
       if (!r.ok) throw new Error(`probe failed: ${r.error ?? JSON.stringify(r.assertions)}`);
       return r.latencyMs;
     });
-    return { lat, rate: N / ((performance.now() - t0) / 1000) };
+    return { lat, rate: n / ((performance.now() - t0) / 1000) };
   };
-  await ours(); // warm-up
-  const mine = await ours();
-  console.log(`r53-failover engine      p50 ${f(pct(mine.lat, 50))} ms, p99 ${f(pct(mine.lat, 99))} ms, ${f(mine.rate, 0)} probes/s`);
   const bin = blackboxBinary();
-  if (!bin) {
-    console.log('blackbox_exporter        peer not installed (apt-get install prometheus-blackbox-exporter): no ratio');
-    target.stop();
-    return;
-  }
-  const bb = await startBlackbox(bin);
-  const theirs = async () => {
+  const bb = bin ? await startBlackbox(bin) : undefined;
+  const theirs = async (c: number, n: number) => {
+    if (!bb) throw new Error('unreachable');
     const t0 = performance.now();
-    const lat = await mapLimit(Array.from({ length: N }, (_, i) => i), C, async () => {
+    const lat = await mapLimit(Array.from({ length: n }, (_, i) => i), c, async () => {
       const text = await (await fetch(`${bb.base}/probe?module=http_2xx&target=${encodeURIComponent(target.url)}`)).text();
       if (!/^probe_success 1$/m.test(text)) throw new Error('blackbox probe failed');
       // Its own measurement of the probe (DNS, connect, request, body), comparable to the engine's latencyMs.
       return Number(/^probe_duration_seconds ([\d.e+-]+)$/m.exec(text)?.[1]) * 1000;
     });
-    return { lat, rate: N / ((performance.now() - t0) / 1000) };
+    return { lat, rate: n / ((performance.now() - t0) / 1000) };
   };
-  await theirs();
-  const other = await theirs();
-  console.log(`blackbox_exporter        p50 ${f(pct(other.lat, 50))} ms, p99 ${f(pct(other.lat, 99))} ms, ${f(other.rate, 0)} probes/s (incl. its scrape HTTP)`);
-  console.log(`ratio (engine/blackbox)  p50 latency ${f(pct(mine.lat, 50) / pct(other.lat, 50))} x [goal <= 1.2: ${pct(mine.lat, 50) / pct(other.lat, 50) <= 1.2 ? 'ok' : 'MISSES GOAL'}], p99 ${f(pct(mine.lat, 99) / pct(other.lat, 99))} x, throughput ${f(mine.rate / other.rate)} x`);
-  bb.child.kill();
+  for (const [c, n] of [[C, N], [1, Math.ceil(N / 3)]] as const) {
+    await ours(c, 50); // warm-up
+    const mine = await ours(c, n);
+    console.log(`concurrency ${c}: r53-failover engine   p50 ${f(pct(mine.lat, 50))} ms, p99 ${f(pct(mine.lat, 99))} ms, ${f(mine.rate, 0)} probes/s`);
+    if (!bb) {
+      console.log(`concurrency ${c}: blackbox_exporter     peer not installed (apt-get install prometheus-blackbox-exporter): no ratio`);
+      continue;
+    }
+    await theirs(c, 50);
+    const other = await theirs(c, n);
+    const r50 = pct(mine.lat, 50) / pct(other.lat, 50);
+    console.log(`concurrency ${c}: blackbox_exporter     p50 ${f(pct(other.lat, 50))} ms, p99 ${f(pct(other.lat, 99))} ms, ${f(other.rate, 0)} probes/s (incl. its scrape HTTP)`);
+    console.log(`concurrency ${c}: engine/blackbox       p50 latency ${f(r50)} x [goal <= 1.2: ${r50 <= 1.2 ? 'ok' : 'MISSES GOAL'}], p99 ${f(pct(mine.lat, 99) / pct(other.lat, 99))} x, throughput ${f(mine.rate / other.rate)} x`);
+  }
+  bb?.child.kill();
   target.stop();
 };
 

@@ -244,6 +244,10 @@ const tlsReport = (cert: NonNullable<Hop['cert']>, at: number): NonNullable<Prob
 export const runHttpProbe = async (spec: HttpProbeSpec, deps: HttpProbeDeps = {}): Promise<ProbeResult> => {
   const now = deps.now ?? Date.now;
   const start = now();
+  // Latency from the monotonic clock with sub-millisecond precision (wall clock only for timestamps), unless a test
+  // injects its own clock.
+  const t0 = deps.now ? start : performance.now();
+  const elapsed = () => (deps.now ? now() - start : Math.round((performance.now() - t0) * 100) / 100);
   const warnings: string[] = [];
   let address: string | undefined;
   const base = () => ({
@@ -257,7 +261,7 @@ export const runHttpProbe = async (spec: HttpProbeSpec, deps: HttpProbeDeps = {}
   const fail = (error: string, status?: number): ProbeResult => ({
     ...base(),
     ok: false,
-    latencyMs: now() - start,
+    latencyMs: elapsed(),
     error,
     assertions: [],
     ...(status !== undefined ? { status } : {}),
@@ -305,7 +309,7 @@ export const runHttpProbe = async (spec: HttpProbeSpec, deps: HttpProbeDeps = {}
         url = next.url;
         continue;
       }
-      const latencyMs = now() - start;
+      const latencyMs = elapsed();
       if (hop.truncated) warnings.push(`body truncated: read the first ${BODY_CAP_BYTES} bytes`);
       const tls = hop.cert && tlsReport(hop.cert, now());
       if (tls && spec.certExpiryWarningDays !== undefined && tls.daysLeft < spec.certExpiryWarningDays) {
