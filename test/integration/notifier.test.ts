@@ -317,4 +317,21 @@ describe('notifier against dynalite and loopback receivers', () => {
     await recordEvent(eventBridgeEvent(primary('OK', 'ALARM', at(5))), s.recorder, 'up');
     expect(headers(slack)).toEqual([':information_source: RECOVERED: orders-api back on us-east-1 (primary)']);
   });
+
+  it('refuses webhook targets the SSRF guard refuses: metadata always, loopback unless allowed', async () => {
+    const hook = await hookOk();
+    const config = parseConfigText(`${FIXTURE_CONFIG_YAML}notify:
+  webhooks:
+    - { name: meta, url: "http://169.254.169.254/latest/meta-data/", secret: "${HOOK_SECRET}", allowPrivateTargets: true }
+    - { name: local, url: "${hook.url}/strict", secret: "${HOOK_SECRET}" }
+    - { name: allowed, url: "${hook.url}/allowed", secret: "${HOOK_SECRET}", allowPrivateTargets: true }
+`, 'test.yml');
+    const s = await setup(config);
+    await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
+    const states = Object.fromEntries((await s.notifier.deliveries.list('orders-api')).map((d) => [d.channel, `${d.status}${d.lastError ? `: ${d.lastError}` : ''}`]));
+    expect(states['webhook:meta']).toMatch(/^failed: refused: link-local address 169\.254\.169\.254/);
+    expect(states['webhook:local']).toMatch(/^failed: refused: loopback address 127\.0\.0\.1/);
+    expect(states['webhook:allowed']).toBe('sent');
+    expect(hook.requests.map((r) => r.path)).toEqual(['/allowed']);
+  });
 });

@@ -1,5 +1,6 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { FailoverConfig } from '../../config.js';
+import { checkUrl, resolveChecked } from '../../probe/net-guard.js';
 import type { Channel } from '../notification.js';
 import { secretGetter, type SecretSource } from '../secrets.js';
 import { pagerDutyChannel } from './pagerduty.js';
@@ -13,7 +14,31 @@ export interface ChannelOptions {
   sns?: { client: SNSClient; topicArn?: string };
   /** Deployed: only SSM parameters are used, literal secrets in the config are ignored (they are not shipped). */
   deployed?: boolean;
+  /** The Lambda runtime API (host:port): never a webhook target. */
+  runtimeApi?: string;
 }
+
+/**
+ * Webhook URLs come from users' config and can name anything: the same SSRF guard as the probes applies (loopback and
+ * private ranges only with allowPrivateTargets; link-local, metadata and the Lambda runtime API never). The check
+ * runs before each send; the request itself then resolves again (fetch has no lookup hook), a narrow window the
+ * probes close and this documents.
+ */
+export const guardedChannel = (channel: Channel, rawUrl: string, allowPrivateTargets: boolean, runtimeApi?: string): Channel => ({
+  name: channel.name,
+  accepts: (n) => channel.accepts(n),
+  async send(n, signal) {
+    const parsed = checkUrl(rawUrl);
+    if (!parsed.ok) return { status: 'permanent', reason: parsed.reason };
+    const port = Number(parsed.url.port) || (parsed.url.protocol === 'https:' ? 443 : 80);
+    const checked = await resolveChecked(parsed.url.hostname, port, { allowPrivateTargets, ...(runtimeApi ? { runtimeApi } : {}) });
+    if (!checked.ok) {
+      const refused = checked.error.name === 'TargetRefusedError';
+      return refused ? { status: 'permanent', reason: checked.error.message } : { status: 'retry', reason: `DNS: ${checked.error.message.split(' ')[0] ?? 'lookup failed'}` };
+    }
+    return channel.send(n, signal);
+  },
+});
 
 /** The configured channels, each resolving its secret lazily (first send, then cached by the secret source). */
 export const buildChannels = (config: FailoverConfig, opts: ChannelOptions = {}): Channel[] => {
@@ -31,7 +56,8 @@ export const buildChannels = (config: FailoverConfig, opts: ChannelOptions = {})
     }));
   }
   for (const w of n.webhooks) {
-    channels.push(webhookChannel({ name: w.name, url: w.url, secret: secretGetter(local(w.secret), w.secretSsmParameter, opts.secrets, `webhook ${w.name} secret`) }));
+    const hook = webhookChannel({ name: w.name, url: w.url, secret: secretGetter(local(w.secret), w.secretSsmParameter, opts.secrets, `webhook ${w.name} secret`) });
+    channels.push(guardedChannel(hook, w.url, w.allowPrivateTargets, opts.runtimeApi));
   }
   return channels;
 };
