@@ -9,6 +9,10 @@ import type { ProbeResult } from '../../shared/probe/types.js';
 import { recordEvent } from '../../shared/recorder.js';
 import { eventBridgeEvent } from '../../shared/sample-events.js';
 import { captureLog, recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
+import { startReceiver } from '../../shared/local-receiver.js';
+import { buildChannels } from '../../shared/notify/channels/index.js';
+import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
+import { notifyGroupEvent } from '../../shared/notify/notifier.js';
 import { PRIMARY_HC } from '../helpers/events.js';
 
 const CONFIG = parseConfigText(`version: 1
@@ -121,5 +125,29 @@ describe('probe quorum across simulated regions (2 of 3, 3 in a row)', () => {
     await w.tick(['us-east-1']);
     const results = await w.probes.listResults('orders-api', 'secondary');
     expect(results[0]).toMatchObject({ ok: false, status: 500, bodySnippet: 'db unreachable', region: 'us-east-1', member: 'secondary' });
+  });
+
+  it('notifies probe events like any group event (Slack header names the case)', async () => {
+    const w = await world();
+    const slack = await startReceiver(() => ({ status: 200, body: 'ok' }));
+    try {
+      await recordEvent(eventBridgeEvent({ alarmName: 'a', healthCheckId: PRIMARY_HC, state: 'OK', previousState: 'ALARM', at: w.at() }), recorderDeps(w.ledger), 'ok');
+      for (let i = 0; i < 3; i++) await w.tick();
+      w.down.set('us-east-1', new Set(['primary']));
+      w.down.set('us-west-2', new Set(['primary']));
+      const events: ProbeEntry[] = [];
+      for (let i = 0; i < 12; i++) events.push(...(await w.tick()));
+      const config = { ...CONFIG, notify: { slack: { webhookUrl: `${slack.url}/services/T/B/X` }, webhooks: [], reminderMinutes: 30, noDataMinutes: 10, flap: { transitions: 3, windowMinutes: 10, holdMinutes: 10 } } };
+      const { table } = { table: (w.ledger as unknown as { tableName: string }).tableName };
+      const deps = { ledger: w.ledger, deliveries: new DynamoDbDeliveryStore(makeDocumentClient(dynamo.client), table), config, channels: buildChannels(config), log: captureLog(), now: () => new Date(), sleep: async () => {}, budgetMs: () => 10_000, owner: 't' };
+      for (const e of events) await notifyGroupEvent({ group: e.group, seq: e.seq }, deps);
+      const headers = slack.requests.map((r) => (r.json as { blocks: { text: { text: string } }[] }).blocks[0]?.text.text);
+      expect(headers).toEqual([
+        ':red_circle: PROBES DOWN: orders-api primary (us-east-1) failing from 2 probe region(s)',
+        ':rotating_light: HEALTH DISAGREEMENT: orders-api primary passes Route 53 but fails probes',
+      ]);
+    } finally {
+      await slack.close();
+    }
   });
 });

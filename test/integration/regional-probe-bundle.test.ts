@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { makeDocumentClient } from '../../shared/clients.js';
+import { parseConfigText } from '../../shared/config-file.js';
+import { startReceiver, type Receiver } from '../../shared/local-receiver.js';
+import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
+import { startLocalDynamo } from '../helpers/ledger.js';
+
+const require = createRequire(import.meta.url);
+type Handler = (event: unknown, ctx: Context) => Promise<{ rounds: number; events: string[] }>;
+
+let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+let app: Receiver;
+let table: string;
+let handler: Handler;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  ({ table } = await dynamo.freshTable());
+  app = await startReceiver((req) => (req.path.startsWith('/use1') ? { status: 200, body: '{"db":"up"}' } : { status: 500, body: '{"db":"down"}' }));
+  const dir = mkdtempSync(join(tmpdir(), 'r53f-probe-bundle-'));
+  const configFile = join(dir, 'failover.json');
+  writeFileSync(configFile, JSON.stringify(parseConfigText(`version: 1
+groups:
+  orders-api:
+    hostedZoneId: Z0123456789ABCDEFGHIJ
+    recordName: api.orders.example.com.
+    primary: { region: us-east-1, healthCheckId: 4dd370d3-b015-4e3f-a866-db054eabfffb, endpoint: "${app.url}/use1/healthz" }
+    secondary: { region: us-west-2, healthCheckId: 7453f8fa-f3ba-4a8b-980b-d692a846ade4, endpoint: "${app.url}/usw2/healthz" }
+probes:
+  regions: [us-east-1]
+  quorum: { required: 1, consecutive: 1 }
+  allowPrivateTargets: true
+`, 'test.yml')));
+  Object.assign(process.env, {
+    LEDGER_TABLE: table, LEDGER_REGION: 'us-east-1', PROBE_REGION: 'us-east-1', R53F_CONFIG_FILE: configFile,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: 'CRITICAL', ROUND_BUDGET_MS: '1000',
+  });
+  ({ handler } = require('../../dist/regional-probe/index.js') as { handler: Handler });
+});
+afterAll(async () => {
+  process.env = saved;
+  await Promise.all([app.close(), dynamo.stop()]);
+});
+
+describe('regional-probe bundle (dist/regional-probe/index.js)', () => {
+  it('runs a round, stores results, emits EMF metrics and records PROBE_DOWN for the failing member', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    let res: Awaited<ReturnType<Handler>>;
+    try {
+      // Little time left: exactly one round, then the function returns instead of waiting for the next interval.
+      res = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, { awsRequestId: 'p', getRemainingTimeInMillis: () => 5_000 } as unknown as Context);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(res.rounds).toBe(1);
+    expect(res.events).toEqual(['orders-api#1 PROBE_DOWN secondary']);
+    expect(app.requests.map((r) => r.path).sort()).toEqual(['/use1/healthz', '/usw2/healthz']);
+    const store = new DynamoDbProbeStore(makeDocumentClient(dynamo.client), table);
+    expect((await store.listResults('orders-api', 'secondary'))[0]).toMatchObject({ ok: false, status: 500, region: 'us-east-1' });
+    const emf = written.map((l) => { try { return JSON.parse(l) as { _aws?: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }; ProbeSuccess?: number; Member?: string }; } catch { return undefined; } }).filter((x) => x?._aws);
+    expect(emf.length).toBeGreaterThanOrEqual(2);
+    expect(emf[0]?._aws?.CloudWatchMetrics[0]?.Namespace).toBe('R53Failover/Probes');
+    expect(emf[0]?._aws?.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(expect.arrayContaining(['Group', 'Member', 'ProbeRegion']));
+    expect(emf.find((e) => e?.Member === 'secondary')?.ProbeSuccess).toBe(0);
+  });
+});
