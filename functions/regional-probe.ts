@@ -46,6 +46,13 @@ export const regionalProbe = async (_event: unknown, context: Context): Promise<
     const report: RoundReport = await runProbeRound({ config, region: env.PROBE_REGION, store, ledger, runners: engines, log: logger, now: () => new Date(), metric: emit, concurrency: env.PROBE_CONCURRENCY }, groups);
     rounds++;
     events.push(...report.events.map((e) => `${e.group}#${e.seq} ${e.event} ${e.role}`));
+    for (const d of report.dns) {
+      if (d.convergenceSeconds === undefined) continue;
+      const single = metrics.singleMetric();
+      single.addDimensions({ Group: d.group, ProbeRegion: env.PROBE_REGION });
+      single.addMetric('DnsConvergence', MetricUnit.Seconds, d.convergenceSeconds);
+      single.addMetric('DnsFailback', MetricUnit.Count, d.failback ? 1 : 0);
+    }
     const failing = report.members.filter((m) => !m.ok).map((m) => `${m.group}/${m.member}`);
     if (failing.length) logger.warn('probe round found failures', { round: rounds, failing });
     const wait = Math.max(0, intervalMs - (Date.now() - started));

@@ -3,7 +3,7 @@ import { probeSettingsFor, type MemberRole } from '../../shared/config.js';
 import { UsageError } from '../../shared/errors.js';
 import { runDnsProbe } from '../../shared/probe/dns-probe.js';
 import { probeEngines } from '../../shared/probe/engines.js';
-import { memberSpecs, mapLimit } from '../../shared/probe/runner.js';
+import { dnsSpecFor, memberSpecs, mapLimit } from '../../shared/probe/runner.js';
 import type { HttpProbeSpec, ProbeResult } from '../../shared/probe/types.js';
 import { parseFlags } from '../args.js';
 import type { Io } from '../context.js';
@@ -100,20 +100,15 @@ export const probe = async (args: string[], io: Io): Promise<number> => {
       const settings = { ...probeSettingsFor(config, group), ...(values['allow-private'] ? { allowPrivateTargets: true } : {}) };
       return (['primary', 'secondary'] as const).flatMap((member) => memberSpecs(config, group, member, settings).map((p) => ({ group, member, p })));
     });
-    if (jobs.length === 0 && !groups.some((g) => probeSettingsFor(config, g).dnsResolvers.length)) {
+    if (jobs.length === 0 && !groups.some((g) => dnsSpecFor(config, g))) {
       io.err(`probe: no probes configured (${path ?? 'no config file'}): give members an endpoint or probes, or use --url`);
       return 2;
     }
     rows = await mapLimit(jobs, 8, async ({ group, member, p }) => ({ ...(p.type === 'http' ? await engines.http(p.spec) : await engines.tcp(p.spec)), group, member }));
     for (const group of groups) {
-      const s = probeSettingsFor(config, group);
-      const g = config.groups[group];
-      if (!g || s.dnsResolvers.length === 0) continue;
-      const recordType = g.recordType === 'AAAA' || g.recordType === 'CNAME' ? g.recordType : 'A';
-      const dns = await runDnsProbe({
-        name: 'dns', recordName: g.recordName, recordType, resolvers: s.dnsResolvers, timeoutMs: 2000,
-        members: { primary: g.primary.dnsAnswers ?? [], secondary: g.secondary.dnsAnswers ?? [] },
-      });
+      const spec = dnsSpecFor(config, group);
+      if (!spec) continue;
+      const dns = await runDnsProbe(spec);
       rows.push({ ...dns, group, pointsTo: dns.pointsTo });
     }
   }

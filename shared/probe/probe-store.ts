@@ -10,6 +10,13 @@ export interface StoredProbeResult extends ProbeResult {
   region: string;
 }
 
+/** Where one region last saw a group's record settle, and when it first saw it move (for convergence). */
+export interface DnsState {
+  settled?: string;
+  since?: string;
+  flipSeenAt?: string;
+}
+
 export interface QuorumState {
   quorum: Quorum;
   since: string;
@@ -28,6 +35,8 @@ export interface ProbeStore {
   putQuorum(group: string, member: string, q: QuorumState, expectedVersion: number): Promise<boolean>;
   /** True the first time a disagreement that began at `since` is claimed (so it is reported once). */
   claimDisagreement(group: string, member: string, since: string): Promise<boolean>;
+  getDnsState(group: string, region: string): Promise<DnsState>;
+  putDnsState(group: string, region: string, state: DnsState): Promise<void>;
 }
 
 const pk = (group: string) => `PROBE#${group}`;
@@ -134,6 +143,20 @@ export class DynamoDbProbeStore implements ProbeStore {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw new LedgerWriteError(`record disagreement of ${group}/${member} failed`, { cause: err });
     }
+  }
+
+  async getDnsState(group: string, region: string): Promise<DnsState> {
+    const res = await this.#send(`read DNS state of ${group}`, () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: pk(group), sk: `DNS#${region}` }, ConsistentRead: true })),
+    );
+    const i = res.Item;
+    return i ? { ...(i.settled ? { settled: i.settled } : {}), ...(i.since ? { since: i.since } : {}), ...(i.flipSeenAt ? { flipSeenAt: i.flipSeenAt } : {}) } : {};
+  }
+
+  async putDnsState(group: string, region: string, state: DnsState): Promise<void> {
+    await this.#send(`store DNS state of ${group}`, () =>
+      this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: pk(group), sk: `DNS#${region}`, ...state } })),
+    );
   }
 
   async #send<T>(what: string, call: () => Promise<T>): Promise<T> {

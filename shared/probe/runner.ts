@@ -7,11 +7,13 @@ import type { Log } from '../logger.js';
 import type { ProbeStore } from './probe-store.js';
 import { disagreement, evaluateQuorum, nextVerdict, quorumEvent, type Quorum, type QuorumEvaluation, type RegionVerdict } from './quorum.js';
 import type { HttpProbeSpec, ProbeResult, TcpProbeSpec } from './types.js';
+import { detectFailback, type DnsProbeResult, type DnsProbeSpec, type PointsTo } from './dns-probe.js';
 
 /** The probe engines (injectable: tests and the bench swap in their own). */
 export interface ProbeRunners {
   http(spec: HttpProbeSpec): Promise<ProbeResult>;
   tcp(spec: TcpProbeSpec): Promise<ProbeResult>;
+  dns?(spec: DnsProbeSpec): Promise<DnsProbeResult>;
 }
 
 const MEMBERS: MemberRole[] = ['primary', 'secondary'];
@@ -75,10 +77,58 @@ export interface MemberRound {
   quorum: Quorum;
 }
 
+export interface DnsRound {
+  group: string;
+  result: DnsProbeResult;
+  /** Where the record settled (every answering resolver agrees), and the previous settled member. */
+  settled?: PointsTo;
+  previous?: PointsTo;
+  /** Seconds from the first round that saw a new member to the round where every resolver agreed. */
+  convergenceSeconds?: number;
+  /** Route 53 moved traffic from the secondary back to the primary on its own. */
+  failback: boolean;
+}
+
 export interface RoundReport {
   members: MemberRound[];
   events: ProbeEntry[];
+  dns: DnsRound[];
 }
+
+/** The DNS probe of a group's record, when resolvers and both members' answers are configured. */
+export const dnsSpecFor = (config: FailoverConfig, group: string): DnsProbeSpec | undefined => {
+  const g = config.groups[group];
+  const s = probeSettingsFor(config, group);
+  if (!g || s.dnsResolvers.length === 0 || !g.primary.dnsAnswers?.length || !g.secondary.dnsAnswers?.length) return undefined;
+  const recordType = g.recordType === 'AAAA' || g.recordType === 'CNAME' ? g.recordType : 'A';
+  return { name: 'dns', recordName: g.recordName, recordType, resolvers: s.dnsResolvers, timeoutMs: 2000, members: { primary: g.primary.dnsAnswers, secondary: g.secondary.dnsAnswers } };
+};
+
+/** Runs the DNS probe, stores it, and follows where the record settles (convergence after a flip, automatic failback). */
+const dnsRound = async (deps: ProbeRoundDeps, group: string, spec: DnsProbeSpec, settings: EffectiveProbeSettings): Promise<DnsRound | undefined> => {
+  if (!deps.runners.dns) return undefined;
+  const result = await deps.runners.dns(spec);
+  await deps.store.putResult({ ...result, group, member: 'dns', region: deps.region }, settings.retentionDays);
+  const state = await deps.store.getDnsState(group, deps.region);
+  const round: DnsRound = { group, result, failback: false };
+  const p = result.pointsTo;
+  if (p === 'split' && state.settled && !state.flipSeenAt) {
+    await deps.store.putDnsState(group, deps.region, { ...state, flipSeenAt: result.startedAt });
+  } else if ((p === 'primary' || p === 'secondary') && p !== state.settled) {
+    const since = state.flipSeenAt ?? result.startedAt;
+    round.settled = p;
+    if (state.settled) {
+      round.previous = state.settled as PointsTo;
+      round.convergenceSeconds = Math.round((Date.parse(result.startedAt) - Date.parse(since)) / 1000);
+      round.failback = detectFailback(state.settled as PointsTo, p);
+      deps.log.warn(round.failback ? 'DNS failed back to the primary on its own (Route 53 automatic failback)' : 'DNS moved to another member', { group, from: state.settled, to: p, convergenceSeconds: round.convergenceSeconds });
+    }
+    await deps.store.putDnsState(group, deps.region, { settled: p, since: result.startedAt });
+  } else if ((p === 'primary' || p === 'secondary') && state.flipSeenAt) {
+    await deps.store.putDnsState(group, deps.region, { settled: p, since: state.since ?? result.startedAt }); // a split that went back
+  }
+  return round;
+};
 
 const firstFailure = (results: ProbeResult[]): string | undefined => {
   const bad = results.find((r) => !r.ok);
@@ -181,7 +231,7 @@ const judge = async (deps: ProbeRoundDeps, group: string, member: MemberRole, se
  * disagreements with Route 53 become group events in the ledger (and so are notified).
  */
 export const runProbeRound = async (deps: ProbeRoundDeps, groups: string[] = Object.keys(deps.config.groups)): Promise<RoundReport> => {
-  const report: RoundReport = { members: [], events: [] };
+  const report: RoundReport = { members: [], events: [], dns: [] };
   const work = groups.flatMap((group) => {
     const settings = probeSettingsFor(deps.config, group);
     if (!settings.regions.includes(deps.region)) return [];
@@ -202,5 +252,11 @@ export const runProbeRound = async (deps: ProbeRoundDeps, groups: string[] = Obj
     report.members.push({ group, member, ok, results, verdict, quorum });
     report.events.push(...events);
   });
+  for (const group of groups) {
+    const settings = probeSettingsFor(deps.config, group);
+    const spec = settings.regions.includes(deps.region) ? dnsSpecFor(deps.config, group) : undefined;
+    const round = spec && (await dnsRound(deps, group, spec, settings));
+    if (round) report.dns.push(round);
+  }
   return report;
 };
