@@ -25,12 +25,18 @@ const groups = Object.keys(config.groups).filter((g) => probeSettingsFor(config,
 /** Seconds between rounds: the shortest interval any probed group asks for (default 10 s). */
 const intervalMs = Math.min(...groups.map((g) => probeSettingsFor(config, g).intervalSeconds), 60) * 1000;
 
-const emit = (m: { group: string; member: string; probe: string; ok: boolean; latencyMs: number }) => {
+/** One EMF document per metric: a single-metric logger flushes on addMetric and then drops its dimensions. */
+const put = (dimensions: Record<string, string>, name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number, probe?: string) => {
   const single = metrics.singleMetric();
-  single.addDimensions({ Group: m.group, Member: m.member, ProbeRegion: env.PROBE_REGION });
-  single.addMetadata('probe', m.probe);
-  single.addMetric('ProbeSuccess', MetricUnit.Count, m.ok ? 1 : 0);
-  single.addMetric('ProbeLatency', MetricUnit.Milliseconds, m.latencyMs);
+  single.addDimensions(dimensions);
+  if (probe) single.addMetadata('probe', probe);
+  single.addMetric(name, unit, value);
+};
+
+const emit = (m: { group: string; member: string; probe: string; ok: boolean; latencyMs: number }) => {
+  const dims = { Group: m.group, Member: m.member, ProbeRegion: env.PROBE_REGION };
+  put(dims, 'ProbeSuccess', MetricUnit.Count, m.ok ? 1 : 0, m.probe);
+  put(dims, 'ProbeLatency', MetricUnit.Milliseconds, m.latencyMs, m.probe);
 };
 
 /**
@@ -48,10 +54,9 @@ export const regionalProbe = async (_event: unknown, context: Context): Promise<
     events.push(...report.events.map((e) => `${e.group}#${e.seq} ${e.event} ${e.role}`));
     for (const d of report.dns) {
       if (d.convergenceSeconds === undefined) continue;
-      const single = metrics.singleMetric();
-      single.addDimensions({ Group: d.group, ProbeRegion: env.PROBE_REGION });
-      single.addMetric('DnsConvergence', MetricUnit.Seconds, d.convergenceSeconds);
-      single.addMetric('DnsFailback', MetricUnit.Count, d.failback ? 1 : 0);
+      const dims = { Group: d.group, ProbeRegion: env.PROBE_REGION };
+      put(dims, 'DnsConvergence', MetricUnit.Seconds, d.convergenceSeconds);
+      put(dims, 'DnsFailback', MetricUnit.Count, d.failback ? 1 : 0);
     }
     const failing = report.members.filter((m) => !m.ok).map((m) => `${m.group}/${m.member}`);
     if (failing.length) logger.warn('probe round found failures', { round: rounds, failing });

@@ -2,7 +2,12 @@
 // Local osls plugin: validates failover.yml with the project's own loader, builds the bundles, ships the validated
 // config with the recorder, and derives one Route 53 health check alarm per group member. CommonJS because the
 // root package is ESM and osls loads local plugins with require().
-const { existsSync, mkdirSync, writeFileSync } = require('node:fs');
+//
+// Two stacks use it (custom.r53failover.stack):
+// - `recorder` (serverless.yml, the default): us-east-1 only; alarms, subscriptions, secret grants, table and DLQ checks;
+// - `probe` (serverless.probe.yml): the regional probe alone, in any region but us-east-1; config validated, built and
+//   shipped the same way, nothing else added.
+const { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { isDeepStrictEqual } = require('node:util');
 const { pathToFileURL } = require('node:url');
@@ -18,6 +23,11 @@ const TABLE_ID = 'LedgerTable';
 const TOPIC_ID = 'AlarmTopic';
 const NOTIFICATION_TOPIC_ID = 'NotificationTopic';
 const NOTIFY_FUNCTION = 'notify';
+const PROBE_FUNCTION = 'regional-probe';
+/** Held from writing CONFIG_JSON until the zips are written, so concurrent packages never ship each other's config. */
+const PACKAGE_LOCK = 'dist/config/.package.lock';
+const PACKAGE_LOCK_TIMEOUT_MS = 10 * 60 * 1000;
+const STACKS = ['recorder', 'probe'];
 const DEFAULT_ROLE_ID = 'IamRoleLambdaExecution';
 const ROLES = ['primary', 'secondary'];
 
@@ -38,6 +48,8 @@ class R53FailoverPlugin {
           type: 'object',
           properties: {
             config: { type: 'string', minLength: 1 },
+            // recorder (serverless.yml, default) or probe (serverless.probe.yml).
+            stack: { enum: STACKS },
             alarmPrefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]+-$' },
             // `--param="ledgerDeletionProtection=false"` arrives as a string.
             ledgerDeletionProtection: { anyOf: [{ type: 'boolean' }, { enum: ['true', 'false'] }] },
@@ -51,7 +63,9 @@ class R53FailoverPlugin {
       // Fail fast, before anything is cleaned up or built.
       'before:package:cleanup': () => this.validate(),
       'before:package:createDeploymentArtifacts': () => this.buildAndWriteConfig(),
+      'after:package:createDeploymentArtifacts': () => this.releasePackageLock(),
       'package:compileEvents': () => {
+        if (this.isProbeStack) return;
         this.addAlarms();
         this.addSubscriptions();
       },
@@ -59,8 +73,11 @@ class R53FailoverPlugin {
       'before:deploy:function:packageFunction': async () => {
         await this.validate();
         await this.buildAndWriteConfig();
-        this.log.notice('r53-failover: alarms are stack resources; run a full `serverless deploy` after changing groups');
+        if (!this.isProbeStack) {
+          this.log.notice('r53-failover: alarms are stack resources; run a full `serverless deploy` after changing groups');
+        }
       },
+      'after:deploy:function:packageFunction': () => this.releasePackageLock(),
       // `deploy --package DIR` skips the package lifecycle: still refuse the wrong region.
       'before:deploy:deploy': () => this.checkRegion(),
     };
@@ -74,6 +91,12 @@ class R53FailoverPlugin {
     return this.serverless.serviceDir || process.cwd();
   }
 
+  /** custom.r53failover.stack: `probe` for serverless.probe.yml, else the recorder stack. */
+  get isProbeStack() {
+    const custom = (this.serverless.service.custom || {}).r53failover || {};
+    return custom.stack === 'probe';
+  }
+
   get alarmPrefix() {
     const custom = (this.serverless.service.custom || {}).r53failover || {};
     return custom.alarmPrefix || `${this.serverless.service.service}-${this.provider.getStage()}-`;
@@ -81,6 +104,18 @@ class R53FailoverPlugin {
 
   checkRegion() {
     const region = this.provider.getRegion();
+    if (this.isProbeStack) {
+      // The recorder stack runs regional-probe in us-east-1; a second one there would double that region's rounds
+      // (two writers of one region's verdict).
+      if (region === REQUIRED_REGION) {
+        throw this.error(
+          `r53-failover-probe is for the probe regions other than ${REQUIRED_REGION}: the recorder stack (serverless.yml) ` +
+            `already probes from ${REQUIRED_REGION}. Deploy this stack with --region <probe region>, once per other probe ` +
+            'region (see docs/deploy.md).',
+        );
+      }
+      return;
+    }
     if (region !== REQUIRED_REGION) {
       throw this.error(
         `r53-failover deploys to ${REQUIRED_REGION} only, not ${region}: Route 53 publishes HealthCheckStatus ` +
@@ -138,11 +173,15 @@ class R53FailoverPlugin {
       throw err;
     }
     this.tools = tools;
-    this.grantSecrets();
+    if (!this.isProbeStack) this.grantSecrets();
     if (fresh) return; // a revalidation after the build: already reported
     const groups = Object.keys(this.config.groups);
     if (groups.length === 0) {
-      this.log.warning(`r53-failover: ${name} has no groups, so no health check alarms will be created`);
+      this.log.warning(
+        this.isProbeStack
+          ? `r53-failover: ${name} has no groups, so there is nothing to probe`
+          : `r53-failover: ${name} has no groups, so no health check alarms will be created`,
+      );
     } else {
       this.log.verbose(`r53-failover: ${name} is valid (${groups.length} group(s): ${groups.join(', ')})`);
     }
@@ -154,6 +193,7 @@ class R53FailoverPlugin {
       await this.runBuild();
       await this.validate({ fresh: true });
     }
+    this.checkProbeRegions();
     const shipped = structuredClone(this.config);
     // Literal secrets are for local runs; deployed stacks read them from SSM SecureString parameters.
     const n = shipped.notify || {};
@@ -176,7 +216,77 @@ class R53FailoverPlugin {
     (n.webhooks || []).forEach((w, i) => strip(w, 'secret', 'secretSsmParameter', `notify.webhooks[${i}] (${w.name})`));
     const out = path.join(this.serviceDir, CONFIG_JSON);
     mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(shipped, null, 2)}\n`);
+    // Another package in this directory (another stack, region or config) writes the same file: hold the lock until
+    // the zips are written (released after createDeploymentArtifacts / packageFunction, or when the process exits).
+    await this.acquirePackageLock();
+    const tmp = `${out}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(shipped, null, 2)}\n`);
+    renameSync(tmp, out);
+  }
+
+  /**
+   * Warns when this stack's region probes no group (probeSettingsFor: groups.<g>.probeSettings.regions, else
+   * probes.regions, else the members' regions): its regional-probe would run every minute and do nothing.
+   */
+  checkProbeRegions() {
+    if (this.probeRegionsChecked || !this.config) return;
+    this.probeRegionsChecked = true;
+    if (!(this.serverless.service.functions || {})[PROBE_FUNCTION]) return;
+    const groups = Object.keys(this.config.groups);
+    if (groups.length === 0) return; // already reported
+    if (typeof this.tools.probeSettingsFor !== 'function') {
+      throw this.error(`r53-failover: ${TOOLS_MODULE} does not export probeSettingsFor; rebuild with \`node ${BUILD_SCRIPT}\``);
+    }
+    const region = this.provider.getRegion();
+    const byRegion = new Map();
+    for (const group of groups) {
+      for (const r of this.tools.probeSettingsFor(this.config, group).regions) byRegion.set(r, [...(byRegion.get(r) || []), group]);
+    }
+    if (byRegion.has(region)) {
+      this.log.verbose(`r53-failover: ${PROBE_FUNCTION} in ${region} probes ${byRegion.get(region).join(', ')}`);
+      return;
+    }
+    const listed = [...byRegion.keys()].sort();
+    this.log.warning(
+      `r53-failover: ${region} is not a probe region of any group, so ${PROBE_FUNCTION} in this stack will probe nothing ` +
+        `(probe regions in ${this.configLocation().name}: ${listed.join(', ') || 'none'}). Probe regions come from ` +
+        "probes.regions or groups.<group>.probeSettings.regions, by default the members' regions.",
+    );
+  }
+
+  /** An exclusive directory lock in dist/config; a lock whose owner process is gone is taken over. */
+  async acquirePackageLock() {
+    if (this.releasePackageLockFn) return;
+    const dir = path.join(this.serviceDir, PACKAGE_LOCK);
+    const deadline = Date.now() + PACKAGE_LOCK_TIMEOUT_MS;
+    for (;;) {
+      try {
+        mkdirSync(dir);
+        writeFileSync(path.join(dir, 'pid'), `${process.pid}\n`);
+        break;
+      } catch (err) {
+        if (!err || err.code !== 'EEXIST') throw err;
+        if (isStaleLock(dir)) {
+          rmSync(dir, { recursive: true, force: true });
+          continue;
+        }
+        if (Date.now() > deadline) {
+          throw this.error(`r53-failover: another serverless package in ${this.serviceDir} still holds ${PACKAGE_LOCK}; remove it if no package is running`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    const release = () => {
+      rmSync(dir, { recursive: true, force: true });
+      process.removeListener('exit', release);
+      this.releasePackageLockFn = undefined;
+    };
+    process.on('exit', release);
+    this.releasePackageLockFn = release;
+  }
+
+  releasePackageLock() {
+    if (this.releasePackageLockFn) this.releasePackageLockFn();
   }
 
   /** One HealthCheckStatus alarm per group member; every state change notifies the alarm topic. */
@@ -265,6 +375,10 @@ class R53FailoverPlugin {
   /** Runs once user resources are merged: table drift check, one DLQ policy, no unused default role. */
   finalizeTemplate() {
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    if (this.isProbeStack) {
+      removeUnusedDefaultRole(template);
+      return;
+    }
     this.checkLedgerTable(template.Resources);
     mergeQueuePolicies(template.Resources);
     removeUnusedDefaultRole(template);
@@ -287,6 +401,27 @@ class R53FailoverPlugin {
     if (protection === 'true' || protection === 'false') table.Properties.DeletionProtectionEnabled = protection === 'true';
   }
 }
+
+/** The lock's owner is gone: its pid is not running, or it never wrote one (a crash right after mkdir) 30 s ago. */
+const isStaleLock = (dir) => {
+  let pid;
+  try {
+    pid = Number.parseInt(readFileSync(path.join(dir, 'pid'), 'utf8'), 10);
+  } catch {
+    try {
+      return Date.now() - statSync(dir).mtimeMs > 30_000;
+    } catch {
+      return false; // released meanwhile: retry
+    }
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return err.code === 'ESRCH';
+  }
+};
 
 /** `orders-api`, `primary` → `OrdersDashapiPrimaryHealthAlarm`: alphanumeric, and distinct for distinct group names. */
 const alarmLogicalId = (group, role) => `${normalize(group)}${normalize(role)}HealthAlarm`;

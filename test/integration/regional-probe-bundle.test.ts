@@ -72,6 +72,10 @@ describe('regional-probe bundle (dist/regional-probe/index.js)', () => {
     expect(emf.length).toBeGreaterThanOrEqual(2);
     expect(emf[0]?._aws?.CloudWatchMetrics[0]?.Namespace).toBe('R53Failover/Probes');
     expect(emf[0]?._aws?.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(expect.arrayContaining(['Group', 'Member', 'ProbeRegion']));
-    expect(emf.find((e) => e?.Member === 'secondary')?.ProbeSuccess).toBe(0);
+    expect(emf.find((e) => e?.Member === 'secondary' && e.ProbeSuccess !== undefined)?.ProbeSuccess).toBe(0);
+    // Every metric keeps its dimensions (a single-metric logger drops them after its first metric).
+    const latency = emf.filter((e) => (e as { ProbeLatency?: number })?.ProbeLatency !== undefined);
+    expect(latency).toHaveLength(2);
+    for (const e of latency) expect(e?._aws?.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(expect.arrayContaining(['Group', 'Member', 'ProbeRegion']));
   });
 });

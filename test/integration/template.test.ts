@@ -324,7 +324,7 @@ describe('serverless package (stage test, us-east-1)', () => {
 
   describe('event sources', () => {
     it('routes only this stack’s alarm state changes to the recorder, with retries and a DLQ', () => {
-      // The alarm rule is the only rule with an event pattern (the other one is notify's schedule).
+      // The alarm rule is the only rule with an event pattern (the others are notify's and regional-probe's schedules).
       const rules = ofType(template, 'AWS::Events::Rule');
       const patterned = rules.filter(([, r]) => r.Properties.EventPattern !== undefined);
       expect(patterned).toHaveLength(1);
@@ -342,7 +342,7 @@ describe('serverless package (stage test, us-east-1)', () => {
       expect(props.Targets[0]?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: expect.any(Number), MaximumRetryAttempts: expect.any(Number) });
       // No other rule: everything else is a schedule (checked under notify).
       for (const [id, r] of rules) if (r !== rule) expect(r.Properties.ScheduleExpression, id).toBeDefined();
-      expect(rules).toHaveLength(2);
+      expect(rules).toHaveLength(3);
     });
 
     it('subscribes the recorder to the alarm topic with a redrive policy to the DLQ', () => {
@@ -426,8 +426,9 @@ describe('serverless package (stage test, us-east-1)', () => {
     });
 
     it('has its own role with only the ledger and DLQ actions, scoped to their ARNs', () => {
-      // One role per function, and the framework's default role is gone (nothing uses it).
-      expect(ofType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual([NOTIFY_ROLE_ID, ROLE_ID]);
+      // One role per function, and the framework's default role is gone (nothing uses it). regional-probe's role is
+      // checked in probe-template.test.ts.
+      expect(ofType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual([NOTIFY_ROLE_ID, ROLE_ID, 'RegionalDashprobeIamRoleLambdaExecution'].sort());
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
       expect(JSON.stringify(template)).not.toContain('"IamRoleLambdaExecution"');
       expect(resource(FUNCTION_ID).Properties.Role).toEqual({ 'Fn::GetAtt': [ROLE_ID, 'Arn'] });
@@ -510,7 +511,10 @@ describe('serverless package (stage test, us-east-1)', () => {
     });
 
     it('sweeps every minute on a schedule', () => {
-      const schedules = ofType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression !== undefined);
+      // The other schedule is regional-probe's (probe-template.test.ts).
+      const schedules = ofType(template, 'AWS::Events::Rule').filter(
+        ([, r]) => r.Properties.ScheduleExpression !== undefined && isDeepStrictEqual((r.Properties.Targets as { Arn: unknown }[])[0]?.Arn, NOTIFY_ARN),
+      );
       expect(schedules).toHaveLength(1);
       const [id, rule] = schedules[0] ?? [];
       const props = rule?.Properties as { ScheduleExpression: string; State: string; Targets: Record<string, unknown>[] };
