@@ -96,6 +96,54 @@ const MemberSchema = z.strictObject({
   dnsAnswers: z.optional(z.array(z.string().check(z.minLength(1)))),
 });
 
+const ssmError = (i: { input?: unknown }) => `expected an SSM parameter name starting with "/", got ${show(i.input)}`;
+const SsmParameterNameSchema = z.string({ error: ssmError }).check(z.regex(/^\/[A-Za-z0-9_.\-/]+$/, { error: ssmError }));
+const arnError = (what: string, example: string) => (i: { input?: unknown }) => `expected ${what} like ${example}, got ${show(i.input)}`;
+const ClusterArnSchema = z.string().check(z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]{0,62}$/, { error: arnError('an Aurora DB cluster ARN', 'arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2') }));
+const InstanceArnSchema = z.string().check(z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[A-Za-z][A-Za-z0-9-]{0,62}$/, { error: arnError('an RDS DB instance ARN', 'arn:aws:rds:us-west-2:123456789012:db:inventory-db-usw2') }));
+const FunctionArnSchema = z.string().check(z.regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/, { error: arnError('a Lambda function ARN', 'arn:aws:lambda:us-west-2:123456789012:function:promote-cache') }));
+
+const HookSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('aurora-global'),
+    /** The global database identifier (not an ARN): `orders-global`. */
+    globalClusterId: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, { error: (i) => `expected a global cluster identifier like orders-global, got ${show(i.input)}` })),
+    /** The secondary region's cluster: the one that becomes the writer. */
+    targetClusterArn: ClusterArnSchema,
+    /** The primary region's cluster: named in the failback (switchover) command. */
+    primaryClusterArn: ClusterArnSchema,
+  }),
+  z.strictObject({
+    type: z.literal('rds-replica'),
+    /** The cross-region read replica in the secondary region; PromoteReadReplica is one-way. */
+    replicaInstanceArn: InstanceArnSchema,
+  }),
+  z.strictObject({ type: z.literal('lambda'), functionArn: FunctionArnSchema }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    url: HttpUrlSchema,
+    secret: z.optional(z.string().check(z.minLength(16, { error: 'expected a secret of at least 16 characters' }))),
+    secretSsmParameter: z.optional(SsmParameterNameSchema),
+    allowPrivateTargets: z._default(z.boolean(), false),
+  }),
+], { error: (i) => `expected a hook with type aurora-global, rds-replica, lambda or webhook, got ${show((i.input as { type?: unknown })?.type)}` });
+export type HookConfig = z.infer<typeof HookSchema>;
+
+const PromotionSchema = z.strictObject({
+  /** auto: act after the guardrails; approve (default): ask and wait for `r53-failover promote approve`; dry-run: record and notify only. */
+  mode: z._default(z.enum(['auto', 'approve', 'dry-run'], { error: (i) => `expected auto, approve or dry-run, got ${show(i.input)}` }), 'approve'),
+  /** The group must stay FAILED_OVER this long before anything is promoted. */
+  holdDownSeconds: z._default(z.number().check(z.int(), z.nonnegative()), 120),
+  /** With probes configured, their quorum must also say the primary is down. */
+  requireProbeQuorum: z._default(z.boolean(), true),
+  /** An approval request expires after this long. */
+  approvalTimeoutMinutes: z._default(z.number().check(z.int(), z.positive()), 30),
+  /** Replica lag (seconds) above which an ungraceful promotion needs approval even in auto mode. */
+  maxReplicaLagSeconds: z._default(z.number().check(z.nonnegative()), 60),
+  hooks: z.array(HookSchema).check(z.minLength(1, { error: 'expected at least one hook' })),
+});
+export type PromotionConfig = z.infer<typeof PromotionSchema>;
+
 /** Probe behaviour: top level, overridable per group. */
 const ProbeSettingsFields = {
   /** Regions that run probes (one regional-probe deployment each). Default: the members' regions. */
@@ -120,8 +168,6 @@ export type ProbeSettings = z.infer<typeof ProbeSettingsSchema>;
 
 
 
-const ssmError = (i: { input?: unknown }) => `expected an SSM parameter name starting with "/", got ${show(i.input)}`;
-const SsmParameterNameSchema = z.string({ error: ssmError }).check(z.regex(/^\/[A-Za-z0-9_.\-/]+$/, { error: ssmError }));
 
 const eventsError = (i: { input?: unknown }) => `expected one of ${GROUP_EVENTS.join(', ')}, got ${show(i.input)}`;
 const GroupEventSchema = z.enum(GROUP_EVENTS, { error: eventsError });
@@ -202,6 +248,7 @@ const GroupSchema = z.strictObject({
   /** Linked from every notification about this group. */
   runbookUrl: z.optional(HttpUrlSchema),
   probeSettings: z.optional(ProbeSettingsSchema),
+  promotion: z.optional(PromotionSchema),
   notify: z.optional(GroupNotifySchema),
 });
 
@@ -246,6 +293,12 @@ export const FailoverConfigSchema = z
           if (probe.type === 'http') need(Boolean(probe.url || group[role].endpoint), ['groups', name, role, 'probes', i, 'url'], `is required when ${role} has no endpoint`);
         });
       }
+    }
+    for (const [name, group] of Object.entries(cfg.groups)) {
+      group.promotion?.hooks.forEach((h, i) => {
+        if (h.type === 'webhook') need(Boolean(h.secret || h.secretSsmParameter), ['groups', name, 'promotion', 'hooks', i], 'needs secretSsmParameter (deployed) or secret (local runs) to sign requests');
+        if (h.type === 'aurora-global' && h.targetClusterArn === h.primaryClusterArn) need(false, ['groups', name, 'promotion', 'hooks', i, 'targetClusterArn'], 'must differ from primaryClusterArn');
+      });
     }
     const seen = new Map<string, string>();
     for (const [name, group] of Object.entries(cfg.groups)) {
