@@ -46,3 +46,13 @@ const ProbeEnvSchema = z.object({
 /** The regional probe's environment; PROBE_REGION falls back to the Lambda's AWS_REGION. */
 export const loadProbeEnv = (env: Record<string, string | undefined> = process.env) =>
   parseOrThrow(ProbeEnvSchema, { ...env, PROBE_REGION: env.PROBE_REGION ?? env.AWS_REGION }, ConfigError);
+
+const PromoteEnvSchema = z.object({
+  LEDGER_TABLE: z.string({ error: 'is required (the ledger table name)' }).check(z.minLength(3, { error: 'is required (the ledger table name, 3+ characters)' })),
+  R53F_CONFIG_FILE: z._default(z.string(), 'dist/config/failover.json'),
+  LAMBDA_TASK_ROOT: z.optional(z.string()),
+  AWS_LAMBDA_RUNTIME_API: z.optional(z.string()),
+});
+
+/** The promote-replica function's environment. */
+export const loadPromoteEnv = (env: Record<string, string | undefined> = process.env) => parseOrThrow(PromoteEnvSchema, env, ConfigError);

@@ -12,6 +12,16 @@ export const GROUP_EVENTS = [
   'PROBE_DOWN', // synthetic probes: a quorum of probe regions sees a member failing
   'PROBE_UP', // synthetic probes: a quorum of probe regions sees the member working again
   'HEALTH_DISAGREEMENT', // Route 53 and the probes disagree about a member for longer than the threshold
+  'PROMOTION_REQUESTED', // failed over: a database promotion is considered once the hold-down has passed
+  'PROMOTION_AWAITING_APPROVAL', // waiting for `r53-failover promote approve <id>`
+  'PROMOTION_IN_PROGRESS', // hooks are being called (RDS promotions complete asynchronously)
+  'PROMOTION_SUCCEEDED',
+  'PROMOTION_FAILED',
+  'PROMOTION_EXPIRED', // nobody approved in time
+  'PROMOTION_SKIPPED', // a guardrail said no (with the reason), or dry-run
+  'TOPOLOGY_CHANGED', // a promotion moved the writer: new writer, old writer, failback checklist
+  'FAILBACK_READY', // the primary recovered after a promotion: the exact switchover command, never run automatically
+  'RDS_EVENT', // an RDS event about a promotion in flight (global failover/switchover, replica promotion)
 ] as const;
 export type GroupEvent = (typeof GROUP_EVENTS)[number];
 
@@ -32,9 +42,21 @@ export const DEFAULT_SEVERITY: Record<GroupEvent, Severity> = {
   PROBE_DOWN: 'error',
   PROBE_UP: 'info',
   HEALTH_DISAGREEMENT: 'critical',
+  PROMOTION_REQUESTED: 'warning',
+  PROMOTION_AWAITING_APPROVAL: 'critical',
+  PROMOTION_IN_PROGRESS: 'warning',
+  PROMOTION_SUCCEEDED: 'warning',
+  PROMOTION_FAILED: 'critical',
+  PROMOTION_EXPIRED: 'error',
+  PROMOTION_SKIPPED: 'warning',
+  TOPOLOGY_CHANGED: 'warning',
+  FAILBACK_READY: 'info',
+  RDS_EVENT: 'info',
 };
 
 /** Events notified when `failover.yml` does not say otherwise. HEALTHY/UNKNOWN/STALE are quiet by default. */
 export const DEFAULT_NOTIFY_EVENTS: GroupEvent[] = [
   'FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED', 'STANDBY_UNHEALTHY', 'STANDBY_RECOVERED', 'UNASSIGNED', 'PROBE_DOWN', 'PROBE_UP', 'HEALTH_DISAGREEMENT',
+  'PROMOTION_REQUESTED', 'PROMOTION_AWAITING_APPROVAL', 'PROMOTION_IN_PROGRESS', 'PROMOTION_SUCCEEDED', 'PROMOTION_FAILED', 'PROMOTION_EXPIRED',
+  'PROMOTION_SKIPPED', 'TOPOLOGY_CHANGED', 'FAILBACK_READY',
 ];

@@ -59,7 +59,32 @@ export interface ProbeEntry extends Omit<TransitionEntry, 'kind' | 'state' | 'pr
   };
 }
 
-export type LedgerEntry = TransitionEntry | ProbeEntry;
+export const PROMOTION_STATUSES = ['REQUESTED', 'AWAITING_APPROVAL', 'APPROVED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'SKIPPED'] as const;
+export type PromotionStatus = (typeof PROMOTION_STATUSES)[number];
+
+/** One step of a promotion's lifecycle (or the topology/failback notices after it), in the group's chain. */
+export interface PromotionEntry extends Omit<TransitionEntry, 'kind' | 'state' | 'previousState' | 'sources'> {
+  kind: 'promotion';
+  state: PromotionStatus;
+  previousState: PromotionStatus | null;
+  /** Who moved it: `r53-failover` (guardrails, schedule), `rds-event`, or the approving/rejecting operator. */
+  sources: string[];
+  promotion: {
+    id: string;
+    episode: number;
+    mode: 'auto' | 'approve' | 'dry-run';
+    actor: string;
+    /** The exact calls (or what would be called). */
+    calls: string[];
+    lagSeconds?: number;
+    expiresAt?: string;
+    topology?: { newWriter: string; oldWriter: string; replicationSource?: string }[];
+    failbackCommands?: string[];
+    rdsEvent?: { eventId?: string; kind: string; source: string; at: string };
+  };
+}
+
+export type LedgerEntry = TransitionEntry | ProbeEntry | PromotionEntry;
 export type EntryState = LedgerEntry['state'];
 
 export interface LedgerHead {

@@ -58,14 +58,32 @@ const headline = (e: LedgerEntry, config: FailoverConfig): string => {
       return e.kind === 'probe' && e.probe.disagreement?.kind === 'probes-up-health-down'
         ? `HEALTH DISAGREEMENT: ${e.group} ${e.role} fails its Route 53 check but passes probes`
         : `HEALTH DISAGREEMENT: ${e.group} ${e.role} passes Route 53 but fails probes`;
+    case 'PROMOTION_REQUESTED':
+      return `PROMOTION REQUESTED: ${e.group} database, decided after the hold-down`;
+    case 'PROMOTION_AWAITING_APPROVAL':
+      return `APPROVE PROMOTION: ${e.group} (r53-failover promote approve ${e.kind === 'promotion' ? e.promotion.id : ''})`;
+    case 'PROMOTION_IN_PROGRESS':
+      return `PROMOTING: ${e.group} database writer to ${e.region}`;
+    case 'PROMOTION_SUCCEEDED':
+      return `PROMOTED: ${e.group} database writer is now in ${e.region}`;
+    case 'PROMOTION_FAILED':
+      return `PROMOTION FAILED: ${e.group}, act by hand`;
+    case 'PROMOTION_EXPIRED':
+      return `PROMOTION EXPIRED: ${e.group}, not approved in time`;
+    case 'PROMOTION_SKIPPED':
+      return `PROMOTION SKIPPED: ${e.group}`;
+    case 'TOPOLOGY_CHANGED':
+      return `TOPOLOGY CHANGED: ${e.group} writer moved to ${e.region}`;
+    case 'FAILBACK_READY':
+      return `FAILBACK READY: ${e.group} primary healthy; switch over when ready`;
     default:
       return `${e.event}: ${e.group} ${e.role} is ${e.state}`;
   }
 };
 
 const explanation = (e: LedgerEntry, config: FailoverConfig): string => {
-  // Probe entries carry their own account of what the regions saw.
-  if (e.kind === 'probe') return e.reason;
+  // Probe and promotion entries carry their own account (what the regions saw, what the guardrails decided).
+  if (e.kind !== 'transition') return e.reason;
   const g = config.groups[e.group];
   const rec = g ? `${g.recordName}` : 'the record';
   switch (e.event) {

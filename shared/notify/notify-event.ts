@@ -46,7 +46,7 @@ export const parseNotifyEvent = (raw: unknown): NotifyEvent => {
     for (const r of ev.Records) {
       if (r.eventName !== 'INSERT' || !r.dynamodb.NewImage) continue;
       const item = unmarshall(r.dynamodb.NewImage as Parameters<typeof unmarshall>[0]);
-      if ((item.kind !== 'transition' && item.kind !== 'probe') || item.stale === true || typeof item.group !== 'string' || typeof item.seq !== 'number') continue;
+      if (!['transition', 'probe', 'promotion'].includes(String(item.kind)) || item.stale === true || typeof item.group !== 'string' || typeof item.seq !== 'number') continue;
       refs.push({ group: item.group, seq: item.seq, correlationId: String(item.transitionId ?? ''), sequenceNumber: r.dynamodb.SequenceNumber });
     }
     return { kind: 'stream', refs };

@@ -506,7 +506,7 @@ describe('serverless package (stage test, us-east-1)', () => {
       });
       // Filter patterns are JSON strings; compare them parsed.
       expect(props.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([
-        { eventName: ['INSERT'], dynamodb: { NewImage: { kind: { S: ['transition', 'probe'] }, stale: { BOOL: [false] } } } },
+        { eventName: ['INSERT'], dynamodb: { NewImage: { kind: { S: ['transition', 'probe', 'promotion'] }, stale: { BOOL: [false] } } } },
       ]);
     });
 
