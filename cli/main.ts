@@ -5,6 +5,7 @@ import { history } from './commands/history.js';
 import { ingest } from './commands/ingest.js';
 import { notify } from './commands/notify.js';
 import { probe } from './commands/probe.js';
+import { promote } from './commands/promote.js';
 import { status } from './commands/status.js';
 
 export const HELP = `r53-failover: record, audit and rehearse Route 53 failover
@@ -15,6 +16,7 @@ Commands:
   ingest PATH...   replay event files through the recorder (recorded | duplicate | ignored | rejected)
   history          list recorded transitions (--group --since --until --json)
   status           current state of each group and which member DNS serves (--json)
+  promote          database promotions: list, show ID, approve ID, reject ID, dry-run --group G
   probe            run the configured synthetic probes once (or --url URL), each assertion pass/fail
   notify           delivery state of notifications (--status), resend failed ones (--redrive), send what is due (--sweep)
   demo             replay a realistic outage on an embedded ledger (what npm start runs)
@@ -22,7 +24,7 @@ Commands:
 Run r53-failover <command> --help for its options. Config: --config FILE or R53F_CONFIG (default ./failover.yml).
 Ledger: --ledger DIR or R53F_LEDGER_DIR (default .r53-failover/), or --table NAME for a real DynamoDB table.`;
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { ingest, history, status, notify, probe, demo };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { ingest, history, status, notify, probe, promote, demo };
 
 /** Runs the CLI and returns the exit status: 0 ok, 1 rejected input or failure, 2 usage or config error. */
 export const run = async (argv: string[], io: Io = processIo()): Promise<number> => {

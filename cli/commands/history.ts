@@ -18,7 +18,7 @@ Options:
   --config, --ledger, --table   as for ingest`;
 
 /** The JSON form of an entry: everything but the internal snapshot. */
-export const publicEntry = ({ snapshot: _snapshot, ...rest }: LedgerEntry): Omit<LedgerEntry, 'snapshot'> => rest;
+export const publicEntry = <E extends LedgerEntry>({ snapshot: _snapshot, ...rest }: E): Omit<E, 'snapshot'> => rest;
 
 export const history = async (args: string[], io: Io): Promise<number> => {
   const { values } = parseFlags('history', args, {

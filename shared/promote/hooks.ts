@@ -1,14 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import {
-  DescribeDBInstancesCommand,
-  DescribeGlobalClustersCommand,
-  FailoverGlobalClusterCommand,
-  PromoteReadReplicaCommand,
-  SwitchoverGlobalClusterCommand,
-  type RDSClient,
-} from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, PromoteReadReplicaCommand, SwitchoverGlobalClusterCommand, type RDSClient } from '@aws-sdk/client-rds';
 import type { HookConfig } from '../config.js';
 import { R53FailoverError } from '../errors.js';
 import { signWebhook, WEBHOOK_HEADERS } from '../notify/channels/webhook.js';
@@ -33,11 +26,7 @@ export interface HookContext {
 
 export type HookFence = { state: 'not-started'; detail: string } | { state: 'in-progress'; detail: string } | { state: 'done'; detail: string };
 
-export interface HookTopology {
-  newWriter: string;
-  oldWriter: string;
-  replicationSource?: string;
-}
+export interface HookTopology { newWriter: string; oldWriter: string; replicationSource?: string }
 
 export interface HookExecutor {
   readonly type: HookConfig['type'];
@@ -80,10 +69,8 @@ export class HookError extends R53FailoverError {
   }
 }
 
-const arnParts = (arn: string) => {
-  const p = arn.split(':');
-  return { region: p[3] ?? '', name: p.slice(6).join(':') };
-};
+/** `arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2` → region and resource name. */
+const arnParts = (arn: string) => ({ region: arn.split(':')[3] ?? '', name: arn.split(':').slice(6).join(':') });
 
 const clip = (s: string, n = 300) => {
   const flat = s.replace(/\s+/g, ' ').trim();
@@ -122,7 +109,7 @@ const send = async <T>(op: string, mutating: boolean, call: () => Promise<T>): P
   }
 };
 
-interface LagQuery { id: string; metric: string; dimension: string; value: string; toSeconds: number }
+interface LagQuery { id: string; metric: string; dimension: string; value: string; perSecond: number }
 
 /** Maximum over the last 5 minutes of the first query that has datapoints; negative values (replication stopped) are not lag. */
 const lagSeconds = async (cw: CloudWatchClient, now: Date, queries: LagQuery[]): Promise<number | undefined> => {
@@ -139,7 +126,7 @@ const lagSeconds = async (cw: CloudWatchClient, now: Date, queries: LagQuery[]):
     })));
   for (const q of queries) {
     const values = (out.MetricDataResults?.find((r) => r.Id === q.id)?.Values ?? []).filter((v) => v >= 0);
-    if (values.length) return Math.max(...values) * q.toSeconds;
+    if (values.length) return Math.max(...values) / q.perSecond;
   }
   return undefined;
 };
@@ -206,8 +193,8 @@ const auroraGlobalHook = (hook: Extract<HookConfig, { type: 'aurora-global' }>, 
     // AuroraGlobalDBRPOLag is published by Aurora PostgreSQL only; AuroraGlobalDBReplicationLag (also ms) stands in for Aurora MySQL.
     replicaLagSeconds: (now) =>
       lagSeconds(clients.cloudwatch(target.region), now, [
-        { id: 'rpo', metric: 'AuroraGlobalDBRPOLag', dimension: 'DBClusterIdentifier', value: target.name, toSeconds: 1 / 1000 },
-        { id: 'replication', metric: 'AuroraGlobalDBReplicationLag', dimension: 'DBClusterIdentifier', value: target.name, toSeconds: 1 / 1000 },
+        { id: 'rpo', metric: 'AuroraGlobalDBRPOLag', dimension: 'DBClusterIdentifier', value: target.name, perSecond: 1000 },
+        { id: 'replication', metric: 'AuroraGlobalDBReplicationLag', dimension: 'DBClusterIdentifier', value: target.name, perSecond: 1000 },
       ]),
     failbackCommand: () =>
       `aws rds switchover-global-cluster --region ${primary.region} --global-cluster-identifier ${id} --target-db-cluster-identifier ${hook.primaryClusterArn}`,
@@ -257,7 +244,7 @@ const rdsReplicaHook = (hook: Extract<HookConfig, { type: 'rds-replica' }>, clie
       return { status: 'in-progress', detail: `${replica.name} is ${s.status}${s.from ? ` (source ${s.from})` : ''}` };
     },
     replicaLagSeconds: (now) =>
-      lagSeconds(clients.cloudwatch(replica.region), now, [{ id: 'lag', metric: 'ReplicaLag', dimension: 'DBInstanceIdentifier', value: replica.name, toSeconds: 1 }]),
+      lagSeconds(clients.cloudwatch(replica.region), now, [{ id: 'lag', metric: 'ReplicaLag', dimension: 'DBInstanceIdentifier', value: replica.name, perSecond: 1 }]),
     failbackCommand: () => [
       `# PromoteReadReplica is one-way: ${replica.name} cannot be switched back into a replica. To fail back when the primary region is healthy:`,
       `# 1. Create a replica of it in the primary region: aws rds create-db-instance-read-replica --region <primary-region> --db-instance-identifier <new-id> --source-db-instance-identifier ${hook.replicaInstanceArn} [--db-subnet-group-name … --kms-key-id …]`,
@@ -326,14 +313,8 @@ const WEBHOOK_TIMEOUT_MS = 10_000;
 const MAX_WAIT_MS = 30_000;
 
 const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts: HookOptions): HookExecutor => {
-  // The URL may embed a token: only its origin appears in descriptions and errors.
-  const origin = (() => {
-    try {
-      return new URL(hook.url).origin;
-    } catch {
-      return 'an invalid URL';
-    }
-  })();
+  // The URL may embed a token: only its origin appears in descriptions and errors (the schema guarantees a URL).
+  const origin = URL.canParse(hook.url) ? new URL(hook.url).origin : 'an invalid URL';
   const state = syncState(`webhook ${origin}`);
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, signal ? { signal } : {}));

@@ -216,6 +216,7 @@ export const execute = async (deps: PromoterDeps, rec: PromotionRecord, actor: s
     return Boolean(r);
   };
   const hooks = hooksOf(deps, cur.group);
+  let startedNow = false;
   for (const [i, h] of hooks.entries()) {
     const state = cur.hooks[i];
     if (!state || state.status === 'done' || state.status === 'started') continue;
@@ -233,13 +234,16 @@ export const execute = async (deps: PromoterDeps, rec: PromotionRecord, actor: s
     try {
       const r = await h.exec.execute(ctxFor(cur, { group: cur.group, episode: cur.episode }));
       await setHook(i, r.status === 'done' ? 'done' : 'started', r.detail);
+      startedNow ||= r.status === 'started';
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       await setHook(i, 'failed', msg);
       return [...out, ...(await finish(deps, cur, 'FAILED', `hook ${i + 1} (${h.config.type}) failed: ${msg}. Later hooks were not called; check the database and act by hand.`, actor))];
     }
   }
-  return [...out, ...(await complete(deps, cur))];
+  // An asynchronous promotion just started is confirmed by the next check (schedule or RDS event), not by a read
+  // racing the call that started it.
+  return startedNow ? out : [...out, ...(await complete(deps, cur))];
 };
 
 const finish = async (deps: PromoterDeps, rec: PromotionRecord, status: 'SUCCEEDED' | 'FAILED', reason: string, actor: string, extra: Partial<PromotionEntry['promotion']> = {}): Promise<PromoterOutput> => {

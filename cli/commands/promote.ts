@@ -1,0 +1,99 @@
+import { UsageError } from '../../shared/errors.js';
+import { publicEntry } from './history.js';
+import { decideApproval, tick } from '../../shared/promote/promoter.js';
+import { PromotionNotFoundError } from '../../shared/promote/promoter.js';
+import { COMMON_OPTIONS, parseFlags } from '../args.js';
+import { withContext, type Io } from '../context.js';
+import { cliNotifier, withFreshBudget } from '../notifier.js';
+import { cliPromoter } from '../promoter.js';
+import { notifyGroupEvent } from '../../shared/notify/notifier.js';
+import type { PromotionEntry } from '../../shared/ledger-store.js';
+
+export const PROMOTE_HELP = `r53-failover promote <list | show ID | approve ID | reject ID | dry-run --group G> [options]
+
+  list              every promotion per group: id, status, mode, hold-down end, approval expiry, hooks
+  show ID           one promotion (id like orders-api#12) and its lifecycle in the ledger
+  approve ID        approve a promotion awaiting approval; it runs now (it calls the hooks with your credentials)
+  reject ID         reject it (recorded as SKIPPED, with you as the actor)
+  dry-run --group G what would happen for G's current episode if the hold-down ended now (nothing is called)
+
+Options: --actor NAME (default $USER), --group, --json, --no-notify, --config, --ledger, --table.
+Promoting a read replica (rds-replica hook) is one-way. Failback is never automatic: see FAILBACK_READY.`;
+
+export const promote = async (args: string[], io: Io): Promise<number> => {
+  const { values, positionals } = parseFlags('promote', args, {
+    ...COMMON_OPTIONS,
+    group: { type: 'string' },
+    actor: { type: 'string' },
+    'no-notify': { type: 'boolean', default: false },
+  }, true);
+  if (values.help) {
+    io.out(PROMOTE_HELP);
+    return 0;
+  }
+  const [sub, id] = positionals;
+  if (!sub || !['list', 'show', 'approve', 'reject', 'dry-run'].includes(sub)) throw new UsageError('promote: expected list, show ID, approve ID, reject ID or dry-run --group G (see r53-failover promote --help)');
+  if ((sub === 'show' || sub === 'approve' || sub === 'reject') && !id) throw new UsageError(`promote ${sub}: expected a promotion id like orders-api#12`);
+  if (sub === 'dry-run' && !values.group) throw new UsageError('promote dry-run: --group is required');
+  const actor = values.actor ?? io.env.USER ?? 'operator';
+  return withContext(io, values, async ({ loaded, ledger, deps }) => {
+    const promoter = cliPromoter(loaded.config, ledger, deps.log, io.now);
+    const notifier = values['no-notify'] ? undefined : cliNotifier(loaded.config, ledger, deps.log);
+    const announce = async (steps: PromotionEntry[]) => {
+      for (const s of steps) {
+        if (notifier) await notifyGroupEvent({ group: s.group, seq: s.seq }, withFreshBudget(notifier));
+        if (!values.json) io.out(`${s.promotion.id}  ${s.event}  ${s.reason}`);
+      }
+    };
+    const groups = values.group ? [values.group] : Object.keys(loaded.config.groups).filter((g) => loaded.config.groups[g]?.promotion);
+    if (sub === 'list') {
+      const recs = (await Promise.all(groups.map((g) => promoter.store.list(g)))).flat();
+      if (values.json) io.out(JSON.stringify({ promotions: recs }, null, 2));
+      else if (recs.length === 0) io.out('no promotions recorded');
+      else for (const r of recs) io.out(`${r.id.padEnd(22)} ${r.status.padEnd(18)} ${r.mode.padEnd(8)} due ${r.dueAt}${r.expiresAt ? ` expires ${r.expiresAt}` : ''}  hooks: ${r.hooks.map((h) => h.status).join(', ')}${r.reason ? `  (${r.reason})` : ''}`);
+      return 0;
+    }
+    if (sub === 'show') {
+      const m = /^(.+)#(\d+)$/.exec(id as string);
+      const rec = m ? await promoter.store.get(m[1] as string, Number(m[2])) : undefined;
+      if (!m || !rec) throw new UsageError(`promote show: no promotion ${JSON.stringify(id)}`);
+      const steps = (await ledger.store.list({ group: rec.group, order: 'asc' })).filter((e): e is PromotionEntry => e.kind === 'promotion' && e.promotion.id === rec.id);
+      if (values.json) io.out(JSON.stringify({ promotion: rec, steps: steps.map(publicEntry) }, null, 2));
+      else {
+        io.out(`${rec.id}: ${rec.status} (mode ${rec.mode}); failed over at ${rec.failedOverAt}, hold-down until ${rec.dueAt}`);
+        for (const s of steps) io.out(`  ${s.stateChangedAt}  ${s.event.padEnd(28)} by ${s.sources.join(',')}  ${s.reason}`);
+      }
+      return 0;
+    }
+    if (sub === 'dry-run') {
+      const g = loaded.config.groups[values.group as string];
+      if (!g?.promotion) throw new UsageError(`promote dry-run: group ${JSON.stringify(values.group)} has no promotion configured`);
+      const head = await ledger.store.head(values.group as string, { fresh: true });
+      const hooks = g.promotion.hooks.map((h, i) => promoter.hookFor(values.group as string, i, h));
+      const ctx = { promotionId: `${values.group}#${head.entry?.openEpisode ?? 'none'}`, group: values.group as string, episode: head.entry?.openEpisode ?? 0, reason: 'outage' as const, event: {} };
+      const blockers = [
+        ...(head.entry?.openEpisode == null ? ['no failover episode is open'] : []),
+        ...(head.snapshot.primary?.state !== 'ALARM' ? ['the primary is not unhealthy'] : []),
+        ...(head.snapshot.secondary?.state === 'ALARM' ? ['both regions are unhealthy'] : []),
+      ];
+      const plan = { group: values.group, mode: g.promotion.mode, wouldPromote: blockers.length === 0, blockers, calls: hooks.map((h) => h.describe(ctx)) };
+      if (values.json) io.out(JSON.stringify(plan, null, 2));
+      else {
+        io.out(plan.wouldPromote ? `${values.group}: would promote (mode ${plan.mode}) by calling:` : `${values.group}: would not promote: ${blockers.join('; ')}. The calls would be:`);
+        for (const c of plan.calls) io.out(`  ${c}`);
+      }
+      return 0;
+    }
+    try {
+      const steps = await decideApproval(promoter, id as string, sub === 'approve', actor);
+      await announce(steps);
+      // Approved hooks that finish asynchronously are completed by later checks (the deployed schedule, or `promote list`).
+      await announce(await tick(promoter, [steps[0]?.group ?? ''].filter(Boolean)));
+      if (values.json) io.out(JSON.stringify({ steps: steps.map(publicEntry) }, null, 2));
+      return 0;
+    } catch (err) {
+      if (err instanceof PromotionNotFoundError) throw new UsageError(`promote ${sub}: ${err.message}`);
+      throw err;
+    }
+  });
+};
