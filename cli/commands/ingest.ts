@@ -6,6 +6,9 @@ import type { GroupEventPublisher } from '../../shared/group-event-publisher.js'
 import { notifyGroupEvent, sweep, type NotificationReport } from '../../shared/notify/notifier.js';
 import { normaliseFor, recordNormalised, type RecorderDeps, type RecordOutcome } from '../../shared/recorder.js';
 import { cliNotifier, withFreshBudget } from '../notifier.js';
+import { cliPromoter } from '../promoter.js';
+import { onGroupEntry, tick as promotionTick } from '../../shared/promote/promoter.js';
+import type { LedgerEntry } from '../../shared/ledger-store.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';
 import { withContext, type Io } from '../context.js';
 
@@ -21,7 +24,7 @@ behaves like the outage did.
 Options:
   --json            one JSON document: {"results": [{file, outcome, group, role, event, seq, reason, ...}], "summary": {...}}
   --no-notify       record only: send no notifications (they stay pending for r53-failover notify --redrive)
-  --no-promote      do not run promotion hooks (accepted now; promotion arrives in a later release)
+  --no-promote      do not run the promotion pipeline (hold-down, guardrails, hooks) for groups with promotion:
   --config FILE     failover.yml (default ./failover.yml or $R53F_CONFIG; none: every health check is "unassigned")
   --ledger DIR      embedded ledger directory (default .r53-failover/ or $R53F_LEDGER_DIR)
   --table NAME      a real DynamoDB table instead (AWS credentials, or AWS_ENDPOINT_URL_DYNAMODB)
@@ -97,13 +100,21 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
   const files = expandPaths(positionals, io.cwd);
   return withContext(io, values, async ({ deps, loaded, ledger }) => {
     const notifier = values['no-notify'] ? undefined : cliNotifier(loaded.config, ledger, deps.log);
+    const promoting = !values['no-promote'] && Object.values(loaded.config.groups).some((g) => g.promotion);
+    let clock = new Date();
+    const promoter = promoting ? { ...cliPromoter(loaded.config, ledger, deps.log), now: () => clock } : undefined;
     let reports: NotificationReport[] = [];
-    const publisher: GroupEventPublisher | undefined = notifier && {
-      publish: async (entry, correlationId) => {
-        reports.push(...(await notifyGroupEvent({ group: entry.group, seq: entry.seq, correlationId }, withFreshBudget(notifier))).notifications);
-      },
+    const notifyEntry = async (entry: LedgerEntry, correlationId?: string) => {
+      if (notifier) reports.push(...(await notifyGroupEvent({ group: entry.group, seq: entry.seq, ...(correlationId ? { correlationId } : {}) }, withFreshBudget(notifier))).notifications);
     };
-    const recorder: RecorderDeps = notifier && publisher ? { ...deps, publisher, acks: notifier.deliveries } : deps;
+    // In process, the whole reaction pipeline follows each recorded entry: notify, then promotion.
+    const publisher: GroupEventPublisher | undefined = notifier || promoter ? {
+      publish: async (entry, correlationId) => {
+        await notifyEntry(entry, correlationId);
+        if (promoter) for (const s of await onGroupEntry(entry, promoter)) await notifyEntry(s);
+      },
+    } : undefined;
+    const recorder: RecorderDeps = publisher ? { ...deps, publisher, ...(notifier ? { acks: notifier.deliveries } : {}) } : deps;
     const rows: IngestRow[] = [];
     for (const file of files) {
       const shown = file === '-' ? '(stdin)' : relative(io.cwd, file);
@@ -119,10 +130,13 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
           throw new InvalidEventError(`(root): file is not JSON: ${(err as Error).message}`);
         }
         const normalised = normaliseFor(raw, deps);
-        if (notifier) {
-          // Time-driven notices due by this event's state change come first, as they would have in the outage.
-          const first = normalised.find((n) => n.kind === 'transition');
-          if (first?.kind === 'transition') reports.push(...(await sweep(new Date(first.transition.stateChangedAt), withFreshBudget(notifier))).notifications);
+        // Time-driven work due by this event's state change comes first, as it would have in the outage: reminders,
+        // no-data notices and flap summaries; promotions whose hold-down passed, approvals that expired.
+        const first = normalised.find((n) => n.kind === 'transition');
+        if (first?.kind === 'transition') {
+          clock = new Date(first.transition.stateChangedAt);
+          if (notifier) reports.push(...(await sweep(clock, withFreshBudget(notifier))).notifications);
+          if (promoter) for (const s of await promotionTick(promoter)) await notifyEntry(s);
         }
         const outcomes = await recordNormalised(normalised, recorder, `file:${file}`);
         const parts = outcomes.map(rowOf);

@@ -2,7 +2,7 @@ import { UsageError } from '../../shared/errors.js';
 import { publicEntry } from './history.js';
 import { decideApproval, tick } from '../../shared/promote/promoter.js';
 import { PromotionNotFoundError } from '../../shared/promote/promoter.js';
-import { COMMON_OPTIONS, parseFlags } from '../args.js';
+import { COMMON_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
 import { cliNotifier, withFreshBudget } from '../notifier.js';
 import { cliPromoter } from '../promoter.js';
@@ -16,6 +16,8 @@ export const PROMOTE_HELP = `r53-failover promote <list | show ID | approve ID |
   approve ID        approve a promotion awaiting approval; it runs now (it calls the hooks with your credentials)
   reject ID         reject it (recorded as SKIPPED, with you as the actor)
   dry-run --group G what would happen for G's current episode if the hold-down ended now (nothing is called)
+  check [--at TIME] what the deployed schedule does every minute: decide promotions whose hold-down passed,
+                    expire approvals, run approved ones, check in-flight ones
 
 Options: --actor NAME (default $USER), --group, --json, --no-notify, --config, --ledger, --table.
 Promoting a read replica (rds-replica hook) is one-way. Failback is never automatic: see FAILBACK_READY.`;
@@ -26,18 +28,20 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
     group: { type: 'string' },
     actor: { type: 'string' },
     'no-notify': { type: 'boolean', default: false },
+    at: { type: 'string' },
   }, true);
   if (values.help) {
     io.out(PROMOTE_HELP);
     return 0;
   }
   const [sub, id] = positionals;
-  if (!sub || !['list', 'show', 'approve', 'reject', 'dry-run'].includes(sub)) throw new UsageError('promote: expected list, show ID, approve ID, reject ID or dry-run --group G (see r53-failover promote --help)');
+  if (!sub || !['list', 'show', 'approve', 'reject', 'dry-run', 'check'].includes(sub)) throw new UsageError('promote: expected list, show ID, approve ID, reject ID, dry-run --group G or check (see r53-failover promote --help)');
   if ((sub === 'show' || sub === 'approve' || sub === 'reject') && !id) throw new UsageError(`promote ${sub}: expected a promotion id like orders-api#12`);
   if (sub === 'dry-run' && !values.group) throw new UsageError('promote dry-run: --group is required');
   const actor = values.actor ?? io.env.USER ?? 'operator';
   return withContext(io, values, async ({ loaded, ledger, deps }) => {
-    const promoter = cliPromoter(loaded.config, ledger, deps.log, io.now);
+    const at = values.at ? new Date(parseTimeFlag('at', values.at, io.now()) as string) : undefined;
+    const promoter = cliPromoter(loaded.config, ledger, deps.log, at ? () => at : io.now);
     const notifier = values['no-notify'] ? undefined : cliNotifier(loaded.config, ledger, deps.log);
     const announce = async (steps: PromotionEntry[]) => {
       for (const s of steps) {
@@ -63,6 +67,13 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
         io.out(`${rec.id}: ${rec.status} (mode ${rec.mode}); failed over at ${rec.failedOverAt}, hold-down until ${rec.dueAt}`);
         for (const s of steps) io.out(`  ${s.stateChangedAt}  ${s.event.padEnd(28)} by ${s.sources.join(',')}  ${s.reason}`);
       }
+      return 0;
+    }
+    if (sub === 'check') {
+      const steps = await tick(promoter, groups);
+      await announce(steps);
+      if (values.json) io.out(JSON.stringify({ steps: steps.map(publicEntry) }, null, 2));
+      else if (steps.length === 0) io.out('nothing to do');
       return 0;
     }
     if (sub === 'dry-run') {

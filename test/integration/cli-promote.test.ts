@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { run } from '../../cli/main.js';
+import type { Io } from '../../cli/context.js';
+import { startReceiver, type Receiver } from '../../shared/local-receiver.js';
+import { verifyWebhookSignature } from '../../shared/notify/channels/webhook.js';
+import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../shared/sample-events.js';
+import { PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
+
+const SECRET = 'promote-secret-0123456789';
+const receivers: Receiver[] = [];
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+});
+
+const cli = async (cwd: string, ...argv: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), env: { USER: 'tester' }, cwd, now: () => new Date('2025-07-01T10:06:00.000Z') };
+  const code = await run(argv, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
+const setup = async (mode: string) => {
+  const hook = await startReceiver(() => ({ status: 200, body: '{"ok":true}' }));
+  receivers.push(hook);
+  const cwd = mkdtempSync(join(tmpdir(), 'r53f-cli-promote-'));
+  writeFileSync(join(cwd, 'failover.yml'), `version: 1
+groups:
+  orders-api:
+    hostedZoneId: Z0123456789ABCDEFGHIJ
+    recordName: api.orders.example.com.
+    primary: { region: us-east-1, healthCheckId: ${PRIMARY_HC} }
+    secondary: { region: us-west-2, healthCheckId: ${SECONDARY_HC} }
+    promotion:
+      mode: ${mode}
+      holdDownSeconds: 120
+      hooks:
+        - { type: webhook, url: "${hook.url}/promote", secret: "${SECRET}", allowPrivateTargets: true }
+`);
+  return { hook, cwd };
+};
+const at = (m: number) => new Date(Date.UTC(2025, 6, 1, 10, m)).toISOString();
+const t = (role: 'primary' | 'secondary', state: SampleTransition['state'], prev: SampleTransition['state'], m: number): SampleTransition =>
+  ({ alarmName: `a-${role}`, healthCheckId: role === 'primary' ? PRIMARY_HC : SECONDARY_HC, state, previousState: prev, at: at(m) });
+const files = (cwd: string, events: unknown[]) => events.map((e, i) => {
+  const f = join(cwd, `${i}.json`);
+  writeFileSync(f, JSON.stringify(e));
+  return f;
+});
+
+describe('ingest runs the promotion pipeline; promote approve/show/list', () => {
+  it('auto: promotes once after the hold-down, with a signed webhook, and never on a duplicate', async () => {
+    const { hook, cwd } = await setup('auto');
+    const down = t('primary', 'ALARM', 'OK', 0);
+    await cli(cwd, 'ingest', ...files(cwd, [eventBridgeEvent(down), snsEvent(down), eventBridgeEvent(t('secondary', 'INSUFFICIENT_DATA', 'OK', 1))]));
+    expect(hook.requests).toHaveLength(0); // still within the hold-down at 10:01
+    await cli(cwd, 'ingest', ...files(cwd, [eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3))]));
+    expect(hook.requests).toHaveLength(1);
+    const req = hook.requests[0];
+    expect(req?.json).toMatchObject({ type: 'r53-failover.promotion', promotionId: 'orders-api#1', group: 'orders-api', reason: 'outage' });
+    expect(req && verifyWebhookSignature({ secret: SECRET, timestamp: String(req.headers['x-r53f-timestamp']), body: req.body, signature: String(req.headers['x-r53f-signature']), now: Date.now() })).toBe(true);
+    const hist = JSON.parse((await cli(cwd, 'history', '--json', '--order', 'asc')).out) as { items: { event: string; kind: string }[] };
+    expect(hist.items.filter((i) => i.kind === 'promotion').map((i) => i.event)).toEqual(['PROMOTION_REQUESTED', 'PROMOTION_IN_PROGRESS', 'PROMOTION_SUCCEEDED']);
+  });
+
+  it('approve: waits, an operator approves, the actor is in the lifecycle; --no-promote records only', async () => {
+    const { hook, cwd } = await setup('approve');
+    await cli(cwd, 'ingest', ...files(cwd, [eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)), eventBridgeEvent(t('secondary', 'INSUFFICIENT_DATA', 'OK', 3))]));
+    expect(hook.requests).toHaveLength(0);
+    const list = await cli(cwd, 'promote', 'list');
+    expect(list.out).toMatch(/^orders-api#1\s+AWAITING_APPROVAL/m);
+    const approved = await cli(cwd, 'promote', 'approve', 'orders-api#1', '--actor', 'alice');
+    expect(approved.code).toBe(0);
+    expect(hook.requests).toHaveLength(1);
+    const again = await cli(cwd, 'promote', 'approve', 'orders-api#1');
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/is SUCCEEDED, not awaiting approval/);
+    const show = await cli(cwd, 'promote', 'show', 'orders-api#1');
+    expect(show.out).toMatch(/PROMOTION_AWAITING_APPROVAL\s+by r53-failover/);
+    expect(show.out).toMatch(/PROMOTION_IN_PROGRESS\s+by alice/);
+    expect(show.out).toMatch(/PROMOTION_SUCCEEDED/);
+  });
+
+  it('reject records the operator and calls nothing; dry-run explains what would happen', async () => {
+    const { hook, cwd } = await setup('approve');
+    await cli(cwd, 'ingest', '--no-notify', ...files(cwd, [eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)), eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3))]));
+    const plan = await cli(cwd, 'promote', 'dry-run', '--group', 'orders-api');
+    expect(plan.out).toMatch(/orders-api: would promote \(mode approve\) by calling:/);
+    expect((await cli(cwd, 'promote', 'reject', 'orders-api#1')).code).toBe(0);
+    expect(hook.requests).toHaveLength(0);
+    expect((await cli(cwd, 'promote', 'show', 'orders-api#1')).out).toMatch(/PROMOTION_SKIPPED\s+by tester\s+rejected by tester/);
+  });
+
+  it('--no-promote leaves promotions alone', async () => {
+    const { hook, cwd } = await setup('auto');
+    await cli(cwd, 'ingest', '--no-promote', ...files(cwd, [eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)), eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 5))]));
+    expect(hook.requests).toHaveLength(0);
+    expect((await cli(cwd, 'promote', 'list')).out).toBe('no promotions recorded');
+  });
+});
