@@ -2,6 +2,8 @@ import type { AlarmStateValue } from './alarm-event.js';
 import { UNASSIGNED_GROUP, type FailoverConfig } from './config.js';
 import { servingOf, type GroupEvent, type Serving } from './failover-transition.js';
 import type { LedgerStore } from './ledger-store.js';
+import type { ProbeStore } from './probe/probe-store.js';
+import type { PromotionStore } from './promote/promotion-store.js';
 
 export interface MemberStatus {
   healthCheckId: string;
@@ -10,6 +12,8 @@ export interface MemberStatus {
   state: AlarmStateValue | null;
   stateChangedAt: string | null;
   event: GroupEvent | null;
+  /** The synthetic probes' quorum for this member, when probes run. */
+  probes?: { quorum: string; since: string };
 }
 
 /** The stable `status --json` shape of one group. */
@@ -24,10 +28,17 @@ export interface GroupStatus {
   /** Entries in the group's ledger chain. */
   entries: number;
   members: Record<string, MemberStatus>;
+  /** A database promotion in flight (requested, awaiting approval, approved or in progress), if any. */
+  promotion?: { id: string; status: string; dueAt: string; expiresAt?: string };
+}
+
+export interface StatusSources {
+  probes?: ProbeStore;
+  promotions?: PromotionStore;
 }
 
 /** Current state of every configured group (plus `unassigned` when it has entries), read from each ledger head. */
-export const groupStatuses = async (config: FailoverConfig, ledger: LedgerStore, only?: string): Promise<GroupStatus[]> => {
+export const groupStatuses = async (config: FailoverConfig, ledger: LedgerStore, only?: string, sources: StatusSources = {}): Promise<GroupStatus[]> => {
   const names = [...Object.keys(config.groups), UNASSIGNED_GROUP].filter((g) => !only || g === only);
   const out: GroupStatus[] = [];
   for (const group of names) {
@@ -46,7 +57,15 @@ export const groupStatuses = async (config: FailoverConfig, ledger: LedgerStore,
         stateChangedAt: snap?.stateChangedAt ?? null,
         event: snap?.event ?? null,
       };
+      if (cfg && sources.probes) {
+        const q = await sources.probes.getQuorum(group, key);
+        const m = members[key];
+        if (q.version > 0 && m) m.probes = { quorum: q.quorum, since: q.since };
+      }
     }
+    const inFlight = cfg?.promotion && sources.promotions
+      ? (await sources.promotions.list(group)).filter((r) => ['REQUESTED', 'AWAITING_APPROVAL', 'APPROVED', 'IN_PROGRESS'].includes(r.status)).sort((a, b) => b.episode - a.episode)[0]
+      : undefined;
     const latest = Object.values(head.snapshot).sort((a, b) => b.stateChangedAt.localeCompare(a.stateChangedAt))[0];
     out.push({
       group,
@@ -57,6 +76,7 @@ export const groupStatuses = async (config: FailoverConfig, ledger: LedgerStore,
       lastChangeAt: latest?.stateChangedAt ?? null,
       entries: head.seq,
       members,
+      ...(inFlight ? { promotion: { id: inFlight.id, status: inFlight.status, dueAt: inFlight.dueAt, ...(inFlight.expiresAt ? { expiresAt: inFlight.expiresAt } : {}) } } : {}),
     });
   }
   return out;

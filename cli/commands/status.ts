@@ -1,4 +1,6 @@
 import { groupStatuses } from '../../shared/group-status.js';
+import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
+import { DynamoDbPromotionStore } from '../../shared/promote/promotion-store.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';
 import { withContext, type Io } from '../context.js';
 
@@ -10,7 +12,8 @@ Current state of each failover group: every member's latest alarm state and the 
 Options:
   --group NAME      one group
   --json            {"groups": [{group, recordName, serving, lastEvent, lastChangeAt, entries,
-                    members: {primary: {healthCheckId, region, state, stateChangedAt, event}, secondary: {...}}}]}
+                    members: {primary: {healthCheckId, region, state, stateChangedAt, event, probes?}, secondary: {...}},
+                    promotion?: {id, status, dueAt, expiresAt?}}]}
   --config, --ledger, --table   as for ingest`;
 
 export const status = async (args: string[], io: Io): Promise<number> => {
@@ -20,7 +23,10 @@ export const status = async (args: string[], io: Io): Promise<number> => {
     return 0;
   }
   return withContext(io, values, async ({ loaded, ledger }) => {
-    const groups = await groupStatuses(loaded.config, ledger.store, values.group);
+    const groups = await groupStatuses(loaded.config, ledger.store, values.group, {
+      probes: new DynamoDbProbeStore(ledger.doc, ledger.store.tableName),
+      promotions: new DynamoDbPromotionStore(ledger.doc, ledger.store.tableName),
+    });
     if (values.json) {
       io.out(JSON.stringify({ groups }, null, 2));
       return 0;
@@ -34,8 +40,9 @@ export const status = async (args: string[], io: Io): Promise<number> => {
       io.out(`${g.group}${g.recordName ? ` (${g.recordName} ${g.recordType})` : ''}: serving ${g.serving.toUpperCase()}; ${what}`);
       for (const [key, m] of Object.entries(g.members)) {
         const state = m.state ? `${m.state} since ${m.stateChangedAt}` : 'no data recorded (assumed healthy)';
-        io.out(`  ${key.padEnd(10)} ${(m.region ?? '').padEnd(14)} ${m.healthCheckId}  ${state}`);
+        io.out(`  ${key.padEnd(10)} ${(m.region ?? '').padEnd(14)} ${m.healthCheckId}  ${state}${m.probes ? `; probes ${m.probes.quorum} since ${m.probes.since}` : ''}`);
       }
+      if (g.promotion) io.out(`  promotion  ${g.promotion.id} ${g.promotion.status}${g.promotion.status === 'AWAITING_APPROVAL' ? ` until ${g.promotion.expiresAt}: r53-failover promote approve ${g.promotion.id}` : ` (hold-down until ${g.promotion.dueAt})`}`);
     }
     return 0;
   });

@@ -72,6 +72,8 @@ describe('ingest runs the promotion pipeline; promote approve/show/list', () => 
     expect(hook.requests).toHaveLength(0);
     const list = await cli(cwd, 'promote', 'list');
     expect(list.out).toMatch(/^orders-api#1\s+AWAITING_APPROVAL/m);
+    const st = JSON.parse((await cli(cwd, 'status', '--json')).out) as { groups: { promotion?: { id: string; status: string } }[] };
+    expect(st.groups[0]?.promotion).toMatchObject({ id: 'orders-api#1', status: 'AWAITING_APPROVAL' });
     const approved = await cli(cwd, 'promote', 'approve', 'orders-api#1', '--actor', 'alice');
     expect(approved.code).toBe(0);
     expect(hook.requests).toHaveLength(1);
