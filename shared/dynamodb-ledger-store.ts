@@ -8,7 +8,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { DeliverySource } from './alarm-event.js';
-import { LedgerWriteError } from './errors.js';
+import { LedgerWriteError, R53FailoverError } from './errors.js';
 import {
   ALL_GROUPS_PK,
   GSI_BY_GROUP_TIME,
@@ -22,6 +22,25 @@ import type { LedgerEntry, LedgerHead, LedgerStore, ListQuery } from './ledger-s
 type Item = Record<string, unknown>;
 
 const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'] as const;
+const GROUPS_PK = 'GROUPS';
+
+/** Opaque pagination cursors: the query's LastEvaluatedKey, base64url-encoded. */
+export class InvalidCursorError extends R53FailoverError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidCursorError';
+  }
+}
+const encodeCursor = (key: Item): string => Buffer.from(JSON.stringify(key)).toString('base64url');
+const decodeCursor = (cursor: string): Item => {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (typeof key === 'object' && key !== null && !Array.isArray(key) && Object.values(key).every((v) => typeof v === 'string' || typeof v === 'number')) return key as Item;
+  } catch {
+    // fall through: not base64url JSON
+  }
+  throw new InvalidCursorError(`cursor: not a cursor this ledger handed out (${cursor.slice(0, 20)}…)`);
+};
 
 const toItem = (e: LedgerEntry): Item => ({
   ...e,
@@ -76,6 +95,7 @@ export class DynamoDbLedgerStore implements LedgerStore {
   }
 
   async append(entry: LedgerEntry): Promise<'appended' | 'conflict'> {
+    if (entry.seq === 1) await this.#register(entry.group);
     try {
       await this.doc.send(new PutCommand({
         TableName: this.tableName,
@@ -132,6 +152,61 @@ export class DynamoDbLedgerStore implements LedgerStore {
     if (cached?.entry?.seq === seq && !cached.entry.sources.includes(source)) {
       cached.entry = { ...cached.entry, sources: [...cached.entry.sources, source].sort() as DeliverySource[] };
     }
+  }
+
+  /** The group registry (`pk GROUPS`): written once, when a group's first entry is appended. */
+  async #register(group: string): Promise<void> {
+    await this.#send('register group', group, () => this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: GROUPS_PK, sk: group } })));
+  }
+
+  async groups(): Promise<string[]> {
+    const out: string[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.#send('list groups of', 'all groups', () =>
+        this.doc.send(new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': GROUPS_PK }, ...(startKey ? { ExclusiveStartKey: startKey } : {}) })),
+      );
+      for (const i of page.Items ?? []) out.push(String(i.sk));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return out.sort();
+  }
+
+  async chain(group: string, cursor?: string, limit = 500): Promise<{ items: LedgerEntry[]; cursor?: string }> {
+    const start = cursor ? decodeCursor(cursor) : undefined;
+    const page = await this.#send('read chain of', group, () =>
+      this.doc.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seq)',
+        ExpressionAttributeValues: { ':pk': groupPk(group), ':seq': SEQ_PREFIX },
+        ConsistentRead: true,
+        Limit: limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      })),
+    );
+    return { items: (page.Items ?? []).map(fromItem), ...(page.LastEvaluatedKey ? { cursor: encodeCursor(page.LastEvaluatedKey) } : {}) };
+  }
+
+  async page(query: ListQuery & { cursor?: string }): Promise<{ items: LedgerEntry[]; cursor?: string }> {
+    const start = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const page = await this.#send('list', query.group ?? 'all groups', () =>
+      this.doc.send(new QueryCommand({
+        ...this.#listInput(query),
+        Limit: query.limit ?? 100,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      })),
+    );
+    return { items: (page.Items ?? []).map(fromItem), ...(page.LastEvaluatedKey ? { cursor: encodeCursor(page.LastEvaluatedKey) } : {}) };
+  }
+
+  #listInput(query: ListQuery): QueryCommandInput {
+    const since = query.since ?? '0000';
+    const until = `${query.until ?? '9999'}~`;
+    const input: QueryCommandInput = query.group
+      ? { TableName: this.tableName, IndexName: GSI_BY_GROUP_TIME, KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :a AND :b', ExpressionAttributeValues: { ':pk': groupPk(query.group), ':a': since, ':b': until } }
+      : { TableName: this.tableName, IndexName: GSI_BY_TIME, KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b', ExpressionAttributeValues: { ':pk': ALL_GROUPS_PK, ':a': since, ':b': until } };
+    input.ScanIndexForward = query.order !== 'desc';
+    return input;
   }
 
   async list(query: ListQuery): Promise<LedgerEntry[]> {

@@ -1,4 +1,5 @@
 import { LedgerWriteError } from './errors.js';
+import { seal } from './ledger-hash.js';
 import type { LedgerEntry, LedgerHead, LedgerStore } from './ledger-store.js';
 
 const MAX_ATTEMPTS = 25;
@@ -10,8 +11,9 @@ const MAX_ATTEMPTS = 25;
 export const appendToChain = async <E extends LedgerEntry>(ledger: LedgerStore, group: string, build: (head: LedgerHead) => E | null): Promise<E | null> => {
   let head = await ledger.head(group);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const entry = build(head);
-    if (!entry) return null;
+    const built = build(head);
+    if (!built) return null;
+    const entry = seal(built, head.entry?.hash);
     if ((await ledger.append(entry)) === 'appended') return entry;
     head = await ledger.head(group, { fresh: true });
   }

@@ -36,6 +36,9 @@ export interface TransitionEntry {
   episode: number | null;
   /** The episode still open after this entry, or null: carried to the next entry. */
   openEpisode: number | null;
+  /** Tamper evidence: the previous entry's hash (GENESIS for #1) and this entry's SHA-256 (shared/ledger-hash.ts). */
+  prevHash?: string;
+  hash?: string;
 }
 
 /**
@@ -117,4 +120,10 @@ export interface LedgerStore {
   addSource(group: string, seq: number, source: DeliverySource): Promise<void>;
   /** Entries by `stateChangedAt` (then seq), across all groups unless `group` is given. */
   list(query: ListQuery): Promise<LedgerEntry[]>;
+  /** One page of `list`, with an opaque cursor for the next (absent on the last page). */
+  page(query: ListQuery & { cursor?: string }): Promise<{ items: LedgerEntry[]; cursor?: string }>;
+  /** A group's chain in sequence order (for verify and export), a page at a time. */
+  chain(group: string, cursor?: string, limit?: number): Promise<{ items: LedgerEntry[]; cursor?: string }>;
+  /** Groups that have entries (the ledger's own registry, config or not). */
+  groups(): Promise<string[]>;
 }

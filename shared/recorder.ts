@@ -9,6 +9,7 @@ import { UNASSIGNED_GROUP, type HealthCheckPlacement } from './config.js';
 import { InvalidEventError, LedgerWriteError } from './errors.js';
 import { applyTransition, nextEpisode, servingOf, type GroupEvent } from './failover-transition.js';
 import type { GroupEventPublisher } from './group-event-publisher.js';
+import { seal } from './ledger-hash.js';
 import type { LedgerEntry, LedgerStore } from './ledger-store.js';
 import type { Log } from './logger.js';
 
@@ -81,7 +82,7 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
     const key = placement.role === 'unknown' ? t.healthCheckId : placement.role;
     const event = stale ? 'STALE' : applied.event;
     const episode = nextEpisode(head.entry?.openEpisode ?? null, event, head.seq + 1);
-    const entry: LedgerEntry = {
+    const entry: LedgerEntry = seal({
       kind: 'transition',
       group,
       seq: head.seq + 1,
@@ -107,7 +108,7 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
       snapshot,
       episode: episode.episode,
       openEpisode: episode.open,
-    };
+    }, head.entry?.hash);
     if ((await ledger.append(entry)) === 'appended') {
       log.info('transition recorded', { correlationId, group, role: placement.role, event: entry.event, seq: entry.seq, state: t.state, stateChangedAt: t.stateChangedAt, transitionId });
       // Only after the ledger write, never for a stale entry; a failure here fails the invocation, and the retry

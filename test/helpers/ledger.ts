@@ -30,8 +30,13 @@ export const startLocalDynamo = async () => {
   };
 };
 
-/** Every item in a table (tests assert "nothing written" on it). */
-export const scanAll = async (client: DynamoDBClient, table: string) => (await client.send(new ScanCommand({ TableName: table }))).Items ?? [];
+/** Every item in a table but the group registry (tests assert "nothing written", or "one entry", on it). */
+export const scanAll = async (client: DynamoDBClient, table: string) =>
+  ((await client.send(new ScanCommand({ TableName: table }))).Items ?? []).filter((i) => i.pk?.S !== 'GROUPS');
+
+/** The group registry rows (written once per group, with its first entry). */
+export const scanRegistry = async (client: DynamoDBClient, table: string) =>
+  ((await client.send(new ScanCommand({ TableName: table }))).Items ?? []).filter((i) => i.pk?.S === 'GROUPS');
 
 export interface CapturedLog extends Log {
   lines: { level: string; message: string; extra: Record<string, unknown> }[];
