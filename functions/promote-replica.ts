@@ -51,26 +51,42 @@ const depsFor = (context: Context): PromoterDeps => ({
  * approvals, completion checks: no Lambda waits in a loop), and RDS events (global failover/switchover, replica
  * promotion) that confirm completion. Never calls the Route 53 control plane.
  */
-export const promoteReplica = async (event: unknown, context: Context): Promise<{ steps: string[] }> => {
+export interface PromoteResult {
+  steps: string[];
+  /** Partial batch response for the ledger stream: retried from the first failed record, keeping group order. */
+  batchItemFailures?: { itemIdentifier: string }[];
+}
+
+export const promoteReplica = async (event: unknown, context: Context): Promise<PromoteResult> => {
   const deps = depsFor(context);
   const rds = parseRdsEvent(event);
-  let steps;
-  if (rds) steps = await onRdsEvent(rds, deps);
-  else {
-    const input = parseNotifyEvent(event);
-    if (input.kind === 'sweep') steps = await tick(deps);
-    else if (input.kind === 'stream') {
-      steps = [];
-      for (const ref of input.refs) {
-        const entry = await deps.ledger.get(ref.group, ref.seq);
-        if (!entry) throw new InvalidEventError(`no ledger entry ${ref.group} #${ref.seq}`);
-        steps.push(...(await onGroupEntry(entry, deps)));
-      }
-    } else throw new InvalidEventError('promote-replica takes ledger stream records, the schedule or RDS events');
+  const steps: Awaited<ReturnType<typeof tick>> = [];
+  const done = (extra: Partial<PromoteResult> = {}): PromoteResult => {
+    const names = steps.map((s) => `${s.promotion.id} ${s.event}`);
+    if (names.length) logger.info('promotion steps', { steps: names });
+    return { steps: names, ...extra };
+  };
+  if (rds) {
+    steps.push(...(await onRdsEvent(rds, deps)));
+    return done();
   }
-  const names = steps.map((s) => `${s.promotion.id} ${s.event}`);
-  if (names.length) logger.info('promotion steps', { steps: names });
-  return { steps: names };
+  const input = parseNotifyEvent(event);
+  if (input.kind === 'sweep') {
+    steps.push(...(await tick(deps)));
+    return done();
+  }
+  if (input.kind !== 'stream') throw new InvalidEventError('promote-replica takes ledger stream records, the schedule or RDS events');
+  for (const ref of input.refs) {
+    try {
+      const entry = await deps.ledger.get(ref.group, ref.seq);
+      if (!entry) throw new InvalidEventError(`no ledger entry ${ref.group} #${ref.seq}`);
+      steps.push(...(await onGroupEntry(entry, deps)));
+    } catch (err) {
+      logger.error('promotion reaction failed; this record and the ones after it will be retried', { group: ref.group, seq: ref.seq, error: err });
+      return done({ batchItemFailures: [{ itemIdentifier: ref.sequenceNumber }] });
+    }
+  }
+  return done({ batchItemFailures: [] });
 };
 
-export const handler = middy<unknown, { steps: string[] }>().handler(promoteReplica);
+export const handler = middy<unknown, PromoteResult>().handler(promoteReplica);

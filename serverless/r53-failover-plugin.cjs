@@ -6,7 +6,11 @@
 // Two stacks use it (custom.r53failover.stack):
 // - `recorder` (serverless.yml, the default): us-east-1 only; alarms, subscriptions, secret grants, table and DLQ checks;
 // - `probe` (serverless.probe.yml): the regional probe alone, in any region but us-east-1; config validated, built and
-//   shipped the same way, nothing else added.
+//   shipped the same way; the only derived part is the RDS event forwarding rule (kept only where a promotion target
+//   lives).
+//
+// Database promotion (groups.<g>.promotion): the promote-replica role's rds/lambda/cloudwatch/ssm statements and the
+// RDS event rule's SourceArn list come from the hooks; groups without promotion contribute nothing.
 const { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { isDeepStrictEqual } = require('node:util');
@@ -24,6 +28,25 @@ const TOPIC_ID = 'AlarmTopic';
 const NOTIFICATION_TOPIC_ID = 'NotificationTopic';
 const NOTIFY_FUNCTION = 'notify';
 const PROBE_FUNCTION = 'regional-probe';
+const PROMOTE_FUNCTION = 'promote-replica';
+/** Statement ids the plugin owns in promote-replica's iamRoleStatements (replaced on every validation). */
+const PROMOTE_SIDS = [
+  'PromoteAuroraGlobal',
+  'PromoteReadReplica',
+  'DescribePromotionGlobalClusters',
+  'DescribePromotionClusters',
+  'DescribePromotionInstances',
+  'InvokePromotionHooks',
+  'ReadReplicaLag',
+  'ReadPromotionSecrets',
+  'DecryptPromotionSecretsViaSsm',
+];
+const DLQ_POLICY_ID = 'DeadLetterQueuePolicy';
+/** The DLQ policy statement for the RDS event rule (serverless.yml); dropped with the rule. */
+const RDS_RULE_DLQ_SID = 'RdsEventRuleDeadLetters';
+/** serverless.probe.yml: forwards this region's RDS events about promotion targets to the us-east-1 default bus. */
+const FORWARD_RULE_ID = 'RdsEventForwardRule';
+const FORWARD_ROLE_ID = 'RdsEventForwardRole';
 /** Held from writing CONFIG_JSON until the zips are written, so concurrent packages never ship each other's config. */
 const PACKAGE_LOCK = 'dist/config/.package.lock';
 const PACKAGE_LOCK_TIMEOUT_MS = 10 * 60 * 1000;
@@ -173,7 +196,10 @@ class R53FailoverPlugin {
       throw err;
     }
     this.tools = tools;
-    if (!this.isProbeStack) this.grantSecrets();
+    if (!this.isProbeStack) {
+      this.grantSecrets();
+      this.configurePromotion();
+    }
     if (fresh) return; // a revalidation after the build: already reported
     const groups = Object.keys(this.config.groups);
     if (groups.length === 0) {
@@ -214,6 +240,11 @@ class R53FailoverPlugin {
     strip(n.slack, 'webhookUrl', 'webhookSsmParameter', 'notify.slack');
     strip(n.pagerduty, 'routingKey', 'routingKeySsmParameter', 'notify.pagerduty');
     (n.webhooks || []).forEach((w, i) => strip(w, 'secret', 'secretSsmParameter', `notify.webhooks[${i}] (${w.name})`));
+    for (const [group, g] of Object.entries(shipped.groups || {})) {
+      ((g.promotion && g.promotion.hooks) || []).forEach((h, i) => {
+        if (h.type === 'webhook') strip(h, 'secret', 'secretSsmParameter', `groups.${group}.promotion.hooks[${i}] (webhook)`);
+      });
+    }
     const out = path.join(this.serviceDir, CONFIG_JSON);
     mkdirSync(path.dirname(out), { recursive: true });
     // Another package in this directory (another stack, region or config) writes the same file: hold the lock until
@@ -359,7 +390,7 @@ class R53FailoverPlugin {
         Sid: 'ReadNotifySecrets',
         Effect: 'Allow',
         Action: ['ssm:GetParameter'],
-        Resource: [...new Set(names)].map((name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name.replace(/^\//, '')}` })),
+        Resource: [...new Set(names)].map(ssmParameterArn),
       });
       statements.push({
         Sid: 'DecryptNotifySecretsViaSsm',
@@ -372,14 +403,84 @@ class R53FailoverPlugin {
     fn.iamRoleStatements = statements;
   }
 
+  /**
+   * promote-replica, from failover.yml's promotion hooks (before serverless-iam-roles-per-function builds the role and
+   * before the events are compiled): the role statements below, and the RDS event rule limited to the named clusters
+   * and replica instances (`detail.SourceArn`), or no rule when none is named. Groups without promotion add nothing;
+   * with no promotion anywhere the role keeps only the ledger (and DLQ) statements of serverless.yml.
+   */
+  configurePromotion() {
+    const fn = (this.serverless.service.functions || {})[PROMOTE_FUNCTION];
+    if (!fn || !this.config) return;
+    const t = promotionTargets(this.config);
+    const statements = (fn.iamRoleStatements || []).filter((st) => !PROMOTE_SIDS.includes(st.Sid));
+    const add = (Sid, Action, Resource, extra = {}) => {
+      if (Resource.length > 0) statements.push({ Sid, Effect: 'Allow', Action, Resource, ...extra });
+    };
+    // The global cluster ARN has an empty region field: a global database belongs to no single region.
+    const globalArns = t.globalClusters.map((id) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:rds::\${AWS::AccountId}:global-cluster:${id}` }));
+    // Both actions require the global cluster and the DB cluster resource types: the target and, named in a
+    // failback switchover, the primary.
+    add('PromoteAuroraGlobal', ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'], [...globalArns, ...t.clusters]);
+    add('PromoteReadReplica', ['rds:PromoteReadReplica'], t.instances);
+    add('DescribePromotionGlobalClusters', ['rds:DescribeGlobalClusters'], globalArns);
+    add('DescribePromotionClusters', ['rds:DescribeDBClusters'], t.clusters);
+    add('DescribePromotionInstances', ['rds:DescribeDBInstances'], t.instances);
+    add('InvokePromotionHooks', ['lambda:InvokeFunction'], t.functions);
+    // GetMetricData has no resource-level permissions, so "*" is the only possible resource. It is read-only
+    // (metric values: the replica lag of the RDS hooks), and only granted when some hook is an RDS one.
+    if (t.globalClusters.length + t.instances.length > 0) add('ReadReplicaLag', ['cloudwatch:GetMetricData'], ['*']);
+    add('ReadPromotionSecrets', ['ssm:GetParameter'], t.secrets.map(ssmParameterArn));
+    if (t.secrets.length > 0) {
+      add('DecryptPromotionSecretsViaSsm', ['kms:Decrypt'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' }], {
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } },
+      });
+    }
+    fn.iamRoleStatements = statements;
+
+    // The events as serverless.yml declares them (validate runs twice: derive from the original every time).
+    if (!this.promoteEvents) this.promoteEvents = fn.events || [];
+    const sources = [...t.clusters, ...t.instances];
+    fn.events = this.promoteEvents.flatMap((event) => {
+      if (!isRdsRule(event)) return [event];
+      if (sources.length === 0) return [];
+      const copy = structuredClone(event);
+      copy.eventBridge.pattern.detail = { ...(copy.eventBridge.pattern.detail || {}), SourceArn: sources };
+      return [copy];
+    });
+  }
+
+  /**
+   * serverless.probe.yml's RDS event forwarding rule: only the promotion targets in this stack's region (RDS events
+   * stay in their region); the rule and its role are dropped where none lives.
+   */
+  configureForwarding(resources) {
+    const rule = resources[FORWARD_RULE_ID];
+    if (!rule || !this.config) return;
+    const region = this.provider.getRegion();
+    const t = promotionTargets(this.config);
+    const here = [...t.clusters, ...t.instances].filter((arn) => arn.split(':')[3] === region);
+    if (here.length === 0) {
+      delete resources[FORWARD_RULE_ID];
+      delete resources[FORWARD_ROLE_ID];
+      this.log.verbose(`r53-failover: no promotion target in ${region}: no RDS event forwarding rule`);
+      return;
+    }
+    const pattern = rule.Properties.EventPattern;
+    pattern.detail = { ...(pattern.detail || {}), SourceArn: here };
+    this.log.verbose(`r53-failover: forwarding RDS events about ${here.join(', ')} to ${REQUIRED_REGION}`);
+  }
+
   /** Runs once user resources are merged: table drift check, one DLQ policy, no unused default role. */
   finalizeTemplate() {
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
     if (this.isProbeStack) {
+      this.configureForwarding(template.Resources);
       removeUnusedDefaultRole(template);
       return;
     }
     this.checkLedgerTable(template.Resources);
+    dropRdsRuleDeadLetters(template.Resources);
     mergeQueuePolicies(template.Resources);
     removeUnusedDefaultRole(template);
   }
@@ -421,6 +522,47 @@ const isStaleLock = (dir) => {
   } catch (err) {
     return err.code === 'ESRCH';
   }
+};
+
+/** An SSM parameter name (`/r53-failover/x`) → its ARN in the stack's region. */
+const ssmParameterArn = (name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name.replace(/^\//, '')}` });
+
+/**
+ * What the promotion hooks of failover.yml name, deduplicated in config order: global cluster ids, DB cluster ARNs
+ * (target and primary), replica instance ARNs, Lambda function ARNs and the webhook hooks' SSM parameters.
+ */
+const promotionTargets = (config) => {
+  const t = { globalClusters: new Set(), clusters: new Set(), instances: new Set(), functions: new Set(), secrets: new Set() };
+  for (const g of Object.values(config.groups || {})) {
+    for (const h of (g.promotion && g.promotion.hooks) || []) {
+      if (h.type === 'aurora-global') {
+        t.globalClusters.add(h.globalClusterId);
+        t.clusters.add(h.targetClusterArn);
+        t.clusters.add(h.primaryClusterArn);
+      } else if (h.type === 'rds-replica') t.instances.add(h.replicaInstanceArn);
+      else if (h.type === 'lambda') t.functions.add(h.functionArn);
+      else if (h.type === 'webhook' && h.secretSsmParameter) t.secrets.add(h.secretSsmParameter);
+    }
+  }
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, [...v]]));
+};
+
+/** promote-replica's eventBridge event on `source: aws.rds`. */
+const isRdsRule = (event) => {
+  const pattern = event && event.eventBridge && event.eventBridge.pattern;
+  return Boolean(pattern && [].concat(pattern.source || []).includes('aws.rds'));
+};
+
+/** Without an RDS event rule in the template (no promotion target), its DLQ policy statement goes too. */
+const dropRdsRuleDeadLetters = (resources) => {
+  const policy = resources[DLQ_POLICY_ID];
+  if (!policy || !policy.Properties || !policy.Properties.PolicyDocument) return;
+  const hasRule = Object.values(resources).some(
+    (r) => r.Type === 'AWS::Events::Rule' && r.Properties && r.Properties.EventPattern && [].concat(r.Properties.EventPattern.source || []).includes('aws.rds'),
+  );
+  if (hasRule) return;
+  const doc = policy.Properties.PolicyDocument;
+  doc.Statement = doc.Statement.filter((st) => st.Sid !== RDS_RULE_DLQ_SID);
 };
 
 /** `orders-api`, `primary` → `OrdersDashapiPrimaryHealthAlarm`: alphanumeric, and distinct for distinct group names. */

@@ -323,7 +323,9 @@ export const onRdsEvent = async (evt: NonNullable<ReturnType<typeof parseRdsEven
     const hooks = promotionOf(deps.config, group)?.hooks ?? [];
     const matches = hooks.some((h) => {
       const arns = h.type === 'aurora-global' ? [h.targetClusterArn, h.primaryClusterArn] : h.type === 'rds-replica' ? [h.replicaInstanceArn] : [];
-      return arns.some((a) => a === evt.sourceArn || a.endsWith(`:${evt.sourceId.replace(/^rds:/, '')}`));
+      // RDS reports identifiers in lower case; a config may spell them otherwise.
+      const [arn, id] = [evt.sourceArn.toLowerCase(), evt.sourceId.replace(/^rds:/, '').toLowerCase()];
+      return arns.some((a) => a.toLowerCase() === arn || a.toLowerCase().endsWith(`:${id}`));
     });
     if (!matches) continue;
     for (const rec of await deps.store.list(group)) {

@@ -324,7 +324,9 @@ describe('serverless package (stage test, us-east-1)', () => {
 
   describe('event sources', () => {
     it('routes only this stack’s alarm state changes to the recorder, with retries and a DLQ', () => {
-      // The alarm rule is the only rule with an event pattern (the others are notify's and regional-probe's schedules).
+      // The alarm rule is the only rule with an event pattern (the others are notify's, regional-probe's and
+      // promote-replica's schedules; promote-replica's RDS rule exists only with promotion targets, see
+      // promote-template.test.ts).
       const rules = ofType(template, 'AWS::Events::Rule');
       const patterned = rules.filter(([, r]) => r.Properties.EventPattern !== undefined);
       expect(patterned).toHaveLength(1);
@@ -342,7 +344,7 @@ describe('serverless package (stage test, us-east-1)', () => {
       expect(props.Targets[0]?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: expect.any(Number), MaximumRetryAttempts: expect.any(Number) });
       // No other rule: everything else is a schedule (checked under notify).
       for (const [id, r] of rules) if (r !== rule) expect(r.Properties.ScheduleExpression, id).toBeDefined();
-      expect(rules).toHaveLength(3);
+      expect(rules).toHaveLength(4);
     });
 
     it('subscribes the recorder to the alarm topic with a redrive policy to the DLQ', () => {
@@ -427,8 +429,10 @@ describe('serverless package (stage test, us-east-1)', () => {
 
     it('has its own role with only the ledger and DLQ actions, scoped to their ARNs', () => {
       // One role per function, and the framework's default role is gone (nothing uses it). regional-probe's role is
-      // checked in probe-template.test.ts.
-      expect(ofType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual([NOTIFY_ROLE_ID, ROLE_ID, 'RegionalDashprobeIamRoleLambdaExecution'].sort());
+      // checked in probe-template.test.ts, promote-replica's in promote-template.test.ts.
+      expect(ofType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual(
+        [NOTIFY_ROLE_ID, ROLE_ID, 'RegionalDashprobeIamRoleLambdaExecution', 'PromoteDashreplicaIamRoleLambdaExecution'].sort(),
+      );
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
       expect(JSON.stringify(template)).not.toContain('"IamRoleLambdaExecution"');
       expect(resource(FUNCTION_ID).Properties.Role).toEqual({ 'Fn::GetAtt': [ROLE_ID, 'Arn'] });
@@ -490,7 +494,8 @@ describe('serverless package (stage test, us-east-1)', () => {
     });
 
     it('reads the ledger stream: fresh non-stale INSERTs only, partial batch failures, bisect, then the DLQ', () => {
-      const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping');
+      // promote-replica's own mapping on the same stream is checked in promote-template.test.ts.
+      const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping').filter(([, r]) => isDeepStrictEqual(r.Properties.FunctionName, NOTIFY_ARN));
       expect(mappings).toHaveLength(1);
       const props = mappings[0]?.[1].Properties as Record<string, unknown> & { FilterCriteria: { Filters: { Pattern: string }[] } };
       expect(props).toMatchObject({
