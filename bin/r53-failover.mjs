@@ -14,5 +14,10 @@ if (!existsSync(main)) {
   const { buildAll } = await import(pathToFileURL(join(root, 'scripts', 'build.mjs')).href);
   await buildAll({ quiet: true });
 }
+// `r53-failover history | head`: a closed pipe ends the output quietly instead of crashing.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 const { run } = await import(pathToFileURL(main).href);
 process.exitCode = await run(process.argv.slice(2));

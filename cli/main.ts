@@ -1,12 +1,16 @@
 import { ConfigError, R53FailoverError, UsageError } from '../shared/errors.js';
 import { processIo, type Io } from './context.js';
 import { demo } from './commands/demo.js';
+import { exportCommand } from './commands/export.js';
 import { history } from './commands/history.js';
 import { ingest } from './commands/ingest.js';
 import { notify } from './commands/notify.js';
 import { probe } from './commands/probe.js';
 import { promote } from './commands/promote.js';
+import { report } from './commands/report.js';
+import { stats } from './commands/stats.js';
 import { status } from './commands/status.js';
+import { verify } from './commands/verify.js';
 
 export const HELP = `r53-failover: record, audit and rehearse Route 53 failover
 
@@ -16,6 +20,10 @@ Commands:
   ingest PATH...   replay event files through the recorder (recorded | duplicate | ignored | rejected)
   history          list recorded transitions (--group --since --until --json)
   status           current state of each group and which member DNS serves (--json)
+  stats            failovers, time on secondary, downtime, flaps, MTTR per group (--period day|week|month, --json)
+  report           audit report: timeline, statistics, episodes (--format text|html|md, --out FILE)
+  export           write the ledger out: json, ndjson or csv (--group --since --until --out); --evidence G#N
+  verify           check each group's hash chain (--group, --file EXPORT, --json): exit 1 naming group and seq
   promote          database promotions: list, show ID, approve ID, reject ID, dry-run --group G
   probe            run the configured synthetic probes once (or --url URL), each assertion pass/fail
   notify           delivery state of notifications (--status), resend failed ones (--redrive), send what is due (--sweep)
@@ -24,7 +32,7 @@ Commands:
 Run r53-failover <command> --help for its options. Config: --config FILE or R53F_CONFIG (default ./failover.yml).
 Ledger: --ledger DIR or R53F_LEDGER_DIR (default .r53-failover/), or --table NAME for a real DynamoDB table.`;
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { ingest, history, status, notify, probe, promote, demo };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { ingest, history, status, stats, report, notify, probe, promote, demo, export: exportCommand, verify };
 
 /** Runs the CLI and returns the exit status: 0 ok, 1 rejected input or failure, 2 usage or config error. */
 export const run = async (argv: string[], io: Io = processIo()): Promise<number> => {

@@ -427,11 +427,20 @@ describe('serverless package (stage test, us-east-1)', () => {
       expect(resource('RecordDashfailoverLogGroup').Properties.RetentionInDays).toBe(30);
     });
 
+    it('serves the audit API only with AWS_IAM authorization, from a read-only role', () => {
+      const routes = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as { RouteKey: string; AuthorizationType?: string });
+      expect(routes.map((r) => r.RouteKey).sort()).toEqual(['GET /episodes/{group}/{episode}', 'GET /export', 'GET /groups', 'GET /history', 'GET /stats']);
+      expect(routes.every((r) => r.AuthorizationType === 'AWS_IAM')).toBe(true);
+      const role = resource('AuditDashapiIamRoleLambdaExecution') as unknown as { Properties: { Policies: { PolicyDocument: { Statement: { Action: string[] | string; Resource: unknown }[] } }[] } };
+      const actions = role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])));
+      expect(actions.filter((a) => !a.startsWith('logs:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    });
+
     it('has its own role with only the ledger and DLQ actions, scoped to their ARNs', () => {
       // One role per function, and the framework's default role is gone (nothing uses it). regional-probe's role is
       // checked in probe-template.test.ts, promote-replica's in promote-template.test.ts.
       expect(ofType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual(
-        [NOTIFY_ROLE_ID, ROLE_ID, 'RegionalDashprobeIamRoleLambdaExecution', 'PromoteDashreplicaIamRoleLambdaExecution'].sort(),
+        [NOTIFY_ROLE_ID, ROLE_ID, 'RegionalDashprobeIamRoleLambdaExecution', 'PromoteDashreplicaIamRoleLambdaExecution', 'AuditDashapiIamRoleLambdaExecution'].sort(),
       );
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
       expect(JSON.stringify(template)).not.toContain('"IamRoleLambdaExecution"');

@@ -1,0 +1,34 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { handleAuditRequest, type HttpRequest, type HttpResponse } from '../shared/audit/api.js';
+import { statsReport } from '../shared/audit/stats.js';
+import { makeDocumentClient } from '../shared/clients.js';
+import { loadDeployedConfig } from '../shared/deployed-config.js';
+import { DynamoDbLedgerStore } from '../shared/dynamodb-ledger-store.js';
+import { loadPromoteEnv } from '../shared/env.js';
+import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
+
+// Same environment shape as promote-replica: the table and the shipped config.
+const env = loadPromoteEnv();
+const config = loadDeployedConfig(env);
+const logger = new Logger({ serviceName: 'r53-failover' });
+const doc = makeDocumentClient();
+const ledger = new DynamoDbLedgerStore(doc, env.LEDGER_TABLE);
+const deliveries = new DynamoDbDeliveryStore(doc, env.LEDGER_TABLE);
+
+/** HTTP API (AWS_IAM authorization at the gateway; read-only role): the audit CLI's queries over HTTP. */
+export const auditApi = async (event: HttpRequest, context: Context): Promise<HttpResponse> => {
+  try {
+    return await handleAuditRequest(event, {
+      config, ledger, deliveries, now: () => new Date(),
+      stats: (q) => statsReport(ledger, deliveries, config, q),
+    });
+  } catch (err) {
+    // Never the error text: it may carry request metadata. The request id lets an operator find the log line.
+    logger.error('audit API request failed', { error: err, path: event.rawPath });
+    return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'internal error', requestId: context.awsRequestId }) };
+  }
+};
+
+export const handler = middy<HttpRequest, HttpResponse>().handler(auditApi);

@@ -1,0 +1,241 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { R53FailoverError } from '../errors.js';
+import { GENESIS_HASH, entryHash } from '../ledger-hash.js';
+import type { LedgerEntry, LedgerStore } from '../ledger-store.js';
+import type { ChainLink, EvidenceBundle } from './export.js';
+
+/** An export file that cannot be read as ledger entries (not JSON, a CSV export, a time-window export). */
+export class ExportFileError extends R53FailoverError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ExportFileError';
+  }
+}
+
+export interface GroupVerification {
+  group: string;
+  /** Entries read for the group (all of them, also after a problem). */
+  entries: number;
+  /** Seq and hash of the last entry that verified: the group's head when there is no problem (GENESIS when empty). */
+  headSeq: number;
+  headHash: string;
+  /** The first problem found, naming the group and the seq (`missing #4 in orders-api`). */
+  problem?: string;
+  problemSeq?: number;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  groups: GroupVerification[];
+}
+
+type Entries = AsyncIterable<LedgerEntry> | Iterable<LedgerEntry>;
+
+interface GroupState extends GroupVerification {
+  /** A seq skipped over: `missing #n` unless #n turns up later (then it was moved, not deleted). */
+  gap?: { seq: number; after: number };
+}
+
+const fail = (s: GroupState, seq: number, problem: string): void => {
+  s.problem = problem;
+  s.problemSeq = seq;
+};
+
+/** Checks one entry against its group's chain so far: seq next in line, prevHash linking, hash recomputing. */
+const check = (s: GroupState, e: LedgerEntry): void => {
+  const { group } = s;
+  if (s.problem) {
+    if (s.gap && e.seq === s.gap.seq) {
+      fail(s, e.seq, `${group} #${e.seq}: out of order (found after #${s.gap.after})`);
+      delete s.gap;
+    }
+    return;
+  }
+  const expected = s.headSeq + 1;
+  if (typeof e.seq !== 'number' || !Number.isInteger(e.seq)) return fail(s, expected, `${group}: entry without a valid seq where #${expected} should be`);
+  if (e.seq > expected) {
+    s.gap = { seq: expected, after: e.seq };
+    return fail(s, expected, `missing #${expected} in ${group}`);
+  }
+  if (e.seq < expected) return fail(s, e.seq, `${group} #${e.seq}: seq repeated after #${s.headSeq} (inserted or duplicated entry)`);
+  if (typeof e.hash !== 'string' || typeof e.prevHash !== 'string') return fail(s, e.seq, `${group} #${e.seq}: not sealed (no prevHash/hash)`);
+  if (e.prevHash !== s.headHash) {
+    return fail(s, e.seq, e.seq === 1
+      ? `${group} #1: prevHash is not the genesis hash`
+      : `${group} #${e.seq}: prevHash does not match the hash of #${s.headSeq} (#${s.headSeq} edited and re-hashed, or an entry inserted or removed)`);
+  }
+  if (entryHash(e) !== e.hash) return fail(s, e.seq, `${group} #${e.seq}: hash mismatch (edited?)`);
+  s.headSeq = e.seq;
+  s.headHash = e.hash;
+};
+
+/**
+ * Verifies chains entry by entry (constant memory per group): within each group, in the order given, seq must run
+ * 1, 2, 3 …, each prevHash must be the previous entry's hash, and each hash must recompute. This is self-consistency:
+ * a chain rewritten from some entry to its head verifies too, so compare the head hash with one recorded earlier.
+ */
+export const verifyEntries = async (entries: Entries): Promise<VerifyResult> => {
+  const groups = new Map<string, GroupState>();
+  for await (const e of entries) {
+    const group = typeof e.group === 'string' ? e.group : '(no group)';
+    let s = groups.get(group);
+    if (!s) groups.set(group, (s = { group, entries: 0, headSeq: 0, headHash: GENESIS_HASH }));
+    s.entries++;
+    check(s, e);
+  }
+  const out = [...groups.values()].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0)).map(({ gap: _gap, ...g }) => g);
+  return { ok: out.every((g) => !g.problem), groups: out };
+};
+
+/** A group's chain in seq order, a page at a time (never the whole chain in memory). */
+export async function* readChain(ledger: LedgerStore, group: string, pageSize = 500): AsyncGenerator<LedgerEntry> {
+  let cursor: string | undefined;
+  do {
+    const page = await ledger.chain(group, cursor, pageSize);
+    yield* page.items;
+    cursor = page.cursor;
+  } while (cursor);
+}
+
+const emptyGroup = (group: string): GroupVerification => ({ group, entries: 0, headSeq: 0, headHash: GENESIS_HASH, problem: `missing #1 in ${group} (no entries)`, problemSeq: 1 });
+
+/** Verifies the ledger's chains as stored: one group, or every group in the ledger's registry. */
+export const verifyLedger = async (ledger: LedgerStore, group?: string, pageSize?: number): Promise<VerifyResult> => {
+  const out: GroupVerification[] = [];
+  for (const g of group ? [group] : await ledger.groups()) {
+    const r = await verifyEntries(readChain(ledger, g, pageSize));
+    // An item naming another group inside this group's partition shows up as a group of its own: a problem too.
+    out.push(...(r.groups.length ? r.groups : [emptyGroup(g)]));
+  }
+  return { ok: out.every((g) => !g.problem), groups: out };
+};
+
+/**
+ * Checks an evidence bundle by itself: its chain links run unbroken (each prevHash the previous link's hash), and
+ * every timeline entry re-hashes to its own link. Anchor it by comparing the links with `verify` on the ledger.
+ */
+export const verifyEvidence = (bundle: Pick<EvidenceBundle, 'group' | 'timeline' | 'chain'>): GroupVerification => {
+  const { group, timeline, chain } = bundle;
+  const s: GroupState = { group, entries: timeline.length, headSeq: 0, headHash: GENESIS_HASH };
+  const links = new Map<number, ChainLink>();
+  let prev: ChainLink | undefined;
+  for (const link of chain.links) {
+    if (prev && link.seq !== prev.seq + 1) return { ...s, problem: `missing #${prev.seq + 1} in ${group} (chain links)`, problemSeq: prev.seq + 1 };
+    if (prev && link.prevHash !== prev.hash) return { ...s, problem: `${group} #${link.seq}: prevHash does not match the hash of #${prev.seq} (chain links)`, problemSeq: link.seq };
+    links.set(link.seq, link);
+    prev = link;
+  }
+  for (const e of timeline) {
+    const link = links.get(e.seq);
+    if (!link || link.hash !== e.hash || link.prevHash !== e.prevHash) return { ...s, problem: `${group} #${e.seq}: not the entry the chain links name`, problemSeq: e.seq };
+    if (entryHash(e) !== e.hash) return { ...s, problem: `${group} #${e.seq}: hash mismatch (edited?)`, problemSeq: e.seq };
+  }
+  return { ...s, headSeq: prev?.seq ?? 0, headHash: prev?.hash ?? GENESIS_HASH };
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const parseJson = (text: string, where: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ExportFileError(`${where}: not JSON`, { cause: err });
+  }
+};
+
+const asEntry = (v: unknown, where: string): LedgerEntry => {
+  if (!isObject(v) || typeof v.group !== 'string') throw new ExportFileError(`${where}: not a ledger entry (no group)`);
+  return v as unknown as LedgerEntry;
+};
+
+const checkHeader = (header: Record<string, unknown>, path: string): void => {
+  if (header.version !== 1) throw new ExportFileError(`${path}: export version ${JSON.stringify(header.version)}; this build reads version 1`);
+  if (header.since !== undefined || header.until !== undefined) {
+    throw new ExportFileError(`${path}: a --since/--until export is a time window in time order, not whole chains; export without them to verify`);
+  }
+};
+
+/** The `json` export as `exportLedger` lays it out: header line, one entry per line (comma-separated), `]}`. */
+async function* ownJsonLayout(lines: AsyncIterable<string>, header: string, path: string): AsyncGenerator<LedgerEntry> {
+  const meta = parseJson(`${header}]}`, `${path}:1`);
+  if (isObject(meta)) checkHeader(meta, path);
+  let n = 1;
+  let closed = false;
+  for await (const raw of lines) {
+    n++;
+    const line = raw.trim();
+    if (!line) continue;
+    if (closed) throw new ExportFileError(`${path}:${n}: text after the end of the document`);
+    if (line === ']}') {
+      closed = true;
+      continue;
+    }
+    yield asEntry(parseJson(line.endsWith(',') ? line.slice(0, -1) : line, `${path}:${n}`), `${path}:${n}`);
+  }
+  if (!closed) throw new ExportFileError(`${path}: truncated (no closing "]}")`);
+}
+
+const isEvidence = (doc: unknown): doc is EvidenceBundle =>
+  isObject(doc) && doc.kind === 'evidence' && typeof doc.group === 'string' && Array.isArray(doc.timeline) && isObject(doc.chain) && Array.isArray(doc.chain.links);
+
+const documentEntries = (doc: unknown, path: string): LedgerEntry[] => {
+  if (!isObject(doc) || !Array.isArray(doc.entries)) throw new ExportFileError(`${path}: neither an export (no "entries" array) nor an evidence bundle`);
+  checkHeader(doc, path);
+  return doc.entries.map((e: unknown, i) => asEntry(e, `${path} entries[${i}]`));
+};
+
+async function* ndjson(lines: AsyncIterable<string>, first: unknown, path: string): AsyncGenerator<LedgerEntry> {
+  yield asEntry(first, `${path}:1`);
+  let n = 1;
+  for await (const line of lines) {
+    n++;
+    if (line.trim()) yield asEntry(parseJson(line, `${path}:${n}`), `${path}:${n}`);
+  }
+}
+
+const evidenceResult = (g: GroupVerification): VerifyResult => ({ ok: !g.problem, groups: [g] });
+
+async function* onlyGroup(entries: Entries, group: string): AsyncGenerator<LedgerEntry> {
+  for await (const e of entries) if (e.group === group) yield e;
+}
+
+/**
+ * Verifies an export file, json or ndjson (or an evidence bundle), told apart by its first line. ndjson and our own json layout are read a
+ * line at a time; a JSON document laid out otherwise (e.g. reformatted by jq) is parsed whole. `group`: only that one.
+ */
+export const verifyExportFile = async (path: string, group?: string): Promise<VerifyResult> => {
+  const input = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
+  const rest: AsyncIterable<string> = { [Symbol.asyncIterator]: () => lines };
+  try {
+    let first = await lines.next();
+    while (!first.done && !first.value.trim()) first = await lines.next();
+    if (first.done) throw new ExportFileError(`${path}: empty`);
+    const head = first.value.trim();
+    if (head.startsWith('group,seq,kind')) throw new ExportFileError(`${path}: a CSV export has no snapshot, so its hashes cannot be recomputed; verify a json or ndjson export`);
+    let entries: Entries;
+    if (head.startsWith('{') && head.endsWith('"entries":[')) entries = ownJsonLayout(rest, head, path);
+    else {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(head);
+      } catch {
+        parsed = undefined; // not one value on one line: a multi-line JSON document, read whole below
+      }
+      if (parsed === undefined) {
+        const parts = [first.value];
+        for await (const line of rest) parts.push(line);
+        parsed = parseJson(parts.join('\n'), path);
+        if (isEvidence(parsed)) return evidenceResult(verifyEvidence(parsed));
+        entries = documentEntries(parsed, path);
+      } else if (isEvidence(parsed)) return evidenceResult(verifyEvidence(parsed));
+      else if (isObject(parsed) && Array.isArray(parsed.entries)) entries = documentEntries(parsed, path);
+      else entries = ndjson(rest, parsed, path);
+    }
+    const r = await verifyEntries(group ? onlyGroup(entries, group) : entries);
+    return group && r.groups.length === 0 ? { ok: false, groups: [emptyGroup(group)] } : r;
+  } finally {
+    input.destroy();
+  }
+};
