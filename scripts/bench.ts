@@ -14,6 +14,7 @@ import { ensureLedgerTable, localClient } from '../shared/embedded-ledger.js';
 import { ALL_GROUPS_PK, groupPk, seqSk } from '../shared/ledger-schema.js';
 import { silentLog } from '../shared/logger.js';
 import { startReceiver } from '../shared/local-receiver.js';
+import { auditBench } from './bench/audit.js';
 import { detectionTime, probeEngineVsBlackbox } from './bench/probes.js';
 import { buildChannels } from '../shared/notify/channels/index.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
@@ -219,7 +220,7 @@ const notifyLatency = async () => {
   server.stop();
 };
 
-// BENCH_ONLY=probes,detection (comma-separated) runs a subset: bundles, recorder, notify, probes, detection.
+// BENCH_ONLY=probes,detection (comma-separated) runs a subset: bundles, recorder, notify, probes, detection, audit.
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (name: string) => !only || only.includes(name);
 if (want('bundles')) await bundles();
@@ -227,3 +228,4 @@ if (want('recorder')) await recorderThroughput();
 if (want('notify')) await notifyLatency();
 if (want('probes')) await probeEngineVsBlackbox();
 if (want('detection')) detectionTime();
+if (want('audit')) await auditBench(startDynaliteProcess);

@@ -42,7 +42,8 @@ const decodeCursor = (cursor: string): Item => {
   throw new InvalidCursorError(`cursor: not a cursor this ledger handed out (${cursor.slice(0, 20)}…)`);
 };
 
-const toItem = (e: LedgerEntry): Item => ({
+/** The stored form of an entry (keys and index attributes added): the store writes it, the bench bulk-loads it. */
+export const toItem = (e: LedgerEntry): Item => ({
   ...e,
   pk: groupPk(e.group),
   sk: seqSk(e.seq),
