@@ -7,10 +7,9 @@ import {
 } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Io } from '../../cli/context.js';
-import { run } from '../../cli/main.js';
 import type { CheckReport } from '../../shared/check/findings.js';
 import { EVENTS_DIR, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
+import { cliIn } from '../helpers/cli.js';
 
 const route53 = mockClient(Route53Client);
 const cloudwatch = mockClient(CloudWatchClient);
@@ -22,13 +21,7 @@ beforeEach(() => {
   cloudwatch.reset().callsFake(unexpected);
 });
 
-const cli = async (cwd: string, ...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), env: {}, cwd, now: () => new Date() };
-  const code = await run(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const cli = cliIn();
 const json = (out: string) => JSON.parse(out) as CheckReport;
 const rulesBySeverity = (r: CheckReport, severity: string) => r.findings.filter((f) => f.severity === severity).map((f) => f.rule);
 const dir = () => mkdtempSync(join(tmpdir(), 'r53f-check-'));

@@ -2,24 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run } from '../../cli/main.js';
-import type { Io } from '../../cli/context.js';
 import { startReceiver, type Receiver } from '../../shared/local-receiver.js';
 import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../shared/sample-events.js';
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
+import { cliIn } from '../helpers/cli.js';
 
 const receivers: Receiver[] = [];
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
-const cli = async (cwd: string, ...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), env: {}, cwd, now: () => new Date('2025-07-01T12:00:00.000Z') };
-  const code = await run(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const cli = cliIn({ now: () => new Date('2025-07-01T12:00:00.000Z') });
 
 /** A workspace whose failover.yml sends Slack to `slack` (and nothing else). */
 const workspace = (slack: Receiver) => {

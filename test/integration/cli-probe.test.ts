@@ -2,10 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run } from '../../cli/main.js';
-import type { Io } from '../../cli/context.js';
 import { startDnsServer } from '../../shared/local-dns-server.js';
 import { startReceiver, type Receiver } from '../../shared/local-receiver.js';
+import { cliIn } from '../helpers/cli.js';
 
 const receivers: Receiver[] = [];
 afterEach(async () => {
@@ -16,13 +15,7 @@ const target = async (...args: Parameters<typeof startReceiver>) => {
   receivers.push(r);
   return r;
 };
-const cli = async (cwd: string, ...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), env: {}, cwd, now: () => new Date() };
-  const code = await run(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const cli = cliIn();
 const dir = () => mkdtempSync(join(tmpdir(), 'r53f-cli-probe-'));
 
 describe('r53-failover probe', () => {

@@ -2,12 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run } from '../../cli/main.js';
-import type { Io } from '../../cli/context.js';
 import { startReceiver, type Receiver } from '../../shared/local-receiver.js';
 import { verifyWebhookSignature } from '../../shared/notify/channels/webhook.js';
 import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../shared/sample-events.js';
 import { PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
+import { cliIn } from '../helpers/cli.js';
 
 const SECRET = 'promote-secret-0123456789';
 const receivers: Receiver[] = [];
@@ -15,13 +14,7 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
-const cli = async (cwd: string, ...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), env: { USER: 'tester' }, cwd, now: () => new Date('2025-07-01T10:06:00.000Z') };
-  const code = await run(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const cli = cliIn({ env: { USER: 'tester' }, now: () => new Date('2025-07-01T10:06:00.000Z') });
 
 const setup = async (mode: string) => {
   const hook = await startReceiver(() => ({ status: 200, body: '{"ok":true}' }));

@@ -3,10 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../cli/main.js';
-import type { Io } from '../../cli/context.js';
 import { eventBridgeEvent, snsEvent } from '../../shared/sample-events.js';
 import { EVENTS_DIR, FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
+import { cliIn } from '../helpers/cli.js';
 
 const NOW = new Date('2025-06-13T00:00:00.000Z');
 
@@ -17,13 +16,7 @@ const workspace = () => {
 };
 
 /** Runs the CLI in process with captured output; the ledger is a real embedded dynalite on disk. */
-const cli = async (cwd: string, ...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), env: {}, cwd, now: () => NOW };
-  const code = await run(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const cli = cliIn({ now: () => NOW });
 const json = (s: string) => JSON.parse(s) as Record<string, unknown[]>;
 
 describe('r53-failover CLI', () => {
