@@ -1,6 +1,8 @@
 import { ConfigError, R53FailoverError, UsageError } from '../shared/errors.js';
 import { processIo, type Io } from './context.js';
+import { check } from './commands/check.js';
 import { demo } from './commands/demo.js';
+import { drill } from './commands/drill.js';
 import { exportCommand } from './commands/export.js';
 import { history } from './commands/history.js';
 import { ingest } from './commands/ingest.js';
@@ -27,12 +29,14 @@ Commands:
   promote          database promotions: list, show ID, approve ID, reject ID, dry-run --group G
   probe            run the configured synthetic probes once (or --url URL), each assertion pass/fail
   notify           delivery state of notifications (--status), resend failed ones (--redrive), send what is due (--sweep)
-  demo             replay a realistic outage on an embedded ledger (what npm start runs)
+  check            lint a failover setup: --change-batch FILE, --config FILE or --hosted-zone-id ID (--json)
+  drill            local end-to-end failover drill: apps, Route 53 health checks, DNS, the whole pipeline (what npm start runs)
+  demo             replay a realistic outage through the recorder and notifier on an embedded ledger
 
 Run r53-failover <command> --help for its options. Config: --config FILE or R53F_CONFIG (default ./failover.yml).
 Ledger: --ledger DIR or R53F_LEDGER_DIR (default .r53-failover/), or --table NAME for a real DynamoDB table.`;
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { ingest, history, status, stats, report, notify, probe, promote, demo, export: exportCommand, verify };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { ingest, history, status, stats, report, notify, probe, promote, check, demo, drill, export: exportCommand, verify };
 
 /** Runs the CLI and returns the exit status: 0 ok, 1 rejected input or failure, 2 usage or config error. */
 export const run = async (argv: string[], io: Io = processIo()): Promise<number> => {

@@ -365,7 +365,7 @@ export const probeSettingsFor = (config: FailoverConfig, group: string) => {
     required: own.quorum?.required ?? top.quorum?.required ?? Math.min(2, Math.max(1, regions.length)),
     consecutive: own.quorum?.consecutive ?? top.quorum?.consecutive ?? 3,
     intervalSeconds: own.intervalSeconds ?? top.intervalSeconds ?? 10,
-    disagreementSeconds: own.disagreementSeconds ?? top.disagreementSeconds ?? 120,
+    disagreementSeconds: own.disagreementSeconds ?? top.disagreementSeconds ?? 300,
     allowPrivateTargets: own.allowPrivateTargets ?? top.allowPrivateTargets ?? false,
     dnsResolvers: own.dnsResolvers ?? top.dnsResolvers ?? [],
     retentionDays: own.retentionDays ?? top.retentionDays ?? 7,

@@ -120,7 +120,7 @@ describe('r53-failover CLI', () => {
     expect(res.err).toContain(message);
   });
 
-  it('runs the demo through the real binary (what npm start runs)', () => {
+  it('runs the demo through the real binary (a replayed outage with local receivers)', () => {
     const res = spawnSync(process.execPath, ['bin/r53-failover.mjs', 'demo'], { encoding: 'utf8', timeout: 60_000 });
     expect(res.status).toBe(0);
     expect(res.stdout).toContain('recorded  orders-api primary → FAILED_OVER (#1)');

@@ -1,0 +1,139 @@
+import type { FailoverConfig } from '../config.js';
+import { indexHealthChecks } from '../config.js';
+import type { OpenedLedger } from '../embedded-ledger.js';
+import { R53FailoverError } from '../errors.js';
+import type { LedgerEntry } from '../ledger-store.js';
+import type { Log } from '../logger.js';
+import { buildChannels } from '../notify/channels/index.js';
+import { DynamoDbDeliveryStore } from '../notify/delivery-store.js';
+import { notifyGroupEvent, sweep, type NotificationReport, type NotifierDeps } from '../notify/notifier.js';
+import { runDnsProbe } from '../probe/dns-probe.js';
+import { probeEngines } from '../probe/engines.js';
+import { DynamoDbProbeStore } from '../probe/probe-store.js';
+import { runProbeRound, type ProbeRunners, type RoundReport } from '../probe/runner.js';
+import { makeHook, type HookClients } from '../promote/hooks.js';
+import { decideApproval, onGroupEntry, tick, type PromoterDeps } from '../promote/promoter.js';
+import { DynamoDbPromotionStore } from '../promote/promotion-store.js';
+import { recordEvent, type RecorderDeps, type RecordOutcome } from '../recorder.js';
+
+/**
+ * The reaction pipeline in one process, as `ingest` runs it: recorder → notifier → promoter, plus the regional probe
+ * rounds, the every-minute sweeps and ticks, and an operator's approvals. Every appended ledger entry and every
+ * notification report is kept in `sink` so the drill can show what happened in each step.
+ */
+
+export const PROBE_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'] as const;
+
+export interface PipelineSink {
+  entries: LedgerEntry[];
+  notifications: NotificationReport[];
+}
+
+export interface PipelineOptions {
+  config: FailoverConfig;
+  ledger: OpenedLedger;
+  log: Log;
+  /** The simulated clock. */
+  now: () => Date;
+  /** The failback command each group's (webhook) hook announces in FAILBACK_READY. */
+  failbackCommand: (group: string) => string | undefined;
+}
+
+export interface Pipeline {
+  sink: PipelineSink;
+  /** One alarm payload as EventBridge or SNS delivers it. */
+  deliver(raw: unknown, correlationId: string): Promise<RecordOutcome[]>;
+  /** One probe round in each probe region, one after the other. */
+  probeRound(group: string): Promise<RoundReport[]>;
+  /** The every-minute work: reminders, no-data notices, flap summaries; promotion decisions and expiries. */
+  everyMinute(group: string): Promise<void>;
+  /** `r53-failover promote approve ID` by `actor`. */
+  approve(id: string, actor: string): Promise<void>;
+}
+
+/** Promotion hooks in the drill call local services only: an AWS client asked for is a bug. */
+const noAwsClients: HookClients = {
+  rds: () => {
+    throw new R53FailoverError('the drill has no AWS account: rds hooks are not supported');
+  },
+  lambda: () => {
+    throw new R53FailoverError('the drill has no AWS account: lambda hooks are not supported');
+  },
+  cloudwatch: () => {
+    throw new R53FailoverError('the drill has no AWS account: no CloudWatch metrics');
+  },
+};
+
+export const startPipeline = (o: PipelineOptions): Pipeline => {
+  const { config, ledger, log, now } = o;
+  const sink: PipelineSink = { entries: [], notifications: [] };
+  const deliveries = new DynamoDbDeliveryStore(ledger.doc, ledger.store.tableName);
+  const probes = new DynamoDbProbeStore(ledger.doc, ledger.store.tableName);
+  const notifier: NotifierDeps = {
+    ledger: ledger.store,
+    deliveries,
+    config,
+    channels: buildChannels(config),
+    log,
+    now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    budgetMs: () => 15_000,
+    owner: 'drill',
+  };
+  const promoter: PromoterDeps = {
+    config,
+    ledger: ledger.store,
+    store: new DynamoDbPromotionStore(ledger.doc, ledger.store.tableName),
+    probes,
+    hookFor: (group, _i, hook) => {
+      const exec = makeHook(hook, noAwsClients);
+      const command = o.failbackCommand(group);
+      // A webhook hook cannot know how to undo itself; the drill's database service can say exactly how.
+      return command ? { ...exec, failbackCommand: () => command } : exec;
+    },
+    log,
+    now,
+    owner: 'drill',
+  };
+  const runners: ProbeRunners = { ...probeEngines(), dns: (spec) => runDnsProbe(spec, { now: () => now().getTime() }) };
+
+  const notifyEntry = async (entry: LedgerEntry, correlationId?: string) => {
+    sink.entries.push(entry);
+    const report = await notifyGroupEvent({ group: entry.group, seq: entry.seq, ...(correlationId ? { correlationId } : {}) }, notifier);
+    sink.notifications.push(...report.notifications);
+  };
+  const recorder: RecorderDeps = {
+    ledger: ledger.store,
+    placements: indexHealthChecks(config),
+    log,
+    now,
+    acks: deliveries,
+    publisher: {
+      publish: async (entry, correlationId) => {
+        await notifyEntry(entry, correlationId);
+        for (const step of await onGroupEntry(entry, promoter)) await notifyEntry(step);
+      },
+    },
+  };
+
+  return {
+    sink,
+    deliver: (raw, correlationId) => recordEvent(raw, recorder, correlationId),
+    probeRound: async (group) => {
+      const reports: RoundReport[] = [];
+      for (const region of PROBE_REGIONS) {
+        const report = await runProbeRound({ config, region, store: probes, ledger: ledger.store, runners, log, now }, [group]);
+        for (const entry of report.events) await notifyEntry(entry);
+        reports.push(report);
+      }
+      return reports;
+    },
+    everyMinute: async (group) => {
+      sink.notifications.push(...(await sweep(now(), notifier, [group])).notifications);
+      for (const step of await tick(promoter, [group])) await notifyEntry(step);
+    },
+    approve: async (id, actor) => {
+      for (const step of await decideApproval(promoter, id, true, actor)) await notifyEntry(step);
+    },
+  };
+};
