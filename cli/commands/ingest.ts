@@ -5,9 +5,9 @@ import { InvalidEventError, UsageError } from '../../shared/errors.js';
 import type { GroupEventPublisher } from '../../shared/group-event-publisher.js';
 import { notifyGroupEvent, sweep, type NotificationReport } from '../../shared/notify/notifier.js';
 import { normaliseFor, recordNormalised, type RecorderDeps, type RecordOutcome } from '../../shared/recorder.js';
-import { cliNotifier, withFreshBudget } from '../notifier.js';
-import { cliPromoter } from '../promoter.js';
-import { onGroupEntry, tick as promotionTick } from '../../shared/promote/promoter.js';
+import { localNotifier, reactionPublisher, withFreshBudget } from '../../shared/local-pipeline.js';
+import { localPromoter } from '../../shared/local-pipeline.js';
+import { tick as promotionTick } from '../../shared/promote/promoter.js';
 import type { LedgerEntry } from '../../shared/ledger-store.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';
 import { withContext, type Io } from '../context.js';
@@ -99,21 +99,16 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
   if (positionals.length === 0) throw new UsageError('ingest: expected at least one event file, directory or "-" (see r53-failover ingest --help)');
   const files = expandPaths(positionals, io.cwd);
   return withContext(io, values, async ({ deps, loaded, ledger }) => {
-    const notifier = values['no-notify'] ? undefined : cliNotifier(loaded.config, ledger, deps.log);
+    const notifier = values['no-notify'] ? undefined : localNotifier(loaded.config, ledger, deps.log);
     const promoting = !values['no-promote'] && Object.values(loaded.config.groups).some((g) => g.promotion);
     let clock = new Date();
-    const promoter = promoting ? { ...cliPromoter(loaded.config, ledger, deps.log), now: () => clock } : undefined;
+    const promoter = promoting ? { ...localPromoter(loaded.config, ledger, deps.log), now: () => clock } : undefined;
     let reports: NotificationReport[] = [];
     const notifyEntry = async (entry: LedgerEntry, correlationId?: string) => {
       if (notifier) reports.push(...(await notifyGroupEvent({ group: entry.group, seq: entry.seq, ...(correlationId ? { correlationId } : {}) }, withFreshBudget(notifier))).notifications);
     };
     // In process, the whole reaction pipeline follows each recorded entry: notify, then promotion.
-    const publisher: GroupEventPublisher | undefined = notifier || promoter ? {
-      publish: async (entry, correlationId) => {
-        await notifyEntry(entry, correlationId);
-        if (promoter) for (const s of await onGroupEntry(entry, promoter)) await notifyEntry(s);
-      },
-    } : undefined;
+    const publisher: GroupEventPublisher | undefined = notifier || promoter ? reactionPublisher({ notify: notifyEntry, ...(promoter ? { promoter } : {}) }) : undefined;
     const recorder: RecorderDeps = publisher ? { ...deps, publisher, ...(notifier ? { acks: notifier.deliveries } : {}) } : deps;
     const rows: IngestRow[] = [];
     for (const file of files) {

@@ -2,7 +2,7 @@ import { UsageError } from '../../shared/errors.js';
 import { redrive, retryFailed, sweep, type NotifyReport } from '../../shared/notify/notifier.js';
 import { COMMON_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
-import { cliNotifier } from '../notifier.js';
+import { localNotifier } from '../../shared/local-pipeline.js';
 
 export const NOTIFY_HELP = `r53-failover notify (--status | --redrive | --sweep [--at TIME]) [options]
 
@@ -42,7 +42,7 @@ export const notify = async (args: string[], io: Io): Promise<number> => {
   if (values.at && !values.sweep) throw new UsageError('notify: --at only goes with --sweep');
   const at = values.at ? new Date(parseTimeFlag('at', values.at, io.now()) as string) : io.now();
   return withContext(io, values, async ({ loaded, ledger, deps }) => {
-    const notifier = cliNotifier(loaded.config, ledger, deps.log);
+    const notifier = localNotifier(loaded.config, ledger, deps.log);
     const groups = values.group ? [values.group] : Object.keys(loaded.config.groups);
     if (values.group && !loaded.config.groups[values.group]) throw new UsageError(`notify: --group: no group ${JSON.stringify(values.group)} in the config`);
     if (values.status) {

@@ -4,8 +4,8 @@ import { decideApproval, tick } from '../../shared/promote/promoter.js';
 import { PromotionNotFoundError } from '../../shared/promote/promoter.js';
 import { COMMON_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
-import { cliNotifier, withFreshBudget } from '../notifier.js';
-import { cliPromoter } from '../promoter.js';
+import { localNotifier, withFreshBudget } from '../../shared/local-pipeline.js';
+import { localPromoter } from '../../shared/local-pipeline.js';
 import { notifyGroupEvent } from '../../shared/notify/notifier.js';
 import type { PromotionEntry } from '../../shared/ledger-store.js';
 
@@ -41,8 +41,8 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
   const actor = values.actor ?? io.env.USER ?? 'operator';
   return withContext(io, values, async ({ loaded, ledger, deps }) => {
     const at = values.at ? new Date(parseTimeFlag('at', values.at, io.now()) as string) : undefined;
-    const promoter = cliPromoter(loaded.config, ledger, deps.log, at ? () => at : io.now);
-    const notifier = values['no-notify'] ? undefined : cliNotifier(loaded.config, ledger, deps.log);
+    const promoter = localPromoter(loaded.config, ledger, deps.log, at ? () => at : io.now);
+    const notifier = values['no-notify'] ? undefined : localNotifier(loaded.config, ledger, deps.log);
     const announce = async (steps: PromotionEntry[]) => {
       for (const s of steps) {
         if (notifier) await notifyGroupEvent({ group: s.group, seq: s.seq }, withFreshBudget(notifier));

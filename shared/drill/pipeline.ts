@@ -4,16 +4,14 @@ import type { OpenedLedger } from '../embedded-ledger.js';
 import { R53FailoverError } from '../errors.js';
 import type { LedgerEntry } from '../ledger-store.js';
 import type { Log } from '../logger.js';
-import { buildChannels } from '../notify/channels/index.js';
-import { DynamoDbDeliveryStore } from '../notify/delivery-store.js';
-import { notifyGroupEvent, sweep, type NotificationReport, type NotifierDeps } from '../notify/notifier.js';
+import { localNotifier, localPromoter, reactionPublisher, withFreshBudget } from '../local-pipeline.js';
+import { notifyGroupEvent, sweep, type NotificationReport } from '../notify/notifier.js';
 import { runDnsProbe } from '../probe/dns-probe.js';
 import { probeEngines } from '../probe/engines.js';
 import { DynamoDbProbeStore } from '../probe/probe-store.js';
 import { runProbeRound, type ProbeRunners, type RoundReport } from '../probe/runner.js';
-import { makeHook, type HookClients } from '../promote/hooks.js';
-import { decideApproval, onGroupEntry, tick, type PromoterDeps } from '../promote/promoter.js';
-import { DynamoDbPromotionStore } from '../promote/promotion-store.js';
+import type { HookClients } from '../promote/hooks.js';
+import { decideApproval, tick, type PromoterDeps } from '../promote/promoter.js';
 import { recordEvent, type RecorderDeps, type RecordOutcome } from '../recorder.js';
 
 /**
@@ -67,39 +65,24 @@ const noAwsClients: HookClients = {
 export const startPipeline = (o: PipelineOptions): Pipeline => {
   const { config, ledger, log, now } = o;
   const sink: PipelineSink = { entries: [], notifications: [] };
-  const deliveries = new DynamoDbDeliveryStore(ledger.doc, ledger.store.tableName);
-  const probes = new DynamoDbProbeStore(ledger.doc, ledger.store.tableName);
-  const notifier: NotifierDeps = {
-    ledger: ledger.store,
-    deliveries,
-    config,
-    channels: buildChannels(config),
-    log,
-    now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    budgetMs: () => 15_000,
-    owner: 'drill',
-  };
+  const notifier = { ...localNotifier(config, ledger, log, now), owner: 'drill' };
   const promoter: PromoterDeps = {
-    config,
-    ledger: ledger.store,
-    store: new DynamoDbPromotionStore(ledger.doc, ledger.store.tableName),
-    probes,
-    hookFor: (group, _i, hook) => {
-      const exec = makeHook(hook, noAwsClients);
-      const command = o.failbackCommand(group);
+    ...localPromoter(config, ledger, log, now, {
+      clients: noAwsClients,
       // A webhook hook cannot know how to undo itself; the drill's database service can say exactly how.
-      return command ? { ...exec, failbackCommand: () => command } : exec;
-    },
-    log,
-    now,
+      decorate: (group, exec) => {
+        const command = o.failbackCommand(group);
+        return command ? { ...exec, failbackCommand: () => command } : exec;
+      },
+    }),
     owner: 'drill',
   };
+  const probes = promoter.probes as DynamoDbProbeStore;
   const runners: ProbeRunners = { ...probeEngines(), dns: (spec) => runDnsProbe(spec, { now: () => now().getTime() }) };
 
   const notifyEntry = async (entry: LedgerEntry, correlationId?: string) => {
     sink.entries.push(entry);
-    const report = await notifyGroupEvent({ group: entry.group, seq: entry.seq, ...(correlationId ? { correlationId } : {}) }, notifier);
+    const report = await notifyGroupEvent({ group: entry.group, seq: entry.seq, ...(correlationId ? { correlationId } : {}) }, withFreshBudget(notifier));
     sink.notifications.push(...report.notifications);
   };
   const recorder: RecorderDeps = {
@@ -107,13 +90,8 @@ export const startPipeline = (o: PipelineOptions): Pipeline => {
     placements: indexHealthChecks(config),
     log,
     now,
-    acks: deliveries,
-    publisher: {
-      publish: async (entry, correlationId) => {
-        await notifyEntry(entry, correlationId);
-        for (const step of await onGroupEntry(entry, promoter)) await notifyEntry(step);
-      },
-    },
+    acks: notifier.deliveries,
+    publisher: reactionPublisher({ notify: notifyEntry, promoter }),
   };
 
   return {
@@ -129,7 +107,7 @@ export const startPipeline = (o: PipelineOptions): Pipeline => {
       return reports;
     },
     everyMinute: async (group) => {
-      sink.notifications.push(...(await sweep(now(), notifier, [group])).notifications);
+      sink.notifications.push(...(await sweep(now(), withFreshBudget(notifier), [group])).notifications);
       for (const step of await tick(promoter, [group])) await notifyEntry(step);
     },
     approve: async (id, actor) => {

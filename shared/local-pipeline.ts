@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { FailoverConfig } from './config.js';
+import type { OpenedLedger } from './embedded-ledger.js';
+import type { Log } from './logger.js';
+import { buildChannels } from './notify/channels/index.js';
+import { DynamoDbDeliveryStore } from './notify/delivery-store.js';
+import type { NotifierDeps } from './notify/notifier.js';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { DynamoDbProbeStore } from './probe/probe-store.js';
+import { makeHook, type HookClients, type HookExecutor } from './promote/hooks.js';
+import type { PromoterDeps } from './promote/promoter.js';
+import { DynamoDbPromotionStore } from './promote/promotion-store.js';
+import type { GroupEventPublisher } from './group-event-publisher.js';
+import type { LedgerEntry } from './ledger-store.js';
+import { onGroupEntry } from './promote/promoter.js';
+
+/** How long one notification may keep retrying a channel in process before it is left `failed` for --redrive. */
+export const LOCAL_BUDGET_MS = 15_000;
+
+/** A budget counting down to `deadline` (epoch ms). */
+export const budgetUntil = (deadline: number) => () => Math.max(0, deadline - Date.now());
+
+/** The same deps with a fresh budget: each replayed event gets its own. */
+export const withFreshBudget = (deps: NotifierDeps): NotifierDeps => ({ ...deps, budgetMs: budgetUntil(Date.now() + LOCAL_BUDGET_MS) });
+
+/**
+ * The notifier as the CLI runs it: the same channels and exactly-once bookkeeping as the Lambda, on the CLI's
+ * ledger. Secrets come from the config's local values, else from SSM with the caller's credentials.
+ */
+export const localNotifier = (config: FailoverConfig, ledger: OpenedLedger, log: Log, now: () => Date = () => new Date()): NotifierDeps => {
+  let ssm: SSMProvider | undefined;
+  const channels = buildChannels(config, {
+    secrets: { get: (name) => (ssm ??= new SSMProvider()).get(name, { decrypt: true, maxAge: 300 }) as Promise<string> },
+    ...(config.notify?.sns?.topicArn ? { sns: { client: new SNSClient({}), topicArn: config.notify.sns.topicArn } } : {}),
+  });
+  return {
+    ledger: ledger.store,
+    deliveries: new DynamoDbDeliveryStore(ledger.doc, ledger.store.tableName),
+    config,
+    channels,
+    log,
+    now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    budgetMs: budgetUntil(Date.now() + LOCAL_BUDGET_MS),
+    owner: `local-${process.pid}-${randomUUID().slice(0, 8)}`,
+  };
+};
+
+
+/** SDK clients per region with the caller's usual credentials (RDS calls go to the target region's endpoint). */
+const sdkClients = (): HookClients => {
+  const cache = new Map<string, unknown>();
+  const per = <T>(kind: string, make: (region: string) => T) => (region: string): T => {
+    const key = `${kind}:${region}`;
+    if (!cache.has(key)) cache.set(key, make(region));
+    return cache.get(key) as T;
+  };
+  return {
+    rds: per('rds', (region) => new RDSClient({ region })),
+    lambda: per('lambda', (region) => new LambdaClient({ region })),
+    cloudwatch: per('cw', (region) => new CloudWatchClient({ region })),
+  };
+};
+
+/** The promoter as the CLI runs it, on the CLI's ledger; hooks call AWS with the caller's credentials. */
+export const localPromoter = (
+  config: FailoverConfig,
+  ledger: OpenedLedger,
+  log: Log,
+  now: () => Date = () => new Date(),
+  opts: { clients?: HookClients; decorate?: (group: string, exec: HookExecutor) => HookExecutor } = {},
+): PromoterDeps => {
+  const clients = opts.clients ?? sdkClients();
+  let ssm: SSMProvider | undefined;
+  return {
+    config,
+    ledger: ledger.store,
+    store: new DynamoDbPromotionStore(ledger.doc, ledger.store.tableName),
+    probes: new DynamoDbProbeStore(ledger.doc, ledger.store.tableName),
+    hookFor: (group, _i, hook) => {
+      const exec = makeHook(hook, clients, { secret: (name) => (ssm ??= new SSMProvider()).get(name, { decrypt: true, maxAge: 300 }) as Promise<string> });
+      return opts.decorate ? opts.decorate(group, exec) : exec;
+    },
+    log,
+    now,
+    owner: `local-${process.pid}-${randomUUID().slice(0, 8)}`,
+  };
+};
+
+/**
+ * The in-process reaction pipeline's publisher, as `ingest` and the drill run it: each appended ledger entry is
+ * notified, then the promoter reacts to it and its steps are notified too. `seen` observes every entry.
+ */
+export const reactionPublisher = (o: {
+  notify?: (entry: LedgerEntry, correlationId?: string) => Promise<void>;
+  promoter?: PromoterDeps;
+}): GroupEventPublisher => ({
+  publish: async (entry, correlationId) => {
+    await o.notify?.(entry, correlationId);
+    if (o.promoter) for (const step of await onGroupEntry(entry, o.promoter)) await o.notify?.(step);
+  },
+});
