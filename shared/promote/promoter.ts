@@ -267,11 +267,15 @@ export const complete = async (deps: PromoterDeps, rec: PromotionRecord, actor =
     if (c.status === 'failed') return finish(deps, cur, 'FAILED', `hook ${i + 1} (${h.config.type}) failed: ${c.detail}`, actor);
   }
   if (!cur.hooks.every((h) => h.status === 'done')) return [];
-  for (const [i, h] of hooks.entries()) {
+  // Hooks completed by a fence or an earlier run did not report their topology here: read it for the record.
+  for (const h of hooks) {
     if (h.config.type !== 'aurora-global' && h.config.type !== 'rds-replica') continue;
-    const c = await h.exec.checkCompletion().catch(() => undefined);
-    if (c?.topology && !topology.some((t) => t.newWriter === c.topology?.newWriter)) topology.push(c.topology);
-    void i;
+    try {
+      const c = await h.exec.checkCompletion();
+      if (c.topology && !topology.some((t) => t.newWriter === c.topology?.newWriter)) topology.push(c.topology);
+    } catch (err) {
+      deps.log.warn('could not read the new topology; TOPOLOGY_CHANGED names only what is known', { promotionId: cur.id, error: err });
+    }
   }
   const out = await finish(deps, cur, 'SUCCEEDED', `Every hook completed for ${cur.id}.`, actor);
   if (out.length && topology.length) {
