@@ -167,7 +167,11 @@ export const notifyGroupEvent = async (ref: GroupEventRef, deps: NotifierDeps): 
   const reports: NotificationReport[] = [];
   if (!entry.stale) {
     const now = deps.now();
-    const { action, summary, transitions, since, episode, incident } = await flapDecision(entry, deps);
+    // Flapping is about health transitions: probe and promotion entries (an approval request above all) are never
+    // held back by it.
+    const { action, summary, transitions, since, episode, incident } = entry.kind === 'transition'
+      ? await flapDecision(entry, deps)
+      : { action: 'normal' as const, transitions: 0, since: entry.stateChangedAt, episode: entry.episode ?? entry.seq };
     if (summary) reports.push(await send(summary, deps));
     const extra = ref.correlationId ? { correlationId: ref.correlationId } : {};
     if (action === 'flapping') {

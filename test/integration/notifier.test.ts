@@ -12,6 +12,8 @@ import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../shared/
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { captureLog, recorderDeps, startLocalDynamo, type CapturedLog } from '../helpers/ledger.js';
 import { makeDocumentClient } from '../../shared/clients.js';
+import { appendToChain } from '../../shared/ledger-append.js';
+import type { TransitionEntry } from '../../shared/ledger-store.js';
 
 const SLACK_PATH = '/services/T000/B000/SLACKSECRETTOKEN';
 const ROUTING_KEY = 'pd-routing-key-SECRET-0123456789';
@@ -333,5 +335,21 @@ describe('notifier against dynalite and loopback receivers', () => {
     expect(states['webhook:local']).toMatch(/^failed: refused: loopback address 127\.0\.0\.1/);
     expect(states['webhook:allowed']).toBe('sent');
     expect(hook.requests.map((r) => r.path)).toEqual(['/allowed']);
+  });
+
+  it('never holds back a promotion entry (an approval request) while the group is flapping', async () => {
+    const slack = await slackOk();
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }));
+    for (const t of [primary('ALARM', 'OK', at(0)), primary('OK', 'ALARM', at(2)), primary('ALARM', 'OK', at(4))]) await recordEvent(eventBridgeEvent(t), s.recorder, t.at);
+    expect(headers(slack).at(-1)).toMatch(/FLAPPING/);
+    const approval = await appendToChain(s.ledger, 'orders-api', (head) => ({
+      ...(head.entry as TransitionEntry), kind: 'promotion' as const, seq: head.seq + 1, transitionId: 'p', event: 'PROMOTION_AWAITING_APPROVAL' as const,
+      state: 'AWAITING_APPROVAL' as const, previousState: 'REQUESTED' as const, sources: ['r53-failover'], stale: false, stateChangedAt: at(5),
+      reason: 'Approve before 10:35 with: r53-failover promote approve orders-api#3',
+      promotion: { id: 'orders-api#3', episode: 3, mode: 'approve' as const, actor: 'r53-failover', calls: [] },
+    }));
+    if (!approval) throw new Error('not appended');
+    await notifyGroupEvent({ group: 'orders-api', seq: approval.seq }, s.notifier);
+    expect(headers(slack).at(-1)).toBe(':rotating_light: APPROVE PROMOTION: orders-api (r53-failover promote approve orders-api#3)');
   });
 });

@@ -38,7 +38,9 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export const pagerDutyAction = (n: Notification): PagerDutyAction | null => {
   switch (n.kind) {
     case 'transition':
-      if (n.event === 'FAILED_OVER' || n.event === 'BOTH_UNHEALTHY') return 'trigger';
+      // A promotion waiting for an operator, or one that failed, is part of the failover's incident (same episode
+      // key): it re-alerts the open incident rather than opening another.
+      if (n.event === 'FAILED_OVER' || n.event === 'BOTH_UNHEALTHY' || n.event === 'PROMOTION_AWAITING_APPROVAL' || n.event === 'PROMOTION_FAILED') return 'trigger';
       return n.event === 'RECOVERED' ? 'resolve' : null;
     case 'flapping':
       return 'trigger';
