@@ -29,7 +29,13 @@ export type GroupSnapshot = Record<string, MemberSnapshot>;
 export const memberKeyOf = (placement: HealthCheckPlacement, healthCheckId: string): string =>
   placement.role === 'unknown' ? healthCheckId : placement.role;
 
-const isDown = (m: MemberSnapshot | undefined) => m?.state === 'ALARM';
+/**
+ * Whether a member counts as unhealthy: in ALARM, or without data since it was last in ALARM (no data is not healthy:
+ * the health check behind an alarm that stopped receiving datapoints did not recover by that). A member that has
+ * only ever had no data is not counted down.
+ */
+export const isDown = (m: Pick<MemberSnapshot, 'state' | 'lastKnown'> | undefined): boolean =>
+  m?.state === 'ALARM' || (m?.state === 'INSUFFICIENT_DATA' && m.lastKnown === 'ALARM');
 
 /** Which member Route 53 answers with: the primary unless it is unhealthy and the secondary is not. */
 export const servingOf = (group: string, snapshot: GroupSnapshot): Serving => {

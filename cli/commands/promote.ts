@@ -1,4 +1,5 @@
 import { UsageError } from '../../shared/errors.js';
+import { isDown } from '../../shared/failover-transition.js';
 import { publicEntry } from './history.js';
 import { decideApproval, tick } from '../../shared/promote/promoter.js';
 import { PromotionNotFoundError } from '../../shared/promote/promoter.js';
@@ -84,8 +85,8 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
       const ctx = { promotionId: `${values.group}#${head.entry?.openEpisode ?? 'none'}`, group: values.group as string, episode: head.entry?.openEpisode ?? 0, reason: 'outage' as const, event: {} };
       const blockers = [
         ...(head.entry?.openEpisode == null ? ['no failover episode is open'] : []),
-        ...(head.snapshot.primary?.state !== 'ALARM' ? ['the primary is not unhealthy'] : []),
-        ...(head.snapshot.secondary?.state === 'ALARM' ? ['both regions are unhealthy'] : []),
+        ...(!isDown(head.snapshot.primary) ? ['the primary is not unhealthy'] : []),
+        ...(isDown(head.snapshot.secondary) ? ['both regions are unhealthy'] : []),
       ];
       const plan = { group: values.group, mode: g.promotion.mode, wouldPromote: blockers.length === 0, blockers, calls: hooks.map((h) => h.describe(ctx)) };
       if (values.json) io.out(JSON.stringify(plan, null, 2));

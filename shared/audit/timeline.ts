@@ -1,3 +1,4 @@
+import { isDown } from '../failover-transition.js';
 import type { AlarmStateValue } from '../alarm-event.js';
 import type { LedgerEntry, TransitionEntry } from '../ledger-store.js';
 
@@ -22,14 +23,16 @@ export const effectiveTransitions = (entries: readonly LedgerEntry[]): Transitio
     .filter((e): e is TransitionEntry => e.kind === 'transition' && !e.stale)
     .sort((a, b) => a.stateChangedAt.localeCompare(b.stateChangedAt) || a.seq - b.seq);
 
+type MemberState = { state: AlarmStateValue; lastKnown?: 'OK' | 'ALARM' };
+
 /**
- * The condition after a set of member states, by Route 53's rules (servingOf): the secondary serves when the
- * primary is in ALARM and the secondary is not; both in ALARM is down (Route 53 answers with the primary anyway).
- * INSUFFICIENT_DATA changes nothing Route 53 does, so it reads as not down.
+ * The condition after a set of member states, by the rules `servingOf` uses: the secondary serves when the primary is
+ * down and the secondary is not; both down is down (Route 53 answers with the primary anyway). Down is ALARM, or no
+ * data right after ALARM (`isDown`).
  */
-const conditionOf = (primary: AlarmStateValue | undefined, secondary: AlarmStateValue | undefined): Condition => {
-  if (primary !== 'ALARM') return 'healthy';
-  return secondary === 'ALARM' ? 'down' : 'failed-over';
+const conditionOf = (primary: MemberState | undefined, secondary: MemberState | undefined): Condition => {
+  if (!isDown(primary)) return 'healthy';
+  return isDown(secondary) ? 'down' : 'failed-over';
 };
 
 /**
@@ -42,12 +45,15 @@ export const timeline = (entries: readonly LedgerEntry[], since: string, until: 
   const from = ms(since);
   const to = ms(until);
   if (!(to > from)) return [];
-  const states = new Map<string, AlarmStateValue>();
+  const states = new Map<string, MemberState>();
   const changes: { at: number; condition: Condition }[] = [{ at: -Infinity, condition: 'unknown' }];
   for (const t of effectiveTransitions(entries)) {
     const at = ms(t.stateChangedAt);
     if (at > to) break;
-    if (t.role === 'primary' || t.role === 'secondary') states.set(t.role, t.state);
+    if (t.role === 'primary' || t.role === 'secondary') {
+      const before = states.get(t.role);
+      states.set(t.role, { state: t.state, ...(t.state === 'INSUFFICIENT_DATA' ? (before?.lastKnown ? { lastKnown: before.lastKnown } : {}) : { lastKnown: t.state }) });
+    }
     const condition = conditionOf(states.get('primary'), states.get('secondary'));
     const last = changes[changes.length - 1];
     // Several transitions at one instant: only the state after the last of them holds for any time.

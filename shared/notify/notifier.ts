@@ -1,6 +1,6 @@
 import type { FailoverConfig } from '../config.js';
 import { R53FailoverError } from '../errors.js';
-import { servingOf } from '../failover-transition.js';
+import { isDown, servingOf } from '../failover-transition.js';
 import type { GroupEvent } from '../group-events.js';
 import type { LedgerEntry, LedgerStore } from '../ledger-store.js';
 import { channelsFor, composeNotification, routesEvent } from './compose.js';
@@ -215,10 +215,10 @@ export const sweep = async (now: Date, deps: NotifierDeps, groups: string[] = Ob
     }
     const head = await deps.ledger.head(group, { fresh: true });
     if (!head.entry) continue;
-    const primaryDown = head.snapshot.primary?.state === 'ALARM';
+    const primaryDown = isDown(head.snapshot.primary);
     if (s.reminderMinutes > 0 && primaryDown && head.entry.openEpisode !== null && !flap.flapping) {
       const opener = await deps.ledger.get(group, head.entry.openEpisode);
-      const event: GroupEvent = head.snapshot.secondary?.state === 'ALARM' ? 'BOTH_UNHEALTHY' : 'FAILED_OVER';
+      const event: GroupEvent = isDown(head.snapshot.secondary) ? 'BOTH_UNHEALTHY' : 'FAILED_OVER';
       const elapsedMin = opener ? (now.getTime() - ms(opener.stateChangedAt)) / MIN : 0;
       const k = Math.floor(elapsedMin / s.reminderMinutes);
       if (opener && k >= 1 && routesEvent(deps.config, group, event)) {

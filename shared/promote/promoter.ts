@@ -1,6 +1,6 @@
 import { memberProbes, type FailoverConfig, type HookConfig, type PromotionConfig } from '../config.js';
 import { R53FailoverError } from '../errors.js';
-import { servingOf } from '../failover-transition.js';
+import { isDown, servingOf } from '../failover-transition.js';
 import type { GroupEvent } from '../group-events.js';
 import { appendToChain } from '../ledger-append.js';
 import type { LedgerEntry, LedgerStore, PromotionEntry, PromotionStatus } from '../ledger-store.js';
@@ -159,8 +159,8 @@ const decide = async (deps: PromoterDeps, rec: PromotionRecord): Promise<Promote
   const p = promotionOf(deps.config, rec.group) as PromotionConfig;
   const head = await deps.ledger.head(rec.group, { fresh: true });
   if (head.entry?.openEpisode !== rec.episode) return skip(deps, rec, 'the failover episode ended before the hold-down passed.');
-  if (head.snapshot.primary?.state !== 'ALARM') return skip(deps, rec, 'the primary is no longer unhealthy: not promoting.');
-  if (head.snapshot.secondary?.state === 'ALARM') return skip(deps, rec, 'both regions are unhealthy: not promoting.');
+  if (!isDown(head.snapshot.primary)) return skip(deps, rec, 'the primary is no longer unhealthy: not promoting.');
+  if (isDown(head.snapshot.secondary)) return skip(deps, rec, 'both regions are unhealthy: not promoting.');
   if (p.requireProbeQuorum && deps.probes && memberProbes(deps.config, rec.group, 'primary').length > 0) {
     const q = await deps.probes.getQuorum(rec.group, 'primary');
     if (q.quorum !== 'DOWN') return skip(deps, rec, `the probe quorum does not confirm that the primary is down (probes: ${q.quorum}).`);

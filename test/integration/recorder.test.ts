@@ -126,7 +126,8 @@ describe('recorder against dynalite', () => {
     out.push(...(await recordEvent(eventBridgeEvent(primary('OK', 'INSUFFICIENT_DATA', '2025-07-01T10:02:00.000Z')), deps, '3')));
     expect(out.map((o) => (o.outcome === 'recorded' ? o.event : o.outcome))).toEqual(['FAILED_OVER', 'UNKNOWN', 'RECOVERED']);
     const unknown = (await deps.ledger.list({ order: 'asc' }))[1];
-    expect(unknown).toMatchObject({ state: 'INSUFFICIENT_DATA', event: 'UNKNOWN', serving: 'primary' });
+    // No data after ALARM is not healthy: DNS is taken to stay on the secondary until an OK arrives.
+    expect(unknown).toMatchObject({ state: 'INSUFFICIENT_DATA', event: 'UNKNOWN', serving: 'secondary' });
   });
 
   it('derives BOTH_UNHEALTHY and serves the primary when both members are down', async () => {

@@ -4,6 +4,7 @@ import { UNASSIGNED_GROUP, type HealthCheckPlacement, type Role } from '../../sh
 import {
   applyTransition,
   deriveGroupEvent,
+  isDown,
   nextEpisode,
   servingOf,
   type GroupEvent,
@@ -336,5 +337,18 @@ describe('nextEpisode', () => {
     [null, 'BOTH_UNHEALTHY', 13, 13, 13],
   ] as const)('open %s + %s at #%s → episode %s, open %s', (open, event, seq, episode, after) => {
     expect(nextEpisode(open, event, seq)).toEqual({ episode, open: after });
+  });
+});
+
+describe('isDown: no data is not healthy', () => {
+  it.each([
+    [{ state: 'ALARM' as const }, true],
+    [{ state: 'INSUFFICIENT_DATA' as const, lastKnown: 'ALARM' as const }, true],
+    [{ state: 'INSUFFICIENT_DATA' as const, lastKnown: 'OK' as const }, false],
+    [{ state: 'INSUFFICIENT_DATA' as const }, false],
+    [{ state: 'OK' as const, lastKnown: 'OK' as const }, false],
+    [undefined, false],
+  ])('%j → %s', (m, down) => {
+    expect(isDown(m)).toBe(down);
   });
 });

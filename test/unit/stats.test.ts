@@ -62,6 +62,15 @@ describe('timeline', () => {
   });
 });
 
+describe('no data is not healthy', () => {
+  it('keeps the group failed over while the primary has no data right after ALARM', () => {
+    const entries = chain([p('10:00', 'ALARM'), p('10:10', 'INSUFFICIENT_DATA'), p('10:30', 'OK')]);
+    const stats = groupStats(entries, [], window(at('09:00'), at('11:00')));
+    expect(stats.timeOnSecondarySeconds).toBe(30 * MIN);
+    expect(timeline(entries, at('09:00'), at('11:00')).map((i) => i.condition)).toEqual(['unknown', 'failed-over', 'healthy']);
+  });
+});
+
 describe('groupStats', () => {
   it('counts one failover with time on secondary, downtime and MTTR for a failover that went through both-down', () => {
     // Arrange
