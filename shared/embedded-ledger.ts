@@ -71,7 +71,7 @@ export const localClient = (endpoint: string): DynamoDBClient =>
 export interface OpenLedgerOptions {
   /** Embedded ledger directory (`--ledger` / `R53F_LEDGER_DIR`). */
   ledgerDir?: string;
-  /** A real table (`--table`); with `AWS_ENDPOINT_URL_DYNAMODB` the SDK talks to that endpoint instead of AWS. */
+  /** A real table (`--table` or `R53F_TABLE`); with `AWS_ENDPOINT_URL_DYNAMODB` the SDK talks to that endpoint instead of AWS. */
   table?: string;
   env?: Record<string, string | undefined>;
   cwd?: string;
@@ -84,8 +84,9 @@ export interface OpenLedgerOptions {
 export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLedger> => {
   const env = opts.env ?? process.env;
   const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB;
-  if (opts.table || endpoint) {
-    const table = opts.table ?? env.R53F_TABLE ?? DEFAULT_TABLE;
+  const named = opts.table ?? env.R53F_TABLE;
+  if (named || endpoint) {
+    const table = named ?? DEFAULT_TABLE;
     const client = new DynamoDBClient({});
     // Only a local endpoint gets its table created on demand; a real AWS table comes from `serverless deploy`.
     if (endpoint) await ensureLedgerTable(client, table);

@@ -1,3 +1,4 @@
+import { UNASSIGNED_GROUP } from '../../shared/config.js';
 import { UsageError } from '../../shared/errors.js';
 import { redrive, retryFailed, sweep, type NotifyReport } from '../../shared/notify/notifier.js';
 import { COMMON_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
@@ -43,8 +44,8 @@ export const notify = async (args: string[], io: Io): Promise<number> => {
   const at = values.at ? new Date(parseTimeFlag('at', values.at, io.now()) as string) : io.now();
   return withContext(io, values, async ({ loaded, ledger, deps }) => {
     const notifier = localNotifier(loaded.config, ledger, deps.log);
-    const groups = values.group ? [values.group] : Object.keys(loaded.config.groups);
-    if (values.group && !loaded.config.groups[values.group]) throw new UsageError(`notify: --group: no group ${JSON.stringify(values.group)} in the config`);
+    const groups = values.group ? [values.group] : [...Object.keys(loaded.config.groups), UNASSIGNED_GROUP];
+    if (values.group && values.group !== UNASSIGNED_GROUP && !loaded.config.groups[values.group]) throw new UsageError(`notify: --group: no group ${JSON.stringify(values.group)} in the config`);
     if (values.status) {
       const records = (await Promise.all(groups.map((g) => notifier.deliveries.list(g)))).flat();
       if (values.json) io.out(JSON.stringify({ deliveries: records.map(({ notification, ...r }) => ({ ...r, title: notification.title, kind: notification.kind })) }, null, 2));

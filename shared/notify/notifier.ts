@@ -1,4 +1,4 @@
-import type { FailoverConfig } from '../config.js';
+import { UNASSIGNED_GROUP, type FailoverConfig } from '../config.js';
 import { R53FailoverError } from '../errors.js';
 import { isDown, servingOf } from '../failover-transition.js';
 import type { GroupEvent } from '../group-events.js';
@@ -54,6 +54,9 @@ export class LedgerEntryNotFoundError extends R53FailoverError {
 /** Events that count towards flapping: changes of who serves or of what can serve. */
 const COUNTING: ReadonlySet<GroupEvent> = new Set(['FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED', 'STANDBY_UNHEALTHY', 'STANDBY_RECOVERED']);
 const MIN = 60_000;
+
+/** Configured groups plus `unassigned`: its notifications are retried and redriven like any other. */
+const withUnassigned = (config: FailoverConfig): string[] => [...Object.keys(config.groups), UNASSIGNED_GROUP];
 const ms = (iso: string) => Date.parse(iso);
 
 const settings = (config: FailoverConfig, group: string) => {
@@ -253,7 +256,7 @@ export const sweep = async (now: Date, deps: NotifierDeps, groups: string[] = Ob
  * up the ledger stream (and with it every other group's and channel's notifications). After MAX_DELIVERY_ATTEMPTS
  * the delivery is marked failed for good and sent to the dead-letter queue; `notify --redrive` can still resend it.
  */
-export const retryFailed = async (now: Date, deps: NotifierDeps, groups: string[] = Object.keys(deps.config.groups)): Promise<NotifyReport> => {
+export const retryFailed = async (now: Date, deps: NotifierDeps, groups: string[] = withUnassigned(deps.config)): Promise<NotifyReport> => {
   const reports: NotificationReport[] = [];
   for (const group of groups) {
     for (const rec of await deps.deliveries.list(group, ['failed'])) {
@@ -276,7 +279,7 @@ export const retryFailed = async (now: Date, deps: NotifierDeps, groups: string[
 };
 
 /** Re-sends what is pending or failed (after fixing a channel): `r53-failover notify --redrive`. */
-export const redrive = async (deps: NotifierDeps, groups: string[] = Object.keys(deps.config.groups)): Promise<NotifyReport> => {
+export const redrive = async (deps: NotifierDeps, groups: string[] = withUnassigned(deps.config)): Promise<NotifyReport> => {
   const reports: NotificationReport[] = [];
   for (const group of groups) {
     const open = await deps.deliveries.list(group, ['failed', 'sending']);
