@@ -1,24 +1,15 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { isDeepStrictEqual, promisify } from 'node:util';
-import { inflateRawSync } from 'node:zlib';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { asArray, ofType, readZip, root, serverless, type Resource } from '../helpers/template.js';
 
 // promote-replica in the recorder stack (role, stream filter, schedule, RDS rule, all derived from failover.yml's
 // promotion hooks) and the RDS event forwarding rule of serverless.probe.yml. `serverless package` is offline: no AWS
 // call, no credentials.
-const root = resolve(import.meta.dirname, '../..');
-const sls = join(root, 'node_modules', '.bin', 'serverless');
-const run = promisify(execFile);
 
-interface Resource {
-  Type: string;
-  Properties: Record<string, unknown>;
-  DependsOn?: string | string[];
-}
 interface Template {
   Resources: Record<string, Resource>;
   Outputs?: Record<string, { Value: unknown }>;
@@ -97,57 +88,6 @@ const EXAMPLE_STATEMENTS: Statement[] = [
   },
 ];
 
-interface RunResult {
-  code: number;
-  output: string;
-}
-
-/** Runs the local `serverless` with telemetry off; resolves with the exit code and stdout + stderr. */
-const serverless = async (args: string[], env: Record<string, string> = {}): Promise<RunResult> => {
-  const { R53F_CONFIG: _ignored, ...inherited } = process.env;
-  try {
-    const { stdout, stderr } = await run(sls, args, {
-      cwd: root,
-      env: { ...inherited, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ...env },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, output: stdout + stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-};
-
-/** Entries of a zip file from its central directory: name → contents (stored or deflated). */
-const readZip = (file: string): Map<string, () => Buffer> => {
-  const buf = readFileSync(file);
-  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0) throw new Error(`${file}: not a zip (no end of central directory)`);
-  const count = buf.readUInt16LE(eocd + 10);
-  let at = buf.readUInt32LE(eocd + 16);
-  const entries = new Map<string, () => Buffer>();
-  for (let i = 0; i < count; i++) {
-    if (buf.readUInt32LE(at) !== 0x02014b50) throw new Error(`${file}: bad central directory entry ${i}`);
-    const method = buf.readUInt16LE(at + 10);
-    const compressedSize = buf.readUInt32LE(at + 20);
-    const nameLength = buf.readUInt16LE(at + 28);
-    const extraLength = buf.readUInt16LE(at + 30);
-    const commentLength = buf.readUInt16LE(at + 32);
-    const localHeader = buf.readUInt32LE(at + 42);
-    const name = buf.toString('utf8', at + 46, at + 46 + nameLength);
-    entries.set(name, () => {
-      const dataStart = localHeader + 30 + buf.readUInt16LE(localHeader + 26) + buf.readUInt16LE(localHeader + 28);
-      const data = buf.subarray(dataStart, dataStart + compressedSize);
-      return method === 0 ? data : inflateRawSync(data);
-    });
-    at += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
-};
-
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
-const ofType = (template: Template, type: string): [string, Resource][] =>
-  Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 const statementsOf = (role: Resource): Statement[] => {
   const props = role.Properties as { Policies: { PolicyDocument: { Statement: Statement[] } }[]; ManagedPolicyArns?: unknown[] };
   expect(props.ManagedPolicyArns ?? []).toEqual([]);

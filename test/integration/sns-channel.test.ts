@@ -14,39 +14,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildSnsPublish, classifySnsError, SNS_MAX_PAYLOAD_BYTES, snsChannel, snsSubject } from '../../shared/notify/channels/sns.js';
 import type { Notification } from '../../shared/notify/notification.js';
 import { refusedUrl } from '../helpers/http-receiver.js';
+import { failedOverNotification } from '../helpers/notification.js';
 
-const notification: Notification = {
-  id: 'orders-api#42#transition',
-  kind: 'transition',
-  group: 'orders-api',
-  seq: 42,
-  event: 'FAILED_OVER',
-  severity: 'critical',
-  title: 'orders-api failed over to eu-west-1',
-  summary: 'The primary health check is unhealthy; Route 53 now answers with the secondary in eu-west-1.',
-  recordName: 'api.example.com',
-  serving: 'secondary',
-  servingRegion: 'eu-west-1',
-  role: 'primary',
-  state: 'ALARM',
-  previousState: 'OK',
-  healthCheckId: 'abcdef01-2345-6789-abcd-ef0123456789',
-  alarmName: 'r53-failover-prod-orders-api-primary-health',
-  alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:r53-failover-prod-orders-api-primary-health',
-  reason: 'Threshold Crossed: 1 datapoint [0.0 (12/06/25 14:02:00)] was less than the threshold (1.0).',
-  stateChangedAt: '2025-06-12T14:03:27.412Z',
-  notifiedAt: '2025-06-12T14:03:31.000Z',
-  latencySeconds: 3.588,
-  links: {
-    healthCheck: 'https://console.aws.amazon.com/route53/healthchecks/home#/details/abcdef01-2345-6789-abcd-ef0123456789',
-    alarm: 'https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/r53-failover-prod-orders-api-primary-health',
-    runbook: 'https://runbooks.example.com/orders-api/failover',
-  },
-  episode: 42,
-  flap: { transitions: 5, since: '2025-06-12T13:30:00.000Z', until: '2025-06-12T14:03:27.412Z', suppressed: 2 },
-  reminder: { n: 1, minutes: 30 },
-  correlationId: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
-};
+const notification: Notification = failedOverNotification;
 
 const signal = () => new AbortController().signal;
 const snsClient = (endpoint: string) =>
