@@ -16,7 +16,7 @@ export interface Resource {
 }
 export interface Template {
   Resources: Record<string, Resource>;
-  Outputs: Record<string, { Value: unknown }>;
+  Outputs?: Record<string, { Value: unknown }>;
 }
 
 export interface RunResult {
@@ -70,3 +70,33 @@ export const readZip = (file: string): Map<string, () => Buffer> => {
 export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 export const ofType = (template: { Resources: Record<string, Resource> }, type: string): [string, Resource][] =>
   Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+export interface Statement {
+  Sid?: string;
+  Effect: string;
+  Principal?: unknown;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** One packaged stack: the command output, the package dir, the template and a resource lookup that fails loudly. */
+export interface Packaged<T extends { Resources: Record<string, Resource> } = Template> {
+  output: string;
+  dir: string;
+  template: T;
+  resource: (id: string) => Resource;
+}
+
+/** `serverless package --stage test ARGS --package DIR` with `R53F_CONFIG=config`; throws with the output on failure. */
+export const packageStack = async <T extends { Resources: Record<string, Resource> } = Template>(dir: string, args: string[], config: string, label = dir): Promise<Packaged<T>> => {
+  const result = await serverless(['package', '--stage', 'test', ...args, '--package', dir], { R53F_CONFIG: config });
+  if (result.code !== 0) throw new Error(`serverless package ${args.join(' ')} failed (${result.code}):\n${result.output}`);
+  const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as T;
+  const resource = (id: string) => {
+    const r = template.Resources[id];
+    if (!r) throw new Error(`no resource ${id} in the ${label} template`);
+    return r;
+  };
+  return { output: result.output, dir, template, resource };
+};

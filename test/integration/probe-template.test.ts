@@ -3,21 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asArray, ofType, readZip, serverless, type Resource } from '../helpers/template.js';
+import { asArray, ofType, packageStack as packageInto, readZip, serverless, type Packaged, type Resource, type Statement, type Template } from '../helpers/template.js';
 
 // The regional probe in both stacks: serverless.yml (us-east-1, with the ledger) and serverless.probe.yml (every other
 // probe region, writing to the us-east-1 ledger). `serverless package` is offline: no AWS call, no credentials.
-
-interface Template {
-  Resources: Record<string, Resource>;
-  Outputs?: Record<string, { Value: unknown }>;
-}
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: unknown;
-}
 
 const HC = {
   ordersPrimary: '4dd370d3-b015-4e3f-a866-db054eabfffb',
@@ -120,13 +109,6 @@ const expectExactGrants = (role: Resource, allowed: Map<string, unknown[]>): voi
   expect(Object.fromEntries(granted)).toEqual(Object.fromEntries(allowed));
 };
 
-interface Packaged {
-  output: string;
-  dir: string;
-  template: Template;
-  resource: (id: string) => Resource;
-}
-
 type Run = 'main' | 'probe' | 'probeUnlisted' | 'mainUnlisted';
 
 describe('regional-probe in both stacks (serverless package, stage test)', () => {
@@ -134,19 +116,10 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
   const probeConfig = join(work, 'failover.yml');
   const noUsEast1Config = join(work, 'no-us-east-1.yml');
   /** Filled by beforeAll: one package per run. */
-  const packages = {} as Record<Run, Packaged>;
+  const packages = {} as Record<Run, Packaged<Template>>;
 
   const packageStack = async (key: Run, args: string[], config: string): Promise<void> => {
-    const dir = join(work, key);
-    const result = await serverless(['package', '--stage', 'test', ...args, '--package', dir], { R53F_CONFIG: config });
-    if (result.code !== 0) throw new Error(`serverless package ${args.join(' ')} failed (${result.code}):\n${result.output}`);
-    const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-    const resource = (id: string) => {
-      const r = template.Resources[id];
-      if (!r) throw new Error(`no resource ${id} in the ${key} template`);
-      return r;
-    };
-    packages[key] = { output: result.output, dir, template, resource };
+    packages[key] = await packageInto<Template>(join(work, key), args, config, key);
   };
 
   beforeAll(async () => {

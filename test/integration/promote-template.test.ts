@@ -4,24 +4,11 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { asArray, ofType, readZip, root, serverless, type Resource } from '../helpers/template.js';
+import { asArray, ofType, packageStack as packageInto, readZip, root, serverless, type Packaged, type Resource, type Statement, type Template } from '../helpers/template.js';
 
 // promote-replica in the recorder stack (role, stream filter, schedule, RDS rule, all derived from failover.yml's
 // promotion hooks) and the RDS event forwarding rule of serverless.probe.yml. `serverless package` is offline: no AWS
 // call, no credentials.
-
-interface Template {
-  Resources: Record<string, Resource>;
-  Outputs?: Record<string, { Value: unknown }>;
-}
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal?: unknown;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: unknown;
-}
 
 /** What failover.example.yml's promotion hooks name (orders-api: aurora-global, lambda, webhook; inventory: rds-replica). */
 const EXAMPLE = {
@@ -124,32 +111,16 @@ const exampleWithLiteralHookSecret = ({ ssm = true } = {}): string => {
   return stringify(doc);
 };
 
-interface Packaged {
-  output: string;
-  dir: string;
-  template: Template;
-  resource: (id: string) => Resource;
-}
-
 type Run = 'example' | 'none' | 'probeUsw2' | 'probeEuc1' | 'probeEuw1';
 
 describe('promote-replica and RDS event forwarding (serverless package, stage test)', () => {
   const work = mkdtempSync(join(tmpdir(), 'r53f-promote-template-'));
   const noPromotion = join(work, 'no-promotion.yml');
   const literalSecret = join(work, 'literal-hook-secret.yml');
-  const packages = {} as Record<Run, Packaged>;
+  const packages = {} as Record<Run, Packaged<Template>>;
 
   const packageStack = async (key: Run, args: string[], config: string): Promise<void> => {
-    const dir = join(work, key);
-    const result = await serverless(['package', '--stage', 'test', ...args, '--package', dir], { R53F_CONFIG: config });
-    if (result.code !== 0) throw new Error(`serverless package ${args.join(' ')} failed (${result.code}):\n${result.output}`);
-    const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-    const resource = (id: string) => {
-      const r = template.Resources[id];
-      if (!r) throw new Error(`no resource ${id} in the ${key} template`);
-      return r;
-    };
-    packages[key] = { output: result.output, dir, template, resource };
+    packages[key] = await packageInto<Template>(join(work, key), args, config, key);
   };
 
   beforeAll(async () => {

@@ -6,17 +6,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alarmNameFor } from '../../shared/config.js';
 import { ledgerTableDefinition } from '../../shared/ledger-schema.js';
-import { asArray, ofType, readZip, serverless, type Resource, type Template } from '../helpers/template.js';
+import { asArray, ofType, readZip, serverless, type Resource, type Statement, type Template } from '../helpers/template.js';
 
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal?: unknown;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: unknown;
-}
 
 const HC = {
   ordersPrimary: '4dd370d3-b015-4e3f-a866-db054eabfffb',
@@ -565,10 +556,10 @@ describe('serverless package (stage test, us-east-1)', () => {
   });
 
   it('outputs the table name, topic ARNs and DLQ URL', () => {
-    expect(template.Outputs.LedgerTableName?.Value).toEqual({ Ref: 'LedgerTable' });
-    expect(template.Outputs.AlarmTopicArn?.Value).toEqual(TOPIC_REF);
-    expect(template.Outputs.NotificationTopicArn?.Value).toEqual(NOTIFICATION_TOPIC_REF);
-    expect(template.Outputs.DeadLetterQueueUrl?.Value).toEqual({ Ref: 'DeadLetterQueue' });
+    expect(template.Outputs?.LedgerTableName?.Value).toEqual({ Ref: 'LedgerTable' });
+    expect(template.Outputs?.AlarmTopicArn?.Value).toEqual(TOPIC_REF);
+    expect(template.Outputs?.NotificationTopicArn?.Value).toEqual(NOTIFICATION_TOPIC_REF);
+    expect(template.Outputs?.DeadLetterQueueUrl?.Value).toEqual({ Ref: 'DeadLetterQueue' });
   });
 });
 
