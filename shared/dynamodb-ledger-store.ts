@@ -202,6 +202,7 @@ export class DynamoDbLedgerStore implements LedgerStore {
 
   #listInput(query: ListQuery): QueryCommandInput {
     const since = query.since ?? '0000';
+    // '~' sorts after every character used in keys, so `until` is inclusive of all entries at that instant.
     const until = `${query.until ?? '9999'}~`;
     const input: QueryCommandInput = query.group
       ? { TableName: this.tableName, IndexName: GSI_BY_GROUP_TIME, KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :a AND :b', ExpressionAttributeValues: { ':pk': groupPk(query.group), ':a': since, ':b': until } }
@@ -211,23 +212,7 @@ export class DynamoDbLedgerStore implements LedgerStore {
   }
 
   async list(query: ListQuery): Promise<LedgerEntry[]> {
-    const since = query.since ?? '0000';
-    // '~' sorts after every character used in keys, so `until` is inclusive of all entries at that instant.
-    const until = `${query.until ?? '9999'}~`;
-    const input: QueryCommandInput = query.group
-      ? {
-          TableName: this.tableName,
-          IndexName: GSI_BY_GROUP_TIME,
-          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :a AND :b',
-          ExpressionAttributeValues: { ':pk': groupPk(query.group), ':a': since, ':b': until },
-        }
-      : {
-          TableName: this.tableName,
-          IndexName: GSI_BY_TIME,
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b',
-          ExpressionAttributeValues: { ':pk': ALL_GROUPS_PK, ':a': since, ':b': until },
-        };
-    input.ScanIndexForward = query.order !== 'desc';
+    const input = this.#listInput(query);
     const out: LedgerEntry[] = [];
     let startKey: Item | undefined;
     do {
