@@ -1,22 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../shared/config-file.js';
 import { groupPk, seqSk } from '../../shared/ledger-schema.js';
 import { startReceiver, type Receiver } from '../../shared/local-receiver.js';
 import { sqsDeadLetters } from '../../shared/notify/dead-letters.js';
 import { recordEvent } from '../../shared/recorder.js';
 import { eventBridgeEvent } from '../../shared/sample-events.js';
+import { loadBundle } from '../helpers/bundle.js';
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC } from '../helpers/events.js';
 import { recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
 
-const require = createRequire(import.meta.url);
 const context = { awsRequestId: 'req-n', functionName: 'notify', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 type Handler = (event: unknown, ctx: Context) => Promise<{ reports: unknown[]; batchItemFailures?: { itemIdentifier: string }[] }>;
 
@@ -28,7 +23,7 @@ let ssm: Receiver;
 let table: string;
 let handler: Handler;
 let store: Awaited<ReturnType<Awaited<ReturnType<typeof startLocalDynamo>>['freshTable']>>['store'];
-const saved = { ...process.env };
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
@@ -47,28 +42,19 @@ beforeAll(async () => {
     }
     return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ Parameter: { Name: name, Type: 'SecureString', Value: `${slack.url}${SLACK_SECRET_URL_PATH}`, Version: 1 } }) };
   });
-  const dir = mkdtempSync(join(tmpdir(), 'r53f-notify-bundle-'));
-  const configFile = join(dir, 'failover.json');
   // What the plugin ships: SSM parameter names only, no literal secrets.
-  writeFileSync(configFile, JSON.stringify(parseConfigText(`${FIXTURE_CONFIG_YAML}notify:\n  slack: { webhookSsmParameter: /r53-failover/slack-webhook }\n  sns: {}\n`, 'test.yml')));
-  Object.assign(process.env, {
+  ({ handler, restoreEnv } = loadBundle<Handler>('notify', `${FIXTURE_CONFIG_YAML}notify:\n  slack: { webhookSsmParameter: /r53-failover/slack-webhook }\n  sns: {}\n`, {
     LEDGER_TABLE: table,
-    R53F_CONFIG_FILE: configFile,
     NOTIFY_TOPIC_ARN: topic.topicArn,
     DEAD_LETTER_QUEUE_URL: dlq.queueUrl,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SNS: fauxqs.address,
     AWS_ENDPOINT_URL_SQS: fauxqs.address,
     AWS_ENDPOINT_URL_SSM: ssm.url,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
-  });
-  ({ handler } = require('../../dist/notify/index.js') as { handler: Handler });
+  }));
 });
 afterAll(async () => {
-  process.env = saved;
+  restoreEnv();
   await Promise.all([slack.close(), ssm.close(), fauxqs.stop(), dynamo.stop()]);
 });
 

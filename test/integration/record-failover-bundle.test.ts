@@ -1,10 +1,9 @@
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../shared/config-file.js';
+import { loadBundle } from '../helpers/bundle.js';
 import { FIXTURE_CONFIG_YAML, loadEvent } from '../helpers/events.js';
 import { scanAll, startLocalDynamo } from '../helpers/ledger.js';
 
@@ -15,28 +14,16 @@ type Handler = (event: unknown, ctx: Context) => Promise<{ outcomes: { outcome: 
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 let table: string;
 let handler: Handler;
-const saved = { ...process.env };
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   ({ table } = await dynamo.freshTable());
-  const dir = mkdtempSync(join(tmpdir(), 'r53f-bundle-'));
-  const configFile = join(dir, 'failover.json');
-  writeFileSync(configFile, JSON.stringify(parseConfigText(FIXTURE_CONFIG_YAML, 'test.yml')));
-  // What Lambda provides (credentials in the environment) plus what serverless.yml sets.
-  Object.assign(process.env, {
-    LEDGER_TABLE: table,
-    R53F_CONFIG_FILE: configFile,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
-  });
-  ({ handler } = require('../../dist/record-failover/index.js') as { handler: Handler });
+  // What serverless.yml sets, with the ledger on dynalite.
+  ({ handler, restoreEnv } = loadBundle<Handler>('record-failover', FIXTURE_CONFIG_YAML, { LEDGER_TABLE: table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint }));
 });
 afterAll(async () => {
-  process.env = saved;
+  restoreEnv();
   await dynamo.stop();
 });
 

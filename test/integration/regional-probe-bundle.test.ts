@@ -1,31 +1,24 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeDocumentClient } from '../../shared/clients.js';
-import { parseConfigText } from '../../shared/config-file.js';
 import { startReceiver, type Receiver } from '../../shared/local-receiver.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
+import { loadBundle } from '../helpers/bundle.js';
 import { startLocalDynamo } from '../helpers/ledger.js';
 
-const require = createRequire(import.meta.url);
 type Handler = (event: unknown, ctx: Context) => Promise<{ rounds: number; events: string[] }>;
 
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 let app: Receiver;
 let table: string;
 let handler: Handler;
-const saved = { ...process.env };
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   ({ table } = await dynamo.freshTable());
   app = await startReceiver((req) => (req.path.startsWith('/use1') ? { status: 200, body: '{"db":"up"}' } : { status: 500, body: '{"db":"down"}' }));
-  const dir = mkdtempSync(join(tmpdir(), 'r53f-probe-bundle-'));
-  const configFile = join(dir, 'failover.json');
-  writeFileSync(configFile, JSON.stringify(parseConfigText(`version: 1
+  ({ handler, restoreEnv } = loadBundle<Handler>('regional-probe', `version: 1
 groups:
   orders-api:
     hostedZoneId: Z0123456789ABCDEFGHIJ
@@ -36,16 +29,13 @@ probes:
   regions: [us-east-1]
   quorum: { required: 1, consecutive: 1 }
   allowPrivateTargets: true
-`, 'test.yml')));
-  Object.assign(process.env, {
-    LEDGER_TABLE: table, LEDGER_REGION: 'us-east-1', PROBE_REGION: 'us-east-1', R53F_CONFIG_FILE: configFile,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1',
-    POWERTOOLS_LOG_LEVEL: 'CRITICAL', ROUND_BUDGET_MS: '1000',
-  });
-  ({ handler } = require('../../dist/regional-probe/index.js') as { handler: Handler });
+`, {
+    LEDGER_TABLE: table, LEDGER_REGION: 'us-east-1', PROBE_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, ROUND_BUDGET_MS: '1000',
+  }));
 });
 afterAll(async () => {
-  process.env = saved;
+  restoreEnv();
   await Promise.all([app.close(), dynamo.stop()]);
 });
 
