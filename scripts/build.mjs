@@ -5,20 +5,13 @@ import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lambdaBuildOptions } from './lambda-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 
 export const functionNames = () =>
   readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
-
-// Lambda always provides credentials in the environment; the SDK's full default chain is ~100 KB of cold start.
-const envCredentialsOnly = {
-  name: 'env-credentials-only',
-  setup(b) {
-    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: join(root, 'scripts', 'lambda-credentials.mjs') }));
-  },
-};
 
 // Tests load bundles while another worker may rebuild them: write each output to a temp file and rename it, so a
 // reader sees the old file or the new one, never half of one.
@@ -44,15 +37,7 @@ export async function buildAll({ quiet = false } = {}) {
       buildAtomically({
         entryPoints: [join(root, 'functions', `${fn}.ts`)],
         outfile: join(dist, fn, 'index.js'),
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        mainFields: ['module', 'main'],
-        legalComments: 'none',
-        plugins: [envCredentialsOnly],
-        logLevel: 'error',
+        ...lambdaBuildOptions,
       }),
     ),
     ...[

@@ -1,0 +1,4 @@
+export declare const eventStreamSerdeProvider: () => never;
+export declare class EventStreamSerde {
+  constructor();
+}
