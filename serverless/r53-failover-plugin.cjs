@@ -251,8 +251,19 @@ class R53FailoverPlugin {
     // the zips are written (released after createDeploymentArtifacts / packageFunction, or when the process exits).
     await this.acquirePackageLock();
     const tmp = `${out}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(shipped, null, 2)}\n`);
+    // Validated again after stripping, and sealed: the functions skip re-validating a config whose digest matches.
+    writeFileSync(tmp, `${JSON.stringify(this.sealShipped(shipped), null, 2)}\n`);
     renameSync(tmp, out);
+  }
+
+  /** The shipped config (local secrets stripped), validated with the same schema and sealed (shared/deployed-config.ts). */
+  sealShipped(shipped) {
+    try {
+      return this.tools.sealConfig(shipped, `${this.configLocation().name} (as shipped to Lambda)`);
+    } catch (err) {
+      if (err && err.name === 'ConfigError') throw this.error(`Invalid r53-failover config: ${err.message}`);
+      throw err;
+    }
   }
 
   /**

@@ -3,18 +3,19 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '../../shared/config-file.js';
+import { sealConfig } from '../../shared/deployed-config.js';
 
 const require = createRequire(import.meta.url);
 
 /**
- * Loads a built bundle (`dist/<fn>/index.js`) the way Lambda runs it: the compiled config file the plugin ships,
+ * Loads a built bundle (`dist/<fn>/index.js`) the way Lambda runs it: the sealed config file the plugin ships,
  * credentials in the environment, plus `env` (what serverless.yml sets and the local peers' endpoints).
  * The bundle reads its environment at load time; call `restoreEnv` in afterAll.
  */
 export const loadBundle = <H>(fn: string, configYaml: string, env: Record<string, string>): { handler: H; restoreEnv: () => void } => {
   const saved = { ...process.env };
   const configFile = join(mkdtempSync(join(tmpdir(), `r53f-${fn}-bundle-`)), 'failover.json');
-  writeFileSync(configFile, JSON.stringify(parseConfigText(configYaml, 'test.yml')));
+  writeFileSync(configFile, JSON.stringify(sealConfig(parseConfigText(configYaml, 'test.yml'))));
   Object.assign(process.env, {
     R53F_CONFIG_FILE: configFile,
     AWS_ACCESS_KEY_ID: 'test',

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
+import { openDeployedConfig } from '../../shared/deployed-config.js';
 
 // `serverless package` is offline (no AWS call, no credentials): the template and zips it writes are the deploy.
 export const root = resolve(import.meta.dirname, '../..');
@@ -66,6 +67,12 @@ export const readZip = (file: string): Map<string, () => Buffer> => {
   }
   return entries;
 };
+
+/**
+ * The config a zip ships (`dist/config/failover.json`), opened the way the functions open it: it must be sealed and
+ * its digest must match, or this throws (shared/deployed-config.ts).
+ */
+export const openShippedConfig = <T = Record<string, unknown>>(text: string): T => openDeployedConfig(JSON.parse(text), 'dist/config/failover.json') as unknown as T;
 
 export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 export const ofType = (template: { Resources: Record<string, Resource> }, type: string): [string, Resource][] =>

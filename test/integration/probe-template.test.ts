@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asArray, ofType, packageStack as packageInto, readZip, serverless, type Packaged, type Resource, type Statement, type Template } from '../helpers/template.js';
+import { asArray, ofType, openShippedConfig, packageStack as packageInto, readZip, serverless, type Packaged, type Resource, type Statement, type Template } from '../helpers/template.js';
 
 // The regional probe in both stacks: serverless.yml (us-east-1, with the ledger) and serverless.probe.yml (every other
 // probe region, writing to the us-east-1 ledger). `serverless package` is offline: no AWS call, no credentials.
@@ -206,7 +206,7 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
     it('ships the probe bundle with the same validated config as the other functions', () => {
       const text = shippedText('main');
       expect(text).toBe(readZip(join(packages.main.dir, 'notify.zip')).get('dist/config/failover.json')?.().toString('utf8'));
-      const shipped = JSON.parse(text) as { groups: Record<string, { probeSettings?: unknown }>; probes?: unknown };
+      const shipped = openShippedConfig<{ groups: Record<string, { probeSettings?: unknown }>; probes?: unknown }>(text);
       expect(Object.keys(shipped.groups).sort()).toEqual(['inventory', 'orders-api']);
       expect(shipped.probes).toEqual({ regions: ['us-east-1', 'ap-southeast-2'], intervalSeconds: 15, quorum: { required: 2, consecutive: 3 } });
       expect(shipped.groups.inventory?.probeSettings).toEqual({ regions: ['eu-west-1', 'eu-central-1'], allowPrivateTargets: true });
@@ -220,7 +220,7 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
       expect(packages.mainUnlisted.output).toContain(`us-east-1 ${NOT_A_PROBE_REGION}, so regional-probe in this stack will probe nothing`);
       expect(packages.mainUnlisted.output).toContain(`probe regions in ${noUsEast1Config}: eu-west-1, us-west-2`);
       // Its zips carry its own config, not the one packaged beside it.
-      const shipped = JSON.parse(shippedText('mainUnlisted')) as { groups: Record<string, unknown> };
+      const shipped = openShippedConfig<{ groups: Record<string, unknown> }>(shippedText('mainUnlisted'));
       expect(Object.keys(shipped.groups)).toEqual(['billing']);
     });
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { asArray, ofType, packageStack as packageInto, readZip, root, serverless, type Packaged, type Resource, type Statement, type Template } from '../helpers/template.js';
+import { asArray, ofType, openShippedConfig, packageStack as packageInto, readZip, root, serverless, type Packaged, type Resource, type Statement, type Template } from '../helpers/template.js';
 
 // promote-replica in the recorder stack (role, stream filter, schedule, RDS rule, all derived from failover.yml's
 // promotion hooks) and the RDS event forwarding rule of serverless.probe.yml. `serverless package` is offline: no AWS
@@ -178,7 +178,7 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
       expect(JSON.parse(entries.get('dist/package.json')?.().toString('utf8') ?? '')).toEqual({ type: 'commonjs' });
       const text = entries.get('dist/config/failover.json')?.().toString('utf8') ?? '';
       expect(text).toBe(readZip(join(packages.example.dir, 'notify.zip')).get('dist/config/failover.json')?.().toString('utf8'));
-      const shipped = JSON.parse(text) as { groups: Record<string, { promotion?: { mode: string; hooks: { type: string }[] } }> };
+      const shipped = openShippedConfig<{ groups: Record<string, { promotion?: { mode: string; hooks: { type: string }[] } }> }>(text);
       expect(shipped.groups['orders-api']?.promotion?.hooks.map((h) => h.type)).toEqual(['aurora-global', 'lambda', 'webhook']);
       expect(shipped.groups.inventory?.promotion).toMatchObject({ mode: 'dry-run', hooks: [{ type: 'rds-replica', replicaInstanceArn: EXAMPLE.replicaInstance }] });
     });
@@ -347,7 +347,7 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
       const p = packages.probeEuw1;
       const text = readZip(join(p.dir, 'regional-probe.zip')).get('dist/config/failover.json')?.().toString('utf8') ?? '';
       expect(text).not.toContain(LITERAL_HOOK_SECRET);
-      const shipped = JSON.parse(text) as { groups: Record<string, { promotion?: { hooks: Record<string, unknown>[] } }> };
+      const shipped = openShippedConfig<{ groups: Record<string, { promotion?: { hooks: Record<string, unknown>[] } }> }>(text);
       expect(shipped.groups['orders-api']?.promotion?.hooks.find((h) => h.type === 'webhook')).toEqual({
         type: 'webhook',
         url: 'https://hooks.example.com/promote',

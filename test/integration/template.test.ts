@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alarmNameFor } from '../../shared/config.js';
 import { ledgerTableDefinition } from '../../shared/ledger-schema.js';
-import { asArray, ofType, readZip, serverless, type Resource, type Statement, type Template } from '../helpers/template.js';
+import { asArray, ofType, openShippedConfig, readZip, serverless, type Resource, type Statement, type Template } from '../helpers/template.js';
 
 
 const HC = {
@@ -144,7 +144,7 @@ interface ShippedConfig {
 }
 const shippedConfig = (entries: Map<string, () => Buffer>): { text: string; config: ShippedConfig } => {
   const text = entries.get('dist/config/failover.json')?.().toString('utf8') ?? '';
-  return { text, config: JSON.parse(text) as ShippedConfig };
+  return { text, config: openShippedConfig<ShippedConfig>(text) };
 };
 
 describe('serverless package (stage test, us-east-1)', () => {
