@@ -68,13 +68,18 @@ const ReasonDataSchema = z.string({ error: (i) => `expected a JSON string, got $
   }),
 );
 
+// zod schemas are immutable, so one plain string schema (and one optional one) serves every field that needs it:
+// fewer objects built at cold start.
 const opt = z.optional;
-const str = () => z.string();
+const STRING = z.string();
+const OPTIONAL_STRING = z.optional(STRING);
+const str = () => STRING;
+const optStr = () => OPTIONAL_STRING;
 const nonEmpty = (error: string) => z.string({ error }).check(z.minLength(1, { error }));
 
 const AlarmStateSchema = z.looseObject({
   value: StateValueSchema,
-  reason: opt(str()),
+  reason: optStr(),
   reasonData: opt(ReasonDataSchema),
   timestamp: TimestampSchema,
 });
@@ -86,9 +91,9 @@ const MetricSchema = z.looseObject({
 });
 
 const MetricEntrySchema = z.looseObject({
-  id: opt(str()),
-  expression: opt(str()),
-  metricStat: opt(z.looseObject({ metric: MetricSchema, period: opt(z.number()), stat: opt(str()) })),
+  id: optStr(),
+  expression: optStr(),
+  metricStat: opt(z.looseObject({ metric: MetricSchema, period: opt(z.number()), stat: optStr() })),
 });
 
 const AlarmDetailSchema = z.looseObject({
@@ -97,9 +102,9 @@ const AlarmDetailSchema = z.looseObject({
   previousState: opt(AlarmStateSchema),
   configuration: opt(
     z.looseObject({
-      description: opt(str()),
+      description: optStr(),
       metrics: opt(z.array(MetricEntrySchema)),
-      alarmRule: opt(str()),
+      alarmRule: optStr(),
     }),
   ),
 });
@@ -124,43 +129,43 @@ const EventBridgeEnvelopeSchema = z.looseObject({
 const AlarmActionSchema = z.looseObject({
   source: z.literal('aws.cloudwatch', { error: (i) => `expected "aws.cloudwatch", got ${show(i.input)}` }),
   alarmArn: AlarmArnSchema,
-  accountId: opt(str()),
-  time: opt(str()),
-  region: opt(str()),
+  accountId: optStr(),
+  time: optStr(),
+  region: optStr(),
   alarmData: AlarmDetailSchema,
 });
 
 const SnsDimensionSchema = z.pipe(
-  z.looseObject({ name: opt(str()), value: opt(str()), Name: opt(str()), Value: opt(str()) }),
+  z.looseObject({ name: optStr(), value: optStr(), Name: optStr(), Value: optStr() }),
   z.transform((d: { name?: string; value?: string; Name?: string; Value?: string }) => ({ name: d.name ?? d.Name ?? '', value: d.value ?? d.Value ?? '' })),
 );
 
 const SnsMetricSchema = z.looseObject({
-  MetricName: opt(str()),
-  Namespace: opt(str()),
+  MetricName: optStr(),
+  Namespace: optStr(),
   Dimensions: opt(z.array(SnsDimensionSchema)),
 });
 
 const SnsAlarmMessageSchema = z.looseObject({
   AlarmName: nonEmpty('is required (the alarm name)'),
   AlarmArn: AlarmArnSchema,
-  AWSAccountId: opt(str()),
+  AWSAccountId: optStr(),
   NewStateValue: StateValueSchema,
   OldStateValue: opt(StateValueSchema),
-  NewStateReason: opt(str()),
+  NewStateReason: optStr(),
   StateChangeTime: TimestampSchema,
-  Region: opt(str()),
-  AlarmRule: opt(str()),
+  Region: optStr(),
+  AlarmRule: optStr(),
   Trigger: opt(
     z.looseObject({
-      MetricName: opt(str()),
-      Namespace: opt(str()),
+      MetricName: optStr(),
+      Namespace: optStr(),
       Dimensions: opt(z.array(SnsDimensionSchema)),
       Metrics: opt(
         z.array(
           z.looseObject({
-            Id: opt(str()),
-            Expression: opt(str()),
+            Id: optStr(),
+            Expression: optStr(),
             MetricStat: opt(z.looseObject({ Metric: SnsMetricSchema })),
           }),
         ),
@@ -170,13 +175,13 @@ const SnsAlarmMessageSchema = z.looseObject({
 });
 
 const SnsRecordSchema = z.looseObject({
-  EventSource: opt(str()),
+  EventSource: optStr(),
   Sns: z.looseObject({
     MessageId: nonEmpty('is required (the SNS message id)'),
-    TopicArn: opt(str()),
+    TopicArn: optStr(),
     Subject: opt(z.nullable(str())),
     Message: z.string({ error: (i) => `expected the alarm notification as a JSON string, got ${show(i.input)}` }),
-    Timestamp: opt(str()),
+    Timestamp: optStr(),
   }),
 });
 const SnsEventSchema = z.looseObject({
