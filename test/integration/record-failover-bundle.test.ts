@@ -1,8 +1,12 @@
-import { readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../shared/config-file.js';
+import { sealConfig } from '../../shared/deployed-config.js';
 import { loadBundle } from '../helpers/bundle.js';
 import { FIXTURE_CONFIG_YAML, loadEvent } from '../helpers/events.js';
 import { scanAll, startLocalDynamo } from '../helpers/ledger.js';
@@ -26,6 +30,13 @@ afterAll(async () => {
   restoreEnv();
   await dynamo.stop();
 });
+
+/** The fixture config, sealed as `serverless package` ships it, in a file of its own. */
+const sealedFixture = (): string => {
+  const file = join(mkdtempSync(join(tmpdir(), 'r53f-sealed-')), 'failover.json');
+  writeFileSync(file, JSON.stringify(sealConfig(parseConfigText(FIXTURE_CONFIG_YAML, 'fixture.yml'))));
+  return file;
+};
 
 describe('record-failover bundle (dist/record-failover/index.js)', () => {
   it('exports a handler from every function bundle', () => {
@@ -54,5 +65,53 @@ describe('record-failover bundle (dist/record-failover/index.js)', () => {
     const attempt = handler(loadEvent('invalid/unknown-state.json'), context);
     await expect(attempt).rejects.toMatchObject({ name: 'InvalidEventError', message: expect.stringContaining('detail.state.value') });
     expect(await scanAll(dynamo.client, table)).toHaveLength(before);
+  });
+
+  it('fails its cold start on a config that is not sealed, or was edited after sealing, saying why', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'r53f-unsealed-'));
+    const config = parseConfigText(FIXTURE_CONFIG_YAML, 'fixture.yml');
+    const edited = sealConfig(config);
+    edited.config = { ...edited.config, groups: {} };
+    const cases = [
+      ['plain.json', config, 'not a sealed r53-failover config'],
+      ['edited.json', edited, 'config was changed after it was validated and sealed'],
+    ] as const;
+    for (const [file, doc, message] of cases) {
+      writeFileSync(join(dir, file), JSON.stringify(doc));
+      // A fresh process: the bundle reads its config once, at cold start.
+      const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(resolve('dist/record-failover/index.js'))})`], {
+        encoding: 'utf8',
+        env: { ...process.env, LEDGER_TABLE: 'ledger', R53F_CONFIG_FILE: join(dir, file), AWS_REGION: 'us-east-1' },
+      });
+      expect(r.status, file).not.toBe(0);
+      expect(r.stderr, file).toContain('ConfigError');
+      expect(r.stderr, file).toContain(message);
+    }
+  });
+
+  describe('build shims (scripts/lambda-build.mjs)', () => {
+    const bundle = (fn: string) => readFileSync(`dist/${fn}/index.js`, 'utf8');
+
+    it('leaves AWS SDK event streams out of bundles whose clients have none, with a stub that fails loudly', async () => {
+      for (const fn of ['record-failover', 'notify', 'regional-probe', 'audit-api']) {
+        expect(bundle(fn), fn).not.toContain('Provided message too short to accommodate event stream message overhead');
+        expect(bundle(fn), fn).toContain('AWS SDK event streams are not bundled');
+      }
+      const stub = (await import('../../scripts/lambda-no-event-streams.mjs')) as { EventStreamSerde: new () => unknown; eventStreamSerdeProvider: () => unknown };
+      expect(() => new stub.EventStreamSerde()).toThrow(/event streams are not bundled into this function/);
+      expect(() => stub.eventStreamSerdeProvider()).toThrow(/event streams are not bundled/);
+    });
+
+    it('does not load node:stream/web at cold start (only middy\u2019s unused streaming path needs it)', () => {
+      // Eager would be `var x=require("node:stream/web")` at module scope; the shim's is behind `??=` in a function.
+      expect(bundle('record-failover').match(/(?:var |,)[\w$]+=require\("node:stream\/web"\)/)).toBeNull();
+      const r = spawnSync(process.execPath, ['-e', [
+        `require(${JSON.stringify(resolve('dist/record-failover/index.js'))});`,
+        "const before = process.moduleLoadList.includes('NativeModule internal/webstreams/readablestream');",
+        "process.stdout.write(JSON.stringify({ before }));",
+      ].join('')], { encoding: 'utf8', env: { ...process.env, LEDGER_TABLE: 'ledger', R53F_CONFIG_FILE: sealedFixture(), AWS_REGION: 'us-east-1' } });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ before: false });
+    });
   });
 });
