@@ -25,6 +25,8 @@ const describe = (v: unknown): string => {
 const messageOf = (issue: z.core.$ZodIssue): string => {
   switch (issue.code) {
     case 'invalid_type':
+      // A schema's own wording (`is required (the ledger table name)`) says more than the generic one.
+      if (issue.message !== 'Invalid input') return issue.message;
       return issue.input === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describe(issue.input)}`;
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;

@@ -6,7 +6,7 @@ describe('function environments (read once at cold start)', () => {
   it('names a missing or short LEDGER_TABLE, for every function', () => {
     for (const load of [loadRecorderEnv, loadNotifyEnv, loadPromoteEnv, loadProbeEnv]) {
       expect(() => load({ AWS_REGION: 'us-east-1' })).toThrow(ConfigError);
-      expect(() => load({ AWS_REGION: 'us-east-1' })).toThrow(/LEDGER_TABLE: is required \(expected string\)/);
+      expect(() => load({ AWS_REGION: 'us-east-1' })).toThrow(/LEDGER_TABLE: is required \(the ledger table name\)$/);
       expect(() => load({ LEDGER_TABLE: 'ab', AWS_REGION: 'us-east-1' })).toThrow(/LEDGER_TABLE: is required \(the ledger table name, 3\+ characters\)/);
     }
   });
@@ -25,7 +25,7 @@ describe('function environments (read once at cold start)', () => {
 
   it('probe: PROBE_REGION wins over AWS_REGION, and one of them is required', () => {
     expect(loadProbeEnv({ LEDGER_TABLE: 'ledger', PROBE_REGION: 'us-west-2', AWS_REGION: 'eu-west-1' }).PROBE_REGION).toBe('us-west-2');
-    expect(() => loadProbeEnv({ LEDGER_TABLE: 'ledger' })).toThrow(/PROBE_REGION: is required \(expected string\)/);
+    expect(() => loadProbeEnv({ LEDGER_TABLE: 'ledger' })).toThrow(/PROBE_REGION: is required \(set PROBE_REGION or AWS_REGION\)$/);
     expect(() => loadProbeEnv({ LEDGER_TABLE: 'ledger', AWS_REGION: 'us-east-1', ROUND_BUDGET_MS: '0' })).toThrow(/ROUND_BUDGET_MS/);
   });
 });
