@@ -36,9 +36,9 @@ export interface AlarmTransition {
 
 export type NormalisedEvent = { kind: 'transition'; transition: AlarmTransition } | { kind: 'ignored'; reason: string };
 
-const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+const ALARM_ARN_RE = /^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/;
 
-const StateValueSchema = z.enum(ALARM_STATES, { error: (i) => `expected one of OK, ALARM, INSUFFICIENT_DATA, got ${show(i.input)}` });
+const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 /** `2025-06-12T14:03:27.412+0000` and friends → `2025-06-12T14:03:27.412Z`. */
 export const toIsoUtc = (s: string): string | undefined => {
@@ -48,145 +48,135 @@ export const toIsoUtc = (s: string): string | undefined => {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 };
 
-const TimestampSchema = z.pipe(
-  z.string({ error: (i) => `expected an ISO 8601 timestamp, got ${show(i.input)}` }),
-  z.transform((s: string, ctx) => {
-    const iso = toIsoUtc(s);
-    if (iso) return iso;
-    ctx.issues.push({ code: 'custom', input: s, message: `expected an ISO 8601 timestamp like 2025-06-12T14:03:27.412+0000, got ${show(s)}` });
-    return z.NEVER;
-  }),
-);
+/**
+ * The schemas of each delivery form, built the first time that form arrives. EventBridge and SNS carry every
+ * transition at once, so a burst usually starts one container per form: each builds only its own form's schemas
+ * (tens of zod objects apiece), and none builds the alarm-action form unless alarms invoke the function directly.
+ */
+const once = <T>(make: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => (value ??= make());
+};
 
-const ReasonDataSchema = z.string({ error: (i) => `expected a JSON string, got ${show(i.input)}` }).check(
-  z.superRefine((s, ctx) => {
-    try {
-      JSON.parse(s);
-    } catch {
-      ctx.addIssue({ code: 'custom', input: s, message: 'is present but is not valid JSON' });
-    }
-  }),
-);
-
-// zod schemas are immutable, so one plain string schema (and one optional one) serves every field that needs it:
-// fewer objects built at cold start.
-const opt = z.optional;
-const STRING = z.string();
-const OPTIONAL_STRING = z.optional(STRING);
-const str = () => STRING;
-const optStr = () => OPTIONAL_STRING;
-const nonEmpty = (error: string) => z.string({ error }).check(z.minLength(1, { error }));
-
-const AlarmStateSchema = z.looseObject({
-  value: StateValueSchema,
-  reason: optStr(),
-  reasonData: opt(ReasonDataSchema),
-  timestamp: TimestampSchema,
-});
-
-const MetricSchema = z.looseObject({
-  namespace: str(),
-  name: str(),
-  dimensions: opt(z.record(str(), str())),
-});
-
-const MetricEntrySchema = z.looseObject({
-  id: optStr(),
-  expression: optStr(),
-  metricStat: opt(z.looseObject({ metric: MetricSchema, period: opt(z.number()), stat: optStr() })),
-});
-
-const AlarmDetailSchema = z.looseObject({
-  alarmName: nonEmpty('is required (the alarm name)'),
-  state: AlarmStateSchema,
-  previousState: opt(AlarmStateSchema),
-  configuration: opt(
-    z.looseObject({
-      description: optStr(),
-      metrics: opt(z.array(MetricEntrySchema)),
-      alarmRule: optStr(),
+const common = once(() => {
+  const state = z.enum(ALARM_STATES, { error: (i) => `expected one of OK, ALARM, INSUFFICIENT_DATA, got ${show(i.input)}` });
+  const timestamp = z.pipe(
+    z.string({ error: (i) => `expected an ISO 8601 timestamp, got ${show(i.input)}` }),
+    z.transform((s: string, ctx) => {
+      const iso = toIsoUtc(s);
+      if (iso) return iso;
+      ctx.issues.push({ code: 'custom', input: s, message: `expected an ISO 8601 timestamp like 2025-06-12T14:03:27.412+0000, got ${show(s)}` });
+      return z.NEVER;
     }),
-  ),
-});
-type AlarmDetail = z.infer<typeof AlarmDetailSchema>;
-
-const ALARM_ARN_RE = /^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/;
-const arnError = (i: { input?: unknown }) => `expected a CloudWatch alarm ARN, got ${show(i.input)}`;
-const AlarmArnSchema = z.string({ error: arnError }).check(z.regex(ALARM_ARN_RE, { error: arnError }));
-
-const EventBridgeEnvelopeSchema = z.looseObject({
-  id: nonEmpty('is required (the EventBridge event id)'),
-  'detail-type': str(),
-  source: str(),
-  account: z.string().check(z.regex(/^\d{12}$/, { error: (i) => `expected a 12-digit account id, got ${show(i.input)}` })),
-  time: str(),
-  region: str(),
-  resources: z._default(z.array(str()), []),
-  // Optional here so a missing detail gets its own message below (ignored detail-types may omit it).
-  detail: opt(z.unknown()),
+  );
+  const arnError = (i: { input?: unknown }) => `expected a CloudWatch alarm ARN, got ${show(i.input)}`;
+  // zod schemas are immutable, so one plain string schema (and one optional one) serves every field that needs it.
+  const str = z.string();
+  return {
+    state,
+    timestamp,
+    alarmArn: z.string({ error: arnError }).check(z.regex(ALARM_ARN_RE, { error: arnError })),
+    str,
+    optStr: z.optional(str),
+    nonEmpty: (error: string) => z.string({ error }).check(z.minLength(1, { error })),
+  };
 });
 
-const AlarmActionSchema = z.looseObject({
-  source: z.literal('aws.cloudwatch', { error: (i) => `expected "aws.cloudwatch", got ${show(i.input)}` }),
-  alarmArn: AlarmArnSchema,
-  accountId: optStr(),
-  time: optStr(),
-  region: optStr(),
-  alarmData: AlarmDetailSchema,
-});
-
-const SnsDimensionSchema = z.pipe(
-  z.looseObject({ name: optStr(), value: optStr(), Name: optStr(), Value: optStr() }),
-  z.transform((d: { name?: string; value?: string; Name?: string; Value?: string }) => ({ name: d.name ?? d.Name ?? '', value: d.value ?? d.Value ?? '' })),
-);
-
-const SnsMetricSchema = z.looseObject({
-  MetricName: optStr(),
-  Namespace: optStr(),
-  Dimensions: opt(z.array(SnsDimensionSchema)),
-});
-
-const SnsAlarmMessageSchema = z.looseObject({
-  AlarmName: nonEmpty('is required (the alarm name)'),
-  AlarmArn: AlarmArnSchema,
-  AWSAccountId: optStr(),
-  NewStateValue: StateValueSchema,
-  OldStateValue: opt(StateValueSchema),
-  NewStateReason: optStr(),
-  StateChangeTime: TimestampSchema,
-  Region: optStr(),
-  AlarmRule: optStr(),
-  Trigger: opt(
-    z.looseObject({
-      MetricName: optStr(),
-      Namespace: optStr(),
-      Dimensions: opt(z.array(SnsDimensionSchema)),
-      Metrics: opt(
-        z.array(
-          z.looseObject({
-            Id: optStr(),
-            Expression: optStr(),
-            MetricStat: opt(z.looseObject({ Metric: SnsMetricSchema })),
-          }),
-        ),
-      ),
+/** `detail` of an EventBridge alarm event and `alarmData` of the alarm-action payload: the same shape. */
+const alarmDetailSchema = once(() => {
+  const { state, timestamp, str, optStr, nonEmpty } = common();
+  const reasonData = z.string({ error: (i) => `expected a JSON string, got ${show(i.input)}` }).check(
+    z.superRefine((s, ctx) => {
+      try {
+        JSON.parse(s);
+      } catch {
+        ctx.addIssue({ code: 'custom', input: s, message: 'is present but is not valid JSON' });
+      }
     }),
-  ),
+  );
+  const alarmState = z.looseObject({ value: state, reason: optStr, reasonData: z.optional(reasonData), timestamp });
+  const metric = z.looseObject({ namespace: str, name: str, dimensions: z.optional(z.record(str, str)) });
+  const metricEntry = z.looseObject({
+    id: optStr,
+    expression: optStr,
+    metricStat: z.optional(z.looseObject({ metric, period: z.optional(z.number()), stat: optStr })),
+  });
+  return z.looseObject({
+    alarmName: nonEmpty('is required (the alarm name)'),
+    state: alarmState,
+    previousState: z.optional(alarmState),
+    configuration: z.optional(z.looseObject({ description: optStr, metrics: z.optional(z.array(metricEntry)), alarmRule: optStr })),
+  });
+});
+type AlarmDetail = z.infer<ReturnType<typeof alarmDetailSchema>>;
+
+const eventBridgeSchema = once(() => {
+  const { str, nonEmpty } = common();
+  return z.looseObject({
+    id: nonEmpty('is required (the EventBridge event id)'),
+    'detail-type': str,
+    source: str,
+    account: z.string().check(z.regex(/^\d{12}$/, { error: (i) => `expected a 12-digit account id, got ${show(i.input)}` })),
+    time: str,
+    region: str,
+    resources: z._default(z.array(str), []),
+    // Optional here so a missing detail gets its own message below (ignored detail-types may omit it).
+    detail: z.optional(z.unknown()),
+  });
 });
 
-const SnsRecordSchema = z.looseObject({
-  EventSource: optStr(),
-  Sns: z.looseObject({
-    MessageId: nonEmpty('is required (the SNS message id)'),
-    TopicArn: optStr(),
-    Subject: opt(z.nullable(str())),
-    Message: z.string({ error: (i) => `expected the alarm notification as a JSON string, got ${show(i.input)}` }),
-    Timestamp: optStr(),
-  }),
+const alarmActionSchema = once(() => {
+  const { alarmArn, optStr } = common();
+  return z.looseObject({
+    source: z.literal('aws.cloudwatch', { error: (i) => `expected "aws.cloudwatch", got ${show(i.input)}` }),
+    alarmArn,
+    accountId: optStr,
+    time: optStr,
+    region: optStr,
+    alarmData: alarmDetailSchema(),
+  });
 });
-const SnsEventSchema = z.looseObject({
-  Records: z.array(SnsRecordSchema).check(z.minLength(1, { error: 'expected at least one SNS record' })),
+
+const snsSchemas = once(() => {
+  const { state, timestamp, alarmArn, str, optStr, nonEmpty } = common();
+  const dimension = z.pipe(
+    z.looseObject({ name: optStr, value: optStr, Name: optStr, Value: optStr }),
+    z.transform((d: { name?: string; value?: string; Name?: string; Value?: string }) => ({ name: d.name ?? d.Name ?? '', value: d.value ?? d.Value ?? '' })),
+  );
+  const dimensions = z.optional(z.array(dimension));
+  const metric = z.looseObject({ MetricName: optStr, Namespace: optStr, Dimensions: dimensions });
+  const message = z.looseObject({
+    AlarmName: nonEmpty('is required (the alarm name)'),
+    AlarmArn: alarmArn,
+    AWSAccountId: optStr,
+    NewStateValue: state,
+    OldStateValue: z.optional(state),
+    NewStateReason: optStr,
+    StateChangeTime: timestamp,
+    Region: optStr,
+    AlarmRule: optStr,
+    Trigger: z.optional(
+      z.looseObject({
+        MetricName: optStr,
+        Namespace: optStr,
+        Dimensions: dimensions,
+        Metrics: z.optional(z.array(z.looseObject({ Id: optStr, Expression: optStr, MetricStat: z.optional(z.looseObject({ Metric: metric })) }))),
+      }),
+    ),
+  });
+  const record = z.looseObject({
+    EventSource: optStr,
+    Sns: z.looseObject({
+      MessageId: nonEmpty('is required (the SNS message id)'),
+      TopicArn: optStr,
+      Subject: z.optional(z.nullable(str)),
+      Message: z.string({ error: (i) => `expected the alarm notification as a JSON string, got ${show(i.input)}` }),
+      Timestamp: optStr,
+    }),
+  });
+  return { message, event: z.looseObject({ Records: z.array(record).check(z.minLength(1, { error: 'expected at least one SNS record' })) }) };
 });
+type SnsRecord = z.infer<ReturnType<typeof snsSchemas>['event']>['Records'][number];
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -277,7 +267,7 @@ const fromDetail = (
 };
 
 const fromEventBridge = (raw: Record<string, unknown>, prefer: (id: string) => boolean): NormalisedEvent => {
-  const env = parseOrThrow(EventBridgeEnvelopeSchema, raw, InvalidEventError);
+  const env = parseOrThrow(eventBridgeSchema(), raw, InvalidEventError);
   if (env.source !== 'aws.cloudwatch') {
     return { kind: 'ignored', reason: `not a CloudWatch alarm event: source "${env.source}", detail-type "${env['detail-type']}"` };
   }
@@ -289,7 +279,7 @@ const fromEventBridge = (raw: Record<string, unknown>, prefer: (id: string) => b
     return { kind: 'ignored', reason: `detail-type "${env['detail-type']}" is not "CloudWatch Alarm State Change"` };
   }
   if (env.detail === undefined) throw new InvalidEventError('detail: is required (the alarm state change)');
-  const detail = parseOrThrow(AlarmDetailSchema, env.detail, InvalidEventError, 'detail');
+  const detail = parseOrThrow(alarmDetailSchema(), env.detail, InvalidEventError, 'detail');
   const alarmArn = env.resources.find((r) => ALARM_ARN_RE.test(r)) ?? `arn:aws:cloudwatch:${env.region}:${env.account}:alarm:${detail.alarmName}`;
   const parts = arnParts(alarmArn);
   return fromDetail(detail, 'detail', {
@@ -298,7 +288,7 @@ const fromEventBridge = (raw: Record<string, unknown>, prefer: (id: string) => b
 };
 
 const fromAlarmAction = (raw: Record<string, unknown>, prefer: (id: string) => boolean): NormalisedEvent => {
-  const ev = parseOrThrow(AlarmActionSchema, raw, InvalidEventError);
+  const ev = parseOrThrow(alarmActionSchema(), raw, InvalidEventError);
   const parts = arnParts(ev.alarmArn);
   return fromDetail(ev.alarmData, 'alarmData', {
     source: 'alarm-action',
@@ -309,7 +299,7 @@ const fromAlarmAction = (raw: Record<string, unknown>, prefer: (id: string) => b
   }, prefer);
 };
 
-const fromSnsRecord = (record: z.infer<typeof SnsRecordSchema>, i: number, prefer: (id: string) => boolean): NormalisedEvent => {
+const fromSnsRecord = (record: SnsRecord, i: number, prefer: (id: string) => boolean): NormalisedEvent => {
   const root = `Records[${i}].Sns.Message`;
   let message: unknown;
   try {
@@ -320,7 +310,7 @@ const fromSnsRecord = (record: z.infer<typeof SnsRecordSchema>, i: number, prefe
   if (!isRecord(message) || (!('AlarmName' in message) && !('NewStateValue' in message))) {
     return { kind: 'ignored', reason: `${root}: not a CloudWatch alarm notification (no AlarmName/NewStateValue)` };
   }
-  const msg = parseOrThrow(SnsAlarmMessageSchema, message, InvalidEventError, root);
+  const msg = parseOrThrow(snsSchemas().message, message, InvalidEventError, root);
   const parts = arnParts(msg.AlarmArn);
   const trig = msg.Trigger;
   const hcOf = (dims: { name: string; value: string }[] | undefined) => dims?.find((d) => d.name === 'HealthCheckId')?.value;
@@ -364,7 +354,7 @@ const fromSnsRecord = (record: z.infer<typeof SnsRecordSchema>, i: number, prefe
 export const normaliseAlarmEvent = (raw: unknown, preferHealthCheck: (id: string) => boolean = () => false): NormalisedEvent[] => {
   if (!isRecord(raw)) throw new InvalidEventError(`(root): expected a JSON object (EventBridge event, SNS event or Lambda alarm-action payload), got ${Array.isArray(raw) ? 'an array' : show(raw)}`);
   if ('Records' in raw) {
-    const sns = parseOrThrow(SnsEventSchema, raw, InvalidEventError);
+    const sns = parseOrThrow(snsSchemas().event, raw, InvalidEventError);
     return sns.Records.map((r, i) => fromSnsRecord(r, i, preferHealthCheck));
   }
   if ('alarmData' in raw || 'alarmArn' in raw) return [fromAlarmAction(raw, preferHealthCheck)];
