@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { InvalidEventError } from './errors.js';
+import { once } from './once.js';
 import { parseOrThrow } from './zod-errors.js';
 
 /** The single event normaliser: EventBridge, SNS and Lambda alarm-action payloads all become `AlarmTransition`s. */
@@ -53,12 +54,7 @@ export const toIsoUtc = (s: string): string | undefined => {
  * transition at once, so a burst usually starts one container per form: each builds only its own form's schemas
  * (tens of zod objects apiece), and none builds the alarm-action form unless alarms invoke the function directly.
  */
-const once = <T>(make: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => (value ??= make());
-};
-
-const common = once(() => {
+const common = /* @__PURE__ */ once(() => {
   const state = z.enum(ALARM_STATES, { error: (i) => `expected one of OK, ALARM, INSUFFICIENT_DATA, got ${show(i.input)}` });
   const timestamp = z.pipe(
     z.string({ error: (i) => `expected an ISO 8601 timestamp, got ${show(i.input)}` }),
@@ -83,7 +79,7 @@ const common = once(() => {
 });
 
 /** `detail` of an EventBridge alarm event and `alarmData` of the alarm-action payload: the same shape. */
-const alarmDetailSchema = once(() => {
+const alarmDetailSchema = /* @__PURE__ */ once(() => {
   const { state, timestamp, str, optStr, nonEmpty } = common();
   const reasonData = z.string({ error: (i) => `expected a JSON string, got ${show(i.input)}` }).check(
     z.superRefine((s, ctx) => {
@@ -110,7 +106,7 @@ const alarmDetailSchema = once(() => {
 });
 type AlarmDetail = z.infer<ReturnType<typeof alarmDetailSchema>>;
 
-const eventBridgeSchema = once(() => {
+const eventBridgeSchema = /* @__PURE__ */ once(() => {
   const { str, nonEmpty } = common();
   return z.looseObject({
     id: nonEmpty('is required (the EventBridge event id)'),
@@ -125,7 +121,7 @@ const eventBridgeSchema = once(() => {
   });
 });
 
-const alarmActionSchema = once(() => {
+const alarmActionSchema = /* @__PURE__ */ once(() => {
   const { alarmArn, optStr } = common();
   return z.looseObject({
     source: z.literal('aws.cloudwatch', { error: (i) => `expected "aws.cloudwatch", got ${show(i.input)}` }),
@@ -137,7 +133,7 @@ const alarmActionSchema = once(() => {
   });
 });
 
-const snsSchemas = once(() => {
+const snsSchemas = /* @__PURE__ */ once(() => {
   const { state, timestamp, alarmArn, str, optStr, nonEmpty } = common();
   const dimension = z.pipe(
     z.looseObject({ name: optStr, value: optStr, Name: optStr, Value: optStr }),

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 import { GROUP_EVENTS, SEVERITIES } from './group-events.js';
+import { once } from './once.js';
 import { parseOrThrow } from './zod-errors.js';
 
 const show = (input: unknown): string => (input === undefined ? 'nothing' : JSON.stringify(input));
@@ -9,7 +10,8 @@ const show = (input: unknown): string => (input === undefined ? 'nothing' : JSON
 export const AWS_REGION_RE = /^[a-z]{2}(-gov|-iso|-isob|-isof|-isoe)?-[a-z]+-\d{1,2}$/;
 
 const regionError = (i: { input?: unknown }) => `expected an AWS region like us-east-1, got ${show(i.input)}`;
-export const RegionSchema = z.string({ error: regionError }).check(z.regex(AWS_REGION_RE, { error: regionError }));
+/** An AWS region name, with the message users see for a typo. Built on first use (shared/once.ts). */
+export const regionSchema = /* @__PURE__ */ once(() => z.string({ error: regionError }).check(z.regex(AWS_REGION_RE, { error: regionError })));
 
 export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'NS', 'PTR', 'SPF', 'CAA', 'NAPTR', 'DS', 'HTTPS', 'SVCB'] as const;
 
@@ -23,6 +25,7 @@ export const UNASSIGNED_GROUP = 'unassigned';
  * sealed (shared/deployed-config.ts) never needs, so they are not built at its cold start.
  */
 const buildConfigSchema = () => {
+  const RegionSchema = regionSchema();
   const hcError = (i: { input?: unknown }) => `expected a Route 53 health check id like 11111111-2222-3333-4444-555555555555, got ${show(i.input)}`;
   const HealthCheckIdSchema = z.pipe(
     z.string({ error: hcError }).check(z.regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, { error: hcError })),
@@ -314,8 +317,7 @@ const buildConfigSchema = () => {
     }));
     return FailoverConfigSchema;
 };
-let configSchema: ReturnType<typeof buildConfigSchema> | undefined;
-const failoverConfigSchema = () => (configSchema ??= buildConfigSchema());
+const failoverConfigSchema = /* @__PURE__ */ once(buildConfigSchema);
 
 export type FailoverConfig = z.infer<ReturnType<typeof buildConfigSchema>>;
 export type FailoverGroup = FailoverConfig['groups'][string];

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { toIsoUtc } from '../alarm-event.js';
-import { RegionSchema } from '../config.js';
+import { regionSchema } from '../config.js';
 import { InvalidEventError } from '../errors.js';
 import { parseOrThrow } from '../zod-errors.js';
 
@@ -68,7 +68,7 @@ const RdsArnSchema = z.string({ error: (i) => `expected an RDS ARN, got ${show(i
 export const RdsEventSchema = z.object({
   source: z.literal('aws.rds'),
   'detail-type': z.string().check(z.startsWith('RDS ', { error: (i) => `expected an RDS detail-type like "RDS DB Cluster Event", got ${show(i.input)}` })),
-  region: RegionSchema,
+  region: regionSchema(),
   time: TimestampSchema,
   resources: z.optional(z.array(z.string())),
   detail: z.object({
