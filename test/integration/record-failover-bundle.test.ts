@@ -102,6 +102,13 @@ describe('record-failover bundle (dist/record-failover/index.js)', () => {
       expect(() => stub.eventStreamSerdeProvider()).toThrow(/event streams are not bundled/);
     });
 
+    it('carries no config schema: functions open the sealed config, only packaging validates it', () => {
+      for (const fn of ['record-failover', 'notify', 'regional-probe', 'promote-replica', 'audit-api']) {
+        expect(bundle(fn), fn).not.toContain('group names must match');
+        expect(bundle(fn), fn).toContain('not a sealed r53-failover config');
+      }
+    });
+
     it('does not load node:stream/web at cold start (only middy\u2019s unused streaming path needs it)', () => {
       // Eager would be `var x=require("node:stream/web")` at module scope; the shim's is behind `??=` in a function.
       expect(bundle('record-failover').match(/(?:var |,)[\w$]+=require\("node:stream\/web"\)/)).toBeNull();
