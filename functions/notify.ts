@@ -14,17 +14,20 @@ import { sqsDeadLetters } from '../shared/notify/dead-letters.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import { notifyGroupEvent, retryFailed, sweep, type NotifierDeps, type NotifyReport } from '../shared/notify/notifier.js';
 import { parseNotifyEvent } from '../shared/notify/notify-event.js';
+import { once } from '../shared/once.js';
 
 const env = loadNotifyEnv();
 const config = loadDeployedConfig(env);
 const logger = new Logger({ serviceName: 'r53-failover' });
 const doc = makeDocumentClient();
-const ssm = new SSMProvider();
-const sqs = new SQSClient({});
+// SSM, SNS and SQS clients are built on first use: most cold starts are the every-minute sweep, which usually sends
+// nothing, and dead-lettering is rare.
+const ssm = once(() => new SSMProvider());
+const sqs = once(() => new SQSClient({}));
 const channels = buildChannels(config, {
   deployed: true,
-  secrets: { get: (name) => ssm.get(name, { decrypt: true, maxAge: env.SECRET_CACHE_SECONDS }) as Promise<string> },
-  ...(env.NOTIFY_TOPIC_ARN ? { sns: { client: new SNSClient({}), topicArn: env.NOTIFY_TOPIC_ARN } } : {}),
+  secrets: { get: (name) => ssm().get(name, { decrypt: true, maxAge: env.SECRET_CACHE_SECONDS }) as Promise<string> },
+  ...(env.NOTIFY_TOPIC_ARN ? { sns: { client: once(() => new SNSClient({})), topicArn: env.NOTIFY_TOPIC_ARN } } : {}),
 });
 const ledger = new DynamoDbLedgerStore(doc, env.LEDGER_TABLE);
 const deliveries = new DynamoDbDeliveryStore(doc, env.LEDGER_TABLE);

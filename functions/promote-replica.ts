@@ -17,12 +17,14 @@ import { makeHook } from '../shared/promote/hooks.js';
 import { onGroupEntry, onRdsEvent, tick, type PromoterDeps } from '../shared/promote/promoter.js';
 import { DynamoDbPromotionStore } from '../shared/promote/promotion-store.js';
 import { parseRdsEvent } from '../shared/promote/rds-events.js';
+import { once } from '../shared/once.js';
 
 const env = loadPromoteEnv();
 const config = loadDeployedConfig(env);
 const logger = new Logger({ serviceName: 'r53-failover' });
 const doc = makeDocumentClient();
-const ssm = new SSMProvider();
+// Built when a webhook hook first needs its secret: most invocations promote nothing.
+const ssm = once(() => new SSMProvider());
 /** One client per region: RDS calls go to the healthy target region's endpoint, never the impaired one. */
 const perRegion = <T>(make: (region: string) => T) => {
   const cache = new Map<string, T>();
@@ -33,7 +35,7 @@ const clients = {
   lambda: perRegion((region) => new LambdaClient({ region })),
   cloudwatch: perRegion((region) => new CloudWatchClient({ region })),
 };
-const hookOpts = { secret: (name: string) => ssm.get(name, { decrypt: true, maxAge: 300 }) as Promise<string>, ...(env.AWS_LAMBDA_RUNTIME_API ? { runtimeApi: env.AWS_LAMBDA_RUNTIME_API } : {}) };
+const hookOpts = { secret: (name: string) => ssm().get(name, { decrypt: true, maxAge: 300 }) as Promise<string>, ...(env.AWS_LAMBDA_RUNTIME_API ? { runtimeApi: env.AWS_LAMBDA_RUNTIME_API } : {}) };
 
 const depsFor = (context: Context): PromoterDeps => ({
   config,

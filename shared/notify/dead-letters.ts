@@ -8,10 +8,14 @@ export interface UndeliveredNotification {
   attempts: number;
 }
 
-/** The stack's DLQ as the notifier's last resort: one message per (notification, channel) given up on. */
-export const sqsDeadLetters = (client: SQSClient, queueUrl: string) => ({
+/**
+ * The stack's DLQ as the notifier's last resort: one message per (notification, channel) given up on. `client` may
+ * be a factory: dead-lettering is rare, so a container builds the SQS client only when it first gives up on one.
+ */
+export const sqsDeadLetters = (client: SQSClient | (() => SQSClient), queueUrl: string) => ({
   async send(rec: UndeliveredNotification): Promise<void> {
-    await client.send(new SendMessageCommand({
+    const sqs = typeof client === 'function' ? client() : client;
+    await sqs.send(new SendMessageCommand({
       QueueUrl: queueUrl,
       MessageBody: JSON.stringify({ type: 'r53-failover.undelivered-notification', ...rec }),
       MessageAttributes: {

@@ -100,7 +100,12 @@ describe('notify bundle (dist/notify/index.js)', () => {
   it('dead-letters a given-up delivery to SQS with its notification', async () => {
     const client = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
     const queueUrl = fauxqs.inspectQueue('dlq')?.url ?? '';
-    await sqsDeadLetters(client, queueUrl).send({ notification: { id: 'orders-api#1#transition', group: 'orders-api' } as never, channel: 'slack', reason: 'gave up after 8 attempts', attempts: 8 });
+    let built = 0;
+    // A factory, as the notify function passes it: the client is built when the first delivery is given up on.
+    const deadLetters = sqsDeadLetters(() => (built++, client), queueUrl);
+    expect(built).toBe(0);
+    await deadLetters.send({ notification: { id: 'orders-api#1#transition', group: 'orders-api' } as never, channel: 'slack', reason: 'gave up after 8 attempts', attempts: 8 });
+    expect(built).toBe(1);
     const [msg] = fauxqs.inspectQueue('dlq')?.messages.ready ?? [];
     expect(JSON.parse(msg?.body ?? '{}')).toMatchObject({ type: 'r53-failover.undelivered-notification', channel: 'slack', attempts: 8, notification: { id: 'orders-api#1#transition' } });
     client.destroy();

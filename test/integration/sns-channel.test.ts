@@ -89,6 +89,18 @@ describe('sns channel against fauxqs', () => {
     });
   });
 
+  it('builds its client from a factory on the first publish only', async () => {
+    // Arrange
+    let built = 0;
+    const channel = snsChannel({ client: () => (built++, sns), topicArn });
+    expect(built).toBe(0);
+    // Act
+    await channel.send(notification, signal());
+    // Assert
+    expect(built).toBe(1);
+    expect(envelopes()).toHaveLength(1);
+  });
+
   it('hands raw-delivery subscribers the message body and the attributes as SQS message attributes', async () => {
     // Arrange
     const channel = snsChannel({ client: sns, topicArn });

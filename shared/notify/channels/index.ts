@@ -11,7 +11,7 @@ import { webhookChannel } from './webhook.js';
 export interface ChannelOptions {
   secrets?: SecretSource;
   /** SNS client and the topic to publish to (the stack's NotificationTopic when deployed; `notify.sns.topicArn` locally). */
-  sns?: { client: SNSClient; topicArn?: string };
+  sns?: { client: SNSClient | (() => SNSClient); topicArn?: string };
   /** Deployed: only SSM parameters are used, literal secrets in the config are ignored (they are not shipped). */
   deployed?: boolean;
   /** The Lambda runtime API (host:port): never a webhook target. */

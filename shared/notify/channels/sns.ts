@@ -2,7 +2,8 @@ import { PublishCommand, type MessageAttributeValue, type PublishCommandInput, t
 import type { Channel, Notification, SendResult } from '../notification.js';
 
 export interface SnsChannelOptions {
-  client: SNSClient;
+  /** The client, or how to make it on the first publish (a sweep that sends nothing never builds one). */
+  client: SNSClient | (() => SNSClient);
   topicArn: string;
 }
 
@@ -144,7 +145,8 @@ export const snsChannel = ({ client, topicArn }: SnsChannelOptions): Channel => 
   accepts: () => true,
   async send(n, signal) {
     try {
-      const out = await client.send(new PublishCommand(buildSnsPublish(n, topicArn)), { abortSignal: signal });
+      const sns = typeof client === 'function' ? client() : client;
+      const out = await sns.send(new PublishCommand(buildSnsPublish(n, topicArn)), { abortSignal: signal });
       return out.MessageId ? { status: 'sent', info: out.MessageId } : { status: 'sent' };
     } catch (err) {
       return classifySnsError(err);
