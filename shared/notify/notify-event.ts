@@ -1,6 +1,7 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod/mini';
 import { InvalidEventError } from '../errors.js';
+import { once } from '../once.js';
 import { parseOrThrow } from '../zod-errors.js';
 import type { GroupEventRef } from './notifier.js';
 
@@ -11,26 +12,34 @@ export interface StreamEntryRef extends GroupEventRef {
 
 export type NotifyEvent = { kind: 'stream'; refs: StreamEntryRef[] } | { kind: 'sweep' } | { kind: 'group-event'; ref: GroupEventRef };
 
-const StreamRecordSchema = z.looseObject({
-  eventName: z.optional(z.string()),
-  eventSource: z.literal('aws:dynamodb'),
-  dynamodb: z.looseObject({
-    SequenceNumber: z.string(),
-    NewImage: z.optional(z.record(z.string(), z.unknown())),
+// Built the first time that form arrives: the every-minute schedule, most of this function's cold starts, needs none.
+const streamEventSchema = /* @__PURE__ */ once(() =>
+  z.looseObject({
+    Records: z.array(
+      z.looseObject({
+        eventName: z.optional(z.string()),
+        eventSource: z.literal('aws:dynamodb'),
+        dynamodb: z.looseObject({
+          SequenceNumber: z.string(),
+          NewImage: z.optional(z.record(z.string(), z.unknown())),
+        }),
+      }),
+    ),
   }),
-});
-const StreamEventSchema = z.looseObject({ Records: z.array(StreamRecordSchema) });
+);
 
 /** A manual or forwarded pointer to a ledger entry: `{"source": "r53-failover", "detail": {"group", "seq"}}`. */
-const GroupEventSchema = z.looseObject({
-  source: z.literal('r53-failover'),
-  id: z.optional(z.string()),
-  detail: z.looseObject({
-    group: z.string().check(z.minLength(1)),
-    seq: z.number().check(z.int(), z.positive()),
-    correlationId: z.optional(z.string()),
+const groupEventSchema = /* @__PURE__ */ once(() =>
+  z.looseObject({
+    source: z.literal('r53-failover'),
+    id: z.optional(z.string()),
+    detail: z.looseObject({
+      group: z.string().check(z.minLength(1)),
+      seq: z.number().check(z.int(), z.positive()),
+      correlationId: z.optional(z.string()),
+    }),
   }),
-});
+);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -41,7 +50,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export const parseNotifyEvent = (raw: unknown): NotifyEvent => {
   if (isRecord(raw) && Array.isArray(raw.Records)) {
-    const ev = parseOrThrow(StreamEventSchema, raw, InvalidEventError);
+    const ev = parseOrThrow(streamEventSchema(), raw, InvalidEventError);
     const refs: StreamEntryRef[] = [];
     for (const r of ev.Records) {
       if (r.eventName !== 'INSERT' || !r.dynamodb.NewImage) continue;
@@ -55,7 +64,7 @@ export const parseNotifyEvent = (raw: unknown): NotifyEvent => {
     return { kind: 'sweep' };
   }
   if (isRecord(raw) && raw.source === 'r53-failover') {
-    const ev = parseOrThrow(GroupEventSchema, raw, InvalidEventError);
+    const ev = parseOrThrow(groupEventSchema(), raw, InvalidEventError);
     return { kind: 'group-event', ref: { group: ev.detail.group, seq: ev.detail.seq, correlationId: ev.detail.correlationId ?? ev.id ?? '' } };
   }
   throw new InvalidEventError('(root): expected DynamoDB stream records of the ledger, a scheduled event, or {"source": "r53-failover", "detail": {"group", "seq"}}');

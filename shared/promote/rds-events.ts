@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { toIsoUtc } from '../alarm-event.js';
 import { regionSchema } from '../config.js';
 import { InvalidEventError } from '../errors.js';
+import { once } from '../once.js';
 import { parseOrThrow } from '../zod-errors.js';
 
 /** RDS events (EventBridge `source: aws.rds`) that confirm or refute a promotion in flight. */
@@ -50,38 +51,41 @@ export const REPLICA_PROMOTED_MESSAGE = 'Promoted Read Replica to a stand-alone 
 
 const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 
-const TimestampSchema = z.pipe(
-  z.string({ error: (i) => `expected an ISO 8601 timestamp, got ${show(i.input)}` }),
-  z.transform((s: string, ctx) => {
-    const iso = toIsoUtc(s);
-    if (iso) return iso;
-    ctx.issues.push({ code: 'custom', input: s, message: `expected an ISO 8601 timestamp like 2025-06-12T14:27:36.118Z, got ${show(s)}` });
-    return z.NEVER;
-  }),
-);
+/** The fields of an RDS EventBridge event this module reads; built the first time an RDS event arrives (rarely). */
+const rdsEventSchema = /* @__PURE__ */ once(() => {
+  const TimestampSchema = z.pipe(
+    z.string({ error: (i) => `expected an ISO 8601 timestamp, got ${show(i.input)}` }),
+    z.transform((s: string, ctx) => {
+      const iso = toIsoUtc(s);
+      if (iso) return iso;
+      ctx.issues.push({ code: 'custom', input: s, message: `expected an ISO 8601 timestamp like 2025-06-12T14:27:36.118Z, got ${show(s)}` });
+      return z.NEVER;
+    }),
+  );
 
-const RdsArnSchema = z.string({ error: (i) => `expected an RDS ARN, got ${show(i.input)}` }).check(
-  z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:[a-z-]+:[A-Za-z0-9-]+$/, { error: (i) => `expected an RDS ARN like arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2, got ${show(i.input)}` }),
-);
+  const RdsArnSchema = z.string({ error: (i) => `expected an RDS ARN, got ${show(i.input)}` }).check(
+    z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:[a-z-]+:[A-Za-z0-9-]+$/, { error: (i) => `expected an RDS ARN like arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2, got ${show(i.input)}` }),
+  );
 
-/** The fields of an RDS EventBridge event this module reads; anything else RDS adds is passed over. */
-export const RdsEventSchema = z.object({
-  source: z.literal('aws.rds'),
-  'detail-type': z.string().check(z.startsWith('RDS ', { error: (i) => `expected an RDS detail-type like "RDS DB Cluster Event", got ${show(i.input)}` })),
-  region: regionSchema(),
-  time: TimestampSchema,
-  resources: z.optional(z.array(z.string())),
-  detail: z.object({
-    EventID: z.optional(z.string().check(z.regex(/^RDS-EVENT-\d{4}$/, { error: (i) => `expected an event id like RDS-EVENT-0238, got ${show(i.input)}` }))),
-    EventCategories: z.optional(z.array(z.string())),
-    SourceType: z.string(),
-    SourceArn: z.optional(RdsArnSchema),
-    SourceIdentifier: z.string().check(z.minLength(1, { error: 'expected a source identifier like orders-aurora-usw2' })),
-    Message: z.string(),
-    Date: z.optional(TimestampSchema),
-  }),
+  // Anything else RDS adds is passed over.
+  return z.object({
+    source: z.literal('aws.rds'),
+    'detail-type': z.string().check(z.startsWith('RDS ', { error: (i) => `expected an RDS detail-type like "RDS DB Cluster Event", got ${show(i.input)}` })),
+    region: regionSchema(),
+    time: TimestampSchema,
+    resources: z.optional(z.array(z.string())),
+    detail: z.object({
+      EventID: z.optional(z.string().check(z.regex(/^RDS-EVENT-\d{4}$/, { error: (i) => `expected an event id like RDS-EVENT-0238, got ${show(i.input)}` }))),
+      EventCategories: z.optional(z.array(z.string())),
+      SourceType: z.string(),
+      SourceArn: z.optional(RdsArnSchema),
+      SourceIdentifier: z.string().check(z.minLength(1, { error: 'expected a source identifier like orders-aurora-usw2' })),
+      Message: z.string(),
+      Date: z.optional(TimestampSchema),
+    }),
+  });
 });
-export type RdsEventInput = z.infer<typeof RdsEventSchema>;
+export type RdsEventInput = z.infer<ReturnType<typeof rdsEventSchema>>;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -91,7 +95,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export const parseRdsEvent = (raw: unknown): RdsEvent | null => {
   if (!isRecord(raw) || raw.source !== 'aws.rds') return null;
-  const evt = parseOrThrow(RdsEventSchema, raw, InvalidEventError);
+  const evt = parseOrThrow(rdsEventSchema(), raw, InvalidEventError);
   const d = evt.detail;
   const isReplicaPromotion = d.Message.trim().replace(/\.$/, '').toLowerCase() === REPLICA_PROMOTED_MESSAGE.toLowerCase();
   const kind = (d.EventID ? BY_EVENT_ID[d.EventID] : undefined) ?? (isReplicaPromotion ? 'replica-promoted' : undefined);
