@@ -23,6 +23,8 @@ type Item = Record<string, unknown>;
 
 const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'] as const;
 const GROUPS_PK = 'GROUPS';
+/** How many of a group's newest entries `findTransition` reads exactly before it asks the index. */
+const RECENT_WINDOW = 16;
 
 /** Opaque pagination cursors: the query's LastEvaluatedKey, base64url-encoded. */
 export class InvalidCursorError extends R53FailoverError {
@@ -77,17 +79,7 @@ export class DynamoDbLedgerStore implements LedgerStore {
   async head(group: string, opts: { fresh?: boolean } = {}): Promise<LedgerHead> {
     const cached = opts.fresh ? undefined : this.#heads.get(group);
     if (cached) return cached;
-    const res = await this.#send('read head of', group, () =>
-      this.doc.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seq)',
-        ExpressionAttributeValues: { ':pk': groupPk(group), ':seq': SEQ_PREFIX },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      })),
-    );
-    const item = res.Items?.[0];
+    const [item] = await this.#newest('read head of', group, 1);
     const head: LedgerHead = item
       ? { seq: Number(item.seq), snapshot: (item.snapshot as LedgerHead['snapshot']) ?? {}, entry: fromItem(item) }
       : { seq: 0, snapshot: {} };
@@ -113,7 +105,15 @@ export class DynamoDbLedgerStore implements LedgerStore {
     return 'appended';
   }
 
+  /**
+   * The entry that recorded `transitionId`, if any. The newest entries first, with a strongly consistent read: a
+   * concurrent copy of the same transition appended moments ago is found there exactly (the index below is
+   * eventually consistent and may not show it yet). Older ones through the `byGroupTime` index: an entry with more
+   * than RECENT_WINDOW appends after it has long reached the index.
+   */
   async findTransition(group: string, stateChangedAt: string, transitionId: string): Promise<LedgerEntry | undefined> {
+    const hit = (await this.#newest('read recent entries of', group, RECENT_WINDOW)).find((i) => i.transitionId === transitionId);
+    if (hit) return fromItem(hit);
     const res = await this.#send('look up transition in', group, () =>
       this.doc.send(new QueryCommand({
         TableName: this.tableName,
@@ -173,17 +173,26 @@ export class DynamoDbLedgerStore implements LedgerStore {
     return out.sort();
   }
 
+  /** A group's chain entries (`SEQ#…`), read strongly consistent. */
+  #chainInput(group: string) {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seq)',
+      ExpressionAttributeValues: { ':pk': groupPk(group), ':seq': SEQ_PREFIX },
+      ConsistentRead: true,
+    };
+  }
+
+  /** The group's newest chain items, newest first. */
+  async #newest(what: string, group: string, limit: number): Promise<Item[]> {
+    const res = await this.#send(what, group, () => this.doc.send(new QueryCommand({ ...this.#chainInput(group), ScanIndexForward: false, Limit: limit })));
+    return res.Items ?? [];
+  }
+
   async chain(group: string, cursor?: string, limit = 500): Promise<{ items: LedgerEntry[]; cursor?: string }> {
     const start = cursor ? decodeCursor(cursor) : undefined;
     const page = await this.#send('read chain of', group, () =>
-      this.doc.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seq)',
-        ExpressionAttributeValues: { ':pk': groupPk(group), ':seq': SEQ_PREFIX },
-        ConsistentRead: true,
-        Limit: limit,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      })),
+      this.doc.send(new QueryCommand({ ...this.#chainInput(group), Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) })),
     );
     return { items: (page.Items ?? []).map(fromItem), ...(page.LastEvaluatedKey ? { cursor: encodeCursor(page.LastEvaluatedKey) } : {}) };
   }

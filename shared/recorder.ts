@@ -71,7 +71,8 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
         return { outcome: 'duplicate', group, event: existing.event, transitionId, seq: existing.seq, reason: `already recorded as ${group} #${existing.seq} (${existing.event})` };
       }
       if (applied.kind === 'duplicate') {
-        // The snapshot names this transition but the index has not caught up yet (GSIs are eventually consistent).
+        // The snapshot names this transition but its entry was not found (older than the exact window and the index
+        // has not caught up): wait for it rather than record it twice.
         await sleep(20 * attempt);
         head = await ledger.head(group, { fresh: true });
         continue;

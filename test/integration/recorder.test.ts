@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { makeDocumentClient } from '../../shared/clients.js';
+import { DynamoDbLedgerStore } from '../../shared/dynamodb-ledger-store.js';
 import { InvalidEventError } from '../../shared/errors.js';
+import { GSI_BY_GROUP_TIME } from '../../shared/ledger-schema.js';
 import { recordEvent, type RecordOutcome } from '../../shared/recorder.js';
 import { eventBridgeEvent, snsEvent, alarmActionEvent, type SampleTransition } from '../../shared/sample-events.js';
 import { loadEvent, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
@@ -102,6 +106,31 @@ describe('recorder against dynalite', () => {
     // The late event's other copy is a duplicate of the stale entry, not a second one.
     expect(outcomeOf(await recordEvent(snsEvent(down), deps, 'down-sns'))).toEqual(['duplicate']);
     expect(await deps.ledger.list({})).toHaveLength(2);
+  });
+
+  it('finds a late copy of a stale transition exactly, even while the index has not caught up', async () => {
+    // Arrange: the byGroupTime index lags (eventually consistent on real DynamoDB; dynalite's is synchronous).
+    const { table } = await dynamo.freshTable();
+    const real = makeDocumentClient(dynamo.client);
+    const lagging = {
+      send: (cmd: { input?: { IndexName?: string } }, ...rest: unknown[]) =>
+        cmd.input?.IndexName === GSI_BY_GROUP_TIME ? Promise.resolve({ Items: [] }) : (real.send as (...a: unknown[]) => Promise<unknown>)(cmd, ...rest),
+    } as unknown as DynamoDBDocumentClient;
+    const deps = recorderDeps(new DynamoDbLedgerStore(lagging, table));
+    const down = primary('ALARM', 'OK', '2025-07-01T10:00:00.000Z');
+    // Act: the late transition is recorded STALE; another entry lands after it; then its other copy arrives.
+    const outcomes = [
+      ...(await recordEvent(eventBridgeEvent(primary('OK', 'ALARM', '2025-07-01T10:05:00.000Z')), deps, 'up')),
+      ...(await recordEvent(eventBridgeEvent(down), deps, 'down-eb')),
+      ...(await recordEvent(eventBridgeEvent(secondary('ALARM', 'OK', '2025-07-01T10:06:00.000Z')), deps, 'standby')),
+      ...(await recordEvent(snsEvent(down), deps, 'down-sns')),
+    ];
+    // Assert: one STALE entry listing both paths, not two.
+    expect(outcomeOf(outcomes)).toEqual(['recorded', 'recorded', 'recorded', 'duplicate']);
+    const stale = (await new DynamoDbLedgerStore(real, table).list({ group: 'orders-api' })).filter((i) => i.stale);
+    expect(stale).toHaveLength(1);
+    expect(stale[0]?.sources).toEqual(['eventbridge', 'sns']);
+    expect(await scanAll(dynamo.client, table)).toHaveLength(3);
   });
 
   it('records every transition of a flapping health check with alternating group events', async () => {
