@@ -15,6 +15,8 @@ export const PROMOTE_HELP = `r53-failover promote <list | show ID | approve ID |
   list              every promotion per group: id, status, mode, hold-down end, approval expiry, hooks
   show ID           one promotion (id like orders-api#12) and its lifecycle in the ledger
   approve ID        approve a promotion awaiting approval; it runs now (it calls the hooks with your credentials)
+    --record-only   only record the approval: the deployed promote-replica function runs it on its next
+                    every-minute pass with its own role (you need write access to the ledger table only)
   reject ID         reject it (recorded as SKIPPED, with you as the actor)
   dry-run --group G what would happen for G's current episode if the hold-down ended now (nothing is called)
   check [--at TIME] what the deployed schedule does every minute: decide promotions whose hold-down passed,
@@ -30,6 +32,7 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
     actor: { type: 'string' },
     'no-notify': { type: 'boolean', default: false },
     at: { type: 'string' },
+    'record-only': { type: 'boolean', default: false },
   }, true);
   if (values.help) {
     io.out(PROMOTE_HELP);
@@ -39,6 +42,7 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
   if (!sub || !['list', 'show', 'approve', 'reject', 'dry-run', 'check'].includes(sub)) throw new UsageError('promote: expected list, show ID, approve ID, reject ID, dry-run --group G or check (see r53-failover promote --help)');
   if ((sub === 'show' || sub === 'approve' || sub === 'reject') && !id) throw new UsageError(`promote ${sub}: expected a promotion id like orders-api#12`);
   if (sub === 'dry-run' && !values.group) throw new UsageError('promote dry-run: --group is required');
+  if (values['record-only'] && sub !== 'approve') throw new UsageError(`promote ${sub}: --record-only applies to approve only`);
   const actor = values.actor ?? io.env.USER ?? 'operator';
   return withContext(io, values, async ({ loaded, ledger, deps }) => {
     const at = values.at ? new Date(parseTimeFlag('at', values.at, io.now()) as string) : undefined;
@@ -97,6 +101,13 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
       return 0;
     }
     try {
+      if (values['record-only']) {
+        await decideApproval(promoter, id as string, true, actor, { run: false });
+        const note = 'approved; the promote-replica function runs it on its next every-minute pass (watch with: r53-failover promote show ' + String(id) + ')';
+        if (values.json) io.out(JSON.stringify({ approved: id, actor, runBy: 'promote-replica', steps: [] }, null, 2));
+        else io.out(`${String(id)}  APPROVED by ${actor}: ${note}`);
+        return 0;
+      }
       const steps = await decideApproval(promoter, id as string, sub === 'approve', actor);
       await announce(steps);
       // Approved hooks that finish asynchronously are completed by later checks (the deployed schedule, or `promote list`).

@@ -303,8 +303,12 @@ export const tick = async (deps: PromoterDeps, groups: string[] = Object.keys(de
   return out;
 };
 
-/** `promote approve|reject <id>`: only a promotion awaiting approval, before it expires. */
-export const decideApproval = async (deps: PromoterDeps, id: string, approve: boolean, actor: string): Promise<PromoterOutput> => {
+/**
+ * `promote approve|reject <id>`: only a promotion awaiting approval, before it expires. With `run: false` an
+ * approval is only recorded (status APPROVED, the approver as actor): the deployed promote-replica function runs it
+ * on its next every-minute pass with its own role, so whoever approves needs no RDS or Lambda permissions.
+ */
+export const decideApproval = async (deps: PromoterDeps, id: string, approve: boolean, actor: string, opts: { run?: boolean } = {}): Promise<PromoterOutput> => {
   const m = /^(.+)#(\d+)$/.exec(id);
   if (!m) throw new PromotionNotFoundError(`expected a promotion id like orders-api#12, got ${JSON.stringify(id)}`);
   const [group, episode] = [m[1] as string, Number(m[2])];
@@ -315,7 +319,7 @@ export const decideApproval = async (deps: PromoterDeps, id: string, approve: bo
   if (rec.expiresAt && now > rec.expiresAt) throw new PromotionNotFoundError(`promotion ${id} expired at ${rec.expiresAt}`);
   if (!approve) return skip(deps, rec, `rejected by ${actor}.`, actor);
   const done = await mutate(deps, group, episode, (r) => (r.status === 'AWAITING_APPROVAL' ? { ...r, status: 'APPROVED', actor } : null));
-  if (!done) return [];
+  if (!done || opts.run === false) return [];
   return execute(deps, done.after, actor);
 };
 

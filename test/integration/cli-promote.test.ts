@@ -79,6 +79,23 @@ describe('ingest runs the promotion pipeline; promote approve/show/list', () => 
     expect(show.out).toMatch(/PROMOTION_SUCCEEDED/);
   });
 
+  it('approve --record-only records the approver and calls nothing; the scheduled pass then runs it as them', async () => {
+    const { hook, cwd } = await setup('approve');
+    await cli(cwd, 'ingest', '--no-notify', ...files(cwd, [eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)), eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3))]));
+    const approved = await cli(cwd, 'promote', 'approve', 'orders-api#1', '--record-only', '--actor', 'bob', '--no-notify');
+    expect(approved.code).toBe(0);
+    expect(approved.out).toMatch(/^orders-api#1\s+APPROVED by bob: approved; the promote-replica function runs it on its next every-minute pass/);
+    expect(hook.requests).toHaveLength(0);
+    expect((await cli(cwd, 'promote', 'list')).out).toMatch(/^orders-api#1\s+APPROVED/m);
+    // What the deployed function does every minute (here: the same pass, run by `promote check`).
+    expect((await cli(cwd, 'promote', 'check', '--no-notify')).code).toBe(0);
+    expect(hook.requests).toHaveLength(1);
+    expect((await cli(cwd, 'promote', 'show', 'orders-api#1')).out).toMatch(/PROMOTION_IN_PROGRESS\s+by bob/);
+    const misuse = await cli(cwd, 'promote', 'reject', 'orders-api#1', '--record-only');
+    expect(misuse.code).toBe(2);
+    expect(misuse.err).toMatch(/--record-only applies to approve only/);
+  });
+
   it('reject records the operator and calls nothing; dry-run explains what would happen', async () => {
     const { hook, cwd } = await setup('approve');
     await cli(cwd, 'ingest', '--no-notify', ...files(cwd, [eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)), eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3))]));
