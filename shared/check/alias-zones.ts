@@ -12,7 +12,9 @@
  *   (regional endpoints; edge-optimized endpoints use Z2FDTNDATAQYW2 in every region).
  * - Route 53 API Reference, AliasTarget, https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html
  *   (CloudFront: Z2FDTNDATAQYW2).
- * A region missing here is not an error: the check says it could not verify the id.
+ * A region missing here is not an error: the check says it could not verify the id. Every row agrees with the
+ * Terraform AWS provider's tables (elbv2 and s3 `hosted_zones`) and, where it has them, AWS CDK's region facts; a
+ * row where those copies disagree is left out rather than guessed.
  */
 
 export const CLOUDFRONT_ZONE_ID = 'Z2FDTNDATAQYW2';
@@ -26,6 +28,8 @@ export const ELB_ZONE_IDS: Readonly<Record<string, string>> = {
   'ca-central-1': 'ZQSVJUPU6J1EY', 'eu-central-1': 'Z215JYRZR1TBD5', 'eu-north-1': 'Z23TAZ6LKFMNIO', 'eu-south-1': 'Z3ULH7SSC9OV64',
   'eu-west-1': 'Z32O12XQLNTSW2', 'eu-west-2': 'ZHURV8PSTC4K8', 'eu-west-3': 'Z3Q77PNBQS71R4', 'me-south-1': 'ZS929ML54UICD',
   'sa-east-1': 'Z2P70J7HTTTPLU', 'us-gov-east-1': 'Z166TLBEWOO7G0', 'us-gov-west-1': 'Z33AYJ8TM3BH4J',
+  'ap-southeast-4': 'Z09517862IB2WZLPXG76F', 'ca-west-1': 'Z06473681N0SF6OS049SD', 'eu-central-2': 'Z06391101F2ZOEP8P5EB3',
+  'eu-south-2': 'Z0956581394HF5D5LXGAP', 'il-central-1': 'Z09170902867EHPV2DABU', 'me-central-1': 'Z08230872XQRWHG2XF6I',
 };
 
 export const NLB_ZONE_IDS: Readonly<Record<string, string>> = {
@@ -36,15 +40,21 @@ export const NLB_ZONE_IDS: Readonly<Record<string, string>> = {
   'ca-central-1': 'Z2EPGBW3API2WT', 'eu-central-1': 'Z3F0SRJ5LGBH90', 'eu-north-1': 'Z1UDT6IFJ4EJM', 'eu-south-1': 'Z23146JA1KNAFP',
   'eu-west-1': 'Z2IFOLAFXWLO4F', 'eu-west-2': 'ZD4D7Y8KGAS4G', 'eu-west-3': 'Z1CMS0P5QUZ6D5', 'me-south-1': 'Z3QSRYVP46NYYV',
   'sa-east-1': 'ZTK26PT1VY4CU', 'us-gov-east-1': 'Z1ZSMQQ6Q24QQ8', 'us-gov-west-1': 'ZMG1MZ2THAWF1',
+  'ap-southeast-4': 'Z01156963G8MIIL7X90IV', 'ca-west-1': 'Z02754302KBB00W2LKWZ9', 'eu-central-2': 'Z02239872DOALSIDCX66S',
+  'eu-south-2': 'Z1011216NVTVYADP1SSV', 'il-central-1': 'Z0313266YDI6ZRHTGQY4', 'me-central-1': 'Z00282643NTTLPANJJG2P',
 };
 
-/** S3 website endpoints: `s3-website-<region>` in older regions, `s3-website.<region>` in newer ones; one id per region. */
+/**
+ * S3 website endpoints: `s3-website-<region>` in older regions, `s3-website.<region>` in newer ones; one id per region.
+ * af-south-1 and eu-south-1 are left out on purpose: widely used copies (AWS CDK's fact tables, the Terraform
+ * provider) disagree on them, and a wrong id here would report a correct record as an error.
+ */
 export const S3_WEBSITE_ZONE_IDS: Readonly<Record<string, string>> = {
   'us-east-1': 'Z3AQBSTGFYJSTF', 'us-east-2': 'Z2O1EMRO9K5GLX', 'us-west-1': 'Z2F56UZL2M1ACD', 'us-west-2': 'Z3BJ6K6RIION7M',
-  'af-south-1': 'Z11KHD8FBVPUYU', 'ap-east-1': 'ZNB98KWMFR0R6', 'ap-south-1': 'Z11RGJOFQNVJUP', 'ap-south-2': 'Z02976202B4EZMXIPMXF7',
+  'ap-east-1': 'ZNB98KWMFR0R6', 'ap-south-1': 'Z11RGJOFQNVJUP', 'ap-south-2': 'Z02976202B4EZMXIPMXF7',
   'ap-northeast-1': 'Z2M4EHUR26P7ZW', 'ap-northeast-2': 'Z3W03O7B5YMIYP', 'ap-northeast-3': 'Z2YQB5RD63NC85',
   'ap-southeast-1': 'Z3O0J2DXBE1FTB', 'ap-southeast-2': 'Z1WCIGYICN2BYD', 'ap-southeast-3': 'Z01846753K324LI26A3VV',
-  'ca-central-1': 'Z1QDHH18159H29', 'eu-central-1': 'Z21DNDUVLTQW6Q', 'eu-north-1': 'Z3BAZG2TWCNX0D', 'eu-south-1': 'Z3IXVV8C73GIO3',
+  'ca-central-1': 'Z1QDHH18159H29', 'eu-central-1': 'Z21DNDUVLTQW6Q', 'eu-north-1': 'Z3BAZG2TWCNX0D',
   'eu-west-1': 'Z1BKCTXD74EZPE', 'eu-west-2': 'Z3GKZC51ZF0DB4', 'eu-west-3': 'Z3R1K369G5AVDG', 'me-south-1': 'Z1MPMWCPA7YB62',
   'sa-east-1': 'Z7KQH4QJS55SO', 'us-gov-east-1': 'Z2NIFVYYW2VKV1', 'us-gov-west-1': 'Z31GFT0UA1I2HV',
 };
