@@ -187,7 +187,7 @@ const decide = async (deps: PromoterDeps, rec: PromotionRecord): Promise<Promote
     if (!done) return [];
     const why = overBudget ? `Replica lag ${lagSeconds} s is over the ${p.maxReplicaLagSeconds} s budget, so this ungraceful promotion needs approval even in auto mode. ` : '';
     return [await step(deps, done.after, 'PROMOTION_AWAITING_APPROVAL', 'REQUESTED', SYSTEM,
-      `${why}Approve before ${expiresAt} with: r53-failover promote approve ${rec.id} (or reject). It will call: ${calls.join('; ')}. Promoting a read replica is one-way.`)];
+      `${why}Approve before ${expiresAt} with: r53-failover promote approve ${rec.id} (or reject; add --record-only to leave the calls to the deployed function and its role). It will call: ${calls.join('; ')}. Promoting a read replica is one-way.`)];
   }
   return execute(deps, { ...rec, ...(lagSeconds !== undefined ? { lagSeconds } : {}) }, SYSTEM);
 };
