@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { InvalidEventError } from './errors.js';
 import { once } from './once.js';
 import { parseOrThrow } from './zod-errors.js';
+import { isRecord, show } from './values.js';
 
 /** The single event normaliser: EventBridge, SNS and Lambda alarm-action payloads all become `AlarmTransition`s. */
 
@@ -38,8 +39,6 @@ export interface AlarmTransition {
 export type NormalisedEvent = { kind: 'transition'; transition: AlarmTransition } | { kind: 'ignored'; reason: string };
 
 const ALARM_ARN_RE = /^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/;
-
-const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 /** `2025-06-12T14:03:27.412+0000` and friends → `2025-06-12T14:03:27.412Z`. */
 export const toIsoUtc = (s: string): string | undefined => {
@@ -173,8 +172,6 @@ const snsSchemas = /* @__PURE__ */ once(() => {
   return { message, event: z.looseObject({ Records: z.array(record).check(z.minLength(1, { error: 'expected at least one SNS record' })) }) };
 });
 type SnsRecord = z.infer<ReturnType<typeof snsSchemas>['event']>['Records'][number];
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A metric reference in either delivery form, reduced to what classification needs. */
 interface MetricRef {

@@ -3,8 +3,7 @@ import { ConfigError } from './errors.js';
 import { GROUP_EVENTS, SEVERITIES } from './group-events.js';
 import { once } from './once.js';
 import { parseOrThrow } from './zod-errors.js';
-
-const show = (input: unknown): string => (input === undefined ? 'nothing' : JSON.stringify(input));
+import { show } from './values.js';
 
 /** AWS commercial, GovCloud, China and ISO partitions: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`. */
 export const AWS_REGION_RE = /^[a-z]{2}(-gov|-iso|-isob|-isof|-isoe)?-[a-z]+-\d{1,2}$/;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseConfig, type FailoverConfig } from './config.js';
 import { ConfigError } from './errors.js';
+import { isRecord } from './values.js';
 
 /**
  * The config a Lambda ships with. `serverless package` validates `failover.yml` with the full schema, strips local
@@ -29,8 +30,6 @@ export const sealConfig = (config: unknown, source = 'failover.yml'): SealedConf
   const valid = parseConfig(config, source);
   return { format: SEALED_CONFIG_FORMAT, sha256: digestOf(valid), config: valid };
 };
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const REPACKAGE = 'deploy what `serverless package` wrote (npx serverless deploy), or check the source file with `npx r53-failover check`';
 

@@ -18,6 +18,7 @@ import {
   seqSk,
 } from './ledger-schema.js';
 import type { LedgerEntry, LedgerHead, LedgerStore, ListQuery } from './ledger-store.js';
+import { isRecord } from './values.js';
 
 type Item = Record<string, unknown>;
 
@@ -37,7 +38,7 @@ const encodeCursor = (key: Item): string => Buffer.from(JSON.stringify(key)).toS
 const decodeCursor = (cursor: string): Item => {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (typeof key === 'object' && key !== null && !Array.isArray(key) && Object.values(key).every((v) => typeof v === 'string' || typeof v === 'number')) return key as Item;
+    if (isRecord(key) && Object.values(key).every((v) => typeof v === 'string' || typeof v === 'number')) return key;
   } catch {
     // fall through: not base64url JSON
   }

@@ -4,6 +4,7 @@ import { R53FailoverError } from '../errors.js';
 import { GENESIS_HASH, entryHash } from '../ledger-hash.js';
 import type { LedgerEntry, LedgerStore } from '../ledger-store.js';
 import type { ChainLink, EvidenceBundle } from './export.js';
+import { isRecord } from '../values.js';
 
 /** An export file that cannot be read as ledger entries (not JSON, a CSV export, a time-window export). */
 export class ExportFileError extends R53FailoverError {
@@ -134,8 +135,6 @@ export const verifyEvidence = (bundle: Pick<EvidenceBundle, 'group' | 'timeline'
   return { ...s, headSeq: prev?.seq ?? 0, headHash: prev?.hash ?? GENESIS_HASH };
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 const parseJson = (text: string, where: string): unknown => {
   try {
     return JSON.parse(text);
@@ -145,7 +144,7 @@ const parseJson = (text: string, where: string): unknown => {
 };
 
 const asEntry = (v: unknown, where: string): LedgerEntry => {
-  if (!isObject(v) || typeof v.group !== 'string') throw new ExportFileError(`${where}: not a ledger entry (no group)`);
+  if (!isRecord(v) || typeof v.group !== 'string') throw new ExportFileError(`${where}: not a ledger entry (no group)`);
   return v as unknown as LedgerEntry;
 };
 
@@ -159,7 +158,7 @@ const checkHeader = (header: Record<string, unknown>, path: string): void => {
 /** The `json` export as `exportLedger` lays it out: header line, one entry per line (comma-separated), `]}`. */
 async function* ownJsonLayout(lines: AsyncIterable<string>, header: string, path: string): AsyncGenerator<LedgerEntry> {
   const meta = parseJson(`${header}]}`, `${path}:1`);
-  if (isObject(meta)) checkHeader(meta, path);
+  if (isRecord(meta)) checkHeader(meta, path);
   let n = 1;
   let closed = false;
   for await (const raw of lines) {
@@ -177,10 +176,10 @@ async function* ownJsonLayout(lines: AsyncIterable<string>, header: string, path
 }
 
 const isEvidence = (doc: unknown): doc is EvidenceBundle =>
-  isObject(doc) && doc.kind === 'evidence' && typeof doc.group === 'string' && Array.isArray(doc.timeline) && isObject(doc.chain) && Array.isArray(doc.chain.links);
+  isRecord(doc) && doc.kind === 'evidence' && typeof doc.group === 'string' && Array.isArray(doc.timeline) && isRecord(doc.chain) && Array.isArray(doc.chain.links);
 
 const documentEntries = (doc: unknown, path: string): LedgerEntry[] => {
-  if (!isObject(doc) || !Array.isArray(doc.entries)) throw new ExportFileError(`${path}: neither an export (no "entries" array) nor an evidence bundle`);
+  if (!isRecord(doc) || !Array.isArray(doc.entries)) throw new ExportFileError(`${path}: neither an export (no "entries" array) nor an evidence bundle`);
   checkHeader(doc, path);
   return doc.entries.map((e: unknown, i) => asEntry(e, `${path} entries[${i}]`));
 };
@@ -230,7 +229,7 @@ export const verifyExportFile = async (path: string, group?: string): Promise<Ve
         if (isEvidence(parsed)) return evidenceResult(verifyEvidence(parsed));
         entries = documentEntries(parsed, path);
       } else if (isEvidence(parsed)) return evidenceResult(verifyEvidence(parsed));
-      else if (isObject(parsed) && Array.isArray(parsed.entries)) entries = documentEntries(parsed, path);
+      else if (isRecord(parsed) && Array.isArray(parsed.entries)) entries = documentEntries(parsed, path);
       else entries = ndjson(rest, parsed, path);
     }
     const r = await verifyEntries(group ? onlyGroup(entries, group) : entries);

@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import { parseOrThrow } from '../zod-errors.js';
 import { isAwsOwnedName } from './alias-zones.js';
 import { normalizeName, stripZonePrefix, type CheckInput, type Finding, type RecordSet } from './findings.js';
+import { show } from '../values.js';
 
 /** The change batch file is not what `aws route53 change-resource-record-sets` accepts (exit 2, like a bad config). */
 export class InvalidChangeBatchError extends ConfigError {
@@ -11,8 +12,6 @@ export class InvalidChangeBatchError extends ConfigError {
     this.name = 'InvalidChangeBatchError';
   }
 }
-
-const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 /**
  * A ResourceRecordSet as ChangeResourceRecordSets spells it (live.ts maps ListResourceRecordSets onto the same type).

@@ -4,6 +4,7 @@ import { InvalidEventError } from '../errors.js';
 import { once } from '../once.js';
 import { parseOrThrow } from '../zod-errors.js';
 import type { GroupEventRef } from './notifier.js';
+import { isRecord } from '../values.js';
 
 /** A stream record of a new ledger entry, reduced to what the notifier needs; `id` is the stream sequence number. */
 export interface StreamEntryRef extends GroupEventRef {
@@ -40,8 +41,6 @@ const groupEventSchema = /* @__PURE__ */ once(() =>
     }),
   }),
 );
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The notify function's input: the ledger table's stream (new entries; the filter on the event source mapping

@@ -4,6 +4,7 @@ import { regionSchema } from '../config.js';
 import { InvalidEventError } from '../errors.js';
 import { once } from '../once.js';
 import { parseOrThrow } from '../zod-errors.js';
+import { isRecord, show } from '../values.js';
 
 /** RDS events (EventBridge `source: aws.rds`) that confirm or refute a promotion in flight. */
 
@@ -49,8 +50,6 @@ const BY_EVENT_ID: Record<string, RdsPromotionKind> = {
 /** What RDS shows for a read-replica promotion; it documents no EventID for it, so this text is the only key. */
 export const REPLICA_PROMOTED_MESSAGE = 'Promoted Read Replica to a stand-alone database instance';
 
-const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
-
 /** The fields of an RDS EventBridge event this module reads; built the first time an RDS event arrives (rarely). */
 const rdsEventSchema = /* @__PURE__ */ once(() => {
   const TimestampSchema = z.pipe(
@@ -86,8 +85,6 @@ const rdsEventSchema = /* @__PURE__ */ once(() => {
   });
 });
 export type RdsEventInput = z.infer<ReturnType<typeof rdsEventSchema>>;
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * An RDS event → the promotion step it reports, `other` (a valid RDS event about something else), or null when the
