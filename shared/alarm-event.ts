@@ -48,6 +48,18 @@ export const toIsoUtc = (s: string): string | undefined => {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 };
 
+/** A timestamp AWS writes (`+0000` offsets included) → ISO 8601 UTC; the message shows `example` of the expected form. */
+export const isoTimestampSchema = (example: string) =>
+  z.pipe(
+    z.string({ error: (i) => `expected an ISO 8601 timestamp, got ${show(i.input)}` }),
+    z.transform((s: string, ctx) => {
+      const iso = toIsoUtc(s);
+      if (iso) return iso;
+      ctx.issues.push({ code: 'custom', input: s, message: `expected an ISO 8601 timestamp like ${example}, got ${show(s)}` });
+      return z.NEVER;
+    }),
+  );
+
 /**
  * The schemas of each delivery form, built the first time that form arrives. EventBridge and SNS carry every
  * transition at once, so a burst usually starts one container per form: each builds only its own form's schemas
@@ -55,15 +67,7 @@ export const toIsoUtc = (s: string): string | undefined => {
  */
 const common = /* @__PURE__ */ once(() => {
   const state = z.enum(ALARM_STATES, { error: (i) => `expected one of OK, ALARM, INSUFFICIENT_DATA, got ${show(i.input)}` });
-  const timestamp = z.pipe(
-    z.string({ error: (i) => `expected an ISO 8601 timestamp, got ${show(i.input)}` }),
-    z.transform((s: string, ctx) => {
-      const iso = toIsoUtc(s);
-      if (iso) return iso;
-      ctx.issues.push({ code: 'custom', input: s, message: `expected an ISO 8601 timestamp like 2025-06-12T14:03:27.412+0000, got ${show(s)}` });
-      return z.NEVER;
-    }),
-  );
+  const timestamp = isoTimestampSchema('2025-06-12T14:03:27.412+0000');
   const arnError = (i: { input?: unknown }) => `expected a CloudWatch alarm ARN, got ${show(i.input)}`;
   // zod schemas are immutable, so one plain string schema (and one optional one) serves every field that needs it.
   const str = z.string();

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { toIsoUtc } from '../alarm-event.js';
+import { isoTimestampSchema } from '../alarm-event.js';
 import { regionSchema } from '../config.js';
 import { InvalidEventError } from '../errors.js';
 import { once } from '../once.js';
@@ -52,15 +52,7 @@ export const REPLICA_PROMOTED_MESSAGE = 'Promoted Read Replica to a stand-alone 
 
 /** The fields of an RDS EventBridge event this module reads; built the first time an RDS event arrives (rarely). */
 const rdsEventSchema = /* @__PURE__ */ once(() => {
-  const TimestampSchema = z.pipe(
-    z.string({ error: (i) => `expected an ISO 8601 timestamp, got ${show(i.input)}` }),
-    z.transform((s: string, ctx) => {
-      const iso = toIsoUtc(s);
-      if (iso) return iso;
-      ctx.issues.push({ code: 'custom', input: s, message: `expected an ISO 8601 timestamp like 2025-06-12T14:27:36.118Z, got ${show(s)}` });
-      return z.NEVER;
-    }),
-  );
+  const TimestampSchema = isoTimestampSchema('2025-06-12T14:27:36.118Z');
 
   const RdsArnSchema = z.string({ error: (i) => `expected an RDS ARN, got ${show(i.input)}` }).check(
     z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:[a-z-]+:[A-Za-z0-9-]+$/, { error: (i) => `expected an RDS ARN like arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2, got ${show(i.input)}` }),
