@@ -7,6 +7,13 @@ import { sealConfig } from '../../shared/deployed-config.js';
 
 const require = createRequire(import.meta.url);
 
+/** `configYaml` validated and sealed as `serverless package` ships it, in a file of its own; returns the path. */
+export const writeSealedConfig = (configYaml: string, label = 'test'): string => {
+  const file = join(mkdtempSync(join(tmpdir(), `r53f-${label}-`)), 'failover.json');
+  writeFileSync(file, JSON.stringify(sealConfig(parseConfigText(configYaml, `${label}.yml`))));
+  return file;
+};
+
 /**
  * Loads a built bundle (`dist/<fn>/index.js`) the way Lambda runs it: the sealed config file the plugin ships,
  * credentials in the environment, plus `env` (what serverless.yml sets and the local peers' endpoints).
@@ -14,8 +21,7 @@ const require = createRequire(import.meta.url);
  */
 export const loadBundle = <H>(fn: string, configYaml: string, env: Record<string, string>): { handler: H; restoreEnv: () => void } => {
   const saved = { ...process.env };
-  const configFile = join(mkdtempSync(join(tmpdir(), `r53f-${fn}-bundle-`)), 'failover.json');
-  writeFileSync(configFile, JSON.stringify(sealConfig(parseConfigText(configYaml, 'test.yml'))));
+  const configFile = writeSealedConfig(configYaml, `${fn}-bundle`);
   Object.assign(process.env, {
     R53F_CONFIG_FILE: configFile,
     AWS_ACCESS_KEY_ID: 'test',

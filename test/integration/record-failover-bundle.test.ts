@@ -7,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../shared/config-file.js';
 import { sealConfig } from '../../shared/deployed-config.js';
-import { loadBundle } from '../helpers/bundle.js';
+import { loadBundle, writeSealedConfig } from '../helpers/bundle.js';
 import { FIXTURE_CONFIG_YAML, loadEvent } from '../helpers/events.js';
 import { scanAll, startLocalDynamo } from '../helpers/ledger.js';
 
@@ -30,13 +30,6 @@ afterAll(async () => {
   restoreEnv();
   await dynamo.stop();
 });
-
-/** The fixture config, sealed as `serverless package` ships it, in a file of its own. */
-const sealedFixture = (): string => {
-  const file = join(mkdtempSync(join(tmpdir(), 'r53f-sealed-')), 'failover.json');
-  writeFileSync(file, JSON.stringify(sealConfig(parseConfigText(FIXTURE_CONFIG_YAML, 'fixture.yml'))));
-  return file;
-};
 
 describe('record-failover bundle (dist/record-failover/index.js)', () => {
   it('exports a handler from every function bundle', () => {
@@ -116,7 +109,7 @@ describe('record-failover bundle (dist/record-failover/index.js)', () => {
         `require(${JSON.stringify(resolve('dist/record-failover/index.js'))});`,
         "const before = process.moduleLoadList.includes('NativeModule internal/webstreams/readablestream');",
         "process.stdout.write(JSON.stringify({ before }));",
-      ].join('')], { encoding: 'utf8', env: { ...process.env, LEDGER_TABLE: 'ledger', R53F_CONFIG_FILE: sealedFixture(), AWS_REGION: 'us-east-1' } });
+      ].join('')], { encoding: 'utf8', env: { ...process.env, LEDGER_TABLE: 'ledger', R53F_CONFIG_FILE: writeSealedConfig(FIXTURE_CONFIG_YAML, 'fixture'), AWS_REGION: 'us-east-1' } });
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual({ before: false });
     });
