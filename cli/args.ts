@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../shared/errors.js';
+import { UsageError } from '../shared/support/errors.js';
 
 /** Flags every command takes: where the config and the ledger are, and the output format. */
 export const COMMON_OPTIONS = {

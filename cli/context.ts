@@ -1,8 +1,8 @@
-import { loadConfigFile, type LoadedConfig } from '../shared/config-file.js';
-import { indexHealthChecks } from '../shared/config.js';
-import { openLedger, type OpenedLedger } from '../shared/embedded-ledger.js';
-import type { Log } from '../shared/logger.js';
-import type { RecorderDeps } from '../shared/recorder.js';
+import { loadConfigFile, type LoadedConfig } from '../shared/config/file.js';
+import { indexHealthChecks } from '../shared/config/schema.js';
+import { openLedger, type OpenedLedger } from '../local/embedded-ledger.js';
+import type { Log } from '../shared/support/logger.js';
+import type { RecorderDeps } from '../shared/record/recorder.js';
 
 export interface Io {
   out: (text: string) => void;

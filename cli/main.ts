@@ -1,4 +1,4 @@
-import { ConfigError, R53FailoverError, UsageError } from '../shared/errors.js';
+import { ConfigError, R53FailoverError, UsageError } from '../shared/support/errors.js';
 import { processIo, type Io } from './context.js';
 import { check } from './commands/check.js';
 import { demo } from './commands/demo.js';

@@ -3,10 +3,10 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { handleAuditRequest, type HttpRequest, type HttpResponse } from '../shared/audit/api.js';
 import { statsReport } from '../shared/audit/stats.js';
-import { makeDocumentClient } from '../shared/clients.js';
-import { loadDeployedConfig } from '../shared/deployed-config.js';
-import { DynamoDbLedgerStore } from '../shared/dynamodb-ledger-store.js';
-import { loadPromoteEnv } from '../shared/env.js';
+import { makeDocumentClient } from '../shared/support/clients.js';
+import { loadDeployedConfig } from '../shared/config/deployed.js';
+import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
+import { loadPromoteEnv } from '../shared/config/env.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 
 // Same environment shape as promote-replica: the table and the shipped config.

@@ -1,14 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { correlationIdOf } from '../shared/alarm-event.js';
-import { makeDocumentClient } from '../shared/clients.js';
-import { indexHealthChecks } from '../shared/config.js';
-import { loadDeployedConfig } from '../shared/deployed-config.js';
-import { DynamoDbLedgerStore } from '../shared/dynamodb-ledger-store.js';
-import { loadRecorderEnv } from '../shared/env.js';
-import { InvalidEventError } from '../shared/errors.js';
-import { recordEvent, type RecordOutcome } from '../shared/recorder.js';
+import { correlationIdOf } from '../shared/core/alarm-event.js';
+import { makeDocumentClient } from '../shared/support/clients.js';
+import { indexHealthChecks } from '../shared/config/schema.js';
+import { loadDeployedConfig } from '../shared/config/deployed.js';
+import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
+import { loadRecorderEnv } from '../shared/config/env.js';
+import { InvalidEventError } from '../shared/support/errors.js';
+import { recordEvent, type RecordOutcome } from '../shared/record/recorder.js';
 
 // Module scope: env and config are validated once per container; a bad deploy fails at cold start.
 const env = loadRecorderEnv();

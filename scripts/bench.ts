@@ -8,21 +8,21 @@ import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { lambdaBuildOptions } from './lambda-build.mjs';
-import { makeDocumentClient } from '../shared/clients.js';
-import { indexHealthChecks, parseConfig, type FailoverConfig } from '../shared/config.js';
-import { sealConfig } from '../shared/deployed-config.js';
-import { DynamoDbLedgerStore } from '../shared/dynamodb-ledger-store.js';
-import { ensureLedgerTable, localClient } from '../shared/embedded-ledger.js';
-import { ALL_GROUPS_PK, groupPk, seqSk } from '../shared/ledger-schema.js';
-import { silentLog } from '../shared/logger.js';
-import { startReceiver } from '../shared/local-receiver.js';
+import { makeDocumentClient } from '../shared/support/clients.js';
+import { indexHealthChecks, parseConfig, type FailoverConfig } from '../shared/config/schema.js';
+import { sealConfig } from '../shared/config/deployed.js';
+import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
+import { ensureLedgerTable, localClient } from '../local/embedded-ledger.js';
+import { ALL_GROUPS_PK, groupPk, seqSk } from '../shared/ledger/schema.js';
+import { silentLog } from '../shared/support/logger.js';
+import { startReceiver } from '../local/receiver.js';
 import { auditBench } from './bench/audit.js';
 import { detectionTime, probeEngineVsBlackbox } from './bench/probes.js';
 import { buildChannels } from '../shared/notify/channels/index.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import { notifyGroupEvent, type NotifierDeps } from '../shared/notify/notifier.js';
-import { recordEvent } from '../shared/recorder.js';
-import { eventBridgeEvent } from '../shared/sample-events.js';
+import { recordEvent } from '../shared/record/recorder.js';
+import { eventBridgeEvent } from '../local/sample-events.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -75,7 +75,7 @@ const bundles = async () => {
   console.log('## Bundles (target: each <= 300 KB minified, cold require <= 40 ms median of 10 fresh processes)');
   const dir = mkdtempSync(join(tmpdir(), 'r53f-bench-'));
   const configFile = join(dir, 'failover.json');
-  // Sealed, as `serverless package` ships it (shared/deployed-config.ts).
+  // Sealed, as `serverless package` ships it (shared/config/deployed.ts).
   writeFileSync(configFile, JSON.stringify(sealConfig(benchConfig(2))));
   const env = { ...process.env, LEDGER_TABLE: 'bench-ledger', R53F_CONFIG_FILE: configFile, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   // Baseline in the same run: a bundle holding nothing but the DynamoDB document client, built the same way.

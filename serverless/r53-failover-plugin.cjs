@@ -256,7 +256,7 @@ class R53FailoverPlugin {
     renameSync(tmp, out);
   }
 
-  /** The shipped config (local secrets stripped), validated with the same schema and sealed (shared/deployed-config.ts). */
+  /** The shipped config (local secrets stripped), validated with the same schema and sealed (shared/config/deployed.ts). */
   sealShipped(shipped) {
     try {
       return this.tools.sealConfig(shipped, `${this.configLocation().name} (as shipped to Lambda)`);
@@ -505,7 +505,7 @@ class R53FailoverPlugin {
       if (!isDeepStrictEqual(table.Properties[key], expected[key])) {
         throw this.error(
           `r53-failover: ${TABLE_ID}.Properties.${key} in serverless.yml differs from ledgerTableDefinition ` +
-            '(shared/ledger-schema.ts); the deployed ledger must match the store. Update serverless.yml.',
+            '(shared/ledger/schema.ts); the deployed ledger must match the store. Update serverless.yml.',
         );
       }
     }

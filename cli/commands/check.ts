@@ -7,8 +7,8 @@ import { configInput } from '../../shared/check/config-input.js';
 import type { CheckInput, CheckReport, DetectionRow, Finding } from '../../shared/check/findings.js';
 import { liveInput, type LiveClients } from '../../shared/check/live.js';
 import { checkSetup } from '../../shared/check/rules.js';
-import { loadConfigFile } from '../../shared/config-file.js';
-import { UsageError } from '../../shared/errors.js';
+import { loadConfigFile } from '../../shared/config/file.js';
+import { UsageError } from '../../shared/support/errors.js';
 import { parseFlags } from '../args.js';
 import type { Io } from '../context.js';
 

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as z from 'zod/mini';
-import { runDrill, SPEED_NAMES, type DrillResult } from '../../shared/drill/drill.js';
-import { SCENARIO_NAMES } from '../../shared/drill/scenarios.js';
-import { UsageError } from '../../shared/errors.js';
+import { runDrill, SPEED_NAMES, type DrillResult } from '../../local/drill/drill.js';
+import { SCENARIO_NAMES } from '../../local/drill/scenarios.js';
+import { UsageError } from '../../shared/support/errors.js';
 import { parseFlags } from '../args.js';
 import type { Io } from '../context.js';
 

@@ -1,5 +1,5 @@
-import type { LedgerEntry } from '../../shared/ledger-store.js';
-import { UsageError } from '../../shared/errors.js';
+import type { LedgerEntry } from '../../shared/ledger/store.js';
+import { UsageError } from '../../shared/support/errors.js';
 import { COMMON_OPTIONS, FILTER_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
 

@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { assertDeliverableSize } from '../../shared/alarm-event.js';
-import { InvalidEventError, UsageError } from '../../shared/errors.js';
-import type { GroupEventPublisher } from '../../shared/group-event-publisher.js';
+import { assertDeliverableSize } from '../../shared/core/alarm-event.js';
+import { InvalidEventError, UsageError } from '../../shared/support/errors.js';
+import type { GroupEventPublisher } from '../../shared/ledger/publisher.js';
 import { notifyGroupEvent, sweep, type NotificationReport } from '../../shared/notify/notifier.js';
-import { normaliseFor, recordNormalised, type RecorderDeps, type RecordOutcome } from '../../shared/recorder.js';
-import { localNotifier, reactionPublisher, withFreshBudget } from '../../shared/local-pipeline.js';
-import { localPromoter } from '../../shared/local-pipeline.js';
+import { normaliseFor, recordNormalised, type RecorderDeps, type RecordOutcome } from '../../shared/record/recorder.js';
+import { localNotifier, reactionPublisher, withFreshBudget } from '../../local/pipeline.js';
+import { localPromoter } from '../../local/pipeline.js';
 import { tick as promotionTick } from '../../shared/promote/promoter.js';
-import type { LedgerEntry } from '../../shared/ledger-store.js';
+import type { LedgerEntry } from '../../shared/ledger/store.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';
 import { withContext, type Io } from '../context.js';
 

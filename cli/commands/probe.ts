@@ -1,6 +1,6 @@
-import { loadConfigFile } from '../../shared/config-file.js';
-import { probeSettingsFor, type MemberRole } from '../../shared/config.js';
-import { UsageError } from '../../shared/errors.js';
+import { loadConfigFile } from '../../shared/config/file.js';
+import { probeSettingsFor, type MemberRole } from '../../shared/config/schema.js';
+import { UsageError } from '../../shared/support/errors.js';
 import { runDnsProbe } from '../../shared/probe/dns-probe.js';
 import { probeEngines } from '../../shared/probe/engines.js';
 import { dnsSpecFor, memberSpecs, mapLimit } from '../../shared/probe/runner.js';

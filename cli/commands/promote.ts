@@ -1,14 +1,14 @@
-import { UsageError } from '../../shared/errors.js';
-import { isDown } from '../../shared/failover-transition.js';
+import { UsageError } from '../../shared/support/errors.js';
+import { isDown } from '../../shared/core/failover-transition.js';
 import { publicEntry } from './history.js';
 import { decideApproval, tick } from '../../shared/promote/promoter.js';
 import { PromotionNotFoundError } from '../../shared/promote/promoter.js';
 import { COMMON_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
-import { localNotifier, withFreshBudget } from '../../shared/local-pipeline.js';
-import { localPromoter } from '../../shared/local-pipeline.js';
+import { localNotifier, withFreshBudget } from '../../local/pipeline.js';
+import { localPromoter } from '../../local/pipeline.js';
 import { notifyGroupEvent } from '../../shared/notify/notifier.js';
-import type { PromotionEntry } from '../../shared/ledger-store.js';
+import type { PromotionEntry } from '../../shared/ledger/store.js';
 
 export const PROMOTE_HELP = `r53-failover promote <list | show ID | approve ID | reject ID | dry-run --group G> [options]
 

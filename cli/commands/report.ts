@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildReport, renderReport, REPORT_FORMATS, type ReportFormat } from '../../shared/audit/report.js';
-import { R53FailoverError, UsageError } from '../../shared/errors.js';
+import { R53FailoverError, UsageError } from '../../shared/support/errors.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import { COMMON_OPTIONS, FILTER_OPTIONS, parseFlags } from '../args.js';
 import { withContext, type Io } from '../context.js';

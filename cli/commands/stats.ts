@@ -1,6 +1,6 @@
 import { humanSeconds, PERIODS, statsReport, type Period } from '../../shared/audit/stats.js';
 import { textTable } from '../../shared/audit/report.js';
-import { UsageError } from '../../shared/errors.js';
+import { UsageError } from '../../shared/support/errors.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import { COMMON_OPTIONS, FILTER_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';

@@ -1,4 +1,4 @@
-import { groupStatuses } from '../../shared/group-status.js';
+import { groupStatuses } from '../../shared/audit/status.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
 import { DynamoDbPromotionStore } from '../../shared/promote/promotion-store.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';

@@ -4,12 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { buildReport, renderHtml } from '../../shared/audit/report.js';
 import { historyPage } from '../../shared/audit/queries.js';
-import { makeDocumentClient } from '../../shared/clients.js';
-import { parseConfig } from '../../shared/config.js';
-import { DynamoDbLedgerStore, toItem } from '../../shared/dynamodb-ledger-store.js';
-import { ensureLedgerTable, localClient } from '../../shared/embedded-ledger.js';
-import { seal } from '../../shared/ledger-hash.js';
-import type { LedgerEntry } from '../../shared/ledger-store.js';
+import { makeDocumentClient } from '../../shared/support/clients.js';
+import { parseConfig } from '../../shared/config/schema.js';
+import { DynamoDbLedgerStore, toItem } from '../../shared/ledger/dynamodb-store.js';
+import { ensureLedgerTable, localClient } from '../../local/embedded-ledger.js';
+import { seal } from '../../shared/ledger/hash.js';
+import type { LedgerEntry } from '../../shared/ledger/store.js';
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
-import type { FailoverConfig } from '../config.js';
-import { InvalidCursorError } from '../dynamodb-ledger-store.js';
-import type { LedgerEntry, LedgerStore } from '../ledger-store.js';
+import type { FailoverConfig } from '../config/schema.js';
+import { InvalidCursorError } from '../ledger/dynamodb-store.js';
+import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import type { DeliveryStore } from '../notify/delivery-store.js';
-import { formatIssues } from '../zod-errors.js';
+import { formatIssues } from '../support/zod-errors.js';
 import { episodeOf, historyPage } from './queries.js';
 
 /** What the audit API handler needs: the same stores the CLI reads. */

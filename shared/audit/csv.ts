@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../ledger-store.js';
+import type { LedgerEntry } from '../ledger/store.js';
 
 /**
  * The CSV export's columns, in this order (stable: add new columns at the end only). Kind-specific detail (`probe`,

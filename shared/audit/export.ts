@@ -1,7 +1,7 @@
-import type { MemberRole } from '../config.js';
-import { R53FailoverError, UsageError } from '../errors.js';
-import type { GroupSnapshot } from '../failover-transition.js';
-import type { LedgerEntry, LedgerStore } from '../ledger-store.js';
+import type { MemberRole } from '../config/schema.js';
+import { R53FailoverError, UsageError } from '../support/errors.js';
+import type { GroupSnapshot } from '../core/failover-transition.js';
+import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import type { DeliveryStore } from '../notify/delivery-store.js';
 import type { ProbeStore, StoredProbeResult } from '../probe/probe-store.js';
 import { csvHeader, entryToCsv } from './csv.js';

@@ -1,4 +1,4 @@
-import type { LedgerEntry, LedgerStore } from '../ledger-store.js';
+import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import type { DeliveryRecord, DeliveryStore } from '../notify/delivery-store.js';
 
 /** One page of history, newest first, with an opaque cursor for the next page (the CLI and the audit API). */

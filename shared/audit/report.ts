@@ -1,5 +1,5 @@
-import type { FailoverConfig } from '../config.js';
-import type { LedgerEntry } from '../ledger-store.js';
+import type { FailoverConfig } from '../config/schema.js';
+import type { LedgerEntry } from '../ledger/store.js';
 import type { DeliveryRecord } from '../notify/delivery-store.js';
 import { flapRuleOf, groupStats, humanSeconds, loadGroup, reportGroups, type AuditDeliveries, type AuditLedger, type GroupStats } from './stats.js';
 import { ms, timeline, type Condition, type Interval } from './timeline.js';

@@ -1,6 +1,6 @@
-import { UNASSIGNED_GROUP, type FailoverConfig } from '../config.js';
-import type { GroupEvent } from '../group-events.js';
-import type { LedgerEntry, LedgerStore, PromotionEntry } from '../ledger-store.js';
+import { UNASSIGNED_GROUP, type FailoverConfig } from '../config/schema.js';
+import type { GroupEvent } from '../core/group-events.js';
+import type { LedgerEntry, LedgerStore, PromotionEntry } from '../ledger/store.js';
 import type { DeliveryRecord, DeliveryStore } from '../notify/delivery-store.js';
 import { effectiveTransitions, iso, ms, secondsIn, timeline } from './timeline.js';
 

@@ -1,6 +1,6 @@
-import { isDown } from '../failover-transition.js';
-import type { AlarmStateValue } from '../alarm-event.js';
-import type { LedgerEntry, TransitionEntry } from '../ledger-store.js';
+import { isDown } from '../core/failover-transition.js';
+import type { AlarmStateValue } from '../core/alarm-event.js';
+import type { LedgerEntry, TransitionEntry } from '../ledger/store.js';
 
 /** What a failover group looked like from outside during an interval (see docs/audit.md, "Timeline"). */
 export type Condition = 'healthy' | 'failed-over' | 'down' | 'unknown';

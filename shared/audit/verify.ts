@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { R53FailoverError } from '../errors.js';
-import { GENESIS_HASH, entryHash } from '../ledger-hash.js';
-import type { LedgerEntry, LedgerStore } from '../ledger-store.js';
+import { R53FailoverError } from '../support/errors.js';
+import { GENESIS_HASH, entryHash } from '../ledger/hash.js';
+import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import type { ChainLink, EvidenceBundle } from './export.js';
-import { isRecord } from '../values.js';
+import { isRecord } from '../support/values.js';
 
 /** An export file that cannot be read as ledger entries (not JSON, a CSV export, a time-window export). */
 export class ExportFileError extends R53FailoverError {

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
-import { ConfigError } from '../errors.js';
-import { parseOrThrow } from '../zod-errors.js';
+import { ConfigError } from '../support/errors.js';
+import { parseOrThrow } from '../support/zod-errors.js';
 import { isAwsOwnedName } from './alias-zones.js';
 import { normalizeName, stripZonePrefix, type CheckInput, type Finding, type RecordSet } from './findings.js';
-import { show } from '../values.js';
+import { show } from '../support/values.js';
 
 /** The change batch file is not what `aws route53 change-resource-record-sets` accepts (exit 2, like a bad config). */
 export class InvalidChangeBatchError extends ConfigError {

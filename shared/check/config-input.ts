@@ -1,4 +1,4 @@
-import { memberProbes, type FailoverConfig } from '../config.js';
+import { memberProbes, type FailoverConfig } from '../config/schema.js';
 import { inferZoneName } from './change-batch.js';
 import { normalizeName, type CheckInput, type Finding, type RecordSet } from './findings.js';
 

@@ -3,7 +3,7 @@ import {
   GetHealthCheckCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, NoSuchHealthCheck, NoSuchHostedZone,
   type ListResourceRecordSetsCommandInput, type ResourceRecordSet, type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { R53FailoverError, UsageError } from '../errors.js';
+import { R53FailoverError, UsageError } from '../support/errors.js';
 import { toRecordSet, type ResourceRecordSetJson } from './change-batch.js';
 import { normalizeName, stripZonePrefix, type CheckInput, type HealthCheckSummary, type RecordSet } from './findings.js';
 

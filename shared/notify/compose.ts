@@ -1,6 +1,6 @@
-import { UNASSIGNED_GROUP, type FailoverConfig } from '../config.js';
-import { DEFAULT_NOTIFY_EVENTS, DEFAULT_SEVERITY, type GroupEvent, type Severity } from '../group-events.js';
-import type { LedgerEntry } from '../ledger-store.js';
+import { UNASSIGNED_GROUP, type FailoverConfig } from '../config/schema.js';
+import { DEFAULT_NOTIFY_EVENTS, DEFAULT_SEVERITY, type GroupEvent, type Severity } from '../core/group-events.js';
+import type { LedgerEntry } from '../ledger/store.js';
 import type { Notification, NotificationKind } from './notification.js';
 
 /** Route 53 and CloudWatch console links; Route 53 is global, its health-check alarms live in the alarm's region. */

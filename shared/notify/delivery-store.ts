@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { LedgerWriteError } from '../errors.js';
-import { groupPk } from '../ledger-schema.js';
+import { LedgerWriteError } from '../support/errors.js';
+import { groupPk } from '../ledger/schema.js';
 import type { Notification } from './notification.js';
 
 /** Per-channel delivery state of one notification: `sending` is a lease, `sent`/`failed` are outcomes. */

@@ -1,4 +1,4 @@
-import type { Log } from '../logger.js';
+import type { Log } from '../support/logger.js';
 import type { DeliveryStatus, DeliveryStore } from './delivery-store.js';
 import type { Channel, Notification, SendResult } from './notification.js';
 

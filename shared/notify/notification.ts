@@ -1,7 +1,7 @@
-import type { Role } from '../config.js';
-import type { Serving } from '../failover-transition.js';
-import type { GroupEvent, Severity } from '../group-events.js';
-import type { LedgerEntry } from '../ledger-store.js';
+import type { Role } from '../config/schema.js';
+import type { Serving } from '../core/failover-transition.js';
+import type { GroupEvent, Severity } from '../core/group-events.js';
+import type { LedgerEntry } from '../ledger/store.js';
 
 /** What a notification is about: a group event, or one of the notices the notifier derives over time. */
 export type NotificationKind = 'transition' | 'reminder' | 'no-data' | 'flapping' | 'flap-summary';

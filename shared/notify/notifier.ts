@@ -1,8 +1,8 @@
-import { UNASSIGNED_GROUP, type FailoverConfig } from '../config.js';
-import { R53FailoverError } from '../errors.js';
-import { isDown, servingOf } from '../failover-transition.js';
-import type { GroupEvent } from '../group-events.js';
-import type { LedgerEntry, LedgerStore } from '../ledger-store.js';
+import { UNASSIGNED_GROUP, type FailoverConfig } from '../config/schema.js';
+import { R53FailoverError } from '../support/errors.js';
+import { isDown, servingOf } from '../core/failover-transition.js';
+import type { GroupEvent } from '../core/group-events.js';
+import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import { channelsFor, composeNotification, routesEvent } from './compose.js';
 import type { UndeliveredNotification } from './dead-letters.js';
 import type { FlapState } from './delivery-store.js';

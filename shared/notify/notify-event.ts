@@ -1,10 +1,10 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod/mini';
-import { InvalidEventError } from '../errors.js';
-import { once } from '../once.js';
-import { parseOrThrow } from '../zod-errors.js';
+import { InvalidEventError } from '../support/errors.js';
+import { once } from '../support/once.js';
+import { parseOrThrow } from '../support/zod-errors.js';
 import type { GroupEventRef } from './notifier.js';
-import { isRecord } from '../values.js';
+import { isRecord } from '../support/values.js';
 
 /** A stream record of a new ledger entry, reduced to what the notifier needs; `id` is the stream sequence number. */
 export interface StreamEntryRef extends GroupEventRef {

@@ -1,4 +1,4 @@
-import { R53FailoverError } from '../errors.js';
+import { R53FailoverError } from '../support/errors.js';
 
 /** Reads SecureString parameters (SSM, cached per container); never logs or returns values in errors. */
 export interface SecretSource {

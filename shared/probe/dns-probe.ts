@@ -1,6 +1,6 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { R53FailoverError } from '../errors.js';
+import { R53FailoverError } from '../support/errors.js';
 import type { AssertionResult, ProbeResult } from './types.js';
 
 /**

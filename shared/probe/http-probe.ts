@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
-import { checkTarget, checkUrl, guardedLookup, TargetRefusedError, watchSocket, type GuardOptions, type Resolve } from './net-guard.js';
+import { checkTarget, checkUrl, guardedLookup, TargetRefusedError, watchSocket, type GuardOptions, type Resolve } from '../net/guard.js';
 import { describeConnectError, ProbeTimeoutError, type ProbeDeps } from './tcp-probe.js';
 import type { AssertionResult, HttpProbeSpec, ProbeResult } from './types.js';
 

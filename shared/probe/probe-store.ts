@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { LedgerWriteError } from '../errors.js';
+import { LedgerWriteError } from '../support/errors.js';
 import type { Quorum, RegionVerdict } from './quorum.js';
 import type { ProbeResult } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { AlarmStateValue } from '../alarm-event.js';
+import type { AlarmStateValue } from '../core/alarm-event.js';
 
 /** What the probes, taken together, say about a member. UNKNOWN until enough regions have an opinion. */
 export type Quorum = 'UP' | 'DOWN' | 'UNKNOWN';

@@ -1,9 +1,9 @@
-import { memberProbes, probeSettingsFor, type EffectiveProbeSettings, type FailoverConfig, type MemberRole } from '../config.js';
-import { servingOf } from '../failover-transition.js';
-import type { GroupEvent } from '../group-events.js';
-import { appendToChain } from '../ledger-append.js';
-import type { LedgerStore, ProbeEntry } from '../ledger-store.js';
-import type { Log } from '../logger.js';
+import { memberProbes, probeSettingsFor, type EffectiveProbeSettings, type FailoverConfig, type MemberRole } from '../config/schema.js';
+import { servingOf } from '../core/failover-transition.js';
+import type { GroupEvent } from '../core/group-events.js';
+import { appendToChain } from '../ledger/append.js';
+import type { LedgerStore, ProbeEntry } from '../ledger/store.js';
+import type { Log } from '../support/logger.js';
 import type { ProbeStore } from './probe-store.js';
 import { disagreement, evaluateQuorum, nextVerdict, quorumEvent, type Quorum, type QuorumEvaluation, type RegionVerdict } from './quorum.js';
 import type { HttpProbeSpec, ProbeResult, TcpProbeSpec } from './types.js';

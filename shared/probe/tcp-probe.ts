@@ -1,6 +1,6 @@
 import { connect, isIP } from 'node:net';
-import { R53FailoverError } from '../errors.js';
-import { checkTarget, guardedLookup, TargetRefusedError, watchSocket, type Resolve } from './net-guard.js';
+import { R53FailoverError } from '../support/errors.js';
+import { checkTarget, guardedLookup, TargetRefusedError, watchSocket, type Resolve } from '../net/guard.js';
 import type { ProbeResult, TcpProbeSpec } from './types.js';
 
 /** What every probe can be handed: tests inject the resolver and clock; the handler passes `AWS_LAMBDA_RUNTIME_API` in. */

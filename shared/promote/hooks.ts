@@ -2,11 +2,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, PromoteReadReplicaCommand, SwitchoverGlobalClusterCommand, type RDSClient } from '@aws-sdk/client-rds';
-import type { HookConfig } from '../config.js';
-import { R53FailoverError } from '../errors.js';
+import type { HookConfig } from '../config/schema.js';
+import { R53FailoverError } from '../support/errors.js';
 import { signWebhook, WEBHOOK_HEADERS } from '../notify/channels/webhook.js';
-import { postJson, retryAfterMs } from '../notify/http.js';
-import { checkUrl, resolveChecked } from '../probe/net-guard.js';
+import { postJson, retryAfterMs } from '../net/http.js';
+import { checkUrl, resolveChecked } from '../net/guard.js';
 
 export interface HookClients {
   rds(region: string): RDSClient;

@@ -1,10 +1,10 @@
-import { memberProbes, type FailoverConfig, type HookConfig, type PromotionConfig } from '../config.js';
-import { R53FailoverError } from '../errors.js';
-import { isDown, servingOf } from '../failover-transition.js';
-import type { GroupEvent } from '../group-events.js';
-import { appendToChain } from '../ledger-append.js';
-import type { LedgerEntry, LedgerStore, PromotionEntry, PromotionStatus } from '../ledger-store.js';
-import type { Log } from '../logger.js';
+import { memberProbes, type FailoverConfig, type HookConfig, type PromotionConfig } from '../config/schema.js';
+import { R53FailoverError } from '../support/errors.js';
+import { isDown, servingOf } from '../core/failover-transition.js';
+import type { GroupEvent } from '../core/group-events.js';
+import { appendToChain } from '../ledger/append.js';
+import type { LedgerEntry, LedgerStore, PromotionEntry, PromotionStatus } from '../ledger/store.js';
+import type { Log } from '../support/logger.js';
 import type { ProbeStore } from '../probe/probe-store.js';
 import type { HookContext, HookExecutor, HookTopology } from './hooks.js';
 import type { PromotionRecord, PromotionStore } from './promotion-store.js';

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { LedgerWriteError } from '../errors.js';
-import type { PromotionStatus } from '../ledger-store.js';
+import { LedgerWriteError } from '../support/errors.js';
+import type { PromotionStatus } from '../ledger/store.js';
 
 export type HookStatus = 'pending' | 'calling' | 'started' | 'done' | 'failed';
 

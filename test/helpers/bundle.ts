@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfigText } from '../../shared/config-file.js';
-import { sealConfig } from '../../shared/deployed-config.js';
+import { parseConfigText } from '../../shared/config/file.js';
+import { sealConfig } from '../../shared/config/deployed.js';
 
 const require = createRequire(import.meta.url);
 

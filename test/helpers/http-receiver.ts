@@ -1,2 +1,2 @@
 // Tests use the same loopback receiver as the demo.
-export * from '../../shared/local-receiver.js';
+export * from '../../local/receiver.js';

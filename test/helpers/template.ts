@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
-import { openDeployedConfig } from '../../shared/deployed-config.js';
+import { openDeployedConfig } from '../../shared/config/deployed.js';
 
 // `serverless package` is offline (no AWS call, no credentials): the template and zips it writes are the deploy.
 export const root = resolve(import.meta.dirname, '../..');
@@ -70,7 +70,7 @@ export const readZip = (file: string): Map<string, () => Buffer> => {
 
 /**
  * The config a zip ships (`dist/config/failover.json`), opened the way the functions open it: it must be sealed and
- * its digest must match, or this throws (shared/deployed-config.ts).
+ * its digest must match, or this throws (shared/config/deployed.ts).
  */
 export const openShippedConfig = <T = Record<string, unknown>>(text: string): T => openDeployedConfig(JSON.parse(text), 'dist/config/failover.json') as unknown as T;
 

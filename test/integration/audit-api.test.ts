@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleAuditRequest, type AuditDeps, type HttpRequest } from '../../shared/audit/api.js';
-import { makeDocumentClient } from '../../shared/clients.js';
-import { parseConfigText } from '../../shared/config-file.js';
+import { makeDocumentClient } from '../../shared/support/clients.js';
+import { parseConfigText } from '../../shared/config/file.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
-import { recordEvent } from '../../shared/recorder.js';
-import { eventBridgeEvent, type SampleTransition } from '../../shared/sample-events.js';
+import { recordEvent } from '../../shared/record/recorder.js';
+import { eventBridgeEvent, type SampleTransition } from '../../local/sample-events.js';
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../../shared/local-receiver.js';
-import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../shared/sample-events.js';
+import { startReceiver, type Receiver } from '../../local/receiver.js';
+import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { cliIn } from '../helpers/cli.js';
 

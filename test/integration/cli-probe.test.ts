@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDnsServer } from '../../shared/local-dns-server.js';
-import { startReceiver, type Receiver } from '../../shared/local-receiver.js';
+import { startDnsServer } from '../../local/dns-server.js';
+import { startReceiver, type Receiver } from '../../local/receiver.js';
 import { cliIn } from '../helpers/cli.js';
 
 const receivers: Receiver[] = [];

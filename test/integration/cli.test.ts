@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventBridgeEvent, snsEvent } from '../../shared/sample-events.js';
+import { eventBridgeEvent, snsEvent } from '../../local/sample-events.js';
 import { EVENTS_DIR, FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { cliIn } from '../helpers/cli.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalDnsServerError, startDnsServer, type LocalDnsServer } from '../../shared/local-dns-server.js';
+import { LocalDnsServerError, startDnsServer, type LocalDnsServer } from '../../local/dns-server.js';
 import { convergence, detectFailback, DnsProbeError, runDnsProbe, type DnsProbeResult, type DnsProbeSpec, type PointsTo } from '../../shared/probe/dns-probe.js';
 
 const ZONE = 'example.test';

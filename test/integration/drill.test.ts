@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ScenarioName, ScenarioResult } from '../../shared/drill/scenarios.js';
+import type { ScenarioName, ScenarioResult } from '../../local/drill/scenarios.js';
 import { cliIn } from '../helpers/cli.js';
 
 // One fast drill of every scenario (real HTTP, DNS and embedded ledger; simulated clock), shared by the tests below.

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runHttpProbe } from '../../shared/probe/http-probe.js';
-import type { Resolve } from '../../shared/probe/net-guard.js';
+import type { Resolve } from '../../shared/net/guard.js';
 import type { HttpProbeSpec } from '../../shared/probe/types.js';
 import { HANG, refusedUrl, startReceiver, type Receiver, type Responder } from '../helpers/http-receiver.js';
 import { expiredDaysAgo, makeCa, makeServerCert, startTlsServer, validFor, type Pem, type TlsTarget } from '../helpers/tls-certs.js';

@@ -1,6 +1,6 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { guardedLookup, TargetRefusedError, watchSocket, type Resolve } from '../../shared/probe/net-guard.js';
+import { guardedLookup, TargetRefusedError, watchSocket, type Resolve } from '../../shared/net/guard.js';
 import { runTcpProbe } from '../../shared/probe/tcp-probe.js';
 import { refusedUrl } from '../helpers/http-receiver.js';
 

@@ -1,19 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../shared/config-file.js';
-import type { FailoverConfig } from '../../shared/config.js';
-import type { DynamoDbLedgerStore } from '../../shared/dynamodb-ledger-store.js';
-import { HANG, refusedUrl, startReceiver, type Receiver } from '../../shared/local-receiver.js';
+import { parseConfigText } from '../../shared/config/file.js';
+import type { FailoverConfig } from '../../shared/config/schema.js';
+import type { DynamoDbLedgerStore } from '../../shared/ledger/dynamodb-store.js';
+import { HANG, refusedUrl, startReceiver, type Receiver } from '../../local/receiver.js';
 import { buildChannels } from '../../shared/notify/channels/index.js';
 import { verifyWebhookSignature } from '../../shared/notify/channels/webhook.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import { notifyGroupEvent, redrive, retryFailed, sweep, type NotifierDeps } from '../../shared/notify/notifier.js';
-import { recordEvent, type RecorderDeps } from '../../shared/recorder.js';
-import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../shared/sample-events.js';
+import { recordEvent, type RecorderDeps } from '../../shared/record/recorder.js';
+import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { captureLog, recorderDeps, startLocalDynamo, type CapturedLog } from '../helpers/ledger.js';
-import { makeDocumentClient } from '../../shared/clients.js';
-import { appendToChain } from '../../shared/ledger-append.js';
-import type { TransitionEntry } from '../../shared/ledger-store.js';
+import { makeDocumentClient } from '../../shared/support/clients.js';
+import { appendToChain } from '../../shared/ledger/append.js';
+import type { TransitionEntry } from '../../shared/ledger/store.js';
 
 const SLACK_PATH = '/services/T000/B000/SLACKSECRETTOKEN';
 const ROUTING_KEY = 'pd-routing-key-SECRET-0123456789';

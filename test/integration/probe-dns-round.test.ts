@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeDocumentClient } from '../../shared/clients.js';
-import { parseConfigText } from '../../shared/config-file.js';
-import { startDnsServer } from '../../shared/local-dns-server.js';
+import { makeDocumentClient } from '../../shared/support/clients.js';
+import { parseConfigText } from '../../shared/config/file.js';
+import { startDnsServer } from '../../local/dns-server.js';
 import { runDnsProbe } from '../../shared/probe/dns-probe.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
 import { runProbeRound } from '../../shared/probe/runner.js';

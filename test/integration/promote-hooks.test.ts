@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HookConfig } from '../../shared/config.js';
+import type { HookConfig } from '../../shared/config/schema.js';
 import { verifyWebhookSignature } from '../../shared/notify/channels/webhook.js';
 import { HookError, makeHook, type HookClients, type HookContext, type HookExecutor } from '../../shared/promote/hooks.js';
 import { startReceiver, type Receiver } from '../helpers/http-receiver.js';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { makeDocumentClient } from '../../shared/clients.js';
-import { DynamoDbLedgerStore } from '../../shared/dynamodb-ledger-store.js';
-import { InvalidEventError } from '../../shared/errors.js';
-import { GSI_BY_GROUP_TIME } from '../../shared/ledger-schema.js';
-import { recordEvent, type RecordOutcome } from '../../shared/recorder.js';
-import { eventBridgeEvent, snsEvent, alarmActionEvent, type SampleTransition } from '../../shared/sample-events.js';
+import { makeDocumentClient } from '../../shared/support/clients.js';
+import { DynamoDbLedgerStore } from '../../shared/ledger/dynamodb-store.js';
+import { InvalidEventError } from '../../shared/support/errors.js';
+import { GSI_BY_GROUP_TIME } from '../../shared/ledger/schema.js';
+import { recordEvent, type RecordOutcome } from '../../shared/record/recorder.js';
+import { eventBridgeEvent, snsEvent, alarmActionEvent, type SampleTransition } from '../../local/sample-events.js';
 import { loadEvent, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { captureLog, recorderDeps, scanAll, startLocalDynamo } from '../helpers/ledger.js';
 

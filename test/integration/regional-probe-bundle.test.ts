@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { makeDocumentClient } from '../../shared/clients.js';
-import { startReceiver, type Receiver } from '../../shared/local-receiver.js';
+import { makeDocumentClient } from '../../shared/support/clients.js';
+import { startReceiver, type Receiver } from '../../local/receiver.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
 import { loadBundle } from '../helpers/bundle.js';
 import { startLocalDynamo } from '../helpers/ledger.js';

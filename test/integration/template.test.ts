@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alarmNameFor } from '../../shared/config.js';
-import { ledgerTableDefinition } from '../../shared/ledger-schema.js';
+import { alarmNameFor } from '../../shared/config/schema.js';
+import { ledgerTableDefinition } from '../../shared/ledger/schema.js';
 import { asArray, ofType, openShippedConfig, readZip, serverless, type Resource, type Statement, type Template } from '../helpers/template.js';
 
 

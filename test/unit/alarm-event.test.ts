@@ -10,9 +10,9 @@ import {
   transitionIdOf,
   type AlarmTransition,
   type NormalisedEvent,
-} from '../../shared/alarm-event.js';
-import { InvalidEventError } from '../../shared/errors.js';
-import { alarmActionEvent, eventBridgeEvent, snsEvent, type SampleTransition } from '../../shared/sample-events.js';
+} from '../../shared/core/alarm-event.js';
+import { InvalidEventError } from '../../shared/support/errors.js';
+import { alarmActionEvent, eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
 import { EVENTS_DIR, PRIMARY_HC, SECONDARY_HC, loadEvent } from '../helpers/events.js';
 import { errorOf } from '../helpers/errors.js';
 

@@ -6,7 +6,7 @@ import { changeBatchInput, inferZoneName, InvalidChangeBatchError, parseChangeBa
 import { configInput } from '../../shared/check/config-input.js';
 import type { AliasTarget, CheckInput, HealthCheckSummary, RecordSet } from '../../shared/check/findings.js';
 import { checkSetup } from '../../shared/check/rules.js';
-import { parseConfigText } from '../../shared/config-file.js';
+import { parseConfigText } from '../../shared/config/file.js';
 import { EVENTS_DIR, FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { errorOf } from '../helpers/errors.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvField, csvHeader, csvRow, entryToCsv } from '../../shared/audit/csv.js';
-import type { TransitionEntry } from '../../shared/ledger-store.js';
+import type { TransitionEntry } from '../../shared/ledger/store.js';
 
 /** A strict RFC 4180 reader (quoted fields, doubled quotes, CRLF records) to read the writer's output back. */
 const parseCsv = (text: string): string[][] => {

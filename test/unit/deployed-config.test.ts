@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../shared/config-file.js';
-import { loadDeployedConfig, openDeployedConfig, sealConfig, SEALED_CONFIG_FORMAT } from '../../shared/deployed-config.js';
-import { ConfigError } from '../../shared/errors.js';
+import { parseConfigText } from '../../shared/config/file.js';
+import { loadDeployedConfig, openDeployedConfig, sealConfig, SEALED_CONFIG_FORMAT } from '../../shared/config/deployed.js';
+import { ConfigError } from '../../shared/support/errors.js';
 import { FIXTURE_CONFIG_YAML } from '../helpers/events.js';
 
 const source = 'dist/config/failover.json';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadNotifyEnv, loadProbeEnv, loadPromoteEnv, loadRecorderEnv } from '../../shared/env.js';
-import { ConfigError } from '../../shared/errors.js';
+import { loadNotifyEnv, loadProbeEnv, loadPromoteEnv, loadRecorderEnv } from '../../shared/config/env.js';
+import { ConfigError } from '../../shared/support/errors.js';
 
 describe('function environments (read once at cold start)', () => {
   it('names a missing or short LEDGER_TABLE, for every function', () => {

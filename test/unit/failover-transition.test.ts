@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { transitionIdOf, type AlarmStateValue, type AlarmTransition } from '../../shared/alarm-event.js';
-import { UNASSIGNED_GROUP, type HealthCheckPlacement, type Role } from '../../shared/config.js';
+import { transitionIdOf, type AlarmStateValue, type AlarmTransition } from '../../shared/core/alarm-event.js';
+import { UNASSIGNED_GROUP, type HealthCheckPlacement, type Role } from '../../shared/config/schema.js';
 import {
   applyTransition,
   deriveGroupEvent,
@@ -11,7 +11,7 @@ import {
   type GroupSnapshot,
   type MemberSnapshot,
   type Serving,
-} from '../../shared/failover-transition.js';
+} from '../../shared/core/failover-transition.js';
 import { PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 
 const GROUP = 'orders-api';

@@ -11,7 +11,7 @@ import {
   verifyConnected,
   type AddressKind,
   type Resolve,
-} from '../../shared/probe/net-guard.js';
+} from '../../shared/net/guard.js';
 
 const STRICT = { allowPrivateTargets: false };
 const LENIENT = { allowPrivateTargets: true };

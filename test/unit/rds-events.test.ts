@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidEventError } from '../../shared/errors.js';
+import { InvalidEventError } from '../../shared/support/errors.js';
 import { parseRdsEvent } from '../../shared/promote/rds-events.js';
 import { errorOf } from '../helpers/errors.js';
 import { loadEvent } from '../helpers/events.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AlarmStateValue, AlarmTransition } from '../../shared/alarm-event.js';
+import type { AlarmStateValue, AlarmTransition } from '../../shared/core/alarm-event.js';
 import { DEFAULT_FLAP, groupStats, periodBuckets, statsReport, type AuditLedger } from '../../shared/audit/stats.js';
 import { timeline } from '../../shared/audit/timeline.js';
-import { EMPTY_CONFIG } from '../../shared/config.js';
-import { applyTransition, nextEpisode, servingOf, type GroupSnapshot } from '../../shared/failover-transition.js';
-import type { LedgerEntry, PromotionEntry, TransitionEntry } from '../../shared/ledger-store.js';
+import { EMPTY_CONFIG } from '../../shared/config/schema.js';
+import { applyTransition, nextEpisode, servingOf, type GroupSnapshot } from '../../shared/core/failover-transition.js';
+import type { LedgerEntry, PromotionEntry, TransitionEntry } from '../../shared/ledger/store.js';
 import type { DeliveryRecord } from '../../shared/notify/delivery-store.js';
 
 const GROUP = 'orders-api';

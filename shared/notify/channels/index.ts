@@ -1,6 +1,6 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
-import type { FailoverConfig } from '../../config.js';
-import { checkUrl, resolveChecked } from '../../probe/net-guard.js';
+import type { FailoverConfig } from '../../config/schema.js';
+import { checkUrl, resolveChecked } from '../../net/guard.js';
 import type { Channel } from '../notification.js';
 import { secretGetter, type SecretSource } from '../secrets.js';
 import { pagerDutyChannel } from './pagerduty.js';

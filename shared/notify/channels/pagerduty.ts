@@ -1,5 +1,5 @@
-import type { Severity } from '../../group-events.js';
-import { networkFailure, postJson, retryAfterMs } from '../http.js';
+import type { Severity } from '../../core/group-events.js';
+import { networkFailure, postJson, retryAfterMs } from '../../net/http.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
 
 export interface PagerDutyChannelOptions {

@@ -1,5 +1,5 @@
-import type { Severity } from '../../group-events.js';
-import { networkFailure, postJson, retryAfterMs, type PostResult } from '../http.js';
+import type { Severity } from '../../core/group-events.js';
+import { networkFailure, postJson, retryAfterMs, type PostResult } from '../../net/http.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
 
 /** Slack's Block Kit and incoming-webhook limits, in UTF-16 code units (JS string length). */

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { networkFailure, postJson, retryAfterMs } from '../http.js';
+import { networkFailure, postJson, retryAfterMs } from '../../net/http.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
 
 export interface WebhookChannelOptions {

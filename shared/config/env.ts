@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { ConfigError } from './errors.js';
-import { parseOrThrow } from './zod-errors.js';
+import { ConfigError } from '../support/errors.js';
+import { parseOrThrow } from '../support/zod-errors.js';
 
 type Env = Record<string, string | undefined>;
 

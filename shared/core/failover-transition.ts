@@ -1,6 +1,6 @@
 import type { AlarmStateValue, AlarmTransition } from './alarm-event.js';
-import type { HealthCheckPlacement, Role } from './config.js';
-import { UNASSIGNED_GROUP } from './config.js';
+import type { HealthCheckPlacement, Role } from '../config/schema.js';
+import { UNASSIGNED_GROUP } from '../config/schema.js';
 
 import type { GroupEvent } from './group-events.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { LedgerEntry } from './ledger-store.js';
+import type { LedgerEntry } from './store.js';
 
 /** prevHash of a group's first entry. */
 export const GENESIS_HASH = '0'.repeat(64);

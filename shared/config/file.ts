@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { EMPTY_CONFIG, parseConfig, type FailoverConfig } from './config.js';
-import { ConfigError } from './errors.js';
+import { EMPTY_CONFIG, parseConfig, type FailoverConfig } from './schema.js';
+import { ConfigError } from '../support/errors.js';
 
 export const DEFAULT_CONFIG_FILE = 'failover.yml';
 

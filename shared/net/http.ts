@@ -1,4 +1,4 @@
-import type { SendResult } from './notification.js';
+import type { SendResult } from '../notify/notification.js';
 
 export interface PostResult {
   status: number;

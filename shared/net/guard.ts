@@ -1,6 +1,6 @@
 import { promises as dns, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
-import { R53FailoverError } from '../errors.js';
+import { R53FailoverError } from '../support/errors.js';
 
 /**
  * SSRF guard for probes aimed at user-provided targets from a Lambda: every address a probe connects to is resolved once,

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import { InvalidEventError } from './errors.js';
-import { once } from './once.js';
-import { parseOrThrow } from './zod-errors.js';
-import { isRecord, show } from './values.js';
+import { InvalidEventError } from '../support/errors.js';
+import { once } from '../support/once.js';
+import { parseOrThrow } from '../support/zod-errors.js';
+import { isRecord, show } from '../support/values.js';
 
 /** The single event normaliser: EventBridge, SNS and Lambda alarm-action payloads all become `AlarmTransition`s. */
 

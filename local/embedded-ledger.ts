@@ -9,10 +9,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { makeDocumentClient } from './clients.js';
-import { DynamoDbLedgerStore } from './dynamodb-ledger-store.js';
-import { ConfigError, LedgerWriteError } from './errors.js';
-import { ledgerTableDefinition } from './ledger-schema.js';
+import { makeDocumentClient } from '../shared/support/clients.js';
+import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
+import { ConfigError, LedgerWriteError } from '../shared/support/errors.js';
+import { ledgerTableDefinition } from '../shared/ledger/schema.js';
 
 export const DEFAULT_LEDGER_DIR = '.r53-failover';
 export const DEFAULT_TABLE = 'r53-failover-ledger';

@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket as TcpSocket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
-import { R53FailoverError } from './errors.js';
+import { R53FailoverError } from '../shared/support/errors.js';
 
 /**
  * A real, authoritative-only DNS server for one zone on 127.0.0.1 (UDP and TCP on the same ephemeral port), for tests,

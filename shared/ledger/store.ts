@@ -1,7 +1,7 @@
-import type { AlarmStateValue, DeliverySource } from './alarm-event.js';
-import type { Role } from './config.js';
-import type { GroupEvent, GroupSnapshot, Serving } from './failover-transition.js';
-import type { Quorum, RegionVerdict, DisagreementKind } from './probe/quorum.js';
+import type { AlarmStateValue, DeliverySource } from '../core/alarm-event.js';
+import type { Role } from '../config/schema.js';
+import type { GroupEvent, GroupSnapshot, Serving } from '../core/failover-transition.js';
+import type { Quorum, RegionVerdict, DisagreementKind } from '../probe/quorum.js';
 
 /** One recorded health transition: the stable `--json` shape of `history` (see README, "JSON output"). */
 export interface TransitionEntry {
@@ -36,7 +36,7 @@ export interface TransitionEntry {
   episode: number | null;
   /** The episode still open after this entry, or null: carried to the next entry. */
   openEpisode: number | null;
-  /** Tamper evidence: the previous entry's hash (GENESIS for #1) and this entry's SHA-256 (shared/ledger-hash.ts). */
+  /** Tamper evidence: the previous entry's hash (GENESIS for #1) and this entry's SHA-256 (shared/ledger/hash.ts). */
   prevHash?: string;
   hash?: string;
 }

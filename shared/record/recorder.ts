@@ -4,14 +4,14 @@ import {
   transitionIdOf,
   type AlarmTransition,
   type NormalisedEvent,
-} from './alarm-event.js';
-import { UNASSIGNED_GROUP, type HealthCheckPlacement } from './config.js';
-import { InvalidEventError, LedgerWriteError } from './errors.js';
-import { applyTransition, nextEpisode, servingOf, type GroupEvent } from './failover-transition.js';
-import type { GroupEventPublisher } from './group-event-publisher.js';
-import { seal } from './ledger-hash.js';
-import type { LedgerEntry, LedgerStore } from './ledger-store.js';
-import type { Log } from './logger.js';
+} from '../core/alarm-event.js';
+import { UNASSIGNED_GROUP, type HealthCheckPlacement } from '../config/schema.js';
+import { InvalidEventError, LedgerWriteError } from '../support/errors.js';
+import { applyTransition, nextEpisode, servingOf, type GroupEvent } from '../core/failover-transition.js';
+import type { GroupEventPublisher } from '../ledger/publisher.js';
+import { seal } from '../ledger/hash.js';
+import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
+import type { Log } from '../support/logger.js';
 
 export interface RecorderDeps {
   ledger: LedgerStore;

@@ -1,18 +1,18 @@
-import type { FailoverConfig } from '../config.js';
-import { indexHealthChecks } from '../config.js';
+import type { FailoverConfig } from '../../shared/config/schema.js';
+import { indexHealthChecks } from '../../shared/config/schema.js';
 import type { OpenedLedger } from '../embedded-ledger.js';
-import { R53FailoverError } from '../errors.js';
-import type { LedgerEntry } from '../ledger-store.js';
-import type { Log } from '../logger.js';
-import { localNotifier, localPromoter, reactionPublisher, withFreshBudget } from '../local-pipeline.js';
-import { notifyGroupEvent, sweep, type NotificationReport } from '../notify/notifier.js';
-import { runDnsProbe } from '../probe/dns-probe.js';
-import { probeEngines } from '../probe/engines.js';
-import { DynamoDbProbeStore } from '../probe/probe-store.js';
-import { runProbeRound, type ProbeRunners, type RoundReport } from '../probe/runner.js';
-import type { HookClients } from '../promote/hooks.js';
-import { decideApproval, tick, type PromoterDeps } from '../promote/promoter.js';
-import { recordEvent, type RecorderDeps, type RecordOutcome } from '../recorder.js';
+import { R53FailoverError } from '../../shared/support/errors.js';
+import type { LedgerEntry } from '../../shared/ledger/store.js';
+import type { Log } from '../../shared/support/logger.js';
+import { localNotifier, localPromoter, reactionPublisher, withFreshBudget } from '../pipeline.js';
+import { notifyGroupEvent, sweep, type NotificationReport } from '../../shared/notify/notifier.js';
+import { runDnsProbe } from '../../shared/probe/dns-probe.js';
+import { probeEngines } from '../../shared/probe/engines.js';
+import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
+import { runProbeRound, type ProbeRunners, type RoundReport } from '../../shared/probe/runner.js';
+import type { HookClients } from '../../shared/promote/hooks.js';
+import { decideApproval, tick, type PromoterDeps } from '../../shared/promote/promoter.js';
+import { recordEvent, type RecorderDeps, type RecordOutcome } from '../../shared/record/recorder.js';
 
 /**
  * The reaction pipeline in one process, as `ingest` runs it: recorder → notifier → promoter, plus the regional probe

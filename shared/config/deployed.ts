@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseConfig, type FailoverConfig } from './config.js';
-import { ConfigError } from './errors.js';
-import { isRecord } from './values.js';
+import { parseConfig, type FailoverConfig } from './schema.js';
+import { ConfigError } from '../support/errors.js';
+import { isRecord } from '../support/values.js';
 
 /**
  * The config a Lambda ships with. `serverless package` validates `failover.yml` with the full schema, strips local

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AlarmStateValue } from './alarm-event.js';
+import type { AlarmStateValue } from '../shared/core/alarm-event.js';
 
 /** Builds alarm payloads in AWS's delivered shapes (EventBridge, SNS, Lambda alarm action) for the demo, tests and bench. */
 export interface SampleTransition {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { LocalDnsServer } from '../local-dns-server.js';
+import type { LocalDnsServer } from '../dns-server.js';
 import { SimulatedAlarm, SimulatedHealthCheck } from './health-checker.js';
 import { DatabasePair, startDbControl, startRegionalApp, type DbControlCall, type RegionalApp, type RegionDatabase } from './regional-app.js';
-import type { Receiver } from '../local-receiver.js';
+import type { Receiver } from '../receiver.js';
 
 /** One scenario's local world: two regional apps and databases, their Route 53 health checks and alarms, DNS routing. */
 

@@ -1,15 +1,15 @@
 import * as z from 'zod/mini';
-import { ConfigError } from './errors.js';
-import { GROUP_EVENTS, SEVERITIES } from './group-events.js';
-import { once } from './once.js';
-import { parseOrThrow } from './zod-errors.js';
-import { show } from './values.js';
+import { ConfigError } from '../support/errors.js';
+import { GROUP_EVENTS, SEVERITIES } from '../core/group-events.js';
+import { once } from '../support/once.js';
+import { parseOrThrow } from '../support/zod-errors.js';
+import { show } from '../support/values.js';
 
 /** AWS commercial, GovCloud, China and ISO partitions: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`. */
 export const AWS_REGION_RE = /^[a-z]{2}(-gov|-iso|-isob|-isof|-isoe)?-[a-z]+-\d{1,2}$/;
 
 const regionError = (i: { input?: unknown }) => `expected an AWS region like us-east-1, got ${show(i.input)}`;
-/** An AWS region name, with the message users see for a typo. Built on first use (shared/once.ts). */
+/** An AWS region name, with the message users see for a typo. Built on first use (shared/support/once.ts). */
 export const regionSchema = /* @__PURE__ */ once(() => z.string({ error: regionError }).check(z.regex(AWS_REGION_RE, { error: regionError })));
 
 export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'NS', 'PTR', 'SPF', 'CAA', 'NAPTR', 'DS', 'HTTPS', 'SVCB'] as const;
@@ -21,7 +21,7 @@ export const UNASSIGNED_GROUP = 'unassigned';
 
 /**
  * The full `failover.yml` schema, built on first use: hundreds of zod objects that a Lambda whose config arrives
- * sealed (shared/deployed-config.ts) never needs, so they are not built at its cold start.
+ * sealed (shared/config/deployed.ts) never needs, so they are not built at its cold start.
  */
 const buildConfigSchema = () => {
   const RegionSchema = regionSchema();

@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { FailoverConfig } from './config.js';
+import type { FailoverConfig } from '../shared/config/schema.js';
 import type { OpenedLedger } from './embedded-ledger.js';
-import type { Log } from './logger.js';
-import { buildChannels } from './notify/channels/index.js';
-import { DynamoDbDeliveryStore } from './notify/delivery-store.js';
-import type { NotifierDeps } from './notify/notifier.js';
+import type { Log } from '../shared/support/logger.js';
+import { buildChannels } from '../shared/notify/channels/index.js';
+import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
+import type { NotifierDeps } from '../shared/notify/notifier.js';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { DynamoDbProbeStore } from './probe/probe-store.js';
-import { makeHook, type HookClients, type HookExecutor } from './promote/hooks.js';
-import type { PromoterDeps } from './promote/promoter.js';
-import { DynamoDbPromotionStore } from './promote/promotion-store.js';
-import type { GroupEventPublisher } from './group-event-publisher.js';
-import type { LedgerEntry } from './ledger-store.js';
-import { onGroupEntry } from './promote/promoter.js';
+import { DynamoDbProbeStore } from '../shared/probe/probe-store.js';
+import { makeHook, type HookClients, type HookExecutor } from '../shared/promote/hooks.js';
+import type { PromoterDeps } from '../shared/promote/promoter.js';
+import { DynamoDbPromotionStore } from '../shared/promote/promotion-store.js';
+import type { GroupEventPublisher } from '../shared/ledger/publisher.js';
+import type { LedgerEntry } from '../shared/ledger/store.js';
+import { onGroupEntry } from '../shared/promote/promoter.js';
 
 /** How long one notification may keep retrying a channel in process before it is left `failed` for --redrive. */
 export const LOCAL_BUDGET_MS = 15_000;

@@ -1,6 +1,6 @@
-import { LedgerWriteError } from './errors.js';
-import { seal } from './ledger-hash.js';
-import type { LedgerEntry, LedgerHead, LedgerStore } from './ledger-store.js';
+import { LedgerWriteError } from '../support/errors.js';
+import { seal } from './hash.js';
+import type { LedgerEntry, LedgerHead, LedgerStore } from './store.js';
 
 const MAX_ATTEMPTS = 25;
 

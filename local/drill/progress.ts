@@ -1,7 +1,7 @@
-import type { LedgerEntry } from '../ledger-store.js';
-import type { ReceivedRequest } from '../local-receiver.js';
-import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../notify/channels/webhook.js';
-import type { RecordOutcome } from '../recorder.js';
+import type { LedgerEntry } from '../../shared/ledger/store.js';
+import type { ReceivedRequest } from '../receiver.js';
+import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../shared/notify/channels/webhook.js';
+import type { RecordOutcome } from '../../shared/record/recorder.js';
 
 /** How the drill words what happened: one line per notable step, for people reading along. */
 

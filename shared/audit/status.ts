@@ -1,9 +1,9 @@
-import type { AlarmStateValue } from './alarm-event.js';
-import { UNASSIGNED_GROUP, type FailoverConfig } from './config.js';
-import { servingOf, type GroupEvent, type Serving } from './failover-transition.js';
-import type { LedgerStore } from './ledger-store.js';
-import type { ProbeStore } from './probe/probe-store.js';
-import type { PromotionStore } from './promote/promotion-store.js';
+import type { AlarmStateValue } from '../core/alarm-event.js';
+import { UNASSIGNED_GROUP, type FailoverConfig } from '../config/schema.js';
+import { servingOf, type GroupEvent, type Serving } from '../core/failover-transition.js';
+import type { LedgerStore } from '../ledger/store.js';
+import type { ProbeStore } from '../probe/probe-store.js';
+import type { PromotionStore } from '../promote/promotion-store.js';
 
 export interface MemberStatus {
   healthCheckId: string;

@@ -7,8 +7,8 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { DeliverySource } from './alarm-event.js';
-import { LedgerWriteError, R53FailoverError } from './errors.js';
+import type { DeliverySource } from '../core/alarm-event.js';
+import { LedgerWriteError, R53FailoverError } from '../support/errors.js';
 import {
   ALL_GROUPS_PK,
   GSI_BY_GROUP_TIME,
@@ -16,9 +16,9 @@ import {
   SEQ_PREFIX,
   groupPk,
   seqSk,
-} from './ledger-schema.js';
-import type { LedgerEntry, LedgerHead, LedgerStore, ListQuery } from './ledger-store.js';
-import { isRecord } from './values.js';
+} from './schema.js';
+import type { LedgerEntry, LedgerHead, LedgerStore, ListQuery } from './store.js';
+import { isRecord } from '../support/values.js';
 
 type Item = Record<string, unknown>;
 

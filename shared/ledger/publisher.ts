@@ -1,4 +1,4 @@
-import type { LedgerEntry } from './ledger-store.js';
+import type { LedgerEntry } from './store.js';
 
 /**
  * Where a group event goes after the ledger write. Deployed stacks need no publisher: the ledger table's DynamoDB
