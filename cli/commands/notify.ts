@@ -1,9 +1,9 @@
-import { UNASSIGNED_GROUP } from '../../shared/config/schema.js';
 import { UsageError } from '../../shared/support/errors.js';
 import { redrive, retryFailed, sweep, type NotifyReport } from '../../shared/notify/notifier.js';
 import { COMMON_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
 import { localNotifier } from '../../local/pipeline.js';
+import { UNASSIGNED_GROUP } from '../../shared/core/members.js';
 
 export const NOTIFY_HELP = `r53-failover notify (--status | --redrive | --sweep [--at TIME]) [options]
 

@@ -4,8 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHttpProbe } from '../../shared/probe/http-probe.js';
-import { evaluateQuorum, nextVerdict, type Quorum, type RegionVerdict } from '../../shared/probe/quorum.js';
+import { evaluateQuorum, nextVerdict } from '../../shared/probe/quorum.js';
 import { mapLimit } from '../../shared/probe/runner.js';
+import type { Quorum, RegionVerdict } from '../../shared/core/probe-verdicts.js';
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,4 +1,3 @@
-import type { MemberRole } from '../config/schema.js';
 import { R53FailoverError, UsageError } from '../support/errors.js';
 import type { GroupSnapshot } from '../core/failover-transition.js';
 import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
@@ -6,7 +5,8 @@ import type { DeliveryStore } from '../notify/delivery-store.js';
 import type { ProbeStore, StoredProbeResult } from '../probe/probe-store.js';
 import { csvHeader, entryToCsv } from './csv.js';
 import { episodeOf } from './queries.js';
-import { readChain } from './verify.js';
+import type { MemberRole } from '../core/members.js';
+import { readChain } from '../ledger/chain.js';
 
 export const EXPORT_FORMATS = ['json', 'ndjson', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

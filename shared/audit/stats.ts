@@ -1,8 +1,9 @@
-import { UNASSIGNED_GROUP, type FailoverConfig } from '../config/schema.js';
+import { type FailoverConfig } from '../config/schema.js';
 import type { GroupEvent } from '../core/group-events.js';
 import type { LedgerEntry, LedgerStore, PromotionEntry } from '../ledger/store.js';
 import type { DeliveryRecord, DeliveryStore } from '../notify/delivery-store.js';
 import { effectiveTransitions, iso, ms, secondsIn, timeline } from './timeline.js';
+import { UNASSIGNED_GROUP } from '../core/members.js';
 
 /** Failover statistics per group over a window; every figure is defined in docs/audit.md. */
 

@@ -1,9 +1,10 @@
 import type { AlarmStateValue } from '../core/alarm-event.js';
-import { UNASSIGNED_GROUP, type FailoverConfig } from '../config/schema.js';
+import { type FailoverConfig } from '../config/schema.js';
 import { servingOf, type GroupEvent, type Serving } from '../core/failover-transition.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { ProbeStore } from '../probe/probe-store.js';
 import type { PromotionStore } from '../promote/promotion-store.js';
+import { UNASSIGNED_GROUP } from '../core/members.js';
 
 export interface MemberStatus {
   healthCheckId: string;

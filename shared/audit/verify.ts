@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { R53FailoverError } from '../support/errors.js';
+import { readChain } from '../ledger/chain.js';
 import { GENESIS_HASH, entryHash } from '../ledger/hash.js';
 import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import type { ChainLink, EvidenceBundle } from './export.js';
@@ -88,16 +89,6 @@ export const verifyEntries = async (entries: Entries): Promise<VerifyResult> => 
   const out = [...groups.values()].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0)).map(({ gap: _gap, ...g }) => g);
   return { ok: out.every((g) => !g.problem), groups: out };
 };
-
-/** A group's chain in seq order, a page at a time (never the whole chain in memory). */
-export async function* readChain(ledger: LedgerStore, group: string, pageSize = 500): AsyncGenerator<LedgerEntry> {
-  let cursor: string | undefined;
-  do {
-    const page = await ledger.chain(group, cursor, pageSize);
-    yield* page.items;
-    cursor = page.cursor;
-  } while (cursor);
-}
 
 const emptyGroup = (group: string): GroupVerification => ({ group, entries: 0, headSeq: 0, headHash: GENESIS_HASH, problem: `missing #1 in ${group} (no entries)`, problemSeq: 1 });
 

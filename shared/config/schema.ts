@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ConfigError } from '../support/errors.js';
 import { GROUP_EVENTS, SEVERITIES } from '../core/group-events.js';
+import { UNASSIGNED_GROUP, type HealthCheckPlacement, type MemberRole } from '../core/members.js';
 import { once } from '../support/once.js';
 import { parseOrThrow } from '../support/zod-errors.js';
 import { show } from '../support/values.js';
@@ -15,9 +16,6 @@ export const regionSchema = /* @__PURE__ */ once(() => z.string({ error: regionE
 export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'NS', 'PTR', 'SPF', 'CAA', 'NAPTR', 'DS', 'HTTPS', 'SVCB'] as const;
 
 export const GROUP_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,62})$/;
-
-/** The group every health check that no group names is recorded under. */
-export const UNASSIGNED_GROUP = 'unassigned';
 
 /**
  * The full `failover.yml` schema, built on first use: hundreds of zod objects that a Lambda whose config arrives
@@ -326,16 +324,6 @@ export type TcpProbeConfig = Extract<ProbeConfig, { type: 'tcp' }>;
 export type PromotionConfig = NonNullable<FailoverGroup['promotion']>;
 export type HookConfig = PromotionConfig['hooks'][number];
 export type ProbeSettings = NonNullable<FailoverConfig['probes']>;
-export type MemberRole = 'primary' | 'secondary';
-export type Role = MemberRole | 'unknown';
-
-/** Where a health check sits in the configuration. */
-export interface HealthCheckPlacement {
-  group: string;
-  role: Role;
-  region?: string;
-}
-
 /** Validates a parsed config object; `source` (a file name) prefixes nothing but helps the message. */
 export const parseConfig = (input: unknown, source = 'failover.yml'): FailoverConfig => {
   try {

@@ -1,8 +1,7 @@
 import type { AlarmStateValue, AlarmTransition } from './alarm-event.js';
-import type { HealthCheckPlacement, Role } from '../config/schema.js';
-import { UNASSIGNED_GROUP } from '../config/schema.js';
 
 import type { GroupEvent } from './group-events.js';
+import { type HealthCheckPlacement, type Role, UNASSIGNED_GROUP } from './members.js';
 
 export { GROUP_EVENTS, type GroupEvent } from './group-events.js';
 

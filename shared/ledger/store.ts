@@ -1,7 +1,7 @@
 import type { AlarmStateValue, DeliverySource } from '../core/alarm-event.js';
-import type { Role } from '../config/schema.js';
 import type { GroupEvent, GroupSnapshot, Serving } from '../core/failover-transition.js';
-import type { Quorum, RegionVerdict, DisagreementKind } from '../probe/quorum.js';
+import type { Role } from '../core/members.js';
+import type { Quorum, RegionVerdict, DisagreementKind } from '../core/probe-verdicts.js';
 
 /** One recorded health transition: the stable `--json` shape of `history` (see README, "JSON output"). */
 export interface TransitionEntry {

@@ -1,5 +1,3 @@
-import type { SendResult } from '../notify/notification.js';
-
 export interface PostResult {
   status: number;
   headers: Headers;
@@ -19,15 +17,4 @@ export const retryAfterMs = (value: string | null, now: number = Date.now()): nu
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-};
-
-/**
- * Classifies a network-level failure. The message never includes the URL: webhook URLs and keys are secrets,
- * and fetch errors can carry them.
- */
-export const networkFailure = (err: unknown): SendResult => {
-  const e = err as { name?: string; cause?: { code?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { status: 'retry', reason: 'timed out' };
-  const code = e?.cause?.code;
-  return { status: 'retry', reason: `network error${code ? ` (${code})` : ''}` };
 };

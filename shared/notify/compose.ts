@@ -1,7 +1,8 @@
-import { UNASSIGNED_GROUP, type FailoverConfig } from '../config/schema.js';
+import { type FailoverConfig } from '../config/schema.js';
 import { DEFAULT_NOTIFY_EVENTS, DEFAULT_SEVERITY, type GroupEvent, type Severity } from '../core/group-events.js';
 import type { LedgerEntry } from '../ledger/store.js';
 import type { Notification, NotificationKind } from './notification.js';
+import { UNASSIGNED_GROUP } from '../core/members.js';
 
 /** Route 53 and CloudWatch console links; Route 53 is global, its health-check alarms live in the alarm's region. */
 export const consoleLinks = (entry: Pick<LedgerEntry, 'healthCheckId' | 'alarmName' | 'region'>, runbookUrl?: string): Notification['links'] => {

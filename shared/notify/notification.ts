@@ -1,7 +1,7 @@
-import type { Role } from '../config/schema.js';
 import type { Serving } from '../core/failover-transition.js';
 import type { GroupEvent, Severity } from '../core/group-events.js';
 import type { LedgerEntry } from '../ledger/store.js';
+import type { Role } from '../core/members.js';
 
 /** What a notification is about: a group event, or one of the notices the notifier derives over time. */
 export type NotificationKind = 'transition' | 'reminder' | 'no-data' | 'flapping' | 'flap-summary';
@@ -66,3 +66,14 @@ export interface Channel {
   accepts(n: Notification): boolean;
   send(n: Notification, signal: AbortSignal): Promise<SendResult>;
 }
+
+/**
+ * Classifies a network-level failure. The message never includes the URL: webhook URLs and keys are secrets,
+ * and fetch errors can carry them.
+ */
+export const networkFailure = (err: unknown): SendResult => {
+  const e = err as { name?: string; cause?: { code?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { status: 'retry', reason: 'timed out' };
+  const code = e?.cause?.code;
+  return { status: 'retry', reason: `network error${code ? ` (${code})` : ''}` };
+};

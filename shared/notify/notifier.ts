@@ -1,4 +1,4 @@
-import { UNASSIGNED_GROUP, type FailoverConfig } from '../config/schema.js';
+import { type FailoverConfig } from '../config/schema.js';
 import { R53FailoverError } from '../support/errors.js';
 import { isDown, servingOf } from '../core/failover-transition.js';
 import type { GroupEvent } from '../core/group-events.js';
@@ -8,6 +8,7 @@ import type { UndeliveredNotification } from './dead-letters.js';
 import type { FlapState } from './delivery-store.js';
 import { dispatch, type ChannelOutcome, type DispatchDeps } from './dispatcher.js';
 import type { Channel, Notification } from './notification.js';
+import { UNASSIGNED_GROUP } from '../core/members.js';
 
 export interface NotifierDeps extends DispatchDeps {
   ledger: LedgerStore;

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { LedgerWriteError } from '../support/errors.js';
-import type { Quorum, RegionVerdict } from './quorum.js';
 import type { ProbeResult } from './types.js';
+import type { Quorum, RegionVerdict } from '../core/probe-verdicts.js';
 
 export interface StoredProbeResult extends ProbeResult {
   group: string;

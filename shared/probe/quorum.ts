@@ -1,19 +1,5 @@
 import type { AlarmStateValue } from '../core/alarm-event.js';
-
-/** What the probes, taken together, say about a member. UNKNOWN until enough regions have an opinion. */
-export type Quorum = 'UP' | 'DOWN' | 'UNKNOWN';
-
-/** One probe region's running opinion of one member. */
-export interface RegionVerdict {
-  region: string;
-  /** The last round's outcome (every probe of the member passed). */
-  ok: boolean;
-  consecutiveFailures: number;
-  consecutiveSuccesses: number;
-  /** When that round ran (ISO 8601). */
-  at: string;
-  error?: string;
-}
+import type { DisagreementKind, Quorum, RegionVerdict } from '../core/probe-verdicts.js';
 
 /** Folds one round's outcome into a region's verdict. */
 export const nextVerdict = (prev: RegionVerdict | undefined, region: string, ok: boolean, at: string, error?: string): RegionVerdict => ({
@@ -57,8 +43,6 @@ export const evaluateQuorum = (verdicts: RegionVerdict[], s: QuorumSettings, now
 /** Which quorum changes are group events: establishing UP at start is not news; losing it, or regaining it, is. */
 export const quorumEvent = (from: Quorum, to: Quorum): 'PROBE_DOWN' | 'PROBE_UP' | null =>
   from === to ? null : to === 'DOWN' ? 'PROBE_DOWN' : to === 'UP' && from === 'DOWN' ? 'PROBE_UP' : null;
-
-export type DisagreementKind = 'probes-down-health-ok' | 'probes-up-health-down';
 
 /**
  * Route 53 and the probes disagree: the health check passes while a quorum of probes fails (the "200 OK but broken"

@@ -1,13 +1,15 @@
-import { memberProbes, probeSettingsFor, type EffectiveProbeSettings, type FailoverConfig, type MemberRole } from '../config/schema.js';
+import { memberProbes, probeSettingsFor, type EffectiveProbeSettings, type FailoverConfig } from '../config/schema.js';
 import { servingOf } from '../core/failover-transition.js';
 import type { GroupEvent } from '../core/group-events.js';
 import { appendToChain } from '../ledger/append.js';
 import type { LedgerStore, ProbeEntry } from '../ledger/store.js';
 import type { Log } from '../support/logger.js';
 import type { ProbeStore } from './probe-store.js';
-import { disagreement, evaluateQuorum, nextVerdict, quorumEvent, type Quorum, type QuorumEvaluation, type RegionVerdict } from './quorum.js';
+import { disagreement, evaluateQuorum, nextVerdict, quorumEvent, type QuorumEvaluation } from './quorum.js';
 import type { HttpProbeSpec, ProbeResult, TcpProbeSpec } from './types.js';
 import { detectFailback, type DnsProbeResult, type DnsProbeSpec, type PointsTo } from './dns-probe.js';
+import type { MemberRole } from '../core/members.js';
+import type { Quorum, RegionVerdict } from '../core/probe-verdicts.js';
 
 /** The probe engines (injectable: tests and the bench swap in their own). */
 export interface ProbeRunners {

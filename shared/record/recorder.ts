@@ -5,13 +5,13 @@ import {
   type AlarmTransition,
   type NormalisedEvent,
 } from '../core/alarm-event.js';
-import { UNASSIGNED_GROUP, type HealthCheckPlacement } from '../config/schema.js';
 import { InvalidEventError, LedgerWriteError } from '../support/errors.js';
 import { applyTransition, nextEpisode, servingOf, type GroupEvent } from '../core/failover-transition.js';
 import type { GroupEventPublisher } from '../ledger/publisher.js';
 import { seal } from '../ledger/hash.js';
 import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import type { Log } from '../support/logger.js';
+import { UNASSIGNED_GROUP, type HealthCheckPlacement } from '../core/members.js';
 
 export interface RecorderDeps {
   ledger: LedgerStore;

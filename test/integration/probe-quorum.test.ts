@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDocumentClient } from '../../shared/support/clients.js';
 import { parseConfigText } from '../../shared/config/file.js';
-import type { MemberRole } from '../../shared/config/schema.js';
 import type { ProbeEntry } from '../../shared/ledger/store.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
 import { runProbeRound, type ProbeRunners } from '../../shared/probe/runner.js';
@@ -14,6 +13,7 @@ import { buildChannels } from '../../shared/notify/channels/index.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import { notifyGroupEvent } from '../../shared/notify/notifier.js';
 import { PRIMARY_HC } from '../helpers/events.js';
+import type { MemberRole } from '../../shared/core/members.js';
 
 const CONFIG = parseConfigText(`version: 1
 groups:

@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
 import { transitionIdOf, type AlarmStateValue, type AlarmTransition } from '../../shared/core/alarm-event.js';
-import { UNASSIGNED_GROUP, type HealthCheckPlacement, type Role } from '../../shared/config/schema.js';
 import {
   applyTransition,
   deriveGroupEvent,
@@ -13,6 +12,7 @@ import {
   type Serving,
 } from '../../shared/core/failover-transition.js';
 import { PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
+import { UNASSIGNED_GROUP, type HealthCheckPlacement, type Role } from '../../shared/core/members.js';
 
 const GROUP = 'orders-api';
 const ARN = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { disagreement, evaluateQuorum, nextVerdict, quorumEvent, type RegionVerdict } from '../../shared/probe/quorum.js';
+import { disagreement, evaluateQuorum, nextVerdict, quorumEvent } from '../../shared/probe/quorum.js';
+import type { RegionVerdict } from '../../shared/core/probe-verdicts.js';
 
 const NOW = Date.parse('2025-07-01T10:00:00.000Z');
 const at = (secondsAgo: number) => new Date(NOW - secondsAgo * 1000).toISOString();

@@ -1,6 +1,7 @@
 import type { Severity } from '../../core/group-events.js';
-import { networkFailure, postJson, retryAfterMs } from '../../net/http.js';
+import { postJson, retryAfterMs } from '../../net/http.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
+import { networkFailure } from '../notification.js';
 
 export interface PagerDutyChannelOptions {
   /** Resolves the Events API v2 integration key at send time (SSM); never logged, never put in a reason. */

@@ -1,6 +1,7 @@
 import type { Severity } from '../../core/group-events.js';
-import { networkFailure, postJson, retryAfterMs, type PostResult } from '../../net/http.js';
+import { postJson, retryAfterMs, type PostResult } from '../../net/http.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
+import { networkFailure } from '../notification.js';
 
 /** Slack's Block Kit and incoming-webhook limits, in UTF-16 code units (JS string length). */
 export const SLACK_LIMITS = {

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { networkFailure, postJson, retryAfterMs } from '../../net/http.js';
+import { postJson, retryAfterMs } from '../../net/http.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
+import { networkFailure } from '../notification.js';
 
 export interface WebhookChannelOptions {
   /** Names the channel `webhook:<name>`. */
