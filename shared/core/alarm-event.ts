@@ -4,6 +4,7 @@ import { InvalidEventError } from '../support/errors.js';
 import { once } from '../support/once.js';
 import { parseOrThrow } from '../support/zod-errors.js';
 import { isRecord, show } from '../support/values.js';
+import { clip } from '../support/text.js';
 
 /** The single event normaliser: EventBridge, SNS and Lambda alarm-action payloads all become `AlarmTransition`s. */
 
@@ -189,11 +190,10 @@ interface MetricRef {
 const ROUTE53_NS = 'AWS/Route53';
 const HEALTH_METRIC = 'HealthCheckStatus';
 
-const bounded = (reason: string | undefined): { reason: string; reasonTruncated: boolean } => {
+/** A reason as the ledger keeps it: at most MAX_REASON_CHARS, the cut visible and flagged. */
+export const boundReason = (reason: string | undefined): { reason: string; reasonTruncated: boolean } => {
   const r = reason ?? '';
-  return r.length > MAX_REASON_CHARS
-    ? { reason: `${r.slice(0, MAX_REASON_CHARS - 1)}…`, reasonTruncated: true }
-    : { reason: r, reasonTruncated: false };
+  return { reason: clip(r, MAX_REASON_CHARS), reasonTruncated: r.length > MAX_REASON_CHARS };
 };
 
 /** Picks the Route 53 health-check metrics out of a single-metric or metric-math alarm. */
@@ -255,7 +255,7 @@ const fromDetail = (
       state: detail.state.value,
       previousState: detail.previousState?.value,
       stateChangedAt: detail.state.timestamp,
-      ...bounded(detail.state.reason),
+      ...boundReason(detail.state.reason),
       healthCheckId: cls.healthCheckId,
       healthCheckIds: cls.healthCheckIds,
       metricMath: cls.metricMath,
@@ -335,7 +335,7 @@ const fromSnsRecord = (record: SnsRecord, i: number, prefer: (id: string) => boo
       state: msg.NewStateValue,
       previousState: msg.OldStateValue,
       stateChangedAt: msg.StateChangeTime,
-      ...bounded(msg.NewStateReason),
+      ...boundReason(msg.NewStateReason),
       healthCheckId: cls.healthCheckId,
       healthCheckIds: cls.healthCheckIds,
       metricMath: cls.metricMath,

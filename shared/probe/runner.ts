@@ -1,7 +1,7 @@
 import { memberProbes, probeSettingsFor, type EffectiveProbeSettings, type FailoverConfig } from '../config/schema.js';
-import { servingOf } from '../core/failover-transition.js';
 import type { GroupEvent } from '../core/group-events.js';
 import { appendToChain } from '../ledger/append.js';
+import { nextEntry } from '../ledger/entry.js';
 import type { LedgerStore, ProbeEntry } from '../ledger/store.js';
 import type { Log } from '../support/logger.js';
 import type { ProbeStore } from './probe-store.js';
@@ -155,35 +155,25 @@ const appendProbeEvent = (
   probe: ProbeEntry['probe'],
 ) => {
   const m = deps.config.groups[group]?.[member];
-  return appendToChain(deps.ledger, group, (head): ProbeEntry => ({
-    kind: 'probe',
-    group,
-    seq: head.seq + 1,
-    transitionId: `probe:${member}:${event}:${at}`,
-    role: member,
-    healthCheckId: m?.healthCheckId ?? '',
-    healthCheckIds: m ? [m.healthCheckId] : [],
-    alarmName: '',
-    alarmArn: '',
-    region: m?.region ?? '',
-    accountId: '',
-    state,
-    previousState,
-    stateChangedAt: at,
-    recordedAt: deps.now().toISOString(),
-    sources: [`probe:${deps.region}`],
-    event,
-    stale: false,
-    serving: servingOf(group, head.snapshot),
-    reason: reason.slice(0, 1023),
-    reasonTruncated: reason.length > 1023,
-    metricMath: false,
-    snapshot: head.snapshot,
-    // A probe event belongs to the episode in progress (if any) and neither opens nor closes one.
-    episode: head.entry?.openEpisode ?? null,
-    openEpisode: head.entry?.openEpisode ?? null,
-    probe,
-  }));
+  return appendToChain(deps.ledger, group, (head) =>
+    nextEntry<ProbeEntry>(head, {
+      kind: 'probe',
+      group,
+      transitionId: `probe:${member}:${event}:${at}`,
+      role: member,
+      healthCheckId: m?.healthCheckId ?? '',
+      healthCheckIds: m ? [m.healthCheckId] : [],
+      region: m?.region ?? '',
+      state,
+      previousState,
+      stateChangedAt: at,
+      recordedAt: deps.now().toISOString(),
+      sources: [`probe:${deps.region}`],
+      event,
+      reason,
+      probe,
+    }),
+  );
 };
 
 const judge = async (deps: ProbeRoundDeps, group: string, member: MemberRole, settings: EffectiveProbeSettings, verdict: RegionVerdict): Promise<{ quorum: Quorum; events: ProbeEntry[]; evaluation: QuorumEvaluation }> => {

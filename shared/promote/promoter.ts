@@ -1,8 +1,9 @@
 import { memberProbes, type FailoverConfig, type HookConfig, type PromotionConfig } from '../config/schema.js';
 import { R53FailoverError } from '../support/errors.js';
-import { isDown, servingOf } from '../core/failover-transition.js';
+import { isDown } from '../core/failover-transition.js';
 import type { GroupEvent } from '../core/group-events.js';
 import { appendToChain } from '../ledger/append.js';
+import { nextEntry } from '../ledger/entry.js';
 import type { LedgerEntry, LedgerStore, PromotionEntry, PromotionStatus } from '../ledger/store.js';
 import type { Log } from '../support/logger.js';
 import type { ProbeStore } from '../probe/probe-store.js';
@@ -48,34 +49,26 @@ const hooksOf = (deps: PromoterDeps, group: string) => (promotionOf(deps.config,
 const step = async (deps: PromoterDeps, rec: PromotionRecord, event: GroupEvent, previous: PromotionStatus | null, actor: string, reason: string, extra: Partial<PromotionEntry['promotion']> = {}): Promise<PromotionEntry> => {
   const g = deps.config.groups[rec.group];
   const now = deps.now().toISOString();
-  const entry = await appendToChain(deps.ledger, rec.group, (head): PromotionEntry => ({
-    kind: 'promotion',
-    group: rec.group,
-    seq: head.seq + 1,
-    transitionId: `promotion:${rec.id}:${event}:${rec.epoch}:${now}`,
-    role: 'secondary',
-    healthCheckId: g?.secondary.healthCheckId ?? '',
-    healthCheckIds: g ? [g.secondary.healthCheckId] : [],
-    alarmName: '',
-    alarmArn: '',
-    region: g?.secondary.region ?? '',
-    accountId: '',
-    state: rec.status,
-    previousState: previous,
-    stateChangedAt: now,
-    recordedAt: now,
-    sources: [actor],
-    event,
-    stale: false,
-    serving: servingOf(rec.group, head.snapshot),
-    reason: reason.slice(0, 1023),
-    reasonTruncated: reason.length > 1023,
-    metricMath: false,
-    snapshot: head.snapshot,
-    episode: rec.episode,
-    openEpisode: head.entry?.openEpisode ?? null,
-    promotion: { id: rec.id, episode: rec.episode, mode: rec.mode, actor, calls: hooksOf(deps, rec.group).map((h) => h.exec.describe(ctxFor(rec))), ...(rec.lagSeconds !== undefined ? { lagSeconds: rec.lagSeconds } : {}), ...(rec.expiresAt ? { expiresAt: rec.expiresAt } : {}), ...extra },
-  }));
+  const entry = await appendToChain(deps.ledger, rec.group, (head) =>
+    nextEntry<PromotionEntry>(head, {
+      kind: 'promotion',
+      group: rec.group,
+      transitionId: `promotion:${rec.id}:${event}:${rec.epoch}:${now}`,
+      role: 'secondary',
+      healthCheckId: g?.secondary.healthCheckId ?? '',
+      healthCheckIds: g ? [g.secondary.healthCheckId] : [],
+      region: g?.secondary.region ?? '',
+      state: rec.status,
+      previousState: previous,
+      stateChangedAt: now,
+      recordedAt: now,
+      sources: [actor],
+      event,
+      reason,
+      episode: rec.episode,
+      promotion: { id: rec.id, episode: rec.episode, mode: rec.mode, actor, calls: hooksOf(deps, rec.group).map((h) => h.exec.describe(ctxFor(rec))), ...(rec.lagSeconds !== undefined ? { lagSeconds: rec.lagSeconds } : {}), ...(rec.expiresAt ? { expiresAt: rec.expiresAt } : {}), ...extra },
+    }),
+  );
   if (!entry) throw new R53FailoverError(`could not record ${event} for ${rec.id}`);
   deps.log.info('promotion step', { promotionId: rec.id, event, status: rec.status, actor });
   return entry;

@@ -5,11 +5,12 @@ import {
   type AlarmTransition,
   type NormalisedEvent,
 } from '../core/alarm-event.js';
-import { InvalidEventError, LedgerWriteError } from '../support/errors.js';
-import { applyTransition, nextEpisode, servingOf, type GroupEvent } from '../core/failover-transition.js';
+import { InvalidEventError } from '../support/errors.js';
+import { applyTransition, memberKeyOf, nextEpisode, type GroupEvent } from '../core/failover-transition.js';
 import type { GroupEventPublisher } from '../ledger/publisher.js';
-import { seal } from '../ledger/hash.js';
-import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
+import { appendToChain, REREAD } from '../ledger/append.js';
+import { nextEntry } from '../ledger/entry.js';
+import type { LedgerEntry, LedgerStore, TransitionEntry } from '../ledger/store.js';
 import type { Log } from '../support/logger.js';
 import { UNASSIGNED_GROUP, type HealthCheckPlacement } from '../core/members.js';
 
@@ -31,8 +32,6 @@ export type RecordOutcome =
   | { outcome: 'ignored'; reason: string }
   | { outcome: 'rejected'; reason: string };
 
-/** Lost races before giving up; each lost race means another writer appended, so progress is guaranteed. */
-const MAX_APPEND_ATTEMPTS = 25;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const placementOf = (t: AlarmTransition, deps: RecorderDeps): HealthCheckPlacement => {
@@ -54,39 +53,29 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
   const placement = placementOf(t, deps);
   const { group } = placement;
   const transitionId = transitionIdOf(t);
-  let head = await ledger.head(group);
+  let duplicate: RecordOutcome | undefined;
 
-  for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+  const entry = await appendToChain(ledger, group, async (head, attempt) => {
     const applied = applyTransition(group, placement, t, transitionId, head.snapshot, head.seq + 1);
     if (applied.kind !== 'newer') {
       const existing = head.entry?.transitionId === transitionId ? head.entry : await ledger.findTransition(group, t.stateChangedAt, transitionId);
       if (existing) {
-        if (!existing.sources.includes(t.source)) await ledger.addSource(group, existing.seq, t.source);
-        // Outbox: a retried or second delivery re-emits the group event until the notifier has acknowledged it.
-        if (deps.publisher && !existing.stale && !(await deps.acks?.isAcked(group, existing.seq))) {
-          await deps.publisher.publish(existing, correlationId);
-          log.info('group event re-emitted (not acknowledged yet)', { correlationId, group, seq: existing.seq, event: existing.event });
-        }
-        log.info('duplicate transition', { correlationId, group, transitionId, seq: existing.seq, source: t.source });
-        return { outcome: 'duplicate', group, event: existing.event, transitionId, seq: existing.seq, reason: `already recorded as ${group} #${existing.seq} (${existing.event})` };
+        duplicate = await sameAgain(existing, t, deps, correlationId);
+        return null;
       }
       if (applied.kind === 'duplicate') {
         // The snapshot names this transition but its entry was not found (older than the exact window and the index
         // has not caught up): wait for it rather than record it twice.
         await sleep(20 * attempt);
-        head = await ledger.head(group, { fresh: true });
-        continue;
+        return REREAD;
       }
     }
     const stale = applied.kind === 'not-newer';
-    const snapshot = stale ? head.snapshot : applied.snapshot;
-    const key = placement.role === 'unknown' ? t.healthCheckId : placement.role;
     const event = stale ? 'STALE' : applied.event;
     const episode = nextEpisode(head.entry?.openEpisode ?? null, event, head.seq + 1);
-    const entry: LedgerEntry = seal({
+    return nextEntry<TransitionEntry>(head, {
       kind: 'transition',
       group,
-      seq: head.seq + 1,
       transitionId,
       role: placement.role,
       healthCheckId: t.healthCheckId,
@@ -96,30 +85,40 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
       region: t.region,
       accountId: t.accountId,
       state: t.state,
-      previousState: t.previousState ?? head.snapshot[key]?.state ?? null,
+      previousState: t.previousState ?? head.snapshot[memberKeyOf(placement, t.healthCheckId)]?.state ?? null,
       stateChangedAt: t.stateChangedAt,
       recordedAt: deps.now().toISOString(),
       sources: [t.source],
       event,
       stale,
-      serving: stale ? servingOf(group, snapshot) : applied.serving,
+      ...(stale ? {} : { snapshot: applied.snapshot, serving: applied.serving }),
       reason: t.reason,
       reasonTruncated: t.reasonTruncated,
       metricMath: t.metricMath,
-      snapshot,
       episode: episode.episode,
       openEpisode: episode.open,
-    }, head.entry?.hash);
-    if ((await ledger.append(entry)) === 'appended') {
-      log.info('transition recorded', { correlationId, group, role: placement.role, event: entry.event, seq: entry.seq, state: t.state, stateChangedAt: t.stateChangedAt, transitionId });
-      // Only after the ledger write, never for a stale entry; a failure here fails the invocation, and the retry
-      // (a duplicate) re-emits.
-      if (deps.publisher && !stale) await deps.publisher.publish(entry, correlationId);
-      return { outcome: 'recorded', group, role: placement.role, event: entry.event, stale, transitionId, seq: entry.seq, entry };
-    }
-    head = await ledger.head(group, { fresh: true });
+    });
+  });
+  if (!entry) return duplicate as RecordOutcome;
+  log.info('transition recorded', { correlationId, group, role: placement.role, event: entry.event, seq: entry.seq, state: t.state, stateChangedAt: t.stateChangedAt, transitionId });
+  // Only after the ledger write, never for a stale entry; a failure here fails the invocation, and the retry
+  // (a duplicate) re-emits.
+  if (deps.publisher && !entry.stale) await deps.publisher.publish(entry, correlationId);
+  return { outcome: 'recorded', group, role: placement.role, event: entry.event, stale: entry.stale, transitionId, seq: entry.seq, entry };
+};
+
+/** A transition already in the chain: note the delivery path, re-emit until the notifier acknowledged it. */
+const sameAgain = async (existing: LedgerEntry, t: AlarmTransition, deps: RecorderDeps, correlationId: string): Promise<RecordOutcome> => {
+  const { ledger, log } = deps;
+  const { group, seq, event } = existing;
+  if (!existing.sources.includes(t.source)) await ledger.addSource(group, seq, t.source);
+  // Outbox: a retried or second delivery re-emits the group event until the notifier has acknowledged it.
+  if (deps.publisher && !existing.stale && !(await deps.acks?.isAcked(group, seq))) {
+    await deps.publisher.publish(existing, correlationId);
+    log.info('group event re-emitted (not acknowledged yet)', { correlationId, group, seq, event });
   }
-  throw new LedgerWriteError(`could not append to ${group} after ${MAX_APPEND_ATTEMPTS} attempts (heavy contention)`);
+  log.info('duplicate transition', { correlationId, group, transitionId: existing.transitionId, seq, source: t.source });
+  return { outcome: 'duplicate', group, event, transitionId: existing.transitionId, seq, reason: `already recorded as ${group} #${seq} (${event})` };
 };
 
 /** Records already-normalised notifications of one payload (ignored ones are reported, not written). */
