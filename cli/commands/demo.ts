@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { DEFAULT_FLAP } from '../../shared/core/group-events.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -35,7 +36,7 @@ const demoConfig = (base: FailoverConfig, rx: { slack: Receiver; pagerduty: Rece
     webhooks: [{ name: 'ops', url: `${rx.webhook.url}/r53-failover`, secret: DEMO_SECRET, allowPrivateTargets: true }],
     reminderMinutes: 30,
     noDataMinutes: 10,
-    flap: { transitions: 3, windowMinutes: 10, holdMinutes: 10 },
+    flap: DEFAULT_FLAP,
   },
 });
 

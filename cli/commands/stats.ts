@@ -1,9 +1,10 @@
-import { humanSeconds, PERIODS, statsReport, type Period } from '../../shared/audit/stats.js';
+import { PERIODS, statsReport, type Period } from '../../shared/audit/stats.js';
 import { textTable } from '../../shared/audit/report.js';
 import { UsageError } from '../../shared/support/errors.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import { COMMON_OPTIONS, FILTER_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
+import { formatDuration } from '../../shared/support/text.js';
 
 export const STATS_HELP = `r53-failover stats [options]
 
@@ -27,7 +28,7 @@ export const windowFlags = (command: string, values: { since?: string; until?: s
   return { since, until };
 };
 
-const latency = (l: { p50Seconds: number | null; maxSeconds: number | null }) => `${humanSeconds(l.p50Seconds)} / ${humanSeconds(l.maxSeconds)}`;
+const latency = (l: { p50Seconds: number | null; maxSeconds: number | null }) => `${formatDuration(l.p50Seconds, 'min')} / ${formatDuration(l.maxSeconds, 'min')}`;
 
 export const stats = async (args: string[], io: Io): Promise<number> => {
   const { values } = parseFlags('stats', args, { ...COMMON_OPTIONS, ...FILTER_OPTIONS, period: { type: 'string' } });
@@ -53,7 +54,7 @@ export const stats = async (args: string[], io: Io): Promise<number> => {
       return 0;
     }
     const row = (name: string, s: (typeof report.groups)[number]) => [
-      name, String(s.failovers), humanSeconds(s.timeOnSecondarySeconds), humanSeconds(s.downtimeSeconds), String(s.flaps), humanSeconds(s.mttrSeconds),
+      name, String(s.failovers), formatDuration(s.timeOnSecondarySeconds, 'min'), formatDuration(s.downtimeSeconds, 'min'), String(s.flaps), formatDuration(s.mttrSeconds, 'min'),
       latency(s.timeToDetect), latency(s.timeToNotify), `${s.promotions.count} (${s.promotions.succeeded} ok, ${s.promotions.failed} failed)`,
     ];
     const rows = [['GROUP', 'FAILOVERS', 'ON SECONDARY', 'DOWNTIME', 'FLAPS', 'MTTR', 'DETECT p50/max', 'NOTIFY p50/max', 'PROMOTIONS']];

@@ -2,6 +2,7 @@ import type { LedgerEntry } from '../../shared/ledger/store.js';
 import type { ReceivedRequest } from '../receiver.js';
 import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../shared/notify/channels/webhook.js';
 import type { RecordOutcome } from '../../shared/record/recorder.js';
+import { clip } from '../../shared/support/text.js';
 
 /** How the drill words what happened: one line per notable step, for people reading along. */
 
@@ -14,7 +15,6 @@ export const offset = (ms: number): string => {
 /** `14:02:00` from an epoch ms or ISO time. */
 export const clockTime = (t: number | string): string => new Date(t).toISOString().slice(11, 19);
 
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** The Slack header as on-call reads it, without the leading emoji shortcode. */
 export const slackTitle = (req: ReceivedRequest): string => {

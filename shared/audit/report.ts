@@ -1,8 +1,9 @@
 import type { FailoverConfig } from '../config/schema.js';
 import type { LedgerEntry } from '../ledger/store.js';
 import type { DeliveryRecord } from '../notify/delivery-store.js';
-import { flapRuleOf, groupStats, humanSeconds, loadGroup, reportGroups, type AuditDeliveries, type AuditLedger, type GroupStats } from './stats.js';
+import { flapRuleOf, groupStats, loadGroup, reportGroups, type AuditDeliveries, type AuditLedger, type GroupStats } from './stats.js';
 import { ms, timeline, type Condition, type Interval } from './timeline.js';
+import { formatDuration } from '../support/text.js';
 
 /** The audit report (text, Markdown or one self-contained HTML file): timeline, statistics and episodes per group. */
 
@@ -111,26 +112,26 @@ export const buildReport = async (
 // ---- shared content -------------------------------------------------------------------------------------------
 
 const when = (isoTime: string) => isoTime.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
-const pair = (l: { p50Seconds: number | null; maxSeconds: number | null }) => `${humanSeconds(l.p50Seconds)} / ${humanSeconds(l.maxSeconds)}`;
+const pair = (l: { p50Seconds: number | null; maxSeconds: number | null }) => `${formatDuration(l.p50Seconds, 'min')} / ${formatDuration(l.maxSeconds, 'min')}`;
 
 /** The statistics as rows of figure, value, machine value (seconds or count) and definition. */
 export const statsFigures = (s: GroupStats): { key: string; label: string; value: string; raw: number | null; meaning: string }[] => [
   { key: 'failovers', label: 'Failovers', value: String(s.failovers), raw: s.failovers, meaning: 'episodes opened in the window (FAILED_OVER or BOTH_UNHEALTHY)' },
-  { key: 'timeOnSecondarySeconds', label: 'Time on secondary', value: humanSeconds(s.timeOnSecondarySeconds), raw: s.timeOnSecondarySeconds, meaning: 'DNS served the secondary' },
-  { key: 'downtimeSeconds', label: 'Downtime', value: humanSeconds(s.downtimeSeconds), raw: s.downtimeSeconds, meaning: 'both members in ALARM' },
+  { key: 'timeOnSecondarySeconds', label: 'Time on secondary', value: formatDuration(s.timeOnSecondarySeconds, 'min'), raw: s.timeOnSecondarySeconds, meaning: 'DNS served the secondary' },
+  { key: 'downtimeSeconds', label: 'Downtime', value: formatDuration(s.downtimeSeconds, 'min'), raw: s.downtimeSeconds, meaning: 'both members in ALARM' },
   { key: 'flaps', label: 'Flapping periods', value: String(s.flaps), raw: s.flaps, meaning: 'by the notify.flap rule' },
-  { key: 'mttrSeconds', label: 'MTTR', value: humanSeconds(s.mttrSeconds), raw: s.mttrSeconds, meaning: 'mean opener → RECOVERED of those episodes (open ones to the end)' },
+  { key: 'mttrSeconds', label: 'MTTR', value: formatDuration(s.mttrSeconds, 'min'), raw: s.mttrSeconds, meaning: 'mean opener → RECOVERED of those episodes (open ones to the end)' },
   { key: 'episodes', label: 'Episodes', value: String(s.episodes.length), raw: s.episodes.length, meaning: 'episodes overlapping the window' },
   { key: 'timeToDetect', label: 'Time to detect (p50 / max)', value: pair(s.timeToDetect), raw: s.timeToDetect.p50Seconds, meaning: 'state change → recorded' },
   { key: 'timeToNotify', label: 'Time to notify (p50 / max)', value: pair(s.timeToNotify), raw: s.timeToNotify.p50Seconds, meaning: 'state change → first sent notification' },
   {
     key: 'promotions', label: 'Promotions', raw: s.promotions.count, meaning: 'IN_PROGRESS → SUCCEEDED / FAILED',
-    value: `${s.promotions.count} (${s.promotions.succeeded} succeeded, ${s.promotions.failed} failed)${s.promotions.durationsSeconds.length ? `; took ${s.promotions.durationsSeconds.map(humanSeconds).join(', ')}` : ''}`,
+    value: `${s.promotions.count} (${s.promotions.succeeded} succeeded, ${s.promotions.failed} failed)${s.promotions.durationsSeconds.length ? `; took ${s.promotions.durationsSeconds.map((d) => formatDuration(d, 'min')).join(', ')}` : ''}`,
   },
 ];
 
 const episodeHeading = (e: EpisodeDetail) =>
-  `Episode #${e.episode}: ${when(e.start)} → ${e.end ? when(e.end) : 'open'} (${humanSeconds(e.durationSeconds)}${e.end ? '' : ' so far'}), ${e.events.length} events, ${e.promotions.length} promotion steps`;
+  `Episode #${e.episode}: ${when(e.start)} → ${e.end ? when(e.end) : 'open'} (${formatDuration(e.durationSeconds, 'min')}${e.end ? '' : ' so far'}), ${e.events.length} events, ${e.promotions.length} promotion steps`;
 const stepLine = (s: EpisodeStep) => [when(s.at), s.event, `${s.role} ${s.state}`, s.reason];
 const title = (r: Report) => `Failover report ${when(r.since)} – ${when(r.until)}`;
 
@@ -151,7 +152,7 @@ export const renderText = (r: Report): string => {
   for (const g of r.groups) {
     out.push('', `== ${plain(g.group)}${g.recordName ? ` (${plain(g.recordName)})` : ''} ==`);
     if (g.runbookUrl) out.push(`runbook: ${plain(g.runbookUrl)}`);
-    out.push('', 'Timeline', ...textTable([['condition', 'from', 'to', 'duration'], ...g.intervals.map((i) => [i.condition, when(i.start), when(i.end), humanSeconds(i.seconds)])], '  '));
+    out.push('', 'Timeline', ...textTable([['condition', 'from', 'to', 'duration'], ...g.intervals.map((i) => [i.condition, when(i.start), when(i.end), formatDuration(i.seconds, 'min')])], '  '));
     out.push('', 'Notifications and promotion steps');
     out.push(...(g.markers.length ? textTable(g.markers.map((m) => [when(m.at), m.kind, m.status, plain(m.label), plain(m.detail)]), '  ') : ['  none']));
     out.push('', 'Statistics', ...textTable(statsFigures(g.stats).map((f) => [f.label, f.value, f.meaning]), '  '));
@@ -175,7 +176,7 @@ export const renderMarkdown = (r: Report): string => {
   for (const g of r.groups) {
     out.push('', `## ${md(g.group)}${g.recordName ? ` (${md(g.recordName)})` : ''}`);
     if (g.runbookUrl) out.push('', `Runbook: ${md(g.runbookUrl)}`);
-    out.push('', '### Timeline', '', ...mdTable(['condition', 'from', 'to', 'duration'], g.intervals.map((i) => [i.condition, when(i.start), when(i.end), humanSeconds(i.seconds)])));
+    out.push('', '### Timeline', '', ...mdTable(['condition', 'from', 'to', 'duration'], g.intervals.map((i) => [i.condition, when(i.start), when(i.end), formatDuration(i.seconds, 'min')])));
     out.push('', '### Notifications and promotion steps', '');
     out.push(...(g.markers.length ? mdTable(['time', 'kind', 'status', 'what', 'detail'], g.markers.map((m) => [when(m.at), m.kind, m.status, md(m.label), md(m.detail)])) : ['None.']));
     out.push('', '### Statistics', '', ...mdTable(['figure', 'value', 'meaning'], statsFigures(g.stats).map((f) => [f.label, f.value, f.meaning])));
@@ -208,7 +209,7 @@ const svgTimeline = (g: GroupReport, since: string, until: string): string => {
   const span = Math.max(1, ms(until) - from);
   const x = (t: string | number) => (PAD + ((typeof t === 'number' ? t : ms(t)) - from) / span * (W - 2 * PAD)).toFixed(2);
   const bands = g.intervals.map((i) => {
-    const tip = `${i.condition}: ${when(i.start)} – ${when(i.end)} (${humanSeconds(i.seconds)})`;
+    const tip = `${i.condition}: ${when(i.start)} – ${when(i.end)} (${formatDuration(i.seconds, 'min')})`;
     const width = (Number(x(i.end)) - Number(x(i.start))).toFixed(2);
     return `<rect class="band band-${i.condition}" data-condition="${i.condition}" x="${x(i.start)}" y="30" width="${width}" height="36" fill="${CONDITION_COLOURS[i.condition]}"><title>${esc(tip)}</title></rect>`;
   });
@@ -265,7 +266,7 @@ const stepsTable = (rows: string[][], head: string[]) =>
 const htmlGroup = (g: GroupReport, r: Report): string => {
   const stats = statsFigures(g.stats).map((f) =>
     `<tr><th scope="row">${esc(f.label)}</th><td class="num" data-stat="${f.key}" data-value="${f.raw === null ? '' : String(f.raw)}">${esc(f.value)}</td><td class="meaning">${esc(f.meaning)}</td></tr>`).join('');
-  const episodes = g.episodes.map((e) => `<li class="episode" data-episode="${e.episode}"><p><strong>#${e.episode}</strong> ${esc(when(e.start))} → ${e.end ? esc(when(e.end)) : '<span class="open">open</span>'} · ${esc(humanSeconds(e.durationSeconds))}${e.end ? '' : ' so far'}</p>`
+  const episodes = g.episodes.map((e) => `<li class="episode" data-episode="${e.episode}"><p><strong>#${e.episode}</strong> ${esc(when(e.start))} → ${e.end ? esc(when(e.end)) : '<span class="open">open</span>'} · ${esc(formatDuration(e.durationSeconds, 'min'))}${e.end ? '' : ' so far'}</p>`
     + stepsTable(e.events.map(stepLine), ['time', 'event', 'member', 'reason'])
     + (e.promotions.length ? stepsTable(e.promotions.map((p) => [when(p.at), p.event, p.promotionId, p.actor, p.reason]), ['time', 'promotion step', 'id', 'actor', 'reason']) : '')
     + '</li>').join('');

@@ -1,5 +1,5 @@
 import { type FailoverConfig } from '../config/schema.js';
-import type { GroupEvent } from '../core/group-events.js';
+import { DEFAULT_FLAP, FLAP_COUNTING_EVENTS, type FlapRule, type GroupEvent } from '../core/group-events.js';
 import type { LedgerEntry, LedgerStore, PromotionEntry } from '../ledger/store.js';
 import type { DeliveryRecord, DeliveryStore } from '../notify/delivery-store.js';
 import { effectiveTransitions, iso, ms, secondsIn, timeline } from './timeline.js';
@@ -10,16 +10,6 @@ import { UNASSIGNED_GROUP } from '../core/members.js';
 export const PERIODS = ['day', 'week', 'month'] as const;
 export type Period = (typeof PERIODS)[number];
 
-/** The notifier's flap rule (`failover.yml` `notify.flap`). */
-export interface FlapRule {
-  transitions: number;
-  windowMinutes: number;
-  holdMinutes: number;
-}
-export const DEFAULT_FLAP: FlapRule = { transitions: 3, windowMinutes: 10, holdMinutes: 10 };
-
-/** The same events the notifier counts towards flapping. */
-const COUNTING: ReadonlySet<GroupEvent> = new Set(['FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED', 'STANDBY_UNHEALTHY', 'STANDBY_RECOVERED']);
 const MIN = 60_000;
 
 export interface Latency {
@@ -123,7 +113,7 @@ export const episodesOf = (entries: readonly LedgerEntry[], horizon: string): Ep
  * transitions keep coming less than `holdMinutes` apart, and ends `holdMinutes` after the last one.
  */
 export const flapPeriodsOf = (entries: readonly LedgerEntry[], rule: FlapRule, horizon: string): FlapPeriod[] => {
-  const counting = effectiveTransitions(entries).filter((e) => COUNTING.has(e.event) && e.stateChangedAt <= horizon);
+  const counting = effectiveTransitions(entries).filter((e) => FLAP_COUNTING_EVENTS.has(e.event) && e.stateChangedAt <= horizon);
   const times = counting.map((e) => ms(e.stateChangedAt));
   const out: FlapPeriod[] = [];
   let open: { start: number; first: number; last: number } | undefined;
@@ -298,13 +288,3 @@ export const statsReport = async (ledger: AuditLedger, deliveries: AuditDeliveri
   return { since: q.since, until: q.until, ...(q.period ? { period: q.period } : {}), groups };
 };
 
-/** `3 h 5 min`, `55 min`, `42 s`; `–` for none. */
-export const humanSeconds = (s: number | null): string => {
-  if (s === null) return '–';
-  if (s < 60) return `${Math.round(s)} s`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h} h${m % 60 ? ` ${m % 60} min` : ''}`;
-  return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
-};

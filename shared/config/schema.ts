@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigError } from '../support/errors.js';
-import { GROUP_EVENTS, SEVERITIES } from '../core/group-events.js';
+import { DEFAULT_FLAP, GROUP_EVENTS, SEVERITIES } from '../core/group-events.js';
 import { UNASSIGNED_GROUP, type HealthCheckPlacement, type MemberRole } from '../core/members.js';
 import { once } from '../support/once.js';
 import { parseOrThrow } from '../support/zod-errors.js';
@@ -224,11 +224,11 @@ const buildConfigSchema = () => {
     noDataMinutes: minutes(10),
     flap: z._default(
       z.strictObject({
-        transitions: z._default(z.number().check(z.int(), z.gte(2, { error: 'expected at least 2 transitions' })), 3),
-        windowMinutes: minutes(10),
-        holdMinutes: minutes(10),
+        transitions: z._default(z.number().check(z.int(), z.gte(2, { error: 'expected at least 2 transitions' })), DEFAULT_FLAP.transitions),
+        windowMinutes: minutes(DEFAULT_FLAP.windowMinutes),
+        holdMinutes: minutes(DEFAULT_FLAP.holdMinutes),
       }),
-      { transitions: 3, windowMinutes: 10, holdMinutes: 10 },
+      DEFAULT_FLAP,
     ),
   });
 

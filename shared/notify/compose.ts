@@ -3,6 +3,7 @@ import { DEFAULT_NOTIFY_EVENTS, DEFAULT_SEVERITY, type GroupEvent, type Severity
 import type { LedgerEntry } from '../ledger/store.js';
 import type { Notification, NotificationKind } from './notification.js';
 import { UNASSIGNED_GROUP } from '../core/members.js';
+import { clip } from '../support/text.js';
 
 /** Route 53 and CloudWatch console links; Route 53 is global, its health-check alarms live in the alarm's region. */
 export const consoleLinks = (entry: Pick<LedgerEntry, 'healthCheckId' | 'alarmName' | 'region'>, runbookUrl?: string): Notification['links'] => {
@@ -27,7 +28,6 @@ export const channelsFor = (config: FailoverConfig, group: string, configured: s
   return chosen ? configured.filter((c) => chosen.includes(c)) : configured;
 };
 
-const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 const regionOf = (config: FailoverConfig, group: string, member: 'primary' | 'secondary' | 'none'): string | null =>
   member === 'none' ? null : config.groups[group]?.[member]?.region ?? null;

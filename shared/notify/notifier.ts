@@ -1,7 +1,7 @@
 import { type FailoverConfig } from '../config/schema.js';
 import { R53FailoverError } from '../support/errors.js';
 import { isDown, servingOf } from '../core/failover-transition.js';
-import type { GroupEvent } from '../core/group-events.js';
+import { DEFAULT_FLAP, FLAP_COUNTING_EVENTS, type GroupEvent } from '../core/group-events.js';
 import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import { channelsFor, composeNotification, routesEvent } from './compose.js';
 import type { UndeliveredNotification } from './dead-letters.js';
@@ -9,6 +9,7 @@ import type { FlapState } from './delivery-store.js';
 import { dispatch, type ChannelOutcome, type DispatchDeps } from './dispatcher.js';
 import type { Channel, Notification } from './notification.js';
 import { UNASSIGNED_GROUP } from '../core/members.js';
+import { formatDuration } from '../support/text.js';
 
 export interface NotifierDeps extends DispatchDeps {
   ledger: LedgerStore;
@@ -52,8 +53,6 @@ export class LedgerEntryNotFoundError extends R53FailoverError {
   }
 }
 
-/** Events that count towards flapping: changes of who serves or of what can serve. */
-const COUNTING: ReadonlySet<GroupEvent> = new Set(['FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED', 'STANDBY_UNHEALTHY', 'STANDBY_RECOVERED']);
 const MIN = 60_000;
 
 /** Configured groups plus `unassigned`: its notifications are retried and redriven like any other. */
@@ -65,14 +64,8 @@ const settings = (config: FailoverConfig, group: string) => {
   return {
     reminderMinutes: config.groups[group]?.notify?.reminderMinutes ?? n?.reminderMinutes ?? 30,
     noDataMinutes: n?.noDataMinutes ?? 10,
-    flap: n?.flap ?? { transitions: 3, windowMinutes: 10, holdMinutes: 10 },
+    flap: n?.flap ?? DEFAULT_FLAP,
   };
-};
-
-const humanMinutes = (minutes: number): string => {
-  const h = Math.floor(minutes / 60);
-  const m = Math.round(minutes % 60);
-  return h ? `${h} h${m ? ` ${m} min` : ''}` : `${m} min`;
 };
 
 const send = async (n: Notification, deps: NotifierDeps, opts: { redrive?: boolean } = {}): Promise<NotificationReport> => {
@@ -88,7 +81,7 @@ const suppressed = async (n: Notification, reason: string, deps: NotifierDeps): 
 };
 
 const countingBetween = async (group: string, since: string, until: string, deps: NotifierDeps): Promise<LedgerEntry[]> =>
-  (await deps.ledger.list({ group, since, until, order: 'asc' })).filter((e) => !e.stale && COUNTING.has(e.event));
+  (await deps.ledger.list({ group, since, until, order: 'asc' })).filter((e) => !e.stale && FLAP_COUNTING_EVENTS.has(e.event));
 
 /** The one summary when a flapping group has been stable for the hold time; counts come from the ledger. */
 const flapSummary = async (group: string, flap: FlapState, deps: NotifierDeps, now: Date): Promise<Notification | undefined> => {
@@ -140,7 +133,7 @@ const flapDecision = async (
     }
     let action: FlapAction = state.flapping ? 'suppress' : 'normal';
     let transitions = 0;
-    if (COUNTING.has(entry.event)) {
+    if (FLAP_COUNTING_EVENTS.has(entry.event)) {
       if (state.flapping) {
         if (!state.lastTransitionAt || t > ms(state.lastTransitionAt)) state = { ...state, lastTransitionAt: entry.stateChangedAt, lastSeq: entry.seq };
       } else {
@@ -231,8 +224,8 @@ export const sweep = async (now: Date, deps: NotifierDeps, groups: string[] = Ob
         reports.push(await send(composeNotification(basis, deps.config, now, 'reminder', {
           seq: opener.seq,
           suffix: String(k),
-          title: `REMINDER: ${group} ${where} (${humanMinutes(k * s.reminderMinutes)})`,
-          summary: `${group} has been ${event === 'FAILED_OVER' ? 'failed over' : 'down in both regions'} since ${opener.stateChangedAt} (${humanMinutes(elapsedMin)}). Reminder ${k}; the next one in ${s.reminderMinutes} min.`,
+          title: `REMINDER: ${group} ${where} (${formatDuration(k * s.reminderMinutes * 60, 'min')})`,
+          summary: `${group} has been ${event === 'FAILED_OVER' ? 'failed over' : 'down in both regions'} since ${opener.stateChangedAt} (${formatDuration(elapsedMin * 60, 'min')}). Reminder ${k}; the next one in ${s.reminderMinutes} min.`,
           reminder: { n: k, minutes: Math.round(elapsedMin) },
         }), deps));
       }
@@ -243,7 +236,7 @@ export const sweep = async (now: Date, deps: NotifierDeps, groups: string[] = Ob
         const entry = await deps.ledger.get(group, member.seq);
         if (!entry) continue;
         reports.push(await send(composeNotification(entry, deps.config, now, 'no-data', {
-          title: `NO DATA for ${humanMinutes((now.getTime() - ms(member.stateChangedAt)) / MIN)}: ${group} ${key} health check`,
+          title: `NO DATA for ${formatDuration((now.getTime() - ms(member.stateChangedAt)) / 1000, 'min')}: ${group} ${key} health check`,
           summary: `The ${key} health check alarm of ${group} has had no data since ${member.stateChangedAt}. No data is not healthy: check that the Route 53 health check exists and that the alarm's metric (AWS/Route53 HealthCheckStatus in us-east-1) is reported.`,
         }), deps));
       }

@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { checkTarget, checkUrl, guardedLookup, TargetRefusedError, watchSocket, type GuardOptions, type Resolve } from '../net/guard.js';
 import { describeConnectError, ProbeTimeoutError, type ProbeDeps } from './tcp-probe.js';
 import type { AssertionResult, HttpProbeSpec, ProbeResult } from './types.js';
+import { clip } from '../support/text.js';
 
 export interface HttpProbeDeps extends ProbeDeps {
   /** Trusted CA certificates (PEM) replacing Node's root store; tests pass their own CA. */
@@ -151,7 +152,6 @@ const sendOnce = (url: URL, init: { method: string; headers: Record<string, stri
 
 const statusText = (expect: Array<number | [number, number]>) => expect.map((e) => (typeof e === 'number' ? String(e) : `${e[0]}-${e[1]}`)).join(', ');
 
-const clip = (s: string, n = 200) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 /** `$.a.b[0]['c']` → ['a', 'b', 0, 'c']; undefined when the path is outside the supported subset. */
 export const parseJsonPath = (path: string): Array<string | number> | undefined => {
@@ -168,7 +168,7 @@ export const parseJsonPath = (path: string): Array<string | number> | undefined 
 };
 
 const jsonPathAssertion = (body: string, { path, equals }: { path: string; equals: unknown }): AssertionResult => {
-  const expected = `${path} == ${clip(JSON.stringify(equals) ?? 'undefined')}`;
+  const expected = `${path} == ${clip(JSON.stringify(equals) ?? 'undefined', 200)}`;
   const fail = (actual: string): AssertionResult => ({ name: 'jsonPath', ok: false, expected, actual });
   const segments = parseJsonPath(path);
   if (!segments) return fail(`unsupported JSON path ${path}`);
@@ -185,7 +185,7 @@ const jsonPathAssertion = (body: string, { path, equals }: { path: string; equal
     if (!present) return fail(`${path} not found`);
     value = (holder as Record<string | number, unknown>)[seg];
   }
-  const actual = `${path} == ${clip(JSON.stringify(value) ?? 'undefined')}`;
+  const actual = `${path} == ${clip(JSON.stringify(value) ?? 'undefined', 200)}`;
   return { name: 'jsonPath', ok: isDeepStrictEqual(value, equals), expected, actual };
 };
 

@@ -4,15 +4,16 @@
 export const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`);
 
 /**
- * `42 s`, `3 min 5 s`, `2 h 10 min`, `3 d 4 h`: a duration as on-call reads it. Under an hour seconds are kept
- * (`precision: 'min'` drops them once past a minute); from two days on, days and hours.
+ * `42 s`, `3 min 5 s`, `2 h 10 min`, `3 d 4 h`: a duration as on-call reads it; `–` for none. Under an hour seconds
+ * are kept (precision `min` drops them once past a minute); from two days on, days and hours.
  */
-export const formatDuration = (seconds: number, opts: { precision?: 's' | 'min' } = {}): string => {
+export const formatDuration = (seconds: number | null, precision: 's' | 'min' = 's'): string => {
+  if (seconds === null) return '–';
   if (!Number.isFinite(seconds)) return 'unknown';
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
-  if (opts.precision !== 'min' && s < 3600 && s % 60) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  const m = opts.precision === 'min' ? Math.round(s / 60) : Math.floor(s / 60);
+  if (precision !== 'min' && s < 3600 && s % 60) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  const m = precision === 'min' ? Math.round(s / 60) : Math.floor(s / 60);
   if (m < 60) return `${m} min`;
   const h = Math.floor(m / 60);
   if (h < 48) return `${h} h${m % 60 ? ` ${m % 60} min` : ''}`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmStateValue, AlarmTransition } from '../../shared/core/alarm-event.js';
-import { DEFAULT_FLAP, groupStats, periodBuckets, statsReport, type AuditLedger } from '../../shared/audit/stats.js';
+import { DEFAULT_FLAP } from '../../shared/core/group-events.js';
+import { groupStats, periodBuckets, statsReport, type AuditLedger } from '../../shared/audit/stats.js';
 import { timeline } from '../../shared/audit/timeline.js';
 import { EMPTY_CONFIG } from '../../shared/config/schema.js';
 import { applyTransition, nextEpisode, servingOf, type GroupSnapshot } from '../../shared/core/failover-transition.js';

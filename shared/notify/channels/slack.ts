@@ -2,6 +2,7 @@ import type { Severity } from '../../core/group-events.js';
 import { postJson, retryAfterMs, type PostResult } from '../../net/http.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
 import { networkFailure } from '../notification.js';
+import { formatDuration } from '../../support/text.js';
 
 /** Slack's Block Kit and incoming-webhook limits, in UTF-16 code units (JS string length). */
 export const SLACK_LIMITS = {
@@ -42,16 +43,6 @@ export const truncate = (s: string, max: number, mrkdwn = false): string => {
   return cut + TRUNCATED;
 };
 
-/** `42 s`, `3 min 5 s`, `2 h 10 min`: latency as on-call reads it. */
-export const humaniseSeconds = (seconds: number): string => {
-  if (!Number.isFinite(seconds)) return 'unknown';
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return s % 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s / 60} min`;
-  const minutes = Math.floor((s % 3600) / 60);
-  return minutes ? `${Math.floor(s / 3600)} h ${minutes} min` : `${Math.floor(s / 3600)} h`;
-};
-
 interface PlainText { type: 'plain_text'; text: string; emoji: true }
 // verbatim: Slack must not auto-link or auto-mention anything in our text; manual `<url|label>` links still render.
 interface Mrkdwn { type: 'mrkdwn'; text: string; verbatim: true }
@@ -84,7 +75,7 @@ const noticeText = (n: Notification): string | undefined => {
     return `*${label}:* ${transitions} state changes between ${at(since)} and ${at(until)}; ${suppressed} notifications suppressed.`;
   }
   if (n.kind === 'reminder' && n.reminder) {
-    return `*Reminder ${n.reminder.n}:* ${n.event} still open after ${humaniseSeconds(n.reminder.minutes * 60)}.`;
+    return `*Reminder ${n.reminder.n}:* ${n.event} still open after ${formatDuration(n.reminder.minutes * 60)}.`;
   }
   return undefined;
 };
@@ -108,7 +99,7 @@ const render = (n: Notification, scale: number): { text: string; blocks: SlackBl
         field('Event', eventText),
         field('DNS now serves', servesText(n)),
         field('Severity', n.severity),
-        field('Alert latency', humaniseSeconds(n.latencySeconds)),
+        field('Alert latency', formatDuration(n.latencySeconds)),
       ],
     },
     {
