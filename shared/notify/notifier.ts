@@ -9,7 +9,7 @@ import type { FlapState } from './delivery-store.js';
 import { dispatch, type ChannelOutcome, type DispatchDeps } from './dispatcher.js';
 import type { Channel, Notification } from './notification.js';
 import { UNASSIGNED_GROUP } from '../core/members.js';
-import { formatDuration } from '../support/text.js';
+import { flapEndedWords, flappingWords, noDataWords, reminderWords } from './wording.js';
 
 export interface NotifierDeps extends DispatchDeps {
   ledger: LedgerStore;
@@ -91,12 +91,12 @@ const flapSummary = async (group: string, flap: FlapState, deps: NotifierDeps, n
   const { holdMinutes } = settings(deps.config, group).flap;
   const transitions = (await countingBetween(group, flap.since, flap.lastTransitionAt, deps)).length;
   const held = (await deps.deliveries.list(group, ['suppressed'])).filter((d) => d.notification.stateChangedAt >= flap.since! && d.notification.stateChangedAt <= flap.lastTransitionAt!).length;
-  const region = last.serving === 'none' ? '' : ` (${deps.config.groups[group]?.[last.serving]?.region ?? last.serving})`;
+  const region = last.serving === 'none' ? undefined : (deps.config.groups[group]?.[last.serving]?.region ?? last.serving);
+  const counts = { transitions, since: flap.since, until: flap.lastTransitionAt, suppressed: held };
   return composeNotification(last, deps.config, now, 'flap-summary', {
     seq: flap.lastSeq,
-    title: `FLAPPING ENDED: ${group} stable for ${holdMinutes} min; DNS serves the ${last.serving}${region}`,
-    summary: `${group} changed state ${transitions} times between ${flap.since} and ${flap.lastTransitionAt}; ${held} alert(s) were held back. It has been stable since. Latest: ${last.event} (${last.role} ${last.state}). Every transition is in the ledger: r53-failover history --group ${group}.`,
-    flap: { transitions, since: flap.since, until: flap.lastTransitionAt, suppressed: held },
+    ...flapEndedWords(last, region, holdMinutes, counts),
+    flap: counts,
     ...(flap.episode ? { episode: flap.episode } : {}),
   });
 };
@@ -175,8 +175,7 @@ export const notifyGroupEvent = async (ref: GroupEventRef, deps: NotifierDeps): 
       const { flap: cfg } = settings(deps.config, entry.group);
       reports.push(await send(composeNotification(entry, deps.config, now, 'flapping', {
         ...extra,
-        title: `FLAPPING: ${entry.group} changed state ${transitions} times in ${cfg.windowMinutes} min`,
-        summary: `${entry.group} is flapping: ${transitions} transitions since ${since}; latest ${entry.event} (${entry.role} ${entry.state}). Alerts for this group are held back until it is stable for ${cfg.holdMinutes} min; then one summary follows. Every transition is recorded.`,
+        ...flappingWords(entry, transitions, since, cfg),
         flap: { transitions, since, until: entry.stateChangedAt, suppressed: 0 },
         episode,
       }), deps));
@@ -220,12 +219,10 @@ export const sweep = async (now: Date, deps: NotifierDeps, groups: string[] = Ob
       const k = Math.floor(elapsedMin / s.reminderMinutes);
       if (opener && k >= 1 && routesEvent(deps.config, group, event)) {
         const basis: LedgerEntry = { ...head.entry, event, serving: servingOf(group, head.snapshot), episode: opener.seq };
-        const where = event === 'FAILED_OVER' ? `still failed over to ${deps.config.groups[group]?.secondary.region ?? 'the secondary'}` : 'still failing in both regions';
         reports.push(await send(composeNotification(basis, deps.config, now, 'reminder', {
           seq: opener.seq,
           suffix: String(k),
-          title: `REMINDER: ${group} ${where} (${formatDuration(k * s.reminderMinutes * 60, 'min')})`,
-          summary: `${group} has been ${event === 'FAILED_OVER' ? 'failed over' : 'down in both regions'} since ${opener.stateChangedAt} (${formatDuration(elapsedMin * 60, 'min')}). Reminder ${k}; the next one in ${s.reminderMinutes} min.`,
+          ...reminderWords(group, event, deps.config.groups[group]?.secondary.region, { k, reminderMinutes: s.reminderMinutes, openedAt: opener.stateChangedAt, elapsedMinutes: elapsedMin }),
           reminder: { n: k, minutes: Math.round(elapsedMin) },
         }), deps));
       }
@@ -236,8 +233,7 @@ export const sweep = async (now: Date, deps: NotifierDeps, groups: string[] = Ob
         const entry = await deps.ledger.get(group, member.seq);
         if (!entry) continue;
         reports.push(await send(composeNotification(entry, deps.config, now, 'no-data', {
-          title: `NO DATA for ${formatDuration((now.getTime() - ms(member.stateChangedAt)) / 1000, 'min')}: ${group} ${key} health check`,
-          summary: `The ${key} health check alarm of ${group} has had no data since ${member.stateChangedAt}. No data is not healthy: check that the Route 53 health check exists and that the alarm's metric (AWS/Route53 HealthCheckStatus in us-east-1) is reported.`,
+          ...noDataWords(group, key, member.stateChangedAt, (now.getTime() - ms(member.stateChangedAt)) / 1000),
         }), deps));
       }
     }

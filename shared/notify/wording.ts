@@ -1,0 +1,119 @@
+import type { FailoverConfig } from '../config/schema.js';
+import type { GroupEvent } from '../core/group-events.js';
+import { UNASSIGNED_GROUP } from '../core/members.js';
+import type { LedgerEntry } from '../ledger/store.js';
+import { formatDuration } from '../support/text.js';
+
+/**
+ * Every word a notification says, for every channel: titles and summaries of entries, flapping, reminders and
+ * "no data". Channels (channels/) only lay these out.
+ */
+
+interface Words {
+  title: string;
+  summary: string;
+}
+
+/** The one-line title of an entry's notification. */
+export const headline = (e: LedgerEntry, config: FailoverConfig): string => {
+  const g = config.groups[e.group];
+  const p = g?.primary.region ?? 'primary';
+  const s = g?.secondary.region ?? 'secondary';
+  switch (e.event) {
+    case 'FAILED_OVER':
+      return `FAILED OVER: ${e.group} now served from ${s} (secondary)`;
+    case 'BOTH_UNHEALTHY':
+      return `BOTH UNHEALTHY: ${e.group} failing in ${p} and ${s}`;
+    case 'RECOVERED':
+      return `RECOVERED: ${e.group} back on ${p} (primary)`;
+    case 'STANDBY_UNHEALTHY':
+      return `STANDBY DOWN: ${e.group} secondary ${s} unhealthy, no failover target`;
+    case 'STANDBY_RECOVERED':
+      return `STANDBY OK: ${e.group} secondary ${s} healthy again`;
+    case 'UNKNOWN':
+      return `NO DATA: ${e.group} ${e.role} health check alarm has no data`;
+    case 'UNASSIGNED':
+      return `UNASSIGNED health check ${e.healthCheckId} is ${e.state}`;
+    case 'PROBE_DOWN':
+      return `PROBES DOWN: ${e.group} ${e.role} (${e.region}) failing from ${e.kind === 'probe' ? e.probe.down.length : '?'} probe region(s)`;
+    case 'PROBE_UP':
+      return `PROBES UP: ${e.group} ${e.role} (${e.region}) passing again`;
+    case 'HEALTH_DISAGREEMENT':
+      return e.kind === 'probe' && e.probe.disagreement?.kind === 'probes-up-health-down'
+        ? `HEALTH DISAGREEMENT: ${e.group} ${e.role} fails its Route 53 check but passes probes`
+        : `HEALTH DISAGREEMENT: ${e.group} ${e.role} passes Route 53 but fails probes`;
+    case 'PROMOTION_REQUESTED':
+      return `PROMOTION REQUESTED: ${e.group} database, decided after the hold-down`;
+    case 'PROMOTION_AWAITING_APPROVAL':
+      return `APPROVE PROMOTION: ${e.group} (r53-failover promote approve ${e.kind === 'promotion' ? e.promotion.id : ''})`;
+    case 'PROMOTION_IN_PROGRESS':
+      return `PROMOTING: ${e.group} database writer to ${e.region}`;
+    case 'PROMOTION_SUCCEEDED':
+      return `PROMOTED: ${e.group} database writer is now in ${e.region}`;
+    case 'PROMOTION_FAILED':
+      return `PROMOTION FAILED: ${e.group}, act by hand`;
+    case 'PROMOTION_EXPIRED':
+      return `PROMOTION EXPIRED: ${e.group}, not approved in time`;
+    case 'PROMOTION_SKIPPED':
+      return `PROMOTION SKIPPED: ${e.group}`;
+    case 'TOPOLOGY_CHANGED':
+      return `TOPOLOGY CHANGED: ${e.group} writer moved to ${e.region}`;
+    case 'FAILBACK_READY':
+      return `FAILBACK READY: ${e.group} primary healthy; switch over when ready`;
+    default:
+      return `${e.event}: ${e.group} ${e.role} is ${e.state}`;
+  }
+};
+
+/** What an entry means and what to check, in a sentence or three. */
+export const explanation = (e: LedgerEntry, config: FailoverConfig): string => {
+  // Probe and promotion entries carry their own account (what the regions saw, what the guardrails decided).
+  if (e.kind !== 'transition') return e.reason;
+  const g = config.groups[e.group];
+  const rec = g ? `${g.recordName}` : 'the record';
+  switch (e.event) {
+    case 'FAILED_OVER':
+      return `The primary (${g?.primary.region ?? '?'}) health check is failing; Route 53 now answers ${rec} with the secondary (${g?.secondary.region ?? '?'}). Check that the secondary can take the load and that its database is writable.`;
+    case 'BOTH_UNHEALTHY':
+      return `Both health checks are failing. Route 53 answers ${rec} with the primary when both are unhealthy, so clients reach a failing region. This is an outage.`;
+    case 'RECOVERED':
+      return `The primary health check is healthy again; Route 53 answers ${rec} with the primary. Failover happens automatically, but data moved to the secondary may need reconciling.`;
+    case 'STANDBY_UNHEALTHY':
+      return `The secondary health check is failing while the primary is healthy. Nothing is down now, but a primary failure would have nowhere to go.`;
+    case 'STANDBY_RECOVERED':
+      return 'The secondary is healthy again: failover is possible again.';
+    case 'UNKNOWN':
+      return 'The CloudWatch alarm has no data (INSUFFICIENT_DATA). No data is not healthy: check that the health check still exists and reports.';
+    case 'UNASSIGNED':
+      return `A health check alarm fired for a health check that is in no group of failover.yml. It is recorded under "${UNASSIGNED_GROUP}".`;
+    default:
+      return `${e.role} went ${e.previousState ?? '?'} → ${e.state}.`;
+  }
+};
+
+/** The Nth counting transition within the window: one message, then alerts are held back. */
+export const flappingWords = (entry: LedgerEntry, transitions: number, since: string, rule: { windowMinutes: number; holdMinutes: number }): Words => ({
+  title: `FLAPPING: ${entry.group} changed state ${transitions} times in ${rule.windowMinutes} min`,
+  summary: `${entry.group} is flapping: ${transitions} transitions since ${since}; latest ${entry.event} (${entry.role} ${entry.state}). Alerts for this group are held back until it is stable for ${rule.holdMinutes} min; then one summary follows. Every transition is recorded.`,
+});
+
+/** The one summary once a flapping group has been stable for the hold time. */
+export const flapEndedWords = (last: LedgerEntry, servingRegion: string | undefined, holdMinutes: number, flap: { transitions: number; since: string; until: string; suppressed: number }): Words => ({
+  title: `FLAPPING ENDED: ${last.group} stable for ${holdMinutes} min; DNS serves the ${last.serving}${servingRegion ? ` (${servingRegion})` : ''}`,
+  summary: `${last.group} changed state ${flap.transitions} times between ${flap.since} and ${flap.until}; ${flap.suppressed} alert(s) were held back. It has been stable since. Latest: ${last.event} (${last.role} ${last.state}). Every transition is in the ledger: r53-failover history --group ${last.group}.`,
+});
+
+/** Reminder `k` while a group stays failed over or down in both regions. */
+export const reminderWords = (group: string, event: GroupEvent, secondaryRegion: string | undefined, opts: { k: number; reminderMinutes: number; openedAt: string; elapsedMinutes: number }): Words => {
+  const where = event === 'FAILED_OVER' ? `still failed over to ${secondaryRegion ?? 'the secondary'}` : 'still failing in both regions';
+  return {
+    title: `REMINDER: ${group} ${where} (${formatDuration(opts.k * opts.reminderMinutes * 60, 'min')})`,
+    summary: `${group} has been ${event === 'FAILED_OVER' ? 'failed over' : 'down in both regions'} since ${opts.openedAt} (${formatDuration(opts.elapsedMinutes * 60, 'min')}). Reminder ${opts.k}; the next one in ${opts.reminderMinutes} min.`,
+  };
+};
+
+/** A member's alarm has had no data for longer than the threshold. */
+export const noDataWords = (group: string, member: string, since: string, elapsedSeconds: number): Words => ({
+  title: `NO DATA for ${formatDuration(elapsedSeconds, 'min')}: ${group} ${member} health check`,
+  summary: `The ${member} health check alarm of ${group} has had no data since ${since}. No data is not healthy: check that the Route 53 health check exists and that the alarm's metric (AWS/Route53 HealthCheckStatus in us-east-1) is reported.`,
+});
