@@ -1,6 +1,6 @@
 import type { LedgerEntry } from '../../shared/ledger/store.js';
 import type { ReceivedRequest } from '../receiver.js';
-import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../shared/notify/channels/webhook.js';
+import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../shared/net/signing.js';
 import type { RecordOutcome } from '../../shared/record/recorder.js';
 
 /** How the drill words what happened: one line per notable step, for people reading along. */

@@ -1,9 +1,9 @@
 // The webhook hook: a signed, SSRF-guarded POST of the promotion to the operator's receiver, with bounded retries.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { HookConfig } from '../../config/schema.js';
-import { signWebhook, WEBHOOK_HEADERS } from '../../notify/channels/webhook.js';
 import { postJson, retryAfterMs } from '../../net/http.js';
 import { checkUrl, resolveChecked } from '../../net/guard.js';
+import { signedWebhookHeaders, WEBHOOK_HEADERS } from '../../net/signing.js';
 import { payloadOf, syncState } from './common.js';
 import { HookError, type HookContext, type HookExecutor, type HookOptions } from './types.js';
 
@@ -40,14 +40,7 @@ export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts
       if (checked.error.name === 'TargetRefusedError') throw new HookError(`webhook ${checked.error.message}`, { cause: checked.error, retryable: false });
       return { ok: false, reason: `DNS: ${checked.error.message.split(' ')[0] ?? 'lookup failed'}` };
     }
-    const ts = Math.floor(now() / 1000);
-    const headers = {
-      [WEBHOOK_HEADERS.timestamp]: String(ts),
-      [WEBHOOK_HEADERS.signature]: signWebhook(key, ts, body),
-      [WEBHOOK_HEADERS.id]: ctx.promotionId,
-      [WEBHOOK_HEADERS.event]: 'promotion',
-      'User-Agent': 'r53-failover',
-    };
+    const headers = signedWebhookHeaders({ secret: key, body, id: ctx.promotionId, event: 'promotion', now: now() });
     const timeout = AbortSignal.timeout(opts.fetchTimeoutMs ?? WEBHOOK_TIMEOUT_MS);
     let res;
     try {
