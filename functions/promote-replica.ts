@@ -13,7 +13,7 @@ import { loadPromoteEnv } from '../shared/config/env.js';
 import { InvalidEventError } from '../shared/support/errors.js';
 import { parseNotifyEvent } from '../shared/notify/notify-event.js';
 import { DynamoDbProbeStore } from '../shared/probe/probe-store.js';
-import { makeHook } from '../shared/promote/hooks.js';
+import { makeHook } from '../shared/promote/hooks/index.js';
 import { onGroupEntry, onRdsEvent, tick, type PromoterDeps } from '../shared/promote/promoter.js';
 import { DynamoDbPromotionStore } from '../shared/promote/promotion-store.js';
 import { parseRdsEvent } from '../shared/promote/rds-events.js';

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { loadConfigFile } from '../../shared/config/file.js';
 import type { FailoverConfig } from '../../shared/config/schema.js';
 import { startReceiver, type Receiver } from '../../local/receiver.js';
-import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../shared/notify/channels/webhook.js';
+import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../shared/net/signing.js';
 import { alarmActionEvent, eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';
 import type { Io } from '../context.js';

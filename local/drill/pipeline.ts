@@ -10,7 +10,7 @@ import { runDnsProbe } from '../../shared/probe/dns-probe.js';
 import { probeEngines } from '../../shared/probe/engines.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
 import { runProbeRound, type ProbeRunners, type RoundReport } from '../../shared/probe/runner.js';
-import type { HookClients } from '../../shared/promote/hooks.js';
+import type { HookClients } from '../../shared/promote/hooks/types.js';
 import { decideApproval, tick, type PromoterDeps } from '../../shared/promote/promoter.js';
 import { recordEvent, type RecorderDeps, type RecordOutcome } from '../../shared/record/recorder.js';
 

@@ -1,6 +1,6 @@
 import type { LedgerEntry } from '../../shared/ledger/store.js';
 import type { ReceivedRequest } from '../receiver.js';
-import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../shared/notify/channels/webhook.js';
+import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../shared/net/signing.js';
 import type { RecordOutcome } from '../../shared/record/recorder.js';
 import { clip } from '../../shared/support/text.js';
 

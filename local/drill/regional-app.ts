@@ -1,7 +1,7 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { startReceiver, type Receiver } from '../receiver.js';
-import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../shared/notify/channels/webhook.js';
+import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../shared/net/signing.js';
 
 /**
  * The drill's stand-ins for one application in two regions: a small key-value database per region (one writer, one

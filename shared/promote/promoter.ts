@@ -7,7 +7,7 @@ import { nextEntry } from '../ledger/entry.js';
 import type { LedgerEntry, LedgerStore, PromotionEntry, PromotionStatus } from '../ledger/store.js';
 import type { Log } from '../support/logger.js';
 import type { ProbeStore } from '../probe/probe-store.js';
-import type { HookContext, HookExecutor, HookTopology } from './hooks.js';
+import type { HookContext, HookExecutor, HookTopology } from './hooks/types.js';
 import type { PromotionRecord, PromotionStore } from './promotion-store.js';
 import type { parseRdsEvent } from './rds-events.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../../local/receiver.js';
-import { verifyWebhookSignature } from '../../shared/notify/channels/webhook.js';
+import { verifyWebhookSignature } from '../../shared/net/signing.js';
 import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
 import { PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { cliIn } from '../helpers/cli.js';

@@ -4,7 +4,7 @@ import type { FailoverConfig } from '../../shared/config/schema.js';
 import type { DynamoDbLedgerStore } from '../../shared/ledger/dynamodb-store.js';
 import { HANG, refusedUrl, startReceiver, type Receiver } from '../../local/receiver.js';
 import { buildChannels } from '../../shared/notify/channels/index.js';
-import { verifyWebhookSignature } from '../../shared/notify/channels/webhook.js';
+import { verifyWebhookSignature } from '../../shared/net/signing.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import { notifyGroupEvent, redrive, retryFailed, sweep, type NotifierDeps } from '../../shared/notify/notifier.js';
 import { recordEvent, type RecorderDeps } from '../../shared/record/recorder.js';

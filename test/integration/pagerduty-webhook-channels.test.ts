@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildPagerDutyEvent, pagerDutyChannel } from '../../shared/notify/channels/pagerduty.js';
-import { signWebhook, verifyWebhookSignature, webhookChannel } from '../../shared/notify/channels/webhook.js';
+import { webhookChannel } from '../../shared/notify/channels/webhook.js';
+import { signWebhook, verifyWebhookSignature } from '../../shared/net/signing.js';
 import type { Notification, SendResult } from '../../shared/notify/notification.js';
 import { HANG, refusedUrl, startReceiver, type Receiver, type Reply } from '../helpers/http-receiver.js';
 import { failedOverNotification } from '../helpers/notification.js';

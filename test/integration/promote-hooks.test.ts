@@ -7,8 +7,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HookConfig } from '../../shared/config/schema.js';
-import { verifyWebhookSignature } from '../../shared/notify/channels/webhook.js';
-import { HookError, makeHook, type HookClients, type HookContext, type HookExecutor } from '../../shared/promote/hooks.js';
+import { verifyWebhookSignature } from '../../shared/net/signing.js';
+import { makeHook } from '../../shared/promote/hooks/index.js';
+import { HookError, type HookClients, type HookContext, type HookExecutor } from '../../shared/promote/hooks/types.js';
 import { startReceiver, type Receiver } from '../helpers/http-receiver.js';
 
 const ACCOUNT = '123456789012';

@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { postJson, retryAfterMs } from '../../net/http.js';
+import { signedWebhookHeaders } from '../../net/signing.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
 import { networkFailure } from '../notification.js';
 
@@ -22,49 +22,7 @@ export interface WebhookBody {
   notification: Notification;
 }
 
-export const WEBHOOK_HEADERS = {
-  timestamp: 'X-R53F-Timestamp',
-  signature: 'X-R53F-Signature',
-  id: 'X-R53F-Id',
-  event: 'X-R53F-Event',
-} as const;
-
 const DEFAULT_TIMEOUT_MS = 10_000;
-const SIGNATURE_VERSION = 'v1';
-
-const hmacHex = (secret: string, timestamp: number | string, body: string) =>
-  createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-
-/** The `X-R53F-Signature` value: `v1=` + hex HMAC-SHA256 of `${timestamp}.${body}` keyed with the shared secret. */
-export const signWebhook = (secret: string, timestamp: number | string, body: string): string =>
-  `${SIGNATURE_VERSION}=${hmacHex(secret, timestamp, body)}`;
-
-export interface VerifyWebhookInput {
-  secret: string;
-  /** The `X-R53F-Timestamp` header: Unix seconds. */
-  timestamp: string | number;
-  /** The raw request body, byte for byte as received (re-serialised JSON will not verify). */
-  body: string;
-  /** The `X-R53F-Signature` header; several comma-separated `v1=` values are accepted (secret rotation). */
-  signature: string;
-  /** The receiver's clock in milliseconds since the epoch (`Date.now()`). */
-  now: number;
-  /** How far the timestamp may be from `now`, either way; bounds replay of a captured request. */
-  toleranceSeconds?: number;
-}
-
-/** Checks a received webhook: a fresh timestamp and a matching signature, compared in constant time. */
-export const verifyWebhookSignature = ({ secret, timestamp, body, signature, now, toleranceSeconds = 300 }: VerifyWebhookInput): boolean => {
-  const ts = String(timestamp).trim();
-  if (!/^\d{1,12}$/.test(ts)) return false;
-  if (Math.abs(now / 1000 - Number(ts)) > toleranceSeconds) return false;
-  const expected = Buffer.from(hmacHex(secret, ts, body), 'hex');
-  return signature.split(',').some((part) => {
-    const [version, hex] = part.trim().split('=', 2);
-    if (version !== SIGNATURE_VERSION || !hex || !/^[0-9a-f]{64}$/i.test(hex)) return false;
-    return timingSafeEqual(expected, Buffer.from(hex, 'hex'));
-  });
-};
 
 /** Serialises the body the channel posts (pure). */
 export const buildWebhookBody = (n: Notification): string =>
@@ -95,14 +53,7 @@ export const webhookChannel = ({ name, url, secret, timeoutMs = DEFAULT_TIMEOUT_
       return { status: 'retry', reason: `webhook secret unavailable (${(err as Error)?.name ?? 'Error'})` };
     }
     const body = buildWebhookBody(n);
-    const timestamp = Math.floor(now() / 1000);
-    const headers = {
-      [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-      [WEBHOOK_HEADERS.signature]: signWebhook(key, timestamp, body),
-      [WEBHOOK_HEADERS.id]: n.id,
-      [WEBHOOK_HEADERS.event]: n.event,
-      'User-Agent': 'r53-failover',
-    };
+    const headers = signedWebhookHeaders({ secret: key, body, id: n.id, event: n.event, now: now() });
     try {
       const res = await postJson(url, body, headers, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
       return classify(res.status, res.headers);
