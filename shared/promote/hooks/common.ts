@@ -1,14 +1,13 @@
 // Helpers shared by the hook types: ARN parsing, AWS error classification, replication-lag reads and the state of synchronous hooks.
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { clip } from '../../support/text.js';
 import { HookError, type HookContext, type HookFence } from './types.js';
 
 /** `arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2` → region and resource name. */
 export const arnParts = (arn: string) => ({ region: arn.split(':')[3] ?? '', name: arn.split(':').slice(6).join(':') });
 
-export const clip = (s: string, n = 300) => {
-  const flat = s.replace(/\s+/g, ' ').trim();
-  return flat.length > n ? `${flat.slice(0, n - 3)}...` : flat;
-};
+/** An error text from a hook's answer on one line, at most `n` characters. */
+export const oneLine = (s: string, n = 300) => clip(s.replace(/\s+/g, ' ').trim(), n);
 
 // RDS answers a throttled query call with `Throttling` (400); the JSON services say `ThrottlingException` / 429.
 const RETRYABLE_NAMES = new Set([
@@ -23,7 +22,7 @@ const STATE_FAULTS = new Set(['InvalidGlobalClusterStateFault', 'InvalidDBCluste
 export const classifyAwsError = (op: string, err: unknown, mutating: boolean): HookError => {
   const e = (err ?? {}) as { name?: unknown; message?: unknown; $fault?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
   const name = typeof e.name === 'string' && e.name ? e.name : 'Error';
-  const what = `${op} failed: ${name}${typeof e.message === 'string' && e.message ? `: ${clip(e.message)}` : ''}`;
+  const what = `${op} failed: ${name}${typeof e.message === 'string' && e.message ? `: ${oneLine(e.message)}` : ''}`;
   if (STATE_FAULTS.has(name)) {
     return new HookError(`${what} (not retried; re-check the fence: a failover, switchover or promotion may already be running or done)`, { cause: err, retryable: false, recheckFence: true });
   }

@@ -1,7 +1,7 @@
 // The lambda hook: a synchronous RequestResponse invoke of the operator's promotion function.
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { HookConfig } from '../../config/schema.js';
-import { arnParts, clip, payloadOf, send, syncState } from './common.js';
+import { arnParts, oneLine, payloadOf, send, syncState } from './common.js';
 import { HookError, type HookClients, type HookExecutor } from './types.js';
 
 export const lambdaHook = (hook: Extract<HookConfig, { type: 'lambda' }>, clients: HookClients): HookExecutor => {
@@ -21,16 +21,16 @@ export const lambdaHook = (hook: Extract<HookConfig, { type: 'lambda' }>, client
           ));
         const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
         if (out.FunctionError) {
-          let why = clip(text);
+          let why = oneLine(text);
           try {
             const e = JSON.parse(text) as { errorType?: unknown; errorMessage?: unknown };
-            if (typeof e.errorMessage === 'string') why = clip(`${typeof e.errorType === 'string' ? `${e.errorType}: ` : ''}${e.errorMessage}`);
+            if (typeof e.errorMessage === 'string') why = oneLine(`${typeof e.errorType === 'string' ? `${e.errorType}: ` : ''}${e.errorMessage}`);
           } catch {
             // A non-JSON error payload (a runtime crash) is reported as text.
           }
           throw new HookError(`lambda ${fn.name} failed (${out.FunctionError}): ${why || 'no error payload'}`, { retryable: false });
         }
-        return { status: 'done' as const, detail: `lambda ${fn.name} returned ${out.StatusCode ?? '?'}${out.ExecutedVersion ? ` (version ${out.ExecutedVersion})` : ''}${text ? `: ${clip(text, 200)}` : ''}` };
+        return { status: 'done' as const, detail: `lambda ${fn.name} returned ${out.StatusCode ?? '?'}${out.ExecutedVersion ? ` (version ${out.ExecutedVersion})` : ''}${text ? `: ${oneLine(text, 200)}` : ''}` };
       }),
   };
 };
