@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { handleAuditRequest, type HttpRequest, type HttpResponse } from '../shared/audit/api.js';
@@ -6,11 +7,10 @@ import { statsReport } from '../shared/audit/stats.js';
 import { makeDocumentClient } from '../shared/support/clients.js';
 import { loadDeployedConfig } from '../shared/config/deployed.js';
 import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
-import { loadPromoteEnv } from '../shared/config/env.js';
+import { loadLedgerEnv } from '../shared/config/env.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 
-// Same environment shape as promote-replica: the table and the shipped config.
-const env = loadPromoteEnv();
+const env = loadLedgerEnv();
 const config = loadDeployedConfig(env);
 const logger = new Logger({ serviceName: 'r53-failover' });
 const doc = makeDocumentClient();
@@ -31,4 +31,4 @@ export const auditApi = async (event: HttpRequest, context: Context): Promise<Ht
   }
 };
 
-export const handler = middy<HttpRequest, HttpResponse>().handler(auditApi);
+export const handler = middy<HttpRequest, HttpResponse>().use(injectLambdaContext(logger, { resetKeys: true })).handler(auditApi);

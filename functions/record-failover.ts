@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { correlationIdOf } from '../shared/core/alarm-event.js';
@@ -6,12 +7,12 @@ import { makeDocumentClient } from '../shared/support/clients.js';
 import { indexHealthChecks } from '../shared/config/schema.js';
 import { loadDeployedConfig } from '../shared/config/deployed.js';
 import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
-import { loadRecorderEnv } from '../shared/config/env.js';
+import { loadLedgerEnv } from '../shared/config/env.js';
 import { InvalidEventError } from '../shared/support/errors.js';
 import { recordEvent, type RecordOutcome } from '../shared/record/recorder.js';
 
 // Module scope: env and config are validated once per container; a bad deploy fails at cold start.
-const env = loadRecorderEnv();
+const env = loadLedgerEnv();
 const config = loadDeployedConfig(env);
 const logger = new Logger({ serviceName: 'r53-failover' });
 // No publisher here: the ledger table's stream is the outbox that carries new entries to the notify function.
@@ -33,9 +34,10 @@ export const recordFailover = async (event: unknown, context: Context): Promise<
     if (err instanceof InvalidEventError) logger.error('event rejected: nothing written', { correlationId, error: err });
     else logger.error('recording failed; the invocation will be retried', { correlationId, error: err });
     throw err;
-  } finally {
-    logger.removeKeys(['correlationId']);
   }
 };
 
-export const handler = middy<unknown, Awaited<ReturnType<typeof recordFailover>>>().handler(recordFailover);
+// resetKeys: the correlation id appended per invocation never leaks into the next one.
+export const handler = middy<unknown, Awaited<ReturnType<typeof recordFailover>>>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(recordFailover);

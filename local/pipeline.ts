@@ -7,11 +7,9 @@ import type { Log } from '../shared/support/logger.js';
 import { buildChannels } from '../shared/notify/channels/index.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import type { NotifierDeps } from '../shared/notify/notifier.js';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { RDSClient } from '@aws-sdk/client-rds';
 import { DynamoDbProbeStore } from '../shared/probe/probe-store.js';
 import { makeHook } from '../shared/promote/hooks/index.js';
+import { regionalHookClients } from '../shared/promote/hooks/clients.js';
 import type { HookClients, HookExecutor } from '../shared/promote/hooks/types.js';
 import type { PromoterDeps } from '../shared/promote/promoter.js';
 import { DynamoDbPromotionStore } from '../shared/promote/promotion-store.js';
@@ -52,21 +50,6 @@ export const localNotifier = (config: FailoverConfig, ledger: OpenedLedger, log:
 };
 
 
-/** SDK clients per region with the caller's usual credentials (RDS calls go to the target region's endpoint). */
-const sdkClients = (): HookClients => {
-  const cache = new Map<string, unknown>();
-  const per = <T>(kind: string, make: (region: string) => T) => (region: string): T => {
-    const key = `${kind}:${region}`;
-    if (!cache.has(key)) cache.set(key, make(region));
-    return cache.get(key) as T;
-  };
-  return {
-    rds: per('rds', (region) => new RDSClient({ region })),
-    lambda: per('lambda', (region) => new LambdaClient({ region })),
-    cloudwatch: per('cw', (region) => new CloudWatchClient({ region })),
-  };
-};
-
 /** The promoter as the CLI runs it, on the CLI's ledger; hooks call AWS with the caller's credentials. */
 export const localPromoter = (
   config: FailoverConfig,
@@ -75,7 +58,7 @@ export const localPromoter = (
   now: () => Date = () => new Date(),
   opts: { clients?: HookClients; decorate?: (group: string, exec: HookExecutor) => HookExecutor } = {},
 ): PromoterDeps => {
-  const clients = opts.clients ?? sdkClients();
+  const clients = opts.clients ?? regionalHookClients();
   let ssm: SSMProvider | undefined;
   return {
     config,

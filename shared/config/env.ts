@@ -14,8 +14,11 @@ const ledgerFields = () => ({
   LAMBDA_TASK_ROOT: z.optional(z.string()),
 });
 
-/** Reads the recorder's environment once at cold start; a bad deploy fails there, naming the variable. */
-export const loadRecorderEnv = (env: Env = process.env) => parseOrThrow(z.object(ledgerFields()), env, ConfigError);
+/**
+ * The ledger table and the shipped config: all the recorder and audit-api read. Read once at cold start; a bad deploy
+ * fails there, naming the variable.
+ */
+export const loadLedgerEnv = (env: Env = process.env) => parseOrThrow(z.object(ledgerFields()), env, ConfigError);
 
 /** The notify function's environment, read once at cold start. */
 export const loadNotifyEnv = (env: Env = process.env) =>
@@ -51,6 +54,6 @@ export const loadProbeEnv = (env: Env = process.env) =>
     ConfigError,
   );
 
-/** The promote-replica (and audit-api) function's environment. */
+/** The promote-replica function's environment. */
 export const loadPromoteEnv = (env: Env = process.env) =>
   parseOrThrow(z.object({ ...ledgerFields(), AWS_LAMBDA_RUNTIME_API: z.optional(z.string()) }), env, ConfigError);

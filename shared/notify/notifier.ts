@@ -3,6 +3,7 @@ import { R53FailoverError } from '../support/errors.js';
 import { isDown, servingOf } from '../core/failover-transition.js';
 import { DEFAULT_FLAP, FLAP_COUNTING_EVENTS, type GroupEvent } from '../core/group-events.js';
 import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
+import type { GroupEventRef } from '../ledger/stream.js';
 import { channelsFor, composeNotification, routesEvent } from './compose.js';
 import type { UndeliveredNotification } from './dead-letters.js';
 import type { FlapState } from './delivery-store.js';
@@ -23,13 +24,6 @@ export interface NotifierDeps extends DispatchDeps {
 export const MAX_DELIVERY_ATTEMPTS = 8;
 /** Minutes a sweep waits before retrying a delivery that failed `attempts` times: 1, 2, 4, 8, 15, 15, … */
 export const retryDelayMinutes = (attempts: number): number => Math.min(15, 2 ** Math.max(0, attempts - 1));
-
-/** What the recorder publishes (EventBridge `Failover Group Event`) and the notifier consumes: a ledger pointer. */
-export interface GroupEventRef {
-  group: string;
-  seq: number;
-  correlationId?: string;
-}
 
 export interface NotificationReport {
   id: string;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadNotifyEnv, loadProbeEnv, loadPromoteEnv, loadRecorderEnv } from '../../shared/config/env.js';
+import { loadNotifyEnv, loadProbeEnv, loadPromoteEnv, loadLedgerEnv } from '../../shared/config/env.js';
 import { ConfigError } from '../../shared/support/errors.js';
 
 describe('function environments (read once at cold start)', () => {
   it('names a missing or short LEDGER_TABLE, for every function', () => {
-    for (const load of [loadRecorderEnv, loadNotifyEnv, loadPromoteEnv, loadProbeEnv]) {
+    for (const load of [loadLedgerEnv, loadNotifyEnv, loadPromoteEnv, loadProbeEnv]) {
       expect(() => load({ AWS_REGION: 'us-east-1' })).toThrow(ConfigError);
       expect(() => load({ AWS_REGION: 'us-east-1' })).toThrow(/LEDGER_TABLE: is required \(the ledger table name\)$/);
       expect(() => load({ LEDGER_TABLE: 'ab', AWS_REGION: 'us-east-1' })).toThrow(/LEDGER_TABLE: is required \(the ledger table name, 3\+ characters\)/);
@@ -12,7 +12,7 @@ describe('function environments (read once at cold start)', () => {
   });
 
   it('fills the defaults', () => {
-    expect(loadRecorderEnv({ LEDGER_TABLE: 'ledger' })).toEqual({ LEDGER_TABLE: 'ledger', R53F_CONFIG_FILE: 'dist/config/failover.json' });
+    expect(loadLedgerEnv({ LEDGER_TABLE: 'ledger' })).toEqual({ LEDGER_TABLE: 'ledger', R53F_CONFIG_FILE: 'dist/config/failover.json' });
     expect(loadNotifyEnv({ LEDGER_TABLE: 'ledger' }).SECRET_CACHE_SECONDS).toBe(300);
     expect(loadProbeEnv({ LEDGER_TABLE: 'ledger', AWS_REGION: 'eu-west-1' })).toMatchObject({ LEDGER_REGION: 'us-east-1', PROBE_REGION: 'eu-west-1', ROUND_BUDGET_MS: 12_000, PROBE_CONCURRENCY: 8 });
   });

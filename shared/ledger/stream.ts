@@ -3,15 +3,27 @@ import * as z from 'zod/mini';
 import { InvalidEventError } from '../support/errors.js';
 import { once } from '../support/once.js';
 import { parseOrThrow } from '../support/zod-errors.js';
-import type { GroupEventRef } from './notifier.js';
 import { isRecord } from '../support/values.js';
 
-/** A stream record of a new ledger entry, reduced to what the notifier needs; `id` is the stream sequence number. */
+/**
+ * The ledger table's stream is the outbox: every new entry reaches `notify` and `promote-replica` through it. This
+ * module reads what those consumers are invoked with, and walks a batch in order.
+ */
+
+/** A pointer to one ledger entry: what the stream (or the CLI's in-process publisher) hands a consumer. */
+export interface GroupEventRef {
+  group: string;
+  seq: number;
+  correlationId?: string;
+}
+
+/** A stream record of a new ledger entry, reduced to its pointer and the stream's sequence number. */
 export interface StreamEntryRef extends GroupEventRef {
   sequenceNumber: string;
 }
 
-export type NotifyEvent = { kind: 'stream'; refs: StreamEntryRef[] } | { kind: 'sweep' } | { kind: 'group-event'; ref: GroupEventRef };
+/** What a ledger consumer was invoked with: stream records, the every-minute schedule, or a hand-made pointer. */
+export type LedgerTrigger = { kind: 'stream'; refs: StreamEntryRef[] } | { kind: 'sweep' } | { kind: 'group-event'; ref: GroupEventRef };
 
 // Built the first time that form arrives: the every-minute schedule, most of this function's cold starts, needs none.
 const streamEventSchema = /* @__PURE__ */ once(() =>
@@ -43,11 +55,10 @@ const groupEventSchema = /* @__PURE__ */ once(() =>
 );
 
 /**
- * The notify function's input: the ledger table's stream (new entries; the filter on the event source mapping
- * already drops everything but fresh, non-stale transitions, this re-checks), the every-minute schedule, or a
- * hand-made pointer to one entry.
+ * A ledger consumer's input: the ledger table's stream (new entries; the filter on each event source mapping
+ * already drops stale and other items, this re-checks), the every-minute schedule, or a hand-made pointer to one entry.
  */
-export const parseNotifyEvent = (raw: unknown): NotifyEvent => {
+export const parseLedgerTrigger = (raw: unknown): LedgerTrigger => {
   if (isRecord(raw) && Array.isArray(raw.Records)) {
     const ev = parseOrThrow(streamEventSchema(), raw, InvalidEventError);
     const refs: StreamEntryRef[] = [];
@@ -67,4 +78,31 @@ export const parseNotifyEvent = (raw: unknown): NotifyEvent => {
     return { kind: 'group-event', ref: { group: ev.detail.group, seq: ev.detail.seq, correlationId: ev.detail.correlationId ?? ev.id ?? '' } };
   }
   throw new InvalidEventError('(root): expected DynamoDB stream records of the ledger, a scheduled event, or {"source": "r53-failover", "detail": {"group", "seq"}}');
+};
+
+/** Lambda's partial batch response for a stream: retried from the first failed record. */
+export interface BatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+/**
+ * The ordered stream-batch loop of every ledger consumer: records are handled one after another, and the first one
+ * that fails ends the batch with a partial batch response naming it, so Lambda retries from there and a group's
+ * entries are never handled out of order.
+ */
+export const inStreamOrder = async <R>(
+  refs: readonly StreamEntryRef[],
+  handle: (ref: StreamEntryRef) => Promise<R>,
+  onFailure: (err: unknown, ref: StreamEntryRef) => void,
+): Promise<{ results: R[] } & BatchResponse> => {
+  const results: R[] = [];
+  for (const ref of refs) {
+    try {
+      results.push(await handle(ref));
+    } catch (err) {
+      onFailure(err, ref);
+      return { results, batchItemFailures: [{ itemIdentifier: ref.sequenceNumber }] };
+    }
+  }
+  return { results, batchItemFailures: [] };
 };

@@ -1,0 +1,30 @@
+import { inStreamOrder, type LedgerTrigger } from '../ledger/stream.js';
+import { notifyGroupEvent, retryFailed, sweep, type NotifierDeps, type NotifyReport } from './notifier.js';
+
+export interface NotifyResult {
+  reports: NotifyReport[];
+  /** Partial batch response for the ledger stream: Lambda retries from the first failed record, keeping group order. */
+  batchItemFailures?: { itemIdentifier: string }[];
+}
+
+/**
+ * The notify function's work for one invocation. Ledger stream records (new entries) → their notifications. A
+ * channel outage never fails the batch (that would hold up every later notification on the shard): the delivery is
+ * left `failed` and the every-minute schedule retries it, then dead-letters it. Only infrastructure errors (ledger
+ * unreachable) fail a record. The schedule sweeps (reminders, no data, flap summaries) and retries failed deliveries.
+ */
+export const notifyOnTrigger = async (input: LedgerTrigger, deps: NotifierDeps): Promise<NotifyResult> => {
+  if (input.kind === 'stream') {
+    const { results, batchItemFailures } = await inStreamOrder(
+      input.refs,
+      (ref) => notifyGroupEvent(ref, deps),
+      (err, ref) => deps.log.error('notification failed; this record and the ones after it will be retried', { group: ref.group, seq: ref.seq, correlationId: ref.correlationId, error: err }),
+    );
+    return { reports: results, batchItemFailures };
+  }
+  if (input.kind === 'sweep') {
+    const now = deps.now();
+    return { reports: [await sweep(now, deps), await retryFailed(now, deps)] };
+  }
+  return { reports: [await notifyGroupEvent(input.ref, deps)] };
+};
