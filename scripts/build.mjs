@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds every Lambda (one minified CommonJS bundle per function, SDK included), the CLI, the bench and the
-// serverless plugin's config module. Run by `npm install` (prepare), `npm test`, `npm start` and the plugin.
+// Builds every Lambda (one minified CommonJS bundle per function, SDK included; its esbuild metafile in
+// dist/<fn>.meta.json), the CLI, the bench and the serverless plugin's config module. Run by `npm install`
+// (prepare), `npm test`, `npm start` and the plugin.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,14 +16,18 @@ export const functionNames = () =>
 
 // Tests load bundles while another worker may rebuild them: write each output to a temp file and rename it, so a
 // reader sees the old file or the new one, never half of one.
-const buildAtomically = async (options) => {
-  const result = await build({ ...options, write: false });
-  for (const file of result.outputFiles) {
-    mkdirSync(dirname(file.path), { recursive: true });
-    const tmp = `${file.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, file.contents);
-    renameSync(tmp, file.path);
-  }
+const writeAtomically = (path, contents) => {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, path);
+};
+
+/** Builds `options`; with `metafileOut`, also writes esbuild's metafile (inputs, root-relative) there. */
+const buildAtomically = async (options, metafileOut) => {
+  const result = await build({ ...options, write: false, ...(metafileOut ? { metafile: true, absWorkingDir: root } : {}) });
+  for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
+  if (metafileOut) writeAtomically(metafileOut, `${JSON.stringify(result.metafile)}\n`);
 };
 
 export async function buildAll({ quiet = false } = {}) {
@@ -33,12 +38,16 @@ export async function buildAll({ quiet = false } = {}) {
   renameSync(pkg, join(dist, 'package.json'));
   const fns = functionNames();
   await Promise.all([
+    // The metafile sits beside dist/<fn>/, not in it: the function's zip ships dist/<fn>/** and stays index.js only.
     ...fns.map((fn) =>
-      buildAtomically({
-        entryPoints: [join(root, 'functions', `${fn}.ts`)],
-        outfile: join(dist, fn, 'index.js'),
-        ...lambdaBuildOptions,
-      }),
+      buildAtomically(
+        {
+          entryPoints: [join(root, 'functions', `${fn}.ts`)],
+          outfile: join(dist, fn, 'index.js'),
+          ...lambdaBuildOptions,
+        },
+        join(dist, `${fn}.meta.json`),
+      ),
     ),
     ...[
       ['cli/main.ts', 'cli/main.mjs', 'esm'],

@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// What goes into each Lambda bundle, from the esbuild metafile scripts/build.mjs writes next to the bundles
+// (dist/<fn>.meta.json; test/global-setup.ts builds them once per run). Input paths are relative to the repository.
+type Metafile = { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+
+const FUNCTIONS = readdirSync('functions')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3))
+  .sort();
+const meta = (fn: string): Metafile => JSON.parse(readFileSync(`dist/${fn}.meta.json`, 'utf8')) as Metafile;
+/** Inputs from this repository (not node_modules, not a build plugin's virtual module such as `ns:node:…`). */
+const ownInputs = (fn: string) =>
+  Object.keys(meta(fn).inputs).filter((p) => !p.startsWith('node_modules/') && !/^[\w-]+:/.test(p));
+/** Strings only local/drill/drill.ts has: absent from every Lambda bundle, present in the CLI (the drill's home). */
+const DRILL_MARKERS = ['drill-notify-webhook-secret-0123', 'every-minute schedule (notifier sweep, promotion tick):'];
+
+describe('Lambda bundles carry no local/ tooling', () => {
+  it('builds one bundle and one metafile per function', () => {
+    expect(FUNCTIONS.length).toBeGreaterThan(0);
+    expect(readdirSync('dist')).toEqual(expect.arrayContaining(FUNCTIONS.map((fn) => `${fn}.meta.json`)));
+    for (const fn of FUNCTIONS) {
+      expect(Object.keys(meta(fn).outputs), fn).toEqual([`dist/${fn}/index.js`]);
+      expect(ownInputs(fn), fn).toContain(`functions/${fn}.ts`);
+    }
+  });
+
+  it.each(FUNCTIONS)('%s: every own input is its handler, shared/ or a build shim (no local/, cli/, test/)', (fn) => {
+    const inputs = ownInputs(fn);
+    expect(inputs.filter((p) => /^(?:local|cli|test)\//.test(p))).toEqual([]);
+    const allowed = (p: string) =>
+      p === `functions/${fn}.ts` || p.startsWith('shared/') || /^scripts\/lambda-[\w-]+\.mjs$/.test(p);
+    expect(inputs.filter((p) => !allowed(p))).toEqual([]);
+  });
+
+  it('has none of the drill\u2019s strings in any bundle (and the CLI bundle, which runs the drill, has them)', () => {
+    const cli = readFileSync('dist/cli/main.mjs', 'utf8');
+    for (const marker of DRILL_MARKERS) expect(cli).toContain(marker);
+    for (const fn of FUNCTIONS) {
+      const bundle = readFileSync(`dist/${fn}/index.js`, 'utf8');
+      for (const marker of DRILL_MARKERS) expect(bundle, fn).not.toContain(marker);
+    }
+  });
+});
