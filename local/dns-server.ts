@@ -65,10 +65,7 @@ export interface LocalDnsServer {
 
 /** The local DNS server was started or fed with something it cannot serve. */
 export class LocalDnsServerError extends R53FailoverError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LocalDnsServerError';
-  }
+  override readonly name: string = 'LocalDnsServerError';
 }
 
 // Response codes carried in the low 4 bits of the header flags (dns-packet's encoder takes them from `flags`).

@@ -2,7 +2,7 @@ import { UsageError } from '../../shared/support/errors.js';
 import { isDown } from '../../shared/core/failover-transition.js';
 import { publicEntry } from './history.js';
 import { decideApproval, tick } from '../../shared/promote/promoter.js';
-import { PromotionNotFoundError } from '../../shared/promote/promoter.js';
+import { PromotionNotFoundError, PromotionNotPendingError } from '../../shared/promote/promoter.js';
 import { COMMON_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
 import { localNotifier, withFreshBudget } from '../../local/pipeline.js';
@@ -115,7 +115,7 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
       if (values.json) io.out(JSON.stringify({ steps: steps.map(publicEntry) }, null, 2));
       return 0;
     } catch (err) {
-      if (err instanceof PromotionNotFoundError) throw new UsageError(`promote ${sub}: ${err.message}`);
+      if (err instanceof PromotionNotFoundError || err instanceof PromotionNotPendingError) throw new UsageError(`promote ${sub}: ${err.message}`);
       throw err;
     }
   });

@@ -100,10 +100,7 @@ export const exportLedger = async (ledger: LedgerStore, out: NodeJS.WritableStre
 
 /** `export --evidence` named an episode the group does not have. */
 export class EpisodeNotFoundError extends R53FailoverError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'EpisodeNotFoundError';
-  }
+  override readonly name: string = 'EpisodeNotFoundError';
 }
 
 export interface ChainLink {

@@ -9,10 +9,7 @@ import { isRecord } from '../support/values.js';
 
 /** An export file that cannot be read as ledger entries (not JSON, a CSV export, a time-window export). */
 export class ExportFileError extends R53FailoverError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ExportFileError';
-  }
+  override readonly name: string = 'ExportFileError';
 }
 
 export interface GroupVerification {

@@ -7,10 +7,7 @@ import { show } from '../support/values.js';
 
 /** The change batch file is not what `aws route53 change-resource-record-sets` accepts (exit 2, like a bad config). */
 export class InvalidChangeBatchError extends ConfigError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InvalidChangeBatchError';
-  }
+  override readonly name: string = 'InvalidChangeBatchError';
 }
 
 /**

@@ -9,10 +9,7 @@ import { normalizeName, stripZonePrefix, type CheckInput, type HealthCheckSummar
 
 /** A read from Route 53 or CloudWatch failed (credentials, permissions, throttling): the check could not run. */
 export class LiveReadError extends R53FailoverError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LiveReadError';
-  }
+  override readonly name: string = 'LiveReadError';
 }
 
 export interface LiveClients {

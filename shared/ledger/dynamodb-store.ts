@@ -29,10 +29,7 @@ const RECENT_WINDOW = 16;
 
 /** Opaque pagination cursors: the query's LastEvaluatedKey, base64url-encoded. */
 export class InvalidCursorError extends R53FailoverError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidCursorError';
-  }
+  override readonly name: string = 'InvalidCursorError';
 }
 const encodeCursor = (key: Item): string => Buffer.from(JSON.stringify(key)).toString('base64url');
 const decodeCursor = (cursor: string): Item => {

@@ -34,10 +34,7 @@ export type Resolve = (hostname: string) => Promise<ResolvedAddress[]>;
 
 /** The guard refused a target: the message is the classified reason, starting 'refused: '. */
 export class TargetRefusedError extends R53FailoverError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'TargetRefusedError';
-  }
+  override readonly name: string = 'TargetRefusedError';
 }
 
 type V4Entry = [cidr: string, kind: AddressKind, label: string, range: string];

@@ -41,10 +41,7 @@ export interface NotifyReport {
 
 /** The notifier was handed a pointer to a ledger entry that does not exist. */
 export class LedgerEntryNotFoundError extends R53FailoverError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LedgerEntryNotFoundError';
-  }
+  override readonly name: string = 'LedgerEntryNotFoundError';
 }
 
 const MIN = 60_000;
@@ -100,17 +97,17 @@ const endedHealthy = (n: Notification | undefined) => n?.serving === 'primary' &
 
 type FlapAction = 'normal' | 'flapping' | 'suppress';
 
-/**
- * Decides flap suppression for a new entry. Windows are judged on the alarms' state-change times (not arrival), so
- * a replay behaves like the outage did: the Nth counting transition within the window becomes one "flapping"
- * message, later ones are held back until the group is stable for the hold time, then one summary follows.
- */
 /** The state after a flap ends: an incident stays open (mapped) unless the group ended healthy. */
 const stableAfter = (flap: FlapState, summary: Notification | undefined): FlapState =>
   endedHealthy(summary) || flap.episode === undefined
     ? { flapping: false, version: flap.version }
     : { flapping: false, episode: flap.episode, incidentOpen: true, version: flap.version };
 
+/**
+ * Decides flap suppression for a new entry. Windows are judged on the alarms' state-change times (not arrival), so
+ * a replay behaves like the outage did: the Nth counting transition within the window becomes one "flapping"
+ * message, later ones are held back until the group is stable for the hold time, then one summary follows.
+ */
 const flapDecision = async (
   entry: LedgerEntry,
   deps: NotifierDeps,
@@ -180,7 +177,8 @@ export const notifyGroupEvent = async (ref: GroupEventRef, deps: NotifierDeps): 
       else reports.push({ id: n.id, kind: n.kind, title: n.title, result: 'not-routed', channels: [] });
     }
   }
-  // Acknowledged last: until then the recorder re-emits this event on a retried delivery (outbox semantics).
+  // Acknowledged last. Deployed, the ledger stream redelivers an entry until this batch succeeds; in the CLI, a
+  // retried delivery makes the recorder's in-process publisher re-emit the event until it is acknowledged.
   await deps.deliveries.ack(entry.group, entry.seq, deps.now());
   return { notifications: reports, retryLater: reports.some((r) => r.channels.some((c) => c.retryLater)) };
 };

@@ -6,10 +6,7 @@ export interface SecretSource {
 }
 
 export class SecretUnavailableError extends R53FailoverError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SecretUnavailableError';
-  }
+  override readonly name: string = 'SecretUnavailableError';
 }
 
 /** A local value (tests, local runs) wins; otherwise the SSM parameter; otherwise the channel cannot be used. */

@@ -58,10 +58,7 @@ export interface DnsProbeDeps {
 
 /** The DNS probe was handed something it cannot use. */
 export class DnsProbeError extends R53FailoverError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'DnsProbeError';
-  }
+  override readonly name: string = 'DnsProbeError';
 }
 
 const normaliseName = (name: string): string => name.trim().toLowerCase().replace(/\.+$/, '');

@@ -13,9 +13,9 @@ export interface ProbeDeps {
 
 /** A probe ran out of its `timeoutMs`. */
 export class ProbeTimeoutError extends R53FailoverError {
+  override readonly name: string = 'ProbeTimeoutError';
   constructor(timeoutMs: number, options?: ErrorOptions) {
     super(`timed out after ${timeoutMs} ms`, options);
-    this.name = 'ProbeTimeoutError';
   }
 }
 

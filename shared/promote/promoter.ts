@@ -27,11 +27,14 @@ export interface PromoterDeps {
 /** Ledger entries the promoter appended (the CLI notifies them in process; deployed, the stream does). */
 export type PromoterOutput = PromotionEntry[];
 
+/** `promote approve|reject` named a promotion that does not exist (or an id that cannot be one). */
 export class PromotionNotFoundError extends R53FailoverError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PromotionNotFoundError';
-  }
+  override readonly name: string = 'PromotionNotFoundError';
+}
+
+/** `promote approve|reject` named a promotion that exists but no longer waits for a decision (decided, or expired). */
+export class PromotionNotPendingError extends R53FailoverError {
+  override readonly name: string = 'PromotionNotPendingError';
 }
 
 const SYSTEM = 'r53-failover';
@@ -308,8 +311,8 @@ export const decideApproval = async (deps: PromoterDeps, id: string, approve: bo
   const rec = await deps.store.get(group, episode);
   if (!rec) throw new PromotionNotFoundError(`no promotion ${id}`);
   const now = deps.now().toISOString();
-  if (rec.status !== 'AWAITING_APPROVAL') throw new PromotionNotFoundError(`promotion ${id} is ${rec.status}, not awaiting approval`);
-  if (rec.expiresAt && now > rec.expiresAt) throw new PromotionNotFoundError(`promotion ${id} expired at ${rec.expiresAt}`);
+  if (rec.status !== 'AWAITING_APPROVAL') throw new PromotionNotPendingError(`promotion ${id} is ${rec.status}, not awaiting approval`);
+  if (rec.expiresAt && now > rec.expiresAt) throw new PromotionNotPendingError(`promotion ${id} expired at ${rec.expiresAt}`);
   if (!approve) return skip(deps, rec, `rejected by ${actor}.`, actor);
   const done = await mutate(deps, group, episode, (r) => (r.status === 'AWAITING_APPROVAL' ? { ...r, status: 'APPROVED', actor } : null));
   if (!done || opts.run === false) return [];

@@ -56,11 +56,11 @@ export interface HookOptions {
 
 /** A promotion hook call failed. `recheckFence`: the real-world state may have moved, read `fence()` before anything else. */
 export class HookError extends R53FailoverError {
+  override readonly name: string = 'HookError';
   readonly retryable: boolean;
   readonly recheckFence: boolean;
   constructor(message: string, options: ErrorOptions & { retryable: boolean; recheckFence?: boolean }) {
     super(message, { cause: options.cause });
-    this.name = 'HookError';
     this.retryable = options.retryable;
     this.recheckFence = options.recheckFence ?? false;
   }
