@@ -63,7 +63,7 @@ export const lambdaBuildOptions = {
   bundle: true,
   minify: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node24', // the nodejs24.x runtime (bundle tests also load them on the machine's Node >= 20.19)
   format: 'cjs',
   mainFields: ['module', 'main'],
   legalComments: 'none',

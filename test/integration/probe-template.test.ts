@@ -149,7 +149,7 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
     expect(fn.Properties).toMatchObject({
       FunctionName: functionName,
       Handler: 'dist/regional-probe/index.handler',
-      Runtime: 'nodejs20.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: 256,
       Timeout: 75,

@@ -155,7 +155,7 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
       expect(fn.Properties).toMatchObject({
         FunctionName: 'r53-failover-test-promote-replica',
         Handler: 'dist/promote-replica/index.handler',
-        Runtime: 'nodejs20.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Timeout: 60,
         ReservedConcurrentExecutions: 2,

@@ -327,7 +327,7 @@ describe('serverless package (stage test, us-east-1)', () => {
       const fn = resource(FUNCTION_ID);
       expect(fn.Properties).toMatchObject({
         Handler: 'dist/record-failover/index.handler',
-        Runtime: 'nodejs20.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         MemorySize: 256,
         Timeout: 30,
@@ -410,7 +410,7 @@ describe('serverless package (stage test, us-east-1)', () => {
       expect(fn.Properties).toMatchObject({
         FunctionName: 'r53-failover-test-notify',
         Handler: 'dist/notify/index.handler',
-        Runtime: 'nodejs20.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Timeout: 60,
         Role: { 'Fn::GetAtt': [NOTIFY_ROLE_ID, 'Arn'] },
