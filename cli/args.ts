@@ -17,11 +17,19 @@ export const FILTER_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** `node:util` parseArgs, with its errors turned into a UsageError that names the command. */
-export const parseFlags = <O extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: O, allowPositionals = false) => {
+export const parseFlags = <O extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  args: string[],
+  options: O,
+  allowPositionals = false,
+) => {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`, { cause: err });
+    throw new UsageError(
+      `${command}: ${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`,
+      { cause: err },
+    );
   }
 };
 
@@ -34,6 +42,9 @@ export const parseTimeFlag = (flag: string, value: string | undefined, now: Date
   const d = DURATION_RE.exec(value);
   if (d) return new Date(now.getTime() - Number(d[1]) * (UNIT_MS[d[2] as string] as number)).toISOString();
   const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`--${flag}: expected an ISO 8601 time (2025-06-12T14:00:00Z) or a duration like 30m, 24h, 7d; got ${JSON.stringify(value)}`);
+  if (Number.isNaN(ms))
+    throw new UsageError(
+      `--${flag}: expected an ISO 8601 time (2025-06-12T14:00:00Z) or a duration like 30m, 24h, 7d; got ${JSON.stringify(value)}`,
+    );
   return new Date(ms).toISOString();
 };

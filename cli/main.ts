@@ -36,7 +36,21 @@ Commands:
 Run r53-failover <command> --help for its options. Config: --config FILE or R53F_CONFIG (default ./failover.yml).
 Ledger: --ledger DIR or R53F_LEDGER_DIR (default .r53-failover/), or --table NAME for a real DynamoDB table.`;
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { ingest, history, status, stats, report, notify, probe, promote, check, demo, drill, export: exportCommand, verify };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
+  ingest,
+  history,
+  status,
+  stats,
+  report,
+  notify,
+  probe,
+  promote,
+  check,
+  demo,
+  drill,
+  export: exportCommand,
+  verify,
+};
 
 /** Runs the CLI and returns the exit status: 0 ok, 1 rejected input or failure, 2 usage or config error. */
 export const run = async (argv: string[], io: Io = processIo()): Promise<number> => {

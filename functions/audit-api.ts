@@ -21,14 +21,23 @@ const deliveries = new DynamoDbDeliveryStore(doc, env.LEDGER_TABLE);
 export const auditApi = async (event: HttpRequest, context: Context): Promise<HttpResponse> => {
   try {
     return await handleAuditRequest(event, {
-      config, ledger, deliveries, now: () => new Date(),
+      config,
+      ledger,
+      deliveries,
+      now: () => new Date(),
       stats: (q) => statsReport(ledger, deliveries, config, q),
     });
   } catch (err) {
     // Never the error text: it may carry request metadata. The request id lets an operator find the log line.
     logger.error('audit API request failed', { error: err, path: event.rawPath });
-    return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'internal error', requestId: context.awsRequestId }) };
+    return {
+      statusCode: 500,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error: 'internal error', requestId: context.awsRequestId }),
+    };
   }
 };
 
-export const handler = middy<HttpRequest, HttpResponse>().use(injectLambdaContext(logger, { resetKeys: true })).handler(auditApi);
+export const handler = middy<HttpRequest, HttpResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(auditApi);

@@ -39,7 +39,12 @@ const SAFETY_MS = 3_000;
 /** Ledger stream records, the every-minute schedule or a pointer → notifications (shared/notify/trigger.ts). */
 export const notify = (event: unknown, context: Context): Promise<NotifyResult> =>
   notifyOnTrigger(parseLedgerTrigger(event), {
-    ledger, deliveries, config, channels, log: logger, ...deadLetters,
+    ledger,
+    deliveries,
+    config,
+    channels,
+    log: logger,
+    ...deadLetters,
     now: () => new Date(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     budgetMs: () => (context.getRemainingTimeInMillis?.() ?? 30_000) - SAFETY_MS,
@@ -47,4 +52,6 @@ export const notify = (event: unknown, context: Context): Promise<NotifyResult> 
   });
 
 export type { NotifyResult };
-export const handler = middy<unknown, NotifyResult>().use(injectLambdaContext(logger, { resetKeys: true })).handler(notify);
+export const handler = middy<unknown, NotifyResult>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(notify);

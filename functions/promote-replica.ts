@@ -30,7 +30,8 @@ const hookOpts = {
 /** Ledger stream records, the every-minute schedule or RDS events → promotion steps (shared/promote/trigger.ts). */
 export const promoteReplica = (event: unknown, context: Context): Promise<PromoteResult> =>
   promoteOnTrigger(event, {
-    config, log: logger,
+    config,
+    log: logger,
     // Per invocation: the ledger store caches group heads, and guardrails must judge the group as it is now.
     ledger: new DynamoDbLedgerStore(doc, env.LEDGER_TABLE),
     store: new DynamoDbPromotionStore(doc, env.LEDGER_TABLE),
@@ -41,4 +42,6 @@ export const promoteReplica = (event: unknown, context: Context): Promise<Promot
   });
 
 export type { PromoteResult };
-export const handler = middy<unknown, PromoteResult>().use(injectLambdaContext(logger, { resetKeys: true })).handler(promoteReplica);
+export const handler = middy<unknown, PromoteResult>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(promoteReplica);

@@ -24,14 +24,18 @@ const deps = {
 };
 
 /** EventBridge, SNS or alarm-action payload in; one outcome per alarm notification out. Malformed input throws (→ retries → DLQ). */
-export const recordFailover = async (event: unknown, context: Context): Promise<{ outcomes: Omit<RecordOutcome, 'entry'>[] }> => {
+export const recordFailover = async (
+  event: unknown,
+  context: Context,
+): Promise<{ outcomes: Omit<RecordOutcome, 'entry'>[] }> => {
   const correlationId = correlationIdOf(event, context.awsRequestId);
   logger.appendKeys({ correlationId });
   try {
     const outcomes = await recordEvent(event, deps, correlationId, Buffer.byteLength(JSON.stringify(event)));
     return { outcomes: outcomes.map(({ entry: _entry, ...o }: RecordOutcome & { entry?: unknown }) => o) };
   } catch (err) {
-    if (err instanceof InvalidEventError) logger.error('event rejected: nothing written', { correlationId, error: err });
+    if (err instanceof InvalidEventError)
+      logger.error('event rejected: nothing written', { correlationId, error: err });
     else logger.error('recording failed; the invocation will be retried', { correlationId, error: err });
     throw err;
   }

@@ -15,7 +15,10 @@ import { makeDocumentClient } from '../shared/support/clients.js';
 const env = loadProbeEnv();
 const config = loadDeployedConfig(env);
 const logger = new Logger({ serviceName: 'r53-failover' });
-const metrics = probeMetrics(new Metrics({ namespace: 'R53Failover/Probes', serviceName: 'r53-failover' }), env.PROBE_REGION);
+const metrics = probeMetrics(
+  new Metrics({ namespace: 'R53Failover/Probes', serviceName: 'r53-failover' }),
+  env.PROBE_REGION,
+);
 // The ledger lives in the recorder's region (us-east-1); probes write to it from wherever they run.
 const doc = makeDocumentClient(new DynamoDBClient({ region: env.LEDGER_REGION }));
 const ledger = new DynamoDbLedgerStore(doc, env.LEDGER_TABLE);
@@ -27,9 +30,18 @@ const plan = probePlan(config, env.PROBE_REGION);
 export const regionalProbe = (_event: unknown, context: Context): Promise<{ rounds: number; events: string[] }> =>
   probeWhileTimeLeft(
     {
-      config, region: env.PROBE_REGION, store, ledger, runners, log: logger, now: () => new Date(),
-      concurrency: env.PROBE_CONCURRENCY, metric: metrics.probe, onRound: metrics.round,
-      remainingMs: () => context.getRemainingTimeInMillis(), roundBudgetMs: env.ROUND_BUDGET_MS,
+      config,
+      region: env.PROBE_REGION,
+      store,
+      ledger,
+      runners,
+      log: logger,
+      now: () => new Date(),
+      concurrency: env.PROBE_CONCURRENCY,
+      metric: metrics.probe,
+      onRound: metrics.round,
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      roundBudgetMs: env.ROUND_BUDGET_MS,
     },
     plan,
   );

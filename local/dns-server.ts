@@ -79,7 +79,8 @@ const OPCODE_QUERY = 0;
 const normaliseName = (name: string): string => name.trim().toLowerCase().replace(/\.+$/, '');
 
 const LABEL_RE = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/;
-const isDnsName = (name: string): boolean => name.length > 0 && name.length <= 253 && name.split('.').every((l) => LABEL_RE.test(l));
+const isDnsName = (name: string): boolean =>
+  name.length > 0 && name.length <= 253 && name.split('.').every((l) => LABEL_RE.test(l));
 
 interface RRSet {
   values: string[];
@@ -89,18 +90,24 @@ interface RRSet {
 const checkValues = (type: LocalRecordType, values: readonly string[]): string[] =>
   values.map((raw) => {
     const v = raw.trim();
-    if (type === 'A' && isIP(v) !== 4) throw new LocalDnsServerError(`A record value must be an IPv4 address, got ${JSON.stringify(raw)}`);
-    if (type === 'AAAA' && isIP(v) !== 6) throw new LocalDnsServerError(`AAAA record value must be an IPv6 address, got ${JSON.stringify(raw)}`);
+    if (type === 'A' && isIP(v) !== 4)
+      throw new LocalDnsServerError(`A record value must be an IPv4 address, got ${JSON.stringify(raw)}`);
+    if (type === 'AAAA' && isIP(v) !== 6)
+      throw new LocalDnsServerError(`AAAA record value must be an IPv6 address, got ${JSON.stringify(raw)}`);
     if (type === 'CNAME') {
       const target = normaliseName(v);
-      if (!isDnsName(target)) throw new LocalDnsServerError(`CNAME record value must be a DNS name, got ${JSON.stringify(raw)}`);
+      if (!isDnsName(target))
+        throw new LocalDnsServerError(`CNAME record value must be a DNS name, got ${JSON.stringify(raw)}`);
       return target;
     }
     return v;
   });
 
 /** Binds UDP on an ephemeral port, then TCP on the same number; retried when TCP finds that number taken. */
-const bindBoth = async (onUdp: (msg: Buffer, rinfo: RemoteInfo) => void, onTcp: (socket: TcpSocket) => void): Promise<{ udp: UdpSocket; tcp: Server; port: number }> => {
+const bindBoth = async (
+  onUdp: (msg: Buffer, rinfo: RemoteInfo) => void,
+  onTcp: (socket: TcpSocket) => void,
+): Promise<{ udp: UdpSocket; tcp: Server; port: number }> => {
   let lastError: unknown;
   for (let attempt = 0; attempt < 8; attempt += 1) {
     const udp = createSocket('udp4');
@@ -135,7 +142,8 @@ const bindBoth = async (onUdp: (msg: Buffer, rinfo: RemoteInfo) => void, onTcp: 
 /** Starts an authoritative server for `zone` (e.g. `example.test`) on 127.0.0.1, with no records. */
 export const startDnsServer = async (zone: string, behaviour: DnsServerBehaviour = {}): Promise<LocalDnsServer> => {
   const apex = normaliseName(zone);
-  if (!isDnsName(apex)) throw new LocalDnsServerError(`zone must be a DNS name like example.test, got ${JSON.stringify(zone)}`);
+  if (!isDnsName(apex))
+    throw new LocalDnsServerError(`zone must be a DNS name like example.test, got ${JSON.stringify(zone)}`);
 
   const records = new Map<string, Map<LocalRecordType, RRSet>>();
   const queries: ReceivedQuery[] = [];
@@ -146,13 +154,22 @@ export const startDnsServer = async (zone: string, behaviour: DnsServerBehaviour
 
   const inZone = (name: string) => name === apex || name.endsWith(`.${apex}`);
   // A name exists if it holds records or has descendants that do (an empty non-terminal answers NODATA, not NXDOMAIN).
-  const nameExists = (name: string) => name === apex || [...records.keys()].some((n) => n === name || n.endsWith(`.${name}`));
+  const nameExists = (name: string) =>
+    name === apex || [...records.keys()].some((n) => n === name || n.endsWith(`.${name}`));
 
   const soa = (): dnsPacket.Answer => ({
     type: 'SOA',
     name: apex,
     ttl: NEGATIVE_TTL,
-    data: { mname: `ns.${apex}`, rname: `hostmaster.${apex}`, serial, refresh: 3600, retry: 600, expire: 86400, minimum: NEGATIVE_TTL },
+    data: {
+      mname: `ns.${apex}`,
+      rname: `hostmaster.${apex}`,
+      serial,
+      refresh: 3600,
+      retry: 600,
+      expire: 86400,
+      minimum: NEGATIVE_TTL,
+    },
   });
 
   const answer = (query: dnsPacket.DecodedPacket): dnsPacket.Packet => {
@@ -171,7 +188,9 @@ export const startDnsServer = async (zone: string, behaviour: DnsServerBehaviour
     const rrType = owned?.has(asked as LocalRecordType) ? (asked as LocalRecordType) : 'CNAME';
     if (rrset) {
       // Answer under the name as asked: clients using 0x20 case randomisation compare it byte for byte.
-      const answers = rrset.values.map((data) => ({ type: rrType, name: question.name, ttl: rrset.ttl, data }) as dnsPacket.Answer);
+      const answers = rrset.values.map(
+        (data) => ({ type: rrType, name: question.name, ttl: rrset.ttl, data }) as dnsPacket.Answer,
+      );
       return { ...base, flags: flags | RCODE.NOERROR, answers };
     }
     if (asked === 'SOA' && name === apex) return { ...base, flags: flags | RCODE.NOERROR, answers: [soa()] };
@@ -185,7 +204,8 @@ export const startDnsServer = async (zone: string, behaviour: DnsServerBehaviour
       query = dnsPacket.decode(msg);
     } catch {
       // Not a DNS message we can parse: answer FORMERR when there is an id to answer to, as servers do.
-      if (msg.length >= 2) send(dnsPacket.encode({ type: 'response', id: msg.readUInt16BE(0), flags: RCODE.FORMERR, questions: [] }));
+      if (msg.length >= 2)
+        send(dnsPacket.encode({ type: 'response', id: msg.readUInt16BE(0), flags: RCODE.FORMERR, questions: [] }));
       return;
     }
     const question = query.questions?.[0];
@@ -194,11 +214,28 @@ export const startDnsServer = async (zone: string, behaviour: DnsServerBehaviour
 
     const response = answer(query);
     const opt = query.additionals?.find((a): a is dnsPacket.OptAnswer => a.type === 'OPT');
-    if (opt) response.additionals = [{ type: 'OPT', name: '.', udpPayloadSize: UDP_MAX_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }];
+    if (opt)
+      response.additionals = [
+        {
+          type: 'OPT',
+          name: '.',
+          udpPayloadSize: UDP_MAX_PAYLOAD,
+          extendedRcode: 0,
+          ednsVersion: 0,
+          flags: 0,
+          flag_do: false,
+          options: [],
+        },
+      ];
     let wire = dnsPacket.encode(response);
     const limit = Math.min(Math.max(opt?.udpPayloadSize ?? UDP_MIN_PAYLOAD, UDP_MIN_PAYLOAD), UDP_MAX_PAYLOAD);
     if (transport === 'udp' && wire.length > limit) {
-      wire = dnsPacket.encode({ type: 'response', id: response.id ?? 0, flags: (response.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE, questions: response.questions ?? [] });
+      wire = dnsPacket.encode({
+        type: 'response',
+        id: response.id ?? 0,
+        flags: (response.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE,
+        questions: response.questions ?? [],
+      });
     }
     if (knobs.delayMs <= 0) {
       send(wire);
@@ -236,7 +273,8 @@ export const startDnsServer = async (zone: string, behaviour: DnsServerBehaviour
   };
 
   let udpSocket: UdpSocket | undefined;
-  const onUdp = (msg: Buffer, rinfo: RemoteInfo) => handle(msg, 'udp', (wire) => udpSocket?.send(wire, rinfo.port, rinfo.address));
+  const onUdp = (msg: Buffer, rinfo: RemoteInfo) =>
+    handle(msg, 'udp', (wire) => udpSocket?.send(wire, rinfo.port, rinfo.address));
   const { udp, tcp, port } = await bindBoth(onUdp, onTcp);
   udpSocket = udp;
   // After binding, a send error (e.g. the client's port is gone) concerns one reply only; the server keeps serving.
@@ -251,7 +289,8 @@ export const startDnsServer = async (zone: string, behaviour: DnsServerBehaviour
     setRecords(name, type, values, ttl = DEFAULT_TTL) {
       const owner = normaliseName(name);
       if (!inZone(owner)) throw new LocalDnsServerError(`${JSON.stringify(name)} is not inside zone ${apex}`);
-      if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2_147_483_647) throw new LocalDnsServerError(`ttl must be a whole number of seconds, got ${ttl}`);
+      if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2_147_483_647)
+        throw new LocalDnsServerError(`ttl must be a whole number of seconds, got ${ttl}`);
       const checked = checkValues(type, values);
       const sets = records.get(owner) ?? new Map<LocalRecordType, RRSet>();
       if (checked.length === 0) sets.delete(type);

@@ -39,7 +39,11 @@ export const ensureLedgerTable = async (client: DynamoDBClient, tableName: strin
   }
   for (let i = 0; i < 200; i++) {
     const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (d.Table?.TableStatus === 'ACTIVE' && (d.Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) return;
+    if (
+      d.Table?.TableStatus === 'ACTIVE' &&
+      (d.Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')
+    )
+      return;
     await sleep(25);
   }
   throw new LedgerWriteError(`table ${tableName} did not become ACTIVE`);
@@ -104,7 +108,9 @@ export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLe
   try {
     server = await startDynalite(dir);
   } catch (err) {
-    throw new ConfigError(`cannot open the embedded ledger in ${dir} (is another r53-failover process using it?)`, { cause: err });
+    throw new ConfigError(`cannot open the embedded ledger in ${dir} (is another r53-failover process using it?)`, {
+      cause: err,
+    });
   }
   const client = localClient(server.endpoint);
   try {

@@ -24,17 +24,29 @@ export const LOCAL_BUDGET_MS = 15_000;
 export const budgetUntil = (deadline: number) => () => Math.max(0, deadline - Date.now());
 
 /** The same deps with a fresh budget: each replayed event gets its own. */
-export const withFreshBudget = (deps: NotifierDeps): NotifierDeps => ({ ...deps, budgetMs: budgetUntil(Date.now() + LOCAL_BUDGET_MS) });
+export const withFreshBudget = (deps: NotifierDeps): NotifierDeps => ({
+  ...deps,
+  budgetMs: budgetUntil(Date.now() + LOCAL_BUDGET_MS),
+});
 
 /**
  * The notifier as the CLI runs it: the same channels and exactly-once bookkeeping as the Lambda, on the CLI's
  * ledger. Secrets come from the config's local values, else from SSM with the caller's credentials.
  */
-export const localNotifier = (config: FailoverConfig, ledger: OpenedLedger, log: Log, now: () => Date = () => new Date()): NotifierDeps => {
+export const localNotifier = (
+  config: FailoverConfig,
+  ledger: OpenedLedger,
+  log: Log,
+  now: () => Date = () => new Date(),
+): NotifierDeps => {
   let ssm: SSMProvider | undefined;
   const channels = buildChannels(config, {
-    secrets: { get: (name) => (ssm ??= new SSMProvider()).get(name, { decrypt: true, maxAge: 300 }) as Promise<string> },
-    ...(config.notify?.sns?.topicArn ? { sns: { client: new SNSClient({}), topicArn: config.notify.sns.topicArn } } : {}),
+    secrets: {
+      get: (name) => (ssm ??= new SSMProvider()).get(name, { decrypt: true, maxAge: 300 }) as Promise<string>,
+    },
+    ...(config.notify?.sns?.topicArn
+      ? { sns: { client: new SNSClient({}), topicArn: config.notify.sns.topicArn } }
+      : {}),
   });
   return {
     ledger: ledger.store,
@@ -48,7 +60,6 @@ export const localNotifier = (config: FailoverConfig, ledger: OpenedLedger, log:
     owner: `local-${process.pid}-${randomUUID().slice(0, 8)}`,
   };
 };
-
 
 /** The promoter as the CLI runs it, on the CLI's ledger; hooks call AWS with the caller's credentials. */
 export const localPromoter = (
@@ -66,7 +77,9 @@ export const localPromoter = (
     store: new DynamoDbPromotionStore(ledger.doc, ledger.store.tableName),
     probes: new DynamoDbProbeStore(ledger.doc, ledger.store.tableName),
     hookFor: (group, _i, hook) => {
-      const exec = makeHook(hook, clients, { secret: (name) => (ssm ??= new SSMProvider()).get(name, { decrypt: true, maxAge: 300 }) as Promise<string> });
+      const exec = makeHook(hook, clients, {
+        secret: (name) => (ssm ??= new SSMProvider()).get(name, { decrypt: true, maxAge: 300 }) as Promise<string>,
+      });
       return opts.decorate ? opts.decorate(group, exec) : exec;
     },
     log,

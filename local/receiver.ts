@@ -70,7 +70,13 @@ export const startReceiver = async (handler: Responder = () => ({ status: 200 })
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const received: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json: parseJson(body) };
+      const received: ReceivedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        json: parseJson(body),
+      };
       const index = requests.push(received) - 1;
       Promise.resolve()
         .then(() => responder(received, index))
@@ -80,7 +86,8 @@ export const startReceiver = async (handler: Responder = () => ({ status: 200 })
             res.writeHead(reply.status, reply.headers).end(reply.body ?? '');
           },
           // A responder bug must fail the test visibly, not hang it: answer 500 naming the error.
-          (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`receiver responder threw: ${String(err)}`),
+          (err: unknown) =>
+            res.writeHead(500, { 'content-type': 'text/plain' }).end(`receiver responder threw: ${String(err)}`),
         );
     });
   });

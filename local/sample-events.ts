@@ -32,7 +32,8 @@ const uuidFrom = (seed: string): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
 
-const arnOf = (t: SampleTransition) => `arn:aws:cloudwatch:${t.region ?? 'us-east-1'}:${t.account ?? '123456789012'}:alarm:${t.alarmName}`;
+const arnOf = (t: SampleTransition) =>
+  `arn:aws:cloudwatch:${t.region ?? 'us-east-1'}:${t.account ?? '123456789012'}:alarm:${t.alarmName}`;
 
 const defaultReason = (t: SampleTransition) =>
   t.state === 'ALARM'
@@ -44,17 +45,27 @@ const defaultReason = (t: SampleTransition) =>
 const detailOf = (t: SampleTransition) => ({
   alarmName: t.alarmName,
   state: { value: t.state, reason: t.reason ?? defaultReason(t), timestamp: cloudWatchTime(t.at) },
-  previousState: { value: t.previousState, reason: 'previous', timestamp: cloudWatchTime(new Date(Date.parse(t.at) - 3_600_000).toISOString()) },
+  previousState: {
+    value: t.previousState,
+    reason: 'previous',
+    timestamp: cloudWatchTime(new Date(Date.parse(t.at) - 3_600_000).toISOString()),
+  },
   configuration: {
-    metrics: [{
-      id: uuidFrom(`${t.alarmName}${t.at}`),
-      metricStat: {
-        metric: { namespace: 'AWS/Route53', name: 'HealthCheckStatus', dimensions: { HealthCheckId: t.healthCheckId } },
-        period: 60,
-        stat: 'Minimum',
+    metrics: [
+      {
+        id: uuidFrom(`${t.alarmName}${t.at}`),
+        metricStat: {
+          metric: {
+            namespace: 'AWS/Route53',
+            name: 'HealthCheckStatus',
+            dimensions: { HealthCheckId: t.healthCheckId },
+          },
+          period: 60,
+          stat: 'Minimum',
+        },
+        returnData: true,
       },
-      returnData: true,
-    }],
+    ],
   },
 });
 
@@ -107,23 +118,25 @@ export const snsEvent = (t: SampleTransition) => {
     },
   };
   return {
-    Records: [{
-      EventSource: 'aws:sns',
-      EventVersion: '1.0',
-      EventSubscriptionArn: `${topic}:${uuidFrom(topic)}`,
-      Sns: {
-        Type: 'Notification',
-        MessageId: uuidFrom(`sns:${t.alarmName}:${t.state}:${t.at}`),
-        TopicArn: topic,
-        Subject: `${t.state}: "${t.alarmName}" in ${REGION_NAMES[region] ?? region}`.slice(0, 100),
-        Message: JSON.stringify(message),
-        Timestamp: new Date(Date.parse(t.at) + 180).toISOString(),
-        SignatureVersion: '1',
-        Signature: 'EXAMPLE',
-        SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem',
-        UnsubscribeUrl: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
-        MessageAttributes: {},
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topic}:${uuidFrom(topic)}`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: uuidFrom(`sns:${t.alarmName}:${t.state}:${t.at}`),
+          TopicArn: topic,
+          Subject: `${t.state}: "${t.alarmName}" in ${REGION_NAMES[region] ?? region}`.slice(0, 100),
+          Message: JSON.stringify(message),
+          Timestamp: new Date(Date.parse(t.at) + 180).toISOString(),
+          SignatureVersion: '1',
+          Signature: 'EXAMPLE',
+          SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem',
+          UnsubscribeUrl: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
+          MessageAttributes: {},
+        },
       },
-    }],
+    ],
   };
 };

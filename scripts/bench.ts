@@ -28,21 +28,29 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+  return s.length % 2
+    ? (s[(s.length - 1) / 2] as number)
+    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 const fmt = (n: number, d = 1) => n.toFixed(d);
 const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSES TARGET');
 
-const hc = (i: number, role: number) => `${String(i).padStart(8, '0')}-0000-4000-8000-${String(role).padStart(12, '0')}`;
+const hc = (i: number, role: number) =>
+  `${String(i).padStart(8, '0')}-0000-4000-8000-${String(role).padStart(12, '0')}`;
 const benchConfig = (groups: number): FailoverConfig =>
   parseConfig({
     version: 1,
-    groups: Object.fromEntries(Array.from({ length: groups }, (_, i) => [`g${i}`, {
-      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
-      recordName: `g${i}.example.com.`,
-      primary: { region: 'us-east-1', healthCheckId: hc(i, 1) },
-      secondary: { region: 'us-west-2', healthCheckId: hc(i, 2) },
-    }])),
+    groups: Object.fromEntries(
+      Array.from({ length: groups }, (_, i) => [
+        `g${i}`,
+        {
+          hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+          recordName: `g${i}.example.com.`,
+          primary: { region: 'us-east-1', healthCheckId: hc(i, 1) },
+          secondary: { region: 'us-west-2', healthCheckId: hc(i, 2) },
+        },
+      ]),
+    ),
   });
 
 /**
@@ -52,7 +60,14 @@ const benchConfig = (groups: number): FailoverConfig =>
  */
 const requireOnce = (file: string, env: NodeJS.ProcessEnv, preload: string[] = []): number => {
   const pre = preload.map((m) => `require(${JSON.stringify(m)});`).join('');
-  const r = spawnSync(process.execPath, ['-e', `${pre}const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { encoding: 'utf8', env });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `${pre}const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`,
+    ],
+    { encoding: 'utf8', env },
+  );
   if (r.status !== 0) throw new Error(`require ${file} failed: ${r.stderr.slice(0, 500)}`);
   return Number(r.stdout);
 };
@@ -77,17 +92,38 @@ const bundles = async () => {
   const configFile = join(dir, 'failover.json');
   // Sealed, as `serverless package` ships it (shared/config/deployed.ts).
   writeFileSync(configFile, JSON.stringify(sealConfig(benchConfig(2))));
-  const env = { ...process.env, LEDGER_TABLE: 'bench-ledger', R53F_CONFIG_FILE: configFile, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = {
+    ...process.env,
+    LEDGER_TABLE: 'bench-ledger',
+    R53F_CONFIG_FILE: configFile,
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   // Baseline in the same run: a bundle holding nothing but the DynamoDB document client, built the same way.
   // It is the floor any Lambda that writes to DynamoDB pays on this machine; the ratio is what our code adds.
   const floor = join(dir, 'sdk-floor.cjs');
   await build({
-    stdin: { contents: "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; export const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));", resolveDir: process.cwd(), loader: 'js' },
-    outfile: floor, ...lambdaBuildOptions,
+    stdin: {
+      contents:
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; export const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));",
+      resolveDir: process.cwd(),
+      loader: 'js',
+    },
+    outfile: floor,
+    ...lambdaBuildOptions,
   });
-  console.log(`SDK-only floor: ${fmt(statSync(floor).size / 1024)} KB (DynamoDB document client alone, same build options)`);
-  const fns = readdirSync('dist').filter((d) => { try { return statSync(join('dist', d, 'index.js')).isFile(); } catch { return false; } });
-  const stats = (xs: number[]) => `median ${fmt(median(xs))} ms (min ${fmt(Math.min(...xs))}, max ${fmt(Math.max(...xs))})`;
+  console.log(
+    `SDK-only floor: ${fmt(statSync(floor).size / 1024)} KB (DynamoDB document client alone, same build options)`,
+  );
+  const fns = readdirSync('dist').filter((d) => {
+    try {
+      return statSync(join('dist', d, 'index.js')).isFile();
+    } catch {
+      return false;
+    }
+  });
+  const stats = (xs: number[]) =>
+    `median ${fmt(median(xs))} ms (min ${fmt(Math.min(...xs))}, max ${fmt(Math.max(...xs))})`;
   for (const fn of fns) {
     const file = join(process.cwd(), 'dist', fn, 'index.js');
     const kb = statSync(file).size / 1024;
@@ -95,15 +131,26 @@ const bundles = async () => {
     const lambda = coldRequire(file, floor, env, LAMBDA_RUNTIME_PRELOADED);
     const [med, lmed] = [median(fresh.bundle), median(lambda.bundle)];
     console.log(`${fn.padEnd(20)} ${fmt(kb)} KB [${verdict(kb <= 300)}]`);
-    console.log(`  cold require, fresh node       ${stats(fresh.bundle)} [${verdict(med <= 40)}]   SDK-only floor ${fmt(median(fresh.base))} ms, ratio ${fmt(med / median(fresh.base), 2)} x`);
-    console.log(`  cold require, as Lambda does   ${stats(lambda.bundle)} [${verdict(lmed <= 40)}]   SDK-only floor ${fmt(median(lambda.base))} ms, ratio ${fmt(lmed / median(lambda.base), 2)} x   (${LAMBDA_RUNTIME_PRELOADED.join(', ')} loaded first, as the runtime client has)`);
+    console.log(
+      `  cold require, fresh node       ${stats(fresh.bundle)} [${verdict(med <= 40)}]   SDK-only floor ${fmt(median(fresh.base))} ms, ratio ${fmt(med / median(fresh.base), 2)} x`,
+    );
+    console.log(
+      `  cold require, as Lambda does   ${stats(lambda.bundle)} [${verdict(lmed <= 40)}]   SDK-only floor ${fmt(median(lambda.base))} ms, ratio ${fmt(lmed / median(lambda.base), 2)} x   (${LAMBDA_RUNTIME_PRELOADED.join(', ')} loaded first, as the runtime client has)`,
+    );
   }
 };
 
 /** dynalite in its own process, as a real DynamoDB endpoint would be: client CPU and server CPU do not share a thread. */
 const startDynaliteProcess = async (): Promise<{ endpoint: string; stop: () => void }> => {
-  const child = spawn(process.execPath, ['--input-type=module', '-e',
-    "import d from 'dynalite'; const s=d({createTableMs:0}); s.listen(0,'127.0.0.1',()=>console.log(s.address().port));"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      "import d from 'dynalite'; const s=d({createTableMs:0}); s.listen(0,'127.0.0.1',()=>console.log(s.address().port));",
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const port = await new Promise<string>((res, rej) => {
     child.stdout.once('data', (b: Buffer) => res(b.toString().trim()));
     child.once('exit', (c) => rej(new Error(`dynalite exited ${c}`)));
@@ -126,7 +173,13 @@ const recorderThroughput = async () => {
     const g = i % GROUPS;
     const k = Math.floor(i / GROUPS);
     const state = k % 2 === 0 ? 'ALARM' : 'OK';
-    return eventBridgeEvent({ alarmName: `r53-failover-bench-g${g}-primary-health`, healthCheckId: hc(g, 1), state, previousState: state === 'ALARM' ? 'OK' : 'ALARM', at: new Date(Date.UTC(2025, 0, 1) + k * 60_000).toISOString() });
+    return eventBridgeEvent({
+      alarmName: `r53-failover-bench-g${g}-primary-health`,
+      healthCheckId: hc(g, 1),
+      state,
+      previousState: state === 'ALARM' ? 'OK' : 'ALARM',
+      at: new Date(Date.UTC(2025, 0, 1) + k * 60_000).toISOString(),
+    });
   });
 
   const raw = async () => {
@@ -137,11 +190,21 @@ const recorderThroughput = async () => {
     const t0 = performance.now();
     for (let i = 0; i < N; i++) {
       const at = new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString();
-      await doc.send(new PutCommand({
-        TableName: table,
-        Item: { pk: groupPk(`g${i % GROUPS}`), sk: seqSk(i), gsi1pk: ALL_GROUPS_PK, gsi1sk: `${at}#g#${i}`, gsi2pk: groupPk(`g${i % GROUPS}`), gsi2sk: `${at}#${i}`, payload: JSON.stringify(sample).slice(0, 900) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
+      await doc.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            pk: groupPk(`g${i % GROUPS}`),
+            sk: seqSk(i),
+            gsi1pk: ALL_GROUPS_PK,
+            gsi1sk: `${at}#g#${i}`,
+            gsi2pk: groupPk(`g${i % GROUPS}`),
+            gsi2sk: `${at}#${i}`,
+            payload: JSON.stringify(sample).slice(0, 900),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
     }
     return N / ((performance.now() - t0) / 1000);
   };
@@ -151,9 +214,12 @@ const recorderThroughput = async () => {
     const deps = { ledger: new DynamoDbLedgerStore(doc, table), placements, log: silentLog, now: () => new Date() };
     const t0 = performance.now();
     // With concurrency, each lane takes whole groups so per-group order (and state) matches the sequential run.
-    await Promise.all(Array.from({ length: concurrency }, async (_, lane) => {
-      for (let i = 0; i < N; i++) if ((i % GROUPS) % concurrency === lane) await recordEvent(events[i], deps, `b-${i}`);
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, lane) => {
+        for (let i = 0; i < N; i++)
+          if ((i % GROUPS) % concurrency === lane) await recordEvent(events[i], deps, `b-${i}`);
+      }),
+    );
     return N / ((performance.now() - t0) / 1000);
   };
 
@@ -169,8 +235,12 @@ const recorderThroughput = async () => {
   const rawMed = median(raws);
   const recMed = median(recs);
   console.log(`raw sequential PutItem         ${fmt(rawMed, 0)} items/s (median of 3)`);
-  console.log(`recorder, sequential           ${fmt(recMed, 0)} events/s (median of 3)  ratio ${fmt(recMed / rawMed, 2)} x raw [${verdict(recMed / rawMed >= 0.7)}]`);
-  console.log(`recorder, 5 groups in parallel ${fmt(conc, 0)} events/s  ratio ${fmt(conc / rawMed, 2)} x raw sequential (informational)`);
+  console.log(
+    `recorder, sequential           ${fmt(recMed, 0)} events/s (median of 3)  ratio ${fmt(recMed / rawMed, 2)} x raw [${verdict(recMed / rawMed >= 0.7)}]`,
+  );
+  console.log(
+    `recorder, 5 groups in parallel ${fmt(conc, 0)} events/s  ratio ${fmt(conc / rawMed, 2)} x raw sequential (informational)`,
+  );
   client.destroy();
   server.stop();
 };
@@ -184,26 +254,51 @@ const percentile = (xs: number[], p: number) => {
 const notifyLatency = async () => {
   const N = Number(process.env.BENCH_NOTIFY_N ?? 200);
   const GROUPS = 20;
-  console.log(`\n## Alert latency: ingest of an alarm event → Slack receiver has the message (N=${N}, loopback receiver, dynalite in its own process)`);
+  console.log(
+    `\n## Alert latency: ingest of an alarm event → Slack receiver has the message (N=${N}, loopback receiver, dynalite in its own process)`,
+  );
   const server = await startDynaliteProcess();
   const client = localClient(server.endpoint);
   const doc = makeDocumentClient(client);
   const arrivals = new Map<string, number>();
   const slack = await startReceiver((req) => {
-    arrivals.set(String((req.json as { blocks?: { elements?: { text: string }[] }[] })?.blocks?.find((b) => b.elements)?.elements?.find((e) => e.text.startsWith('Notification'))?.text ?? req.path), performance.now());
+    arrivals.set(
+      String(
+        (req.json as { blocks?: { elements?: { text: string }[] }[] })?.blocks
+          ?.find((b) => b.elements)
+          ?.elements?.find((e) => e.text.startsWith('Notification'))?.text ?? req.path,
+      ),
+      performance.now(),
+    );
     return { status: 200, body: 'ok' };
   });
-  const config = parseConfig({ ...benchConfig(GROUPS), notify: { slack: { webhookUrl: `${slack.url}/services/T/B/BENCH` } } });
+  const config = parseConfig({
+    ...benchConfig(GROUPS),
+    notify: { slack: { webhookUrl: `${slack.url}/services/T/B/BENCH` } },
+  });
   const table = `notify-${randomUUID().slice(0, 8)}`;
   await ensureLedgerTable(client, table);
   const ledger = new DynamoDbLedgerStore(doc, table);
   const notifier: NotifierDeps = {
-    ledger, deliveries: new DynamoDbDeliveryStore(doc, table), config, channels: buildChannels(config), log: silentLog,
-    now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), budgetMs: () => 15_000, owner: 'bench',
+    ledger,
+    deliveries: new DynamoDbDeliveryStore(doc, table),
+    config,
+    channels: buildChannels(config),
+    log: silentLog,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    budgetMs: () => 15_000,
+    owner: 'bench',
   };
   const recorder = {
-    ledger, placements: indexHealthChecks(config), log: silentLog, now: () => new Date(),
-    publisher: { publish: async (e: { group: string; seq: number }) => void (await notifyGroupEvent({ group: e.group, seq: e.seq }, notifier)) },
+    ledger,
+    placements: indexHealthChecks(config),
+    log: silentLog,
+    now: () => new Date(),
+    publisher: {
+      publish: async (e: { group: string; seq: number }) =>
+        void (await notifyGroupEvent({ group: e.group, seq: e.seq }, notifier)),
+    },
     acks: notifier.deliveries,
   };
   // 11 minutes apart per group: never flapping, so every event is one message (what the figure is about).
@@ -211,14 +306,26 @@ const notifyLatency = async () => {
     const g = i % GROUPS;
     const k = Math.floor(i / GROUPS);
     const state = k % 2 === 0 ? 'ALARM' : 'OK';
-    return { g, seq: k + 1, payload: eventBridgeEvent({ alarmName: `r53-failover-bench-g${g}-primary-health`, healthCheckId: hc(g, 1), state, previousState: state === 'ALARM' ? 'OK' : 'ALARM', at: new Date(Date.UTC(2025, 0, 1) + k * 11 * 60_000).toISOString() }) };
+    return {
+      g,
+      seq: k + 1,
+      payload: eventBridgeEvent({
+        alarmName: `r53-failover-bench-g${g}-primary-health`,
+        healthCheckId: hc(g, 1),
+        state,
+        previousState: state === 'ALARM' ? 'OK' : 'ALARM',
+        at: new Date(Date.UTC(2025, 0, 1) + k * 11 * 60_000).toISOString(),
+      }),
+    };
   });
   // Baseline in the same run: one bare HTTP POST of a Slack-sized body to the same receiver.
   const raw: number[] = [];
   const body = JSON.stringify({ text: 'x'.repeat(1500) });
   for (let i = 0; i < N; i++) {
     const t0 = performance.now();
-    await (await fetch(`${slack.url}/raw`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).text();
+    await (
+      await fetch(`${slack.url}/raw`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+    ).text();
     raw.push(performance.now() - t0);
   }
   const lat: number[] = [];
@@ -233,7 +340,9 @@ const notifyLatency = async () => {
   const total = (performance.now() - t0all) / 1000;
   const [p50, p99, r50] = [percentile(lat, 50), percentile(lat, 99), percentile(raw, 50)];
   console.log(`bare HTTP POST to the receiver          p50 ${fmt(r50, 2)} ms, p99 ${fmt(percentile(raw, 99), 2)} ms`);
-  console.log(`alarm event → Slack message             p50 ${fmt(p50, 2)} ms, p99 ${fmt(p99, 2)} ms  (p50 ratio ${fmt(p50 / r50, 1)} x bare POST: parse, ledger append, flap check, claim, post, mark sent)`);
+  console.log(
+    `alarm event → Slack message             p50 ${fmt(p50, 2)} ms, p99 ${fmt(p99, 2)} ms  (p50 ratio ${fmt(p50 / r50, 1)} x bare POST: parse, ledger append, flap check, claim, post, mark sent)`,
+  );
   console.log(`notify throughput (record + notify)     ${fmt(N / total, 0)} events/s, each one Slack message`);
   await slack.close();
   client.destroy();

@@ -12,7 +12,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 
 export const functionNames = () =>
-  readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+  readdirSync(join(root, 'functions'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
 
 // Tests load bundles while another worker may rebuild them: write each output to a temp file and rename it, so a
 // reader sees the old file or the new one, never half of one.
@@ -25,7 +28,11 @@ const writeAtomically = (path, contents) => {
 
 /** Builds `options`; with `metafileOut`, also writes esbuild's metafile (inputs, root-relative) there. */
 const buildAtomically = async (options, metafileOut) => {
-  const result = await build({ ...options, write: false, ...(metafileOut ? { metafile: true, absWorkingDir: root } : {}) });
+  const result = await build({
+    ...options,
+    write: false,
+    ...(metafileOut ? { metafile: true, absWorkingDir: root } : {}),
+  });
   for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
   if (metafileOut) writeAtomically(metafileOut, `${JSON.stringify(result.metafile)}\n`);
 };
@@ -53,19 +60,21 @@ export async function buildAll({ quiet = false } = {}) {
       ['cli/main.ts', 'cli/main.mjs', 'esm'],
       ['scripts/bench.ts', 'scripts/bench.mjs', 'esm'],
       ['scripts/sls-config.ts', 'sls/config.cjs', 'cjs'],
-    ].filter(([src]) => existsSync(join(root, src))).map(([src, out, format]) =>
-      buildAtomically({
-        entryPoints: [join(root, src)],
-        outfile: join(dist, out),
-        bundle: true,
-        packages: 'external',
-        platform: 'node',
-        target: 'node20',
-        format,
-        sourcemap: 'inline',
-        logLevel: 'error',
-      }),
-    ),
+    ]
+      .filter(([src]) => existsSync(join(root, src)))
+      .map(([src, out, format]) =>
+        buildAtomically({
+          entryPoints: [join(root, src)],
+          outfile: join(dist, out),
+          bundle: true,
+          packages: 'external',
+          platform: 'node',
+          target: 'node20',
+          format,
+          sourcemap: 'inline',
+          logLevel: 'error',
+        }),
+      ),
   ]);
   if (!quiet) console.error(`built ${fns.length} function bundle(s), CLI and tools into dist/`);
 }

@@ -19,7 +19,9 @@ const here = (() => {
 const envCredentialsOnly = {
   name: 'env-credentials-only',
   setup(b) {
-    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: join(here, 'lambda-credentials.mjs') }));
+    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+      path: join(here, 'lambda-credentials.mjs'),
+    }));
   },
 };
 
@@ -33,7 +35,8 @@ const noEventStreams = {
   name: 'no-event-streams',
   setup(b) {
     b.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: join(here, 'lambda-no-event-streams.mjs') } : undefined);
+      args.kind === 'dynamic-import' ? { path: join(here, 'lambda-no-event-streams.mjs') } : undefined,
+    );
   },
 };
 
@@ -46,7 +49,10 @@ const lazyMiddyWebStreams = {
   name: 'lazy-middy-web-streams',
   setup(b) {
     b.onResolve({ filter: /^node:stream\/web$/ }, (args) =>
-      /[\\/]@middy[\\/]core[\\/]/.test(args.importer) ? { path: 'node:stream/web', namespace: 'lazy-middy-web-streams' } : undefined);
+      /[\\/]@middy[\\/]core[\\/]/.test(args.importer)
+        ? { path: 'node:stream/web', namespace: 'lazy-middy-web-streams' }
+        : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'lazy-middy-web-streams' }, () => ({
       loader: 'js',
       contents: [

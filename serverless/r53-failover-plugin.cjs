@@ -81,7 +81,9 @@ class R53FailoverPlugin {
         await this.validate();
         await this.buildAndWriteConfig();
         if (!this.isProbeStack) {
-          this.log.notice('r53-failover: alarms are stack resources; run a full `serverless deploy` after changing groups');
+          this.log.notice(
+            'r53-failover: alarms are stack resources; run a full `serverless deploy` after changing groups',
+          );
         }
       },
       'after:deploy:function:packageFunction': () => this.releasePackageLock(),
@@ -217,12 +219,15 @@ class R53FailoverPlugin {
     const groups = Object.keys(this.config.groups);
     if (groups.length === 0) return; // already reported
     if (typeof this.tools.probeSettingsFor !== 'function') {
-      throw this.error(`r53-failover: ${TOOLS_MODULE} does not export probeSettingsFor; rebuild with \`node ${BUILD_SCRIPT}\``);
+      throw this.error(
+        `r53-failover: ${TOOLS_MODULE} does not export probeSettingsFor; rebuild with \`node ${BUILD_SCRIPT}\``,
+      );
     }
     const region = this.provider.getRegion();
     const byRegion = new Map();
     for (const group of groups) {
-      for (const r of this.tools.probeSettingsFor(this.config, group).regions) byRegion.set(r, [...(byRegion.get(r) || []), group]);
+      for (const r of this.tools.probeSettingsFor(this.config, group).regions)
+        byRegion.set(r, [...(byRegion.get(r) || []), group]);
     }
     if (byRegion.has(region)) {
       this.log.verbose(`r53-failover: ${PROBE_FUNCTION} in ${region} probes ${byRegion.get(region).join(', ')}`);
@@ -267,7 +272,11 @@ class R53FailoverPlugin {
   finalizeTemplate() {
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
     if (this.isProbeStack) {
-      configureForwarding(template.Resources, { config: this.config, region: this.provider.getRegion(), log: this.log });
+      configureForwarding(template.Resources, {
+        config: this.config,
+        region: this.provider.getRegion(),
+        log: this.log,
+      });
       removeUnusedDefaultRole(template);
       return;
     }

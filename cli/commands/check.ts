@@ -32,15 +32,18 @@ Rules: docs/check.md.`;
 let clients: LiveClients | undefined;
 /** Built on first live use only; us-east-1 because HealthCheckStatus alarms live there (Route 53 itself is global). */
 const liveClients = (): LiveClients =>
-  (clients ??= { route53: new Route53Client({ region: 'us-east-1' }), cloudwatch: new CloudWatchClient({ region: 'us-east-1' }) });
+  (clients ??= {
+    route53: new Route53Client({ region: 'us-east-1' }),
+    cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+  });
 
 const MARK: Record<Finding['severity'], string> = { error: '✘', warning: '!', info: 'i' };
 
 const detectionLine = (d: DetectionRow) =>
   d.failoverSeconds === null
     ? `  ${d.group}: never fails over (nothing judges the primary)`
-    : `  ${d.group}: ${d.failoverSeconds} s to fail over, ${d.alarmSeconds} s to the alarm `
-      + `(${d.requestIntervalSeconds} s × ${d.failureThreshold} + ${d.checkerSpreadSeconds} s spread + ${d.alarmPeriodSeconds} s alarm period${d.assumed ? '; defaults assumed' : ''})`;
+    : `  ${d.group}: ${d.failoverSeconds} s to fail over, ${d.alarmSeconds} s to the alarm ` +
+      `(${d.requestIntervalSeconds} s × ${d.failureThreshold} + ${d.checkerSpreadSeconds} s spread + ${d.alarmPeriodSeconds} s alarm period${d.assumed ? '; defaults assumed' : ''})`;
 
 const print = (io: Io, what: string, report: CheckReport) => {
   io.out(`r53-failover check: ${what}`);
@@ -50,7 +53,8 @@ const print = (io: Io, what: string, report: CheckReport) => {
     io.out(`    why: ${f.why}`);
     io.out(`    fix: ${f.fix}`);
   }
-  if (report.detection.length) io.out(['Worst-case detection per failover pair:', ...report.detection.map(detectionLine)].join('\n'));
+  if (report.detection.length)
+    io.out(['Worst-case detection per failover pair:', ...report.detection.map(detectionLine)].join('\n'));
   const count = (s: Finding['severity']) => report.findings.filter((f) => f.severity === s).length;
   io.out(`${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info`);
 };
@@ -59,7 +63,10 @@ const readText = (io: Io, flag: string, file: string): string => {
   try {
     return readFileSync(resolve(io.cwd, file), 'utf8');
   } catch (err) {
-    throw new UsageError(`--${flag}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new UsageError(
+      `--${flag}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
 };
 
@@ -82,19 +89,26 @@ export const check = async (args: string[], io: Io): Promise<number> => {
   const zoneId = values['hosted-zone-id'];
   const configFile = values.config ?? (batchFile || zoneId ? undefined : io.env.R53F_CONFIG);
   if (batchFile && values.config) throw new UsageError('check: give --change-batch or --config, not both');
-  if (configFile && zoneId) throw new UsageError('check: --hosted-zone-id reads the live zone; it does not go with --config');
-  if (values['check-alarms'] && (batchFile || !zoneId)) throw new UsageError('check: --check-alarms needs the live zone (--hosted-zone-id without --change-batch)');
-  if (values['zone-name'] && !batchFile && !configFile) throw new UsageError('check: --zone-name goes with --change-batch or --config (the live zone has its own name)');
+  if (configFile && zoneId)
+    throw new UsageError('check: --hosted-zone-id reads the live zone; it does not go with --config');
+  if (values['check-alarms'] && (batchFile || !zoneId))
+    throw new UsageError('check: --check-alarms needs the live zone (--hosted-zone-id without --change-batch)');
+  if (values['zone-name'] && !batchFile && !configFile)
+    throw new UsageError('check: --zone-name goes with --change-batch or --config (the live zone has its own name)');
 
   let input: CheckInput;
   let what: string;
   if (batchFile) {
     const batch = parseChangeBatch(readText(io, 'change-batch', batchFile), batchFile);
-    input = changeBatchInput(batch, { ...(values['zone-name'] ? { zoneName: values['zone-name'] } : {}), ...(zoneId ? { hostedZoneId: zoneId } : {}) });
+    input = changeBatchInput(batch, {
+      ...(values['zone-name'] ? { zoneName: values['zone-name'] } : {}),
+      ...(zoneId ? { hostedZoneId: zoneId } : {}),
+    });
     what = `change batch ${batchFile}`;
   } else if (configFile) {
     const { config, path } = loadConfigFile(configFile, io.cwd);
-    if (Object.keys(config.groups).length === 0) throw new UsageError(`check: ${path ?? configFile} has no groups to check`);
+    if (Object.keys(config.groups).length === 0)
+      throw new UsageError(`check: ${path ?? configFile} has no groups to check`);
     input = configInput(config, values['zone-name'] ? { zoneName: values['zone-name'] } : {});
     what = `config ${configFile}`;
   } else if (zoneId) {
@@ -108,4 +122,3 @@ export const check = async (args: string[], io: Io): Promise<number> => {
   else print(io, what, report);
   return report.ok ? 0 : 1;
 };
-

@@ -34,7 +34,9 @@ Options:
 Exit status: 0 when every scenario behaved as expected, 1 when one did not, 2 on a usage error.`;
 
 const DrillFlagsSchema = z.object({
-  scenario: z.enum(['all', ...SCENARIO_NAMES], { error: (i) => `--scenario: expected all or one of ${SCENARIO_NAMES.join(', ')}, got ${JSON.stringify(i.input)}` }),
+  scenario: z.enum(['all', ...SCENARIO_NAMES], {
+    error: (i) => `--scenario: expected all or one of ${SCENARIO_NAMES.join(', ')}, got ${JSON.stringify(i.input)}`,
+  }),
   speed: z.enum(SPEED_NAMES, { error: (i) => `--speed: expected normal or fast, got ${JSON.stringify(i.input)}` }),
   json: z.boolean(),
   keep: z.optional(z.string().check(z.minLength(1, { error: '--keep: expected a directory' }))),
@@ -45,13 +47,20 @@ const DrillFlagsSchema = z.object({
 const workDirFor = (keep: string | undefined, cwd: string): string => {
   if (!keep) return mkdtempSync(join(tmpdir(), 'r53-failover-drill-'));
   const dir = resolve(cwd, keep);
-  if (existsSync(join(dir, 'ledger'))) throw new UsageError(`drill: --keep ${keep} already holds a drill ledger; choose a new or empty directory`);
+  if (existsSync(join(dir, 'ledger')))
+    throw new UsageError(`drill: --keep ${keep} already holds a drill ledger; choose a new or empty directory`);
   mkdirSync(dir, { recursive: true });
   return dir;
 };
 
 const jsonSummary = (r: DrillResult) => ({
-  drill: { speed: r.speed, simulatedStart: r.simulatedStart, config: r.configPath, ...(r.ledgerDir ? { ledger: r.ledgerDir } : {}), report: r.reportPath },
+  drill: {
+    speed: r.speed,
+    simulatedStart: r.simulatedStart,
+    config: r.configPath,
+    ...(r.ledgerDir ? { ledger: r.ledgerDir } : {}),
+    report: r.reportPath,
+  },
   passed: r.passed,
   scenarios: r.scenarios,
 });
@@ -70,7 +79,8 @@ export const drill = async (args: string[], io: Io): Promise<number> => {
   }
   const parsed = z.safeParse(DrillFlagsSchema, values, { reportInput: true });
   // Each issue's message names its flag (--scenario, --speed), as the other commands' usage errors do.
-  if (!parsed.success) throw new UsageError(`drill: ${parsed.error.issues.map((i) => i.message).join('; ')}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new UsageError(`drill: ${parsed.error.issues.map((i) => i.message).join('; ')}`, { cause: parsed.error });
   const flags = parsed.data;
   const workDir = workDirFor(flags.keep, io.cwd);
   const result = await runDrill({
@@ -89,9 +99,17 @@ export const drill = async (args: string[], io: Io): Promise<number> => {
   io.out('\n── the audit report of the drill (r53-failover report) ──\n');
   io.out(result.reportText);
   io.out(`HTML report: ${result.reportPath}`);
-  if (result.ledgerDir) io.out(`Inspect the ledger: npx r53-failover history --order asc --config ${result.configPath} --ledger ${result.ledgerDir}`);
+  if (result.ledgerDir)
+    io.out(
+      `Inspect the ledger: npx r53-failover history --order asc --config ${result.configPath} --ledger ${result.ledgerDir}`,
+    );
   const passed = result.scenarios.filter((s) => s.passed).length;
-  io.out(`\nDrill ${result.passed ? 'passed' : 'FAILED'}: ${passed} of ${result.scenarios.length} scenario(s) behaved as expected.`);
-  for (const s of result.scenarios) io.out(`  ${s.passed ? '✔' : '✘'} ${s.scenario.padEnd(12)}  ${s.checks.filter((c) => c.ok).length}/${s.checks.length} checks  ${s.title}`);
+  io.out(
+    `\nDrill ${result.passed ? 'passed' : 'FAILED'}: ${passed} of ${result.scenarios.length} scenario(s) behaved as expected.`,
+  );
+  for (const s of result.scenarios)
+    io.out(
+      `  ${s.passed ? '✔' : '✘'} ${s.scenario.padEnd(12)}  ${s.checks.filter((c) => c.ok).length}/${s.checks.length} checks  ${s.title}`,
+    );
   return result.passed ? 0 : 1;
 };

@@ -89,12 +89,19 @@ const toStdout = async <T>(io: Io, fn: (out: Writable) => Promise<T>): Promise<T
 const parseEpisodeRef = (ref: string): { group: string; episode: number } => {
   const at = ref.lastIndexOf('#');
   const episode = Number(ref.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(episode) || episode < 1) throw new UsageError(`export: --evidence: expected <group>#<episode> (e.g. orders-api#3), got ${JSON.stringify(ref)}`);
+  if (at <= 0 || !Number.isInteger(episode) || episode < 1)
+    throw new UsageError(
+      `export: --evidence: expected <group>#<episode> (e.g. orders-api#3), got ${JSON.stringify(ref)}`,
+    );
   return { group: ref.slice(0, at), episode };
 };
 
 /** Opens the ledger (embedded or --table) without a config: exporting and verifying need none. */
-export const withLedger = async <T>(io: Io, flags: { ledger?: string; table?: string }, fn: (ledger: OpenedLedger) => Promise<T>): Promise<T> => {
+export const withLedger = async <T>(
+  io: Io,
+  flags: { ledger?: string; table?: string },
+  fn: (ledger: OpenedLedger) => Promise<T>,
+): Promise<T> => {
   const ledger = await openLedger({ ledgerDir: flags.ledger, table: flags.table, env: io.env, cwd: io.cwd });
   try {
     return await fn(ledger);
@@ -104,7 +111,13 @@ export const withLedger = async <T>(io: Io, flags: { ledger?: string; table?: st
 };
 
 export const exportCommand = async (args: string[], io: Io): Promise<number> => {
-  const { values } = parseFlags('export', args, { ...COMMON_OPTIONS, ...FILTER_OPTIONS, format: { type: 'string' }, out: { type: 'string' }, evidence: { type: 'string' } });
+  const { values } = parseFlags('export', args, {
+    ...COMMON_OPTIONS,
+    ...FILTER_OPTIONS,
+    format: { type: 'string' },
+    out: { type: 'string' },
+    evidence: { type: 'string' },
+  });
   if (values.help) {
     io.out(EXPORT_HELP);
     return 0;
@@ -112,7 +125,8 @@ export const exportCommand = async (args: string[], io: Io): Promise<number> => 
   const file = values.out === undefined ? undefined : resolve(io.cwd, values.out);
   const emit = <T>(fn: (out: Writable) => Promise<T>) => (file ? toFile(file, fn) : toStdout(io, fn));
   if (values.evidence !== undefined) {
-    if (values.format || values.group || values.since || values.until) throw new UsageError('export: --evidence takes only --out (the bundle is one JSON document about one episode)');
+    if (values.format || values.group || values.since || values.until)
+      throw new UsageError('export: --evidence takes only --out (the bundle is one JSON document about one episode)');
     const { group, episode } = parseEpisodeRef(values.evidence);
     return withLedger(io, values, async (ledger) => {
       const bundle = await exportEvidence(
@@ -129,13 +143,18 @@ export const exportCommand = async (args: string[], io: Io): Promise<number> => 
     });
   }
   const format = (values.format ?? 'json') as ExportFormat;
-  if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`export: --format: expected one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(values.format)}`);
+  if (!EXPORT_FORMATS.includes(format))
+    throw new UsageError(
+      `export: --format: expected one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(values.format)}`,
+    );
   const now = io.now();
   const since = parseTimeFlag('since', values.since, now);
   const until = parseTimeFlag('until', values.until, now);
   if (since && until && since > until) throw new UsageError(`export: --since (${since}) is after --until (${until})`);
   return withLedger(io, values, async (ledger) => {
-    const summary = await emit((out) => exportLedger(ledger.store, out, { format, group: values.group, since, until, now: io.now }));
+    const summary = await emit((out) =>
+      exportLedger(ledger.store, out, { format, group: values.group, since, until, now: io.now }),
+    );
     if (file) io.out(`${summary.entries} entries (${format}, ${summary.order} order) written to ${file}`);
     return 0;
   });

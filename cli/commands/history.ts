@@ -35,11 +35,19 @@ export const history = async (args: string[], io: Io): Promise<number> => {
   const since = parseTimeFlag('since', values.since, now);
   const until = parseTimeFlag('until', values.until, now);
   if (since && until && since > until) throw new UsageError(`history: --since (${since}) is after --until (${until})`);
-  if (values.order !== 'asc' && values.order !== 'desc') throw new UsageError(`history: --order: expected asc or desc, got ${JSON.stringify(values.order)}`);
+  if (values.order !== 'asc' && values.order !== 'desc')
+    throw new UsageError(`history: --order: expected asc or desc, got ${JSON.stringify(values.order)}`);
   const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`history: --limit: expected a positive integer, got ${JSON.stringify(values.limit)}`);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+    throw new UsageError(`history: --limit: expected a positive integer, got ${JSON.stringify(values.limit)}`);
   return withContext(io, values, async ({ ledger }) => {
-    const items = await ledger.store.list({ group: values.group, since, until, limit, order: values.order as 'asc' | 'desc' });
+    const items = await ledger.store.list({
+      group: values.group,
+      since,
+      until,
+      limit,
+      order: values.order as 'asc' | 'desc',
+    });
     if (values.json) {
       io.out(JSON.stringify({ items: items.map(publicEntry) }, null, 2));
       return 0;
@@ -50,7 +58,9 @@ export const history = async (args: string[], io: Io): Promise<number> => {
     }
     for (const e of items) {
       const change = `${e.previousState ?? '?'} → ${e.state}`;
-      const flags = [e.stale ? 'stale (arrived after a newer one)' : '', e.reasonTruncated ? 'reason truncated' : ''].filter(Boolean).join(', ');
+      const flags = [e.stale ? 'stale (arrived after a newer one)' : '', e.reasonTruncated ? 'reason truncated' : '']
+        .filter(Boolean)
+        .join(', ');
       io.out(
         `${e.stateChangedAt}  ${e.group.padEnd(14)} ${e.role.padEnd(9)} ${change.padEnd(27)} ${e.event.padEnd(18)} serving=${e.serving.padEnd(9)} via ${e.sources.join('+')}${flags ? `  [${flags}]` : ''}`,
       );

@@ -49,8 +49,13 @@ export interface IngestRow {
 
 const summariseNotifications = (reports: NotificationReport[]): NonNullable<IngestRow['notifications']> =>
   reports.map((r) => ({
-    id: r.id, kind: r.kind, title: r.title, result: r.result,
-    channels: Object.fromEntries(r.channels.map((c) => [c.channel, c.status === 'failed' && c.reason ? `failed: ${c.reason}` : c.status])),
+    id: r.id,
+    kind: r.kind,
+    title: r.title,
+    result: r.result,
+    channels: Object.fromEntries(
+      r.channels.map((c) => [c.channel, c.status === 'failed' && c.reason ? `failed: ${c.reason}` : c.status]),
+    ),
   }));
 
 const expandPaths = (paths: string[], cwd: string): string[] =>
@@ -73,9 +78,24 @@ const expandPaths = (paths: string[], cwd: string): string[] =>
 const rowOf = (o: RecordOutcome): Omit<IngestRow, 'file'> => {
   switch (o.outcome) {
     case 'recorded':
-      return { outcome: o.outcome, group: o.group, role: o.role, event: o.event, seq: o.seq, transitionId: o.transitionId, stale: o.stale };
+      return {
+        outcome: o.outcome,
+        group: o.group,
+        role: o.role,
+        event: o.event,
+        seq: o.seq,
+        transitionId: o.transitionId,
+        stale: o.stale,
+      };
     case 'duplicate':
-      return { outcome: o.outcome, reason: o.reason, group: o.group, event: o.event, seq: o.seq, transitionId: o.transitionId };
+      return {
+        outcome: o.outcome,
+        reason: o.reason,
+        group: o.group,
+        event: o.event,
+        seq: o.seq,
+        transitionId: o.transitionId,
+      };
     default:
       return { outcome: o.outcome, reason: o.reason };
   }
@@ -87,16 +107,22 @@ const RANK: Record<RecordOutcome['outcome'], number> = { rejected: 3, recorded: 
 const readStdin = (): string => readFileSync(0, 'utf8');
 
 export const ingest = async (args: string[], io: Io): Promise<number> => {
-  const { values, positionals } = parseFlags('ingest', args, {
-    ...COMMON_OPTIONS,
-    'no-notify': { type: 'boolean', default: false },
-    'no-promote': { type: 'boolean', default: false },
-  }, true);
+  const { values, positionals } = parseFlags(
+    'ingest',
+    args,
+    {
+      ...COMMON_OPTIONS,
+      'no-notify': { type: 'boolean', default: false },
+      'no-promote': { type: 'boolean', default: false },
+    },
+    true,
+  );
   if (values.help) {
     io.out(INGEST_HELP);
     return 0;
   }
-  if (positionals.length === 0) throw new UsageError('ingest: expected at least one event file, directory or "-" (see r53-failover ingest --help)');
+  if (positionals.length === 0)
+    throw new UsageError('ingest: expected at least one event file, directory or "-" (see r53-failover ingest --help)');
   const files = expandPaths(positionals, io.cwd);
   return withContext(io, values, async ({ deps, loaded, ledger }) => {
     const notifier = values['no-notify'] ? undefined : localNotifier(loaded.config, ledger, deps.log);
@@ -105,11 +131,22 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
     const promoter = promoting ? { ...localPromoter(loaded.config, ledger, deps.log), now: () => clock } : undefined;
     let reports: NotificationReport[] = [];
     const notifyEntry = async (entry: LedgerEntry, correlationId?: string) => {
-      if (notifier) reports.push(...(await notifyGroupEvent({ group: entry.group, seq: entry.seq, ...(correlationId ? { correlationId } : {}) }, withFreshBudget(notifier))).notifications);
+      if (notifier)
+        reports.push(
+          ...(
+            await notifyGroupEvent(
+              { group: entry.group, seq: entry.seq, ...(correlationId ? { correlationId } : {}) },
+              withFreshBudget(notifier),
+            )
+          ).notifications,
+        );
     };
     // In process, the whole reaction pipeline follows each recorded entry: notify, then promotion.
-    const publisher: GroupEventPublisher | undefined = notifier || promoter ? reactionPublisher({ notify: notifyEntry, ...(promoter ? { promoter } : {}) }) : undefined;
-    const recorder: RecorderDeps = publisher ? { ...deps, publisher, ...(notifier ? { acks: notifier.deliveries } : {}) } : deps;
+    const publisher: GroupEventPublisher | undefined =
+      notifier || promoter ? reactionPublisher({ notify: notifyEntry, ...(promoter ? { promoter } : {}) }) : undefined;
+    const recorder: RecorderDeps = publisher
+      ? { ...deps, publisher, ...(notifier ? { acks: notifier.deliveries } : {}) }
+      : deps;
     const rows: IngestRow[] = [];
     for (const file of files) {
       const shown = file === '-' ? '(stdin)' : relative(io.cwd, file);
@@ -138,7 +175,11 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
         if (parts.length === 1) Object.assign(row, parts[0]);
         else {
           const top = [...parts].sort((a, b) => RANK[b.outcome] - RANK[a.outcome])[0];
-          Object.assign(row, { outcome: top?.outcome ?? 'ignored', reason: `${parts.length} records: ${parts.map((p) => p.outcome).join(', ')}`, records: parts });
+          Object.assign(row, {
+            outcome: top?.outcome ?? 'ignored',
+            reason: `${parts.length} records: ${parts.map((p) => p.outcome).join(', ')}`,
+            records: parts,
+          });
         }
       } catch (err) {
         if (!(err instanceof InvalidEventError)) throw err;
@@ -154,16 +195,25 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
     else {
       const width = Math.max(...rows.map((r) => r.file.length));
       for (const r of rows) {
-        const what = r.outcome === 'recorded'
-          ? `${r.group} ${r.role} → ${r.event} (#${r.seq})`
-          : r.outcome === 'duplicate' ? `${r.group}: ${r.reason}` : r.reason ?? '';
+        const what =
+          r.outcome === 'recorded'
+            ? `${r.group} ${r.role} → ${r.event} (#${r.seq})`
+            : r.outcome === 'duplicate'
+              ? `${r.group}: ${r.reason}`
+              : (r.reason ?? '');
         io.out(`${r.outcome.padEnd(9)}  ${r.file.padEnd(width)}  ${what}`);
         for (const n of r.notifications ?? []) {
-          const where = Object.entries(n.channels).map(([c, st]) => `${c}: ${st}`).join(', ');
-          io.out(`${''.padEnd(11)}↳ ${n.result === 'delivered' ? '' : `[${n.result}] `}${n.title}${where ? `  (${where})` : ''}`);
+          const where = Object.entries(n.channels)
+            .map(([c, st]) => `${c}: ${st}`)
+            .join(', ');
+          io.out(
+            `${''.padEnd(11)}↳ ${n.result === 'delivered' ? '' : `[${n.result}] `}${n.title}${where ? `  (${where})` : ''}`,
+          );
         }
       }
-      io.out(`${rows.length} file(s): ${summary.recorded} recorded, ${summary.duplicate} duplicate, ${summary.ignored} ignored, ${summary.rejected} rejected`);
+      io.out(
+        `${rows.length} file(s): ${summary.recorded} recorded, ${summary.duplicate} duplicate, ${summary.ignored} ignored, ${summary.rejected} rejected`,
+      );
     }
     return summary.rejected > 0 ? 1 : 0;
   });

@@ -39,23 +39,48 @@ export const notify = async (args: string[], io: Io): Promise<number> => {
     return 0;
   }
   const modes = [values.status, values.redrive, values.sweep].filter(Boolean).length;
-  if (modes !== 1) throw new UsageError('notify: give exactly one of --status, --redrive, --sweep (see r53-failover notify --help)');
+  if (modes !== 1)
+    throw new UsageError('notify: give exactly one of --status, --redrive, --sweep (see r53-failover notify --help)');
   if (values.at && !values.sweep) throw new UsageError('notify: --at only goes with --sweep');
   const at = values.at ? new Date(parseTimeFlag('at', values.at, io.now()) as string) : io.now();
   return withContext(io, values, async ({ loaded, ledger, deps }) => {
     const notifier = localNotifier(loaded.config, ledger, deps.log);
     const groups = values.group ? [values.group] : [...Object.keys(loaded.config.groups), UNASSIGNED_GROUP];
-    if (values.group && values.group !== UNASSIGNED_GROUP && !loaded.config.groups[values.group]) throw new UsageError(`notify: --group: no group ${JSON.stringify(values.group)} in the config`);
+    if (values.group && values.group !== UNASSIGNED_GROUP && !loaded.config.groups[values.group])
+      throw new UsageError(`notify: --group: no group ${JSON.stringify(values.group)} in the config`);
     if (values.status) {
       const records = (await Promise.all(groups.map((g) => notifier.deliveries.list(g)))).flat();
-      if (values.json) io.out(JSON.stringify({ deliveries: records.map(({ notification, ...r }) => ({ ...r, title: notification.title, kind: notification.kind })) }, null, 2));
+      if (values.json)
+        io.out(
+          JSON.stringify(
+            {
+              deliveries: records.map(({ notification, ...r }) => ({
+                ...r,
+                title: notification.title,
+                kind: notification.kind,
+              })),
+            },
+            null,
+            2,
+          ),
+        );
       else if (records.length === 0) io.out('no notifications recorded');
-      else for (const r of records) io.out(`${r.notificationId.padEnd(36)} ${r.channel.padEnd(14)} ${r.status}${r.lastError ? `: ${r.lastError}` : ''}  ${r.notification.title}`);
+      else
+        for (const r of records)
+          io.out(
+            `${r.notificationId.padEnd(36)} ${r.channel.padEnd(14)} ${r.status}${r.lastError ? `: ${r.lastError}` : ''}  ${r.notification.title}`,
+          );
       return records.some((r) => r.status === 'failed') ? 1 : 0;
     }
     const report = values.redrive
       ? await redrive(notifier, groups)
-      : { notifications: [...(await sweep(at, notifier, groups)).notifications, ...(await retryFailed(at, notifier, groups)).notifications], retryLater: false };
+      : {
+          notifications: [
+            ...(await sweep(at, notifier, groups)).notifications,
+            ...(await retryFailed(at, notifier, groups)).notifications,
+          ],
+          retryLater: false,
+        };
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else printReport(io, report);
     return report.notifications.some((n) => n.channels.some((c) => c.status === 'failed')) ? 1 : 0;

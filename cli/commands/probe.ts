@@ -29,7 +29,9 @@ const print = (io: Io, rows: Row[]) => {
   for (const r of rows) {
     const where = r.group ? `${r.group} ${r.member ?? 'dns'} ` : '';
     const status = r.status !== undefined ? `${r.status} ` : '';
-    io.out(`${mark(r.ok)} ${where}${r.probe} ${r.target}  ${status}in ${Math.round(r.latencyMs)} ms${r.address ? ` (${r.address})` : ''}${r.pointsTo ? `  → points to ${r.pointsTo}` : ''}`);
+    io.out(
+      `${mark(r.ok)} ${where}${r.probe} ${r.target}  ${status}in ${Math.round(r.latencyMs)} ms${r.address ? ` (${r.address})` : ''}${r.pointsTo ? `  → points to ${r.pointsTo}` : ''}`,
+    );
     if (r.error) io.out(`    ✘ ${r.error}`);
     for (const a of r.assertions) io.out(`    ${mark(a.ok)} ${a.name}: expected ${a.expected}, got ${a.actual}`);
     for (const w of r.warnings) io.out(`    ! ${w}`);
@@ -49,7 +51,8 @@ const parseStatus = (v: string): number | [number, number] => {
 const positive = (flag: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`probe: --${flag}: expected a positive number of milliseconds, got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`probe: --${flag}: expected a positive number of milliseconds, got ${JSON.stringify(v)}`);
   return n;
 };
 
@@ -85,27 +88,45 @@ export const probe = async (args: string[], io: Io): Promise<number> => {
     }
     const maxLatencyMs = positive('max-latency', values['max-latency']);
     const spec: HttpProbeSpec = {
-      name: 'url', url: values.url, method: values.method.toUpperCase(), headers,
+      name: 'url',
+      url: values.url,
+      method: values.method.toUpperCase(),
+      headers,
       expectStatus: values['expect-status']?.length ? values['expect-status'].map(parseStatus) : [[200, 299]],
       ...(values['expect-body'] !== undefined ? { bodyContains: values['expect-body'] } : {}),
       ...(maxLatencyMs !== undefined ? { maxLatencyMs } : {}),
-      timeoutMs: positive('timeout', values.timeout) ?? 2000, certExpiryWarningDays: 14,
-      followRedirects: values['follow-redirects'], maxRedirects: 5, allowPrivateTargets: values['allow-private'],
+      timeoutMs: positive('timeout', values.timeout) ?? 2000,
+      certExpiryWarningDays: 14,
+      followRedirects: values['follow-redirects'],
+      maxRedirects: 5,
+      allowPrivateTargets: values['allow-private'],
     };
     rows = [await engines.http(spec)];
   } else {
     const { config, path } = loadConfigFile(values.config ?? io.env.R53F_CONFIG, io.cwd);
     const groups = values.group ? [values.group] : Object.keys(config.groups);
-    if (values.group && !config.groups[values.group]) throw new UsageError(`probe: --group: no group ${JSON.stringify(values.group)} in ${path ?? 'the config'}`);
+    if (values.group && !config.groups[values.group])
+      throw new UsageError(`probe: --group: no group ${JSON.stringify(values.group)} in ${path ?? 'the config'}`);
     const jobs = groups.flatMap((group) => {
-      const settings = { ...probeSettingsFor(config, group), ...(values['allow-private'] ? { allowPrivateTargets: true } : {}) };
-      return (['primary', 'secondary'] as const).flatMap((member) => memberSpecs(config, group, member, settings).map((p) => ({ group, member, p })));
+      const settings = {
+        ...probeSettingsFor(config, group),
+        ...(values['allow-private'] ? { allowPrivateTargets: true } : {}),
+      };
+      return (['primary', 'secondary'] as const).flatMap((member) =>
+        memberSpecs(config, group, member, settings).map((p) => ({ group, member, p })),
+      );
     });
     if (jobs.length === 0 && !groups.some((g) => dnsSpecFor(config, g))) {
-      io.err(`probe: no probes configured (${path ?? 'no config file'}): give members an endpoint or probes, or use --url`);
+      io.err(
+        `probe: no probes configured (${path ?? 'no config file'}): give members an endpoint or probes, or use --url`,
+      );
       return 2;
     }
-    rows = await mapLimit(jobs, 8, async ({ group, member, p }) => ({ ...(p.type === 'http' ? await engines.http(p.spec) : await engines.tcp(p.spec)), group, member }));
+    rows = await mapLimit(jobs, 8, async ({ group, member, p }) => ({
+      ...(p.type === 'http' ? await engines.http(p.spec) : await engines.tcp(p.spec)),
+      group,
+      member,
+    }));
     for (const group of groups) {
       const spec = dnsSpecFor(config, group);
       if (!spec) continue;

@@ -26,23 +26,33 @@ Options: --actor NAME (default $USER), --group, --json, --no-notify, --config, -
 Promoting a read replica (rds-replica hook) is one-way. Failback is never automatic: see FAILBACK_READY.`;
 
 export const promote = async (args: string[], io: Io): Promise<number> => {
-  const { values, positionals } = parseFlags('promote', args, {
-    ...COMMON_OPTIONS,
-    group: { type: 'string' },
-    actor: { type: 'string' },
-    'no-notify': { type: 'boolean', default: false },
-    at: { type: 'string' },
-    'record-only': { type: 'boolean', default: false },
-  }, true);
+  const { values, positionals } = parseFlags(
+    'promote',
+    args,
+    {
+      ...COMMON_OPTIONS,
+      group: { type: 'string' },
+      actor: { type: 'string' },
+      'no-notify': { type: 'boolean', default: false },
+      at: { type: 'string' },
+      'record-only': { type: 'boolean', default: false },
+    },
+    true,
+  );
   if (values.help) {
     io.out(PROMOTE_HELP);
     return 0;
   }
   const [sub, id] = positionals;
-  if (!sub || !['list', 'show', 'approve', 'reject', 'dry-run', 'check'].includes(sub)) throw new UsageError('promote: expected list, show ID, approve ID, reject ID, dry-run --group G or check (see r53-failover promote --help)');
-  if ((sub === 'show' || sub === 'approve' || sub === 'reject') && !id) throw new UsageError(`promote ${sub}: expected a promotion id like orders-api#12`);
+  if (!sub || !['list', 'show', 'approve', 'reject', 'dry-run', 'check'].includes(sub))
+    throw new UsageError(
+      'promote: expected list, show ID, approve ID, reject ID, dry-run --group G or check (see r53-failover promote --help)',
+    );
+  if ((sub === 'show' || sub === 'approve' || sub === 'reject') && !id)
+    throw new UsageError(`promote ${sub}: expected a promotion id like orders-api#12`);
   if (sub === 'dry-run' && !values.group) throw new UsageError('promote dry-run: --group is required');
-  if (values['record-only'] && sub !== 'approve') throw new UsageError(`promote ${sub}: --record-only applies to approve only`);
+  if (values['record-only'] && sub !== 'approve')
+    throw new UsageError(`promote ${sub}: --record-only applies to approve only`);
   const actor = values.actor ?? io.env.USER ?? 'operator';
   return withContext(io, values, async ({ loaded, ledger, deps }) => {
     const at = values.at ? new Date(parseTimeFlag('at', values.at, io.now()) as string) : undefined;
@@ -54,23 +64,34 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
         if (!values.json) io.out(`${s.promotion.id}  ${s.event}  ${s.reason}`);
       }
     };
-    const groups = values.group ? [values.group] : Object.keys(loaded.config.groups).filter((g) => loaded.config.groups[g]?.promotion);
+    const groups = values.group
+      ? [values.group]
+      : Object.keys(loaded.config.groups).filter((g) => loaded.config.groups[g]?.promotion);
     if (sub === 'list') {
       const recs = (await Promise.all(groups.map((g) => promoter.store.list(g)))).flat();
       if (values.json) io.out(JSON.stringify({ promotions: recs }, null, 2));
       else if (recs.length === 0) io.out('no promotions recorded');
-      else for (const r of recs) io.out(`${r.id.padEnd(22)} ${r.status.padEnd(18)} ${r.mode.padEnd(8)} due ${r.dueAt}${r.expiresAt ? ` expires ${r.expiresAt}` : ''}  hooks: ${r.hooks.map((h) => h.status).join(', ')}${r.reason ? `  (${r.reason})` : ''}`);
+      else
+        for (const r of recs)
+          io.out(
+            `${r.id.padEnd(22)} ${r.status.padEnd(18)} ${r.mode.padEnd(8)} due ${r.dueAt}${r.expiresAt ? ` expires ${r.expiresAt}` : ''}  hooks: ${r.hooks.map((h) => h.status).join(', ')}${r.reason ? `  (${r.reason})` : ''}`,
+          );
       return 0;
     }
     if (sub === 'show') {
       const m = /^(.+)#(\d+)$/.exec(id as string);
       const rec = m ? await promoter.store.get(m[1] as string, Number(m[2])) : undefined;
       if (!m || !rec) throw new UsageError(`promote show: no promotion ${JSON.stringify(id)}`);
-      const steps = (await ledger.store.list({ group: rec.group, order: 'asc' })).filter((e): e is PromotionEntry => e.kind === 'promotion' && e.promotion.id === rec.id);
+      const steps = (await ledger.store.list({ group: rec.group, order: 'asc' })).filter(
+        (e): e is PromotionEntry => e.kind === 'promotion' && e.promotion.id === rec.id,
+      );
       if (values.json) io.out(JSON.stringify({ promotion: rec, steps: steps.map(publicEntry) }, null, 2));
       else {
-        io.out(`${rec.id}: ${rec.status} (mode ${rec.mode}); failed over at ${rec.failedOverAt}, hold-down until ${rec.dueAt}`);
-        for (const s of steps) io.out(`  ${s.stateChangedAt}  ${s.event.padEnd(28)} by ${s.sources.join(',')}  ${s.reason}`);
+        io.out(
+          `${rec.id}: ${rec.status} (mode ${rec.mode}); failed over at ${rec.failedOverAt}, hold-down until ${rec.dueAt}`,
+        );
+        for (const s of steps)
+          io.out(`  ${s.stateChangedAt}  ${s.event.padEnd(28)} by ${s.sources.join(',')}  ${s.reason}`);
       }
       return 0;
     }
@@ -83,19 +104,36 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
     }
     if (sub === 'dry-run') {
       const g = loaded.config.groups[values.group as string];
-      if (!g?.promotion) throw new UsageError(`promote dry-run: group ${JSON.stringify(values.group)} has no promotion configured`);
+      if (!g?.promotion)
+        throw new UsageError(`promote dry-run: group ${JSON.stringify(values.group)} has no promotion configured`);
       const head = await ledger.store.head(values.group as string, { fresh: true });
       const hooks = g.promotion.hooks.map((h, i) => promoter.hookFor(values.group as string, i, h));
-      const ctx = { promotionId: `${values.group}#${head.entry?.openEpisode ?? 'none'}`, group: values.group as string, episode: head.entry?.openEpisode ?? 0, reason: 'outage' as const, event: {} };
+      const ctx = {
+        promotionId: `${values.group}#${head.entry?.openEpisode ?? 'none'}`,
+        group: values.group as string,
+        episode: head.entry?.openEpisode ?? 0,
+        reason: 'outage' as const,
+        event: {},
+      };
       const blockers = [
         ...(head.entry?.openEpisode == null ? ['no failover episode is open'] : []),
         ...(!isDown(head.snapshot.primary) ? ['the primary is not unhealthy'] : []),
         ...(isDown(head.snapshot.secondary) ? ['both regions are unhealthy'] : []),
       ];
-      const plan = { group: values.group, mode: g.promotion.mode, wouldPromote: blockers.length === 0, blockers, calls: hooks.map((h) => h.describe(ctx)) };
+      const plan = {
+        group: values.group,
+        mode: g.promotion.mode,
+        wouldPromote: blockers.length === 0,
+        blockers,
+        calls: hooks.map((h) => h.describe(ctx)),
+      };
       if (values.json) io.out(JSON.stringify(plan, null, 2));
       else {
-        io.out(plan.wouldPromote ? `${values.group}: would promote (mode ${plan.mode}) by calling:` : `${values.group}: would not promote: ${blockers.join('; ')}. The calls would be:`);
+        io.out(
+          plan.wouldPromote
+            ? `${values.group}: would promote (mode ${plan.mode}) by calling:`
+            : `${values.group}: would not promote: ${blockers.join('; ')}. The calls would be:`,
+        );
         for (const c of plan.calls) io.out(`  ${c}`);
       }
       return 0;
@@ -103,7 +141,10 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
     try {
       if (values['record-only']) {
         await decideApproval(promoter, id as string, true, actor, { run: false });
-        const note = 'approved; the promote-replica function runs it on its next every-minute pass (watch with: r53-failover promote show ' + String(id) + ')';
+        const note =
+          'approved; the promote-replica function runs it on its next every-minute pass (watch with: r53-failover promote show ' +
+          String(id) +
+          ')';
         if (values.json) io.out(JSON.stringify({ approved: id, actor, runBy: 'promote-replica', steps: [] }, null, 2));
         else io.out(`${String(id)}  APPROVED by ${actor}: ${note}`);
         return 0;
@@ -115,7 +156,8 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
       if (values.json) io.out(JSON.stringify({ steps: steps.map(publicEntry) }, null, 2));
       return 0;
     } catch (err) {
-      if (err instanceof PromotionNotFoundError || err instanceof PromotionNotPendingError) throw new UsageError(`promote ${sub}: ${err.message}`);
+      if (err instanceof PromotionNotFoundError || err instanceof PromotionNotPendingError)
+        throw new UsageError(`promote ${sub}: ${err.message}`);
       throw err;
     }
   });

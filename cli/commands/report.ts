@@ -22,18 +22,29 @@ Options:
 
 export const report = async (args: string[], io: Io): Promise<number> => {
   const { json: _json, ...common } = COMMON_OPTIONS;
-  const { values } = parseFlags('report', args, { ...common, ...FILTER_OPTIONS, format: { type: 'string', default: 'text' }, out: { type: 'string' } });
+  const { values } = parseFlags('report', args, {
+    ...common,
+    ...FILTER_OPTIONS,
+    format: { type: 'string', default: 'text' },
+    out: { type: 'string' },
+  });
   if (values.help) {
     io.out(REPORT_HELP);
     return 0;
   }
   const format = values.format as ReportFormat;
-  if (!REPORT_FORMATS.includes(format)) throw new UsageError(`report: --format: expected text, html or md, got ${JSON.stringify(values.format)}`);
+  if (!REPORT_FORMATS.includes(format))
+    throw new UsageError(`report: --format: expected text, html or md, got ${JSON.stringify(values.format)}`);
   const now = io.now();
   const { since, until } = windowFlags('report', values, now);
   return withContext(io, values, async ({ loaded, ledger }) => {
     const deliveries = new DynamoDbDeliveryStore(ledger.doc, ledger.store.tableName);
-    const built = await buildReport(ledger.store, deliveries, loaded.config, { group: values.group, since, until, generatedAt: now.toISOString() });
+    const built = await buildReport(ledger.store, deliveries, loaded.config, {
+      group: values.group,
+      since,
+      until,
+      generatedAt: now.toISOString(),
+    });
     const text = renderReport(built, format);
     if (!values.out) {
       io.out(text);

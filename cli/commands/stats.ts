@@ -28,7 +28,8 @@ export const windowFlags = (command: string, values: { since?: string; until?: s
   return { since, until };
 };
 
-const latency = (l: { p50Seconds: number | null; maxSeconds: number | null }) => `${formatDuration(l.p50Seconds, 'min')} / ${formatDuration(l.maxSeconds, 'min')}`;
+const latency = (l: { p50Seconds: number | null; maxSeconds: number | null }) =>
+  `${formatDuration(l.p50Seconds, 'min')} / ${formatDuration(l.maxSeconds, 'min')}`;
 
 export const stats = async (args: string[], io: Io): Promise<number> => {
   const { values } = parseFlags('stats', args, { ...COMMON_OPTIONS, ...FILTER_OPTIONS, period: { type: 'string' } });
@@ -43,7 +44,12 @@ export const stats = async (args: string[], io: Io): Promise<number> => {
   const period = values.period as Period | undefined;
   return withContext(io, values, async ({ loaded, ledger }) => {
     const deliveries = new DynamoDbDeliveryStore(ledger.doc, ledger.store.tableName);
-    const report = await statsReport(ledger.store, deliveries, loaded.config, { group: values.group, since, until, ...(period ? { period } : {}) });
+    const report = await statsReport(ledger.store, deliveries, loaded.config, {
+      group: values.group,
+      since,
+      until,
+      ...(period ? { period } : {}),
+    });
     if (values.json) {
       io.out(JSON.stringify(report, null, 2));
       return 0;
@@ -54,10 +60,29 @@ export const stats = async (args: string[], io: Io): Promise<number> => {
       return 0;
     }
     const row = (name: string, s: (typeof report.groups)[number]) => [
-      name, String(s.failovers), formatDuration(s.timeOnSecondarySeconds, 'min'), formatDuration(s.downtimeSeconds, 'min'), String(s.flaps), formatDuration(s.mttrSeconds, 'min'),
-      latency(s.timeToDetect), latency(s.timeToNotify), `${s.promotions.count} (${s.promotions.succeeded} ok, ${s.promotions.failed} failed)`,
+      name,
+      String(s.failovers),
+      formatDuration(s.timeOnSecondarySeconds, 'min'),
+      formatDuration(s.downtimeSeconds, 'min'),
+      String(s.flaps),
+      formatDuration(s.mttrSeconds, 'min'),
+      latency(s.timeToDetect),
+      latency(s.timeToNotify),
+      `${s.promotions.count} (${s.promotions.succeeded} ok, ${s.promotions.failed} failed)`,
     ];
-    const rows = [['GROUP', 'FAILOVERS', 'ON SECONDARY', 'DOWNTIME', 'FLAPS', 'MTTR', 'DETECT p50/max', 'NOTIFY p50/max', 'PROMOTIONS']];
+    const rows = [
+      [
+        'GROUP',
+        'FAILOVERS',
+        'ON SECONDARY',
+        'DOWNTIME',
+        'FLAPS',
+        'MTTR',
+        'DETECT p50/max',
+        'NOTIFY p50/max',
+        'PROMOTIONS',
+      ],
+    ];
     for (const g of report.groups) {
       rows.push(row(g.group, g));
       for (const p of g.periods ?? []) rows.push(row(`  ${p.label}`, { ...p, group: g.group }));

@@ -32,17 +32,28 @@ export const status = async (args: string[], io: Io): Promise<number> => {
       return 0;
     }
     if (groups.length === 0) {
-      io.out(values.group ? `no group ${values.group} in the config or the ledger` : `no groups configured and nothing recorded (config: ${loaded.path ?? 'none'})`);
+      io.out(
+        values.group
+          ? `no group ${values.group} in the config or the ledger`
+          : `no groups configured and nothing recorded (config: ${loaded.path ?? 'none'})`,
+      );
       return 0;
     }
     for (const g of groups) {
       const what = g.lastEvent ? `last event ${g.lastEvent} at ${g.lastChangeAt}` : 'no transitions recorded yet';
-      io.out(`${g.group}${g.recordName ? ` (${g.recordName} ${g.recordType})` : ''}: serving ${g.serving.toUpperCase()}; ${what}`);
+      io.out(
+        `${g.group}${g.recordName ? ` (${g.recordName} ${g.recordType})` : ''}: serving ${g.serving.toUpperCase()}; ${what}`,
+      );
       for (const [key, m] of Object.entries(g.members)) {
         const state = m.state ? `${m.state} since ${m.stateChangedAt}` : 'no data recorded (assumed healthy)';
-        io.out(`  ${key.padEnd(10)} ${(m.region ?? '').padEnd(14)} ${m.healthCheckId}  ${state}${m.probes ? `; probes ${m.probes.quorum} since ${m.probes.since}` : ''}`);
+        io.out(
+          `  ${key.padEnd(10)} ${(m.region ?? '').padEnd(14)} ${m.healthCheckId}  ${state}${m.probes ? `; probes ${m.probes.quorum} since ${m.probes.since}` : ''}`,
+        );
       }
-      if (g.promotion) io.out(`  promotion  ${g.promotion.id} ${g.promotion.status}${g.promotion.status === 'AWAITING_APPROVAL' ? ` until ${g.promotion.expiresAt}: r53-failover promote approve ${g.promotion.id}` : ` (hold-down until ${g.promotion.dueAt})`}`);
+      if (g.promotion)
+        io.out(
+          `  promotion  ${g.promotion.id} ${g.promotion.status}${g.promotion.status === 'AWAITING_APPROVAL' ? ` until ${g.promotion.expiresAt}: r53-failover promote approve ${g.promotion.id}` : ` (hold-down until ${g.promotion.dueAt})`}`,
+        );
     }
     return 0;
   });

@@ -25,9 +25,11 @@ const print = (io: Io, r: VerifyResult, where: string): void => {
     return;
   }
   for (const g of r.groups) {
-    io.out(g.problem
-      ? `${g.group.padEnd(14)} FAILED  ${g.problem}`
-      : `${g.group.padEnd(14)} ok      ${g.entries} entries, head #${g.headSeq} ${g.headHash}`);
+    io.out(
+      g.problem
+        ? `${g.group.padEnd(14)} FAILED  ${g.problem}`
+        : `${g.group.padEnd(14)} ok      ${g.entries} entries, head #${g.headSeq} ${g.headHash}`,
+    );
   }
   const broken = r.groups.filter((g) => g.problem).length;
   const groups = `${r.groups.length} group${r.groups.length === 1 ? '' : 's'}`;
@@ -35,7 +37,11 @@ const print = (io: Io, r: VerifyResult, where: string): void => {
 };
 
 export const verify = async (args: string[], io: Io): Promise<number> => {
-  const { values } = parseFlags('verify', args, { ...COMMON_OPTIONS, group: { type: 'string' }, file: { type: 'string' } });
+  const { values } = parseFlags('verify', args, {
+    ...COMMON_OPTIONS,
+    group: { type: 'string' },
+    file: { type: 'string' },
+  });
   if (values.help) {
     io.out(VERIFY_HELP);
     return 0;
@@ -43,7 +49,11 @@ export const verify = async (args: string[], io: Io): Promise<number> => {
   const file = values.file === undefined ? undefined : resolve(io.cwd, values.file);
   const [result, where] = file
     ? [await verifyExportFile(file, values.group), file]
-    : await withLedger(io, values, async (ledger) => [await verifyLedger(ledger.store, values.group), ledger.location] as const);
+    : await withLedger(
+        io,
+        values,
+        async (ledger) => [await verifyLedger(ledger.store, values.group), ledger.location] as const,
+      );
   if (values.json) io.out(JSON.stringify(result, null, 2));
   else print(io, result, where);
   return result.ok ? 0 : 1;

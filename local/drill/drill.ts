@@ -13,7 +13,14 @@ import { eventBridgeEvent, snsEvent, type SampleTransition } from '../sample-eve
 import { startPipeline, PROBE_REGIONS, type Pipeline } from './pipeline.js';
 import { clockTime, describeEntry, describeOutcome, offset, slackTitle, webhookNotice } from './progress.js';
 import { httpCall } from './regional-app.js';
-import { SCENARIOS, type ScenarioName, type ScenarioResult, type ScenarioSpec, type ScenarioView, type ScriptStep } from './scenarios.js';
+import {
+  SCENARIOS,
+  type ScenarioName,
+  type ScenarioResult,
+  type ScenarioSpec,
+  type ScenarioView,
+  type ScriptStep,
+} from './scenarios.js';
 import { HEALTHY_FRACTION } from './health-checker.js';
 import { DRILL_ZONE, ROLES, startWorld, type Role, type World } from './world.js';
 
@@ -27,7 +34,10 @@ export const DRILL_START = Date.parse('2025-06-12T14:00:00.000Z');
 /** `normal`: Route 53's standard 30-second request interval; `fast`: its 10-second one (shorter scenarios, for CI). */
 export const SPEED_NAMES = ['normal', 'fast'] as const;
 export type DrillSpeed = (typeof SPEED_NAMES)[number];
-const SPEEDS: Record<DrillSpeed, { requestIntervalSeconds: number }> = { normal: { requestIntervalSeconds: 30 }, fast: { requestIntervalSeconds: 10 } };
+const SPEEDS: Record<DrillSpeed, { requestIntervalSeconds: number }> = {
+  normal: { requestIntervalSeconds: 30 },
+  fast: { requestIntervalSeconds: 10 },
+};
 const FAILURE_THRESHOLD = 3;
 const STEP_SECONDS = 10;
 const OPERATOR = 'operator (drill)';
@@ -82,7 +92,8 @@ interface Run {
 const iso = (ms: number) => new Date(ms).toISOString();
 const GUTTER = ' '.repeat(10);
 
-const say = (x: Infra, r: Run, text: string) => x.progress(`  ${offset(x.clock.ms - Date.parse(r.result.startedAt))}  ${text}`);
+const say = (x: Infra, r: Run, text: string) =>
+  x.progress(`  ${offset(x.clock.ms - Date.parse(r.result.startedAt))}  ${text}`);
 const more = (x: Infra, text: string) => x.progress(`${GUTTER}${text}`);
 
 /**
@@ -93,7 +104,8 @@ const flush = (x: Infra, r: Run, lead?: string): void => {
   const { sink } = x.pipeline;
   const lines: string[] = [];
   for (const e of sink.entries.slice(r.marks.entries)) if (e.kind !== 'transition') lines.push(describeEntry(e));
-  for (const n of sink.notifications.slice(r.marks.notifications)) if (n.result === 'suppressed') lines.push(`held back (the group is flapping): ${n.title}`);
+  for (const n of sink.notifications.slice(r.marks.notifications))
+    if (n.result === 'suppressed') lines.push(`held back (the group is flapping): ${n.title}`);
   const at = iso(x.clock.ms);
   const hooks = x.webhook.requests.slice(r.marks.webhook).map((req) => webhookNotice(req, NOTIFY_SECRET));
   for (const req of x.slack.requests.slice(r.marks.slack)) {
@@ -110,9 +122,17 @@ const flush = (x: Infra, r: Run, lead?: string): void => {
   }
   for (const c of r.world.dbControl.calls.slice(r.marks.calls)) {
     r.result.promotionCalls.push({ at, ...c });
-    lines.push(`db-control ◀ POST ${c.path}${c.promotionId ? ` (X-R53F-Id ${c.promotionId}, signature ${c.signature})` : ''} → ${c.status}: ${c.detail}`);
+    lines.push(
+      `db-control ◀ POST ${c.path}${c.promotionId ? ` (X-R53F-Id ${c.promotionId}, signature ${c.signature})` : ''} → ${c.status}: ${c.detail}`,
+    );
   }
-  r.marks = { slack: x.slack.requests.length, webhook: x.webhook.requests.length, entries: sink.entries.length, notifications: sink.notifications.length, calls: r.world.dbControl.calls.length };
+  r.marks = {
+    slack: x.slack.requests.length,
+    webhook: x.webhook.requests.length,
+    entries: sink.entries.length,
+    notifications: sink.notifications.length,
+    calls: r.world.dbControl.calls.length,
+  };
   if (lines.length && lead) say(x, r, lead);
   for (const line of lines) more(x, line);
 };
@@ -124,11 +144,18 @@ const view = (x: Infra, r: Run): ScenarioView => ({
 
 /** One alarm state change, delivered the way AWS does: EventBridge always; an ALARM also through the SNS topic. */
 const deliverChange = async (x: Infra, r: Run, role: Role, t: SampleTransition): Promise<void> => {
-  const paths = [['eventbridge', eventBridgeEvent(t)] as const, ...(t.state === 'ALARM' ? [['sns', snsEvent(t)] as const] : [])];
+  const paths = [
+    ['eventbridge', eventBridgeEvent(t)] as const,
+    ...(t.state === 'ALARM' ? [['sns', snsEvent(t)] as const] : []),
+  ];
   const deliveries: ScenarioResult['alarms'][number]['deliveries'] = [];
   for (const [path, payload] of paths) {
     for (const o of await x.pipeline.deliver(payload, `${path}:${t.alarmName}:${t.at}`)) {
-      deliveries.push({ path, outcome: o.outcome, ...(o.outcome === 'recorded' || o.outcome === 'duplicate' ? { event: o.event, seq: o.seq } : {}) });
+      deliveries.push({
+        path,
+        outcome: o.outcome,
+        ...(o.outcome === 'recorded' || o.outcome === 'duplicate' ? { event: o.event, seq: o.seq } : {}),
+      });
       more(x, `${path === 'sns' ? 'SNS copy' : 'EventBridge'} → ${describeOutcome(o)}`);
     }
     flush(x, r);
@@ -140,8 +167,18 @@ const deliverAlarms = async (x: Infra, r: Run, from: number, to: number) => {
   for (const role of ROLES) {
     const site = r.world.sites[role];
     for (const change of site.alarm.evaluate(from, to)) {
-      say(x, r, `CloudWatch ${site.alarm.name}: ${change.previousState} → ${change.state} (HealthCheckStatus Minimum ${change.minimum} over ${clockTime(change.periodStart)}–${clockTime(change.periodStart + 60_000)})`);
-      await deliverChange(x, r, role, { alarmName: site.alarm.name, healthCheckId: site.healthCheckId, state: change.state, previousState: change.previousState, at: iso(change.at) });
+      say(
+        x,
+        r,
+        `CloudWatch ${site.alarm.name}: ${change.previousState} → ${change.state} (HealthCheckStatus Minimum ${change.minimum} over ${clockTime(change.periodStart)}–${clockTime(change.periodStart + 60_000)})`,
+      );
+      await deliverChange(x, r, role, {
+        alarmName: site.alarm.name,
+        healthCheckId: site.healthCheckId,
+        state: change.state,
+        previousState: change.previousState,
+        at: iso(change.at),
+      });
     }
   }
 };
@@ -158,14 +195,24 @@ const step = async (x: Infra, r: Run, stepMs: number): Promise<void> => {
     const p = await site.check.advance(from, to);
     if (!p.countChanged) continue;
     const pct = Math.round((100 * p.healthyCheckers) / p.checkers);
-    const verdict = p.healthy ? `healthy (${pct} % > ${HEALTHY_FRACTION * 100} %)` : `UNHEALTHY (${pct} % ≤ ${HEALTHY_FRACTION * 100} %)`;
-    say(x, r, `Route 53 ${role} ${world.checkPath}: ${p.healthyCheckers} of ${p.checkers} checkers see it healthy → ${verdict}${p.lastResult ? `; last answer: ${p.lastResult}` : ''}`);
+    const verdict = p.healthy
+      ? `healthy (${pct} % > ${HEALTHY_FRACTION * 100} %)`
+      : `UNHEALTHY (${pct} % ≤ ${HEALTHY_FRACTION * 100} %)`;
+    say(
+      x,
+      r,
+      `Route 53 ${role} ${world.checkPath}: ${p.healthyCheckers} of ${p.checkers} checkers see it healthy → ${verdict}${p.lastResult ? `; last answer: ${p.lastResult}` : ''}`,
+    );
   }
   const answer = world.route53Answer();
   if (answer !== r.serving) {
     r.serving = answer;
     world.publish(x.dns, answer);
-    say(x, r, `Route 53 now answers ${world.recordName} with the ${answer}: ${world.sites[answer].ip} (${world.sites[answer].region})`);
+    say(
+      x,
+      r,
+      `Route 53 now answers ${world.recordName} with the ${answer}: ${world.sites[answer].ip} (${world.sites[answer].region})`,
+    );
   }
   await deliverAlarms(x, r, from, to);
   const reports = await x.pipeline.probeRound(world.group);
@@ -174,7 +221,11 @@ const step = async (x: Infra, r: Run, stepMs: number): Promise<void> => {
     r.dnsMember = dnsSeen.pointsTo;
     const answers = dnsSeen.dns[0]?.answers ?? [];
     r.result.dns.push({ at: iso(to), member: dnsSeen.pointsTo, answers });
-    say(x, r, `DNS probe (${PROBE_REGIONS.length} regions, resolver ${x.dns.address}): ${world.recordName} → ${answers.join(', ') || 'no answer'} = ${dnsSeen.pointsTo}`);
+    say(
+      x,
+      r,
+      `DNS probe (${PROBE_REGIONS.length} regions, resolver ${x.dns.address}): ${world.recordName} → ${answers.join(', ') || 'no answer'} = ${dnsSeen.pointsTo}`,
+    );
   }
   flush(x, r, `probe round from ${PROBE_REGIONS.join(', ')}:`);
   if (Math.floor(from / 60_000) !== Math.floor(to / 60_000)) {
@@ -210,36 +261,76 @@ const runStep = async (x: Infra, r: Run, s: ScriptStep): Promise<void> => {
   if (s.kind === 'write') {
     const site = world.sites[s.role];
     const res = await httpCall(`${site.app.url}/orders`, { method: 'POST', body: '{"item":"drill"}' });
-    const detail = 'body' in res ? (JSON.parse(res.body) as { error?: string }).error ?? `written in ${site.region}` : res.error;
+    const detail =
+      'body' in res ? ((JSON.parse(res.body) as { error?: string }).error ?? `written in ${site.region}`) : res.error;
     r.result.writes.push({ at: iso(x.clock.ms), region: site.region, status: res.status, detail });
     say(x, r, `${s.say}: POST /orders → ${res.status || 'no answer'} (${detail})`);
     return;
   }
   say(x, r, `${s.say}:`);
   more(x, world.failbackCommand());
-  await httpCall(`${world.dbControl.receiver.url}/switchover`, { method: 'POST', body: JSON.stringify({ writer: world.sites.primary.region }) });
+  await httpCall(`${world.dbControl.receiver.url}/switchover`, {
+    method: 'POST',
+    body: JSON.stringify({ writer: world.sites.primary.region }),
+  });
   flush(x, r);
 };
 
 const runScenario = async (x: Infra, spec: ScenarioSpec, world: World, index: string): Promise<ScenarioResult> => {
   x.clock.ms = DRILL_START;
   const result: ScenarioResult = {
-    scenario: spec.name, title: spec.title, group: world.group, recordName: world.recordName, startedAt: iso(DRILL_START), endedAt: iso(DRILL_START), steps: 0,
-    ledger: [], alarms: [], dns: [], notifications: [], promotionCalls: [], writes: [], writer: null, checks: [], passed: false,
+    scenario: spec.name,
+    title: spec.title,
+    group: world.group,
+    recordName: world.recordName,
+    startedAt: iso(DRILL_START),
+    endedAt: iso(DRILL_START),
+    steps: 0,
+    ledger: [],
+    alarms: [],
+    dns: [],
+    notifications: [],
+    promotionCalls: [],
+    writes: [],
+    writer: null,
+    checks: [],
+    passed: false,
   };
   const { sink } = x.pipeline;
-  const marks = { slack: x.slack.requests.length, webhook: x.webhook.requests.length, entries: sink.entries.length, notifications: sink.notifications.length, calls: 0 };
+  const marks = {
+    slack: x.slack.requests.length,
+    webhook: x.webhook.requests.length,
+    entries: sink.entries.length,
+    notifications: sink.notifications.length,
+    calls: 0,
+  };
   const r: Run = { spec, world, result, serving: 'primary', entriesFrom: sink.entries.length, marks };
   world.publish(x.dns, 'primary');
   const [p, s] = [world.sites.primary, world.sites.secondary];
   x.progress(`\n━━ ${spec.name} (${index}): ${spec.title} ━━`);
-  x.progress(`  group ${world.group}, record ${world.recordName}: primary ${p.region} ${p.app.url} (${p.ip}), secondary ${s.region} ${s.app.url} (${s.ip})`);
-  x.progress(`  Route 53 checks GET ${world.checkPath} every ${p.check.settings.requestIntervalSeconds} s from ${p.check.checkers.length} locations (failure threshold ${FAILURE_THRESHOLD}; healthy while more than ${HEALTHY_FRACTION * 100} % of them say so);`);
-  x.progress(`  alarms: HealthCheckStatus Minimum < 1 per 60 s period; probes: GET /healthz from ${PROBE_REGIONS.join(', ')} every ${STEP_SECONDS} s, quorum 2 of 3, 3 in a row`);
-  say(x, r, `clock ${iso(DRILL_START)}: both regions healthy, Route 53 answers ${world.recordName} with the primary (${p.ip}); both alarms have data (OK)`);
+  x.progress(
+    `  group ${world.group}, record ${world.recordName}: primary ${p.region} ${p.app.url} (${p.ip}), secondary ${s.region} ${s.app.url} (${s.ip})`,
+  );
+  x.progress(
+    `  Route 53 checks GET ${world.checkPath} every ${p.check.settings.requestIntervalSeconds} s from ${p.check.checkers.length} locations (failure threshold ${FAILURE_THRESHOLD}; healthy while more than ${HEALTHY_FRACTION * 100} % of them say so);`,
+  );
+  x.progress(
+    `  alarms: HealthCheckStatus Minimum < 1 per 60 s period; probes: GET /healthz from ${PROBE_REGIONS.join(', ')} every ${STEP_SECONDS} s, quorum 2 of 3, 3 in a row`,
+  );
+  say(
+    x,
+    r,
+    `clock ${iso(DRILL_START)}: both regions healthy, Route 53 answers ${world.recordName} with the primary (${p.ip}); both alarms have data (OK)`,
+  );
   for (const role of ROLES) {
     const site = world.sites[role];
-    await deliverChange(x, r, role, { alarmName: site.alarm.name, healthCheckId: site.healthCheckId, state: 'OK', previousState: 'INSUFFICIENT_DATA', at: iso(DRILL_START) });
+    await deliverChange(x, r, role, {
+      alarmName: site.alarm.name,
+      healthCheckId: site.healthCheckId,
+      state: 'OK',
+      previousState: 'INSUFFICIENT_DATA',
+      at: iso(DRILL_START),
+    });
   }
   for (const s of spec.script) await runStep(x, r, s);
   result.endedAt = iso(x.clock.ms);
@@ -250,11 +341,21 @@ const runScenario = async (x: Infra, spec: ScenarioSpec, world: World, index: st
     chain.push(...page.items);
     cursor = page.cursor;
   } while (cursor);
-  result.ledger = chain.map((e) => ({ seq: e.seq, at: e.stateChangedAt, kind: e.kind, event: e.event, role: e.role, state: e.state, reason: e.reason }));
+  result.ledger = chain.map((e) => ({
+    seq: e.seq,
+    at: e.stateChangedAt,
+    kind: e.kind,
+    event: e.event,
+    role: e.role,
+    state: e.state,
+    reason: e.reason,
+  }));
   result.writer = world.dbs.writer?.region ?? null;
   result.checks = spec.expect(result);
   result.passed = result.checks.every((c) => c.ok);
-  x.progress(`  ${result.passed ? 'PASSED' : 'FAILED'} after ${result.steps} steps (${offset(x.clock.ms - DRILL_START)} simulated):`);
+  x.progress(
+    `  ${result.passed ? 'PASSED' : 'FAILED'} after ${result.steps} steps (${offset(x.clock.ms - DRILL_START)} simulated):`,
+  );
   for (const c of result.checks) x.progress(`    ${c.ok ? '✔' : '✘'} ${c.what}`);
   return result;
 };
@@ -262,7 +363,15 @@ const runScenario = async (x: Infra, spec: ScenarioSpec, world: World, index: st
 /** Runs the scenarios one after the other, then writes the audit report (text returned, HTML to a file). */
 export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
   const progress = o.progress;
-  const log: Log = { debug() {}, info() {}, warn() {}, error: (m, ...extra) => progress(`  error: ${m} ${JSON.stringify(Object.assign({}, ...extra), (_k, v: unknown) => (v instanceof Error ? v.message : v))}`) };
+  const log: Log = {
+    debug() {},
+    info() {},
+    warn() {},
+    error: (m, ...extra) =>
+      progress(
+        `  error: ${m} ${JSON.stringify(Object.assign({}, ...extra), (_k, v: unknown) => (v instanceof Error ? v.message : v))}`,
+      ),
+  };
   const cleanup: (() => Promise<void>)[] = [];
   try {
     const slack = await startReceiver(() => ({ status: 200, body: 'ok' }));
@@ -274,7 +383,15 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
     const runs: { spec: ScenarioSpec; world: World }[] = [];
     for (const name of o.scenarios) {
       const spec = SCENARIOS[name];
-      const world = await startWorld({ scenario: name, group: `drill-${name}`, checkPath: spec.checkPath, requestIntervalSeconds: SPEEDS[o.speed].requestIntervalSeconds, failureThreshold: FAILURE_THRESHOLD, startMs: DRILL_START, hookSecret: HOOK_SECRET });
+      const world = await startWorld({
+        scenario: name,
+        group: `drill-${name}`,
+        checkPath: spec.checkPath,
+        requestIntervalSeconds: SPEEDS[o.speed].requestIntervalSeconds,
+        failureThreshold: FAILURE_THRESHOLD,
+        startMs: DRILL_START,
+        hookSecret: HOOK_SECRET,
+      });
       cleanup.push(() => world.close());
       runs.push({ spec, world });
     }
@@ -284,13 +401,25 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
       groups: Object.fromEntries(worlds.map((w) => [w.group, w.groupConfig()])),
       notify: {
         slack: { webhookUrl: `${slack.url}/services/T000/B000/DRILL` },
-        webhooks: [{ name: 'ops', url: `${webhook.url}/r53-failover`, secret: NOTIFY_SECRET, allowPrivateTargets: true }],
+        webhooks: [
+          { name: 'ops', url: `${webhook.url}/r53-failover`, secret: NOTIFY_SECRET, allowPrivateTargets: true },
+        ],
       },
-      probes: { regions: [...PROBE_REGIONS], quorum: { required: 2, consecutive: 3 }, intervalSeconds: STEP_SECONDS, disagreementSeconds: 300, allowPrivateTargets: true, dnsResolvers: [dns.address] },
+      probes: {
+        regions: [...PROBE_REGIONS],
+        quorum: { required: 2, consecutive: 3 },
+        intervalSeconds: STEP_SECONDS,
+        disagreementSeconds: 300,
+        allowPrivateTargets: true,
+        dnsResolvers: [dns.address],
+      },
     };
     const config = parseConfig(raw, 'drill config');
     const configPath = join(o.workDir, 'failover.yml');
-    writeFileSync(configPath, `# r53-failover drill: local apps, receivers and DNS on 127.0.0.1 (they stop when the drill ends)\n${stringify(raw)}`);
+    writeFileSync(
+      configPath,
+      `# r53-failover drill: local apps, receivers and DNS on 127.0.0.1 (they stop when the drill ends)\n${stringify(raw)}`,
+    );
     const ledgerDir = join(o.workDir, 'ledger');
     const ledger = await openLedger({ ledgerDir, env: {} });
     cleanup.push(async () => {
@@ -299,18 +428,49 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
     });
     const clock = { ms: DRILL_START };
     const now = () => new Date(clock.ms);
-    const pipeline = startPipeline({ config, ledger, log, now, failbackCommand: (g) => worlds.find((w) => w.group === g)?.failbackCommand() });
+    const pipeline = startPipeline({
+      config,
+      ledger,
+      log,
+      now,
+      failbackCommand: (g) => worlds.find((w) => w.group === g)?.failbackCommand(),
+    });
     const x: Infra = { dns, slack, webhook, pipeline, ledger, clock, progress };
-    progress(`r53-failover drill: ${worlds.length} scenario(s), ${o.speed} speed (simulated clock, 10 s per step; real HTTP and DNS on 127.0.0.1)`);
-    progress(`config ${configPath}; embedded ledger ${ledgerDir}${o.keepLedger ? '' : ' (removed at the end: --keep DIR keeps it)'}`);
-    progress(`Slack receiver ${slack.url}, webhook receiver ${webhook.url}, DNS server ${dns.address} (zone ${DRILL_ZONE})`);
+    progress(
+      `r53-failover drill: ${worlds.length} scenario(s), ${o.speed} speed (simulated clock, 10 s per step; real HTTP and DNS on 127.0.0.1)`,
+    );
+    progress(
+      `config ${configPath}; embedded ledger ${ledgerDir}${o.keepLedger ? '' : ' (removed at the end: --keep DIR keeps it)'}`,
+    );
+    progress(
+      `Slack receiver ${slack.url}, webhook receiver ${webhook.url}, DNS server ${dns.address} (zone ${DRILL_ZONE})`,
+    );
     const results: ScenarioResult[] = [];
-    for (const [i, { spec, world }] of runs.entries()) results.push(await runScenario(x, spec, world, `${i + 1}/${runs.length}`));
+    for (const [i, { spec, world }] of runs.entries())
+      results.push(await runScenario(x, spec, world, `${i + 1}/${runs.length}`));
     // One report, each group's part ending where its scenario ended (they all start at DRILL_START).
     const deliveries = new DynamoDbDeliveryStore(ledger.doc, ledger.store.tableName);
     const generatedAt = (o.now ?? (() => new Date()))().toISOString();
-    const parts = await Promise.all(results.map((r) => buildReport(ledger.store, deliveries, config, { group: r.group, since: r.startedAt, until: r.endedAt, generatedAt })));
-    const built: Report = { since: iso(DRILL_START), until: results.map((r) => r.endedAt).sort().at(-1) ?? iso(DRILL_START), generatedAt, groups: parts.flatMap((p) => p.groups) };
+    const parts = await Promise.all(
+      results.map((r) =>
+        buildReport(ledger.store, deliveries, config, {
+          group: r.group,
+          since: r.startedAt,
+          until: r.endedAt,
+          generatedAt,
+        }),
+      ),
+    );
+    const built: Report = {
+      since: iso(DRILL_START),
+      until:
+        results
+          .map((r) => r.endedAt)
+          .sort()
+          .at(-1) ?? iso(DRILL_START),
+      generatedAt,
+      groups: parts.flatMap((p) => p.groups),
+    };
     const reportPath = join(o.workDir, 'drill-report.html');
     writeFileSync(reportPath, renderHtml(built));
     return {

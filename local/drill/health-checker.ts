@@ -11,7 +11,16 @@ import { httpCall } from './regional-app.js';
  */
 
 /** Route 53's default health checker regions (one checker location each here). */
-export const CHECKER_LOCATIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'] as const;
+export const CHECKER_LOCATIONS = [
+  'us-east-1',
+  'us-west-1',
+  'us-west-2',
+  'eu-west-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-northeast-1',
+  'sa-east-1',
+] as const;
 
 /** "If more than 18% of health checkers report that an endpoint is healthy, Route 53 considers it healthy." */
 export const HEALTHY_FRACTION = 0.18;
@@ -54,9 +63,19 @@ export class SimulatedHealthCheck {
   /** Status changes with their time (epoch ms); the status before the first entry was healthy. */
   readonly history: { at: number; healthy: boolean }[] = [];
 
-  constructor(readonly settings: HealthCheckSettings, private readonly startMs: number, locations: readonly string[] = CHECKER_LOCATIONS) {
+  constructor(
+    readonly settings: HealthCheckSettings,
+    private readonly startMs: number,
+    locations: readonly string[] = CHECKER_LOCATIONS,
+  ) {
     const interval = settings.requestIntervalSeconds * 1000;
-    this.checkers = locations.map((location, i) => ({ location, offsetMs: Math.round((i * interval) / locations.length), healthy: true, failures: 0, successes: 0 }));
+    this.checkers = locations.map((location, i) => ({
+      location,
+      offsetMs: Math.round((i * interval) / locations.length),
+      healthy: true,
+      failures: 0,
+      successes: 0,
+    }));
   }
 
   healthyCheckers(): number {
@@ -77,7 +96,9 @@ export class SimulatedHealthCheck {
     due.sort((a, b) => a.at - b.at);
     const before = { count: this.healthyCheckers(), healthy: this.healthy };
     // The requests of one step run concurrently: nothing in the world changes within a step.
-    const results = await Promise.all(due.map(() => httpCall(this.settings.url, { timeoutMs: this.settings.timeoutMs ?? 2000 })));
+    const results = await Promise.all(
+      due.map(() => httpCall(this.settings.url, { timeoutMs: this.settings.timeoutMs ?? 2000 })),
+    );
     let lastResult: string | undefined;
     due.forEach(({ at, checker }, i) => {
       const r = results[i];
@@ -138,13 +159,22 @@ export interface AlarmChange {
 export class SimulatedAlarm {
   state: AlarmState = 'OK';
 
-  constructor(readonly name: string, private readonly check: SimulatedHealthCheck, private readonly periodMs = 60_000, private readonly evaluationDelayMs = 5_000) {}
+  constructor(
+    readonly name: string,
+    private readonly check: SimulatedHealthCheck,
+    private readonly periodMs = 60_000,
+    private readonly evaluationDelayMs = 5_000,
+  ) {}
 
   /** Evaluates every period whose evaluation falls in (fromMs, toMs]; returns the state changes. */
   evaluate(fromMs: number, toMs: number): AlarmChange[] {
     const changes: AlarmChange[] = [];
     const delay = this.evaluationDelayMs;
-    for (let end = Math.floor((fromMs - delay) / this.periodMs) * this.periodMs + this.periodMs; end + delay <= toMs; end += this.periodMs) {
+    for (
+      let end = Math.floor((fromMs - delay) / this.periodMs) * this.periodMs + this.periodMs;
+      end + delay <= toMs;
+      end += this.periodMs
+    ) {
       const minimum = this.check.minimumIn(end - this.periodMs, end);
       const state: AlarmState = minimum < 1 ? 'ALARM' : 'OK';
       if (state !== this.state) {

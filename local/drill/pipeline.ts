@@ -82,7 +82,10 @@ export const startPipeline = (o: PipelineOptions): Pipeline => {
 
   const notifyEntry = async (entry: LedgerEntry, correlationId?: string) => {
     sink.entries.push(entry);
-    const report = await notifyGroupEvent({ group: entry.group, seq: entry.seq, ...(correlationId ? { correlationId } : {}) }, withFreshBudget(notifier));
+    const report = await notifyGroupEvent(
+      { group: entry.group, seq: entry.seq, ...(correlationId ? { correlationId } : {}) },
+      withFreshBudget(notifier),
+    );
     sink.notifications.push(...report.notifications);
   };
   const recorder: RecorderDeps = {
@@ -100,7 +103,9 @@ export const startPipeline = (o: PipelineOptions): Pipeline => {
     probeRound: async (group) => {
       const reports: RoundReport[] = [];
       for (const region of PROBE_REGIONS) {
-        const report = await runProbeRound({ config, region, store: probes, ledger: ledger.store, runners, log, now }, [group]);
+        const report = await runProbeRound({ config, region, store: probes, ledger: ledger.store, runners, log, now }, [
+          group,
+        ]);
         for (const entry of report.events) await notifyEntry(entry);
         reports.push(report);
       }

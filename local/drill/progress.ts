@@ -15,17 +15,27 @@ export const offset = (ms: number): string => {
 /** `14:02:00` from an epoch ms or ISO time. */
 export const clockTime = (t: number | string): string => new Date(t).toISOString().slice(11, 19);
 
-
 /** The Slack header as on-call reads it, without the leading emoji shortcode. */
 export const slackTitle = (req: ReceivedRequest): string => {
-  const header = (req.json as { blocks?: { type: string; text?: { text: string } }[] } | undefined)?.blocks?.find((b) => b.type === 'header')?.text?.text;
+  const header = (req.json as { blocks?: { type: string; text?: { text: string } }[] } | undefined)?.blocks?.find(
+    (b) => b.type === 'header',
+  )?.text?.text;
   return (header ?? '(no header)').replace(/^:[a-z0-9_+-]+:\s*/, '');
 };
 
 /** A notification webhook's title and whether its HMAC signature verifies with the shared secret. */
-export const webhookNotice = (req: ReceivedRequest, secret: string): { title: string; signature: 'verified' | 'invalid' } => {
+export const webhookNotice = (
+  req: ReceivedRequest,
+  secret: string,
+): { title: string; signature: 'verified' | 'invalid' } => {
   const header = (name: string) => String(req.headers[name.toLowerCase()] ?? '');
-  const ok = verifyWebhookSignature({ secret, timestamp: header(WEBHOOK_HEADERS.timestamp), body: req.body, signature: header(WEBHOOK_HEADERS.signature), now: Date.now() });
+  const ok = verifyWebhookSignature({
+    secret,
+    timestamp: header(WEBHOOK_HEADERS.timestamp),
+    body: req.body,
+    signature: header(WEBHOOK_HEADERS.signature),
+    now: Date.now(),
+  });
   const title = (req.json as { notification?: { title?: string } } | undefined)?.notification?.title ?? '(no title)';
   return { title, signature: ok ? 'verified' : 'invalid' };
 };
@@ -46,7 +56,8 @@ export const describeOutcome = (o: RecordOutcome): string => {
 export const describeEntry = (e: LedgerEntry): string => {
   const head = `ledger #${e.seq} ${e.event}`;
   if (e.kind === 'promotion') {
-    if (e.event === 'FAILBACK_READY') return `${head}: the writer stays in ${e.region} until someone runs: ${e.promotion.failbackCommands?.[0] ?? 'see the checklist'}`;
+    if (e.event === 'FAILBACK_READY')
+      return `${head}: the writer stays in ${e.region} until someone runs: ${e.promotion.failbackCommands?.[0] ?? 'see the checklist'}`;
     if (e.event === 'PROMOTION_AWAITING_APPROVAL') return `${head}: r53-failover promote approve ${e.promotion.id}`;
     return `${head}: ${clip(e.reason, 140)}`;
   }

@@ -48,7 +48,8 @@ export class DatabasePair {
 
   write(db: RegionDatabase, key: string, value: string): DbResult {
     if (!db.up) return { ok: false, error: `database in ${db.region} is unreachable` };
-    if (db.role !== 'writer') return { ok: false, error: `read-only replica: the writer is in ${this.writer?.region ?? 'no region'}` };
+    if (db.role !== 'writer')
+      return { ok: false, error: `read-only replica: the writer is in ${this.writer?.region ?? 'no region'}` };
     db.data.set(key, value);
     for (const other of [this.primary, this.secondary]) if (other !== db && other.up) other.data.set(key, value);
     return { ok: true, value };
@@ -104,7 +105,13 @@ export const startRegionalApp = async (region: string, dbs: DatabasePair): Promi
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`orders app (${region}) is running\n`);
     } else if (req.method === 'GET' && path === '/healthz') {
       const r = dbs.read(db, 'healthcheck');
-      json(res, r.ok ? 200 : 503, r.ok ? { status: 'ok', region, db: 'up', role: db.role } : { status: 'fail', region, db: 'down', error: r.error });
+      json(
+        res,
+        r.ok ? 200 : 503,
+        r.ok
+          ? { status: 'ok', region, db: 'up', role: db.role }
+          : { status: 'fail', region, db: 'down', error: r.error },
+      );
     } else if (req.method === 'POST' && path === '/orders') {
       req.resume();
       const r = dbs.write(db, `order-${region}-${++orders}`, 'placed');
@@ -141,16 +148,25 @@ export const startRegionalApp = async (region: string, dbs: DatabasePair): Promi
 };
 
 /** A plain HTTP exchange on a fresh connection (no keep-alive), as health checkers and the drill's operator make. */
-export const httpCall = (url: string, opts: { method?: string; body?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string } | { status: 0; error: string }> =>
+export const httpCall = (
+  url: string,
+  opts: { method?: string; body?: string; timeoutMs?: number } = {},
+): Promise<{ status: number; body: string } | { status: 0; error: string }> =>
   new Promise((resolve) => {
-    const req = request(url, { method: opts.method ?? 'GET', agent: false, headers: opts.body ? { 'content-type': 'application/json' } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (err) => resolve({ status: 0, error: err.message }));
-    });
+    const req = request(
+      url,
+      { method: opts.method ?? 'GET', agent: false, headers: opts.body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => resolve({ status: 0, error: err.message }));
+      },
+    );
     req.setTimeout(opts.timeoutMs ?? 2000, () => req.destroy(new Error('timed out')));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, error: err.code === 'ECONNRESET' ? 'connection reset' : err.message }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      resolve({ status: 0, error: err.code === 'ECONNRESET' ? 'connection reset' : err.message }),
+    );
     req.end(opts.body);
   });
 
@@ -168,28 +184,43 @@ export interface DbControlCall {
  * `POST /promote` is the signed promotion webhook (idempotent on X-R53F-Id), `POST /switchover` the operator's
  * planned failback (`{"writer": "us-east-1"}`).
  */
-export const startDbControl = async (dbs: DatabasePair, secret: string): Promise<{ receiver: Receiver; calls: DbControlCall[] }> => {
+export const startDbControl = async (
+  dbs: DatabasePair,
+  secret: string,
+): Promise<{ receiver: Receiver; calls: DbControlCall[] }> => {
   const calls: DbControlCall[] = [];
   const receiver = await startReceiver((req) => {
     const path = req.path.split('?')[0] ?? '';
     const reply = (status: number, detail: string, extra: Partial<DbControlCall> = {}) => {
       calls.push({ path, signature: 'none', status, detail, ...extra });
-      return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ detail, writer: dbs.writer?.region ?? null }) };
+      return {
+        status,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ detail, writer: dbs.writer?.region ?? null }),
+      };
     };
     if (req.method !== 'POST') return reply(405, 'POST only');
     if (path === '/promote') {
       const header = (name: string) => String(req.headers[name.toLowerCase()] ?? '');
-      const ok = verifyWebhookSignature({ secret, timestamp: header(WEBHOOK_HEADERS.timestamp), body: req.body, signature: header(WEBHOOK_HEADERS.signature), now: Date.now() });
+      const ok = verifyWebhookSignature({
+        secret,
+        timestamp: header(WEBHOOK_HEADERS.timestamp),
+        body: req.body,
+        signature: header(WEBHOOK_HEADERS.signature),
+        now: Date.now(),
+      });
       const promotionId = header(WEBHOOK_HEADERS.id);
       if (!ok) return reply(401, 'bad signature', { signature: 'invalid', promotionId });
-      if (dbs.applied.has(promotionId)) return reply(200, `${promotionId} already applied`, { signature: 'verified', promotionId });
+      if (dbs.applied.has(promotionId))
+        return reply(200, `${promotionId} already applied`, { signature: 'verified', promotionId });
       dbs.applied.add(promotionId);
       const detail = dbs.promote(dbs.secondary.region);
       return reply(detail.startsWith('cannot') ? 409 : 200, detail, { signature: 'verified', promotionId });
     }
     if (path === '/switchover') {
       const target = (req.json as { writer?: unknown } | undefined)?.writer;
-      if (target !== dbs.primary.region && target !== dbs.secondary.region) return reply(400, `expected {"writer": "${dbs.primary.region}"}`);
+      if (target !== dbs.primary.region && target !== dbs.secondary.region)
+        return reply(400, `expected {"writer": "${dbs.primary.region}"}`);
       const detail = dbs.promote(target);
       return reply(detail.startsWith('cannot') ? 409 : 200, detail);
     }

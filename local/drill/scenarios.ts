@@ -35,7 +35,13 @@ export interface ScenarioResult {
   /** The group's ledger chain, in sequence order. */
   ledger: { seq: number; at: string; kind: string; event: string; role: string; state: string; reason: string }[];
   /** Each alarm state change and how each of its deliveries was recorded. */
-  alarms: { at: string; member: Role; from: string; to: string; deliveries: { path: 'eventbridge' | 'sns'; outcome: string; event?: string; seq?: number }[] }[];
+  alarms: {
+    at: string;
+    member: Role;
+    from: string;
+    to: string;
+    deliveries: { path: 'eventbridge' | 'sns'; outcome: string; event?: string; seq?: number }[];
+  }[];
   /** What the failover record resolved to, each time it changed (as the probe regions saw it). */
   dns: { at: string; member: string; answers: string[] }[];
   notifications: { at: string; channel: 'slack' | 'webhook'; title: string; signature?: 'verified' | 'invalid' }[];
@@ -56,10 +62,16 @@ export interface ScenarioSpec {
   expect(r: ScenarioResult): { what: string; ok: boolean }[];
 }
 
-const run = (seconds: number, until?: (v: ScenarioView) => boolean, extra: { stepSeconds?: number; note?: string } = {}): ScriptStep =>
-  ({ kind: 'run', seconds, ...(until ? { until } : {}), ...extra });
+const run = (
+  seconds: number,
+  until?: (v: ScenarioView) => boolean,
+  extra: { stepSeconds?: number; note?: string } = {},
+): ScriptStep => ({ kind: 'run', seconds, ...(until ? { until } : {}), ...extra });
 const fault = (say: string, apply: (w: World) => void): ScriptStep => ({ kind: 'fault', say, apply });
-const has = (...events: string[]) => (v: ScenarioView) => events.every((e) => v.events.includes(e));
+const has =
+  (...events: string[]) =>
+  (v: ScenarioView) =>
+    events.every((e) => v.events.includes(e));
 const times = (event: string, n: number) => (v: ScenarioView) => v.events.filter((e) => e === event).length >= n;
 
 /** Probes need three rounds to establish their quorum before anything breaks. */
@@ -79,10 +91,12 @@ export const inOrder = (events: readonly string[], wanted: readonly string[]): b
   return i === wanted.length;
 };
 
-const slackCount = (r: ScenarioResult, prefix: string) => r.notifications.filter((n) => n.channel === 'slack' && n.title.startsWith(prefix)).length;
+const slackCount = (r: ScenarioResult, prefix: string) =>
+  r.notifications.filter((n) => n.channel === 'slack' && n.title.startsWith(prefix)).length;
 const events = (r: ScenarioResult) => r.ledger.map((e) => e.event);
 const lastDns = (r: ScenarioResult) => r.dns.at(-1)?.member;
-const signedPromotions = (r: ScenarioResult) => r.promotionCalls.filter((c) => c.path === '/promote' && c.signature === 'verified').length;
+const signedPromotions = (r: ScenarioResult) =>
+  r.promotionCalls.filter((c) => c.path === '/promote' && c.signature === 'verified').length;
 
 const failOver = [
   WARM_UP,
@@ -98,26 +112,54 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
     script: [...failOver, { kind: 'write', role: 'secondary', say: 'a test order through the us-west-2 app' }, SETTLE],
     expect: (r) => [
       { what: 'probes saw the primary fail (PROBE_DOWN)', ok: events(r).includes('PROBE_DOWN') },
-      { what: 'FAILED_OVER, then the promotion: awaiting approval → in progress → succeeded', ok: inOrder(events(r), ['FAILED_OVER', 'PROMOTION_AWAITING_APPROVAL', 'PROMOTION_IN_PROGRESS', 'PROMOTION_SUCCEEDED']) },
+      {
+        what: 'FAILED_OVER, then the promotion: awaiting approval → in progress → succeeded',
+        ok: inOrder(events(r), [
+          'FAILED_OVER',
+          'PROMOTION_AWAITING_APPROVAL',
+          'PROMOTION_IN_PROGRESS',
+          'PROMOTION_SUCCEEDED',
+        ]),
+      },
       { what: 'DNS answered the secondary after the flip', ok: lastDns(r) === 'secondary' },
       { what: 'Slack got exactly one FAILED OVER message', ok: slackCount(r, 'FAILED OVER:') === 1 },
-      { what: 'the SNS copy of the alarm was absorbed as a duplicate', ok: r.alarms.some((a) => a.deliveries.some((d) => d.path === 'sns' && d.outcome === 'duplicate')) },
-      { what: 'one signed promotion call; the writer is in us-west-2', ok: signedPromotions(r) === 1 && r.writer === 'us-west-2' },
-      { what: 'orders can be written in us-west-2', ok: r.writes.at(-1)?.region === 'us-west-2' && r.writes.at(-1)?.status === 201 },
+      {
+        what: 'the SNS copy of the alarm was absorbed as a duplicate',
+        ok: r.alarms.some((a) => a.deliveries.some((d) => d.path === 'sns' && d.outcome === 'duplicate')),
+      },
+      {
+        what: 'one signed promotion call; the writer is in us-west-2',
+        ok: signedPromotions(r) === 1 && r.writer === 'us-west-2',
+      },
+      {
+        what: 'orders can be written in us-west-2',
+        ok: r.writes.at(-1)?.region === 'us-west-2' && r.writes.at(-1)?.status === 201,
+      },
     ],
   },
   'broken-200': {
     name: 'broken-200',
     title: 'the primary database dies but GET / still answers 200: Route 53 checks / and sees nothing',
     checkPath: '/',
-    script: [WARM_UP, fault('the us-east-1 database becomes unreachable; the app process keeps answering GET / with 200', (w) => {
-      w.sites.primary.db.up = false;
-    }), run(UP_TO, has('HEALTH_DISAGREEMENT')), SETTLE],
+    script: [
+      WARM_UP,
+      fault('the us-east-1 database becomes unreachable; the app process keeps answering GET / with 200', (w) => {
+        w.sites.primary.db.up = false;
+      }),
+      run(UP_TO, has('HEALTH_DISAGREEMENT')),
+      SETTLE,
+    ],
     expect: (r) => [
       { what: 'Route 53 stayed healthy: no FAILED_OVER', ok: !events(r).includes('FAILED_OVER') },
-      { what: 'probes of /healthz saw it (PROBE_DOWN), then HEALTH_DISAGREEMENT', ok: inOrder(events(r), ['PROBE_DOWN', 'HEALTH_DISAGREEMENT']) },
+      {
+        what: 'probes of /healthz saw it (PROBE_DOWN), then HEALTH_DISAGREEMENT',
+        ok: inOrder(events(r), ['PROBE_DOWN', 'HEALTH_DISAGREEMENT']),
+      },
       { what: 'Slack got the HEALTH DISAGREEMENT message', ok: slackCount(r, 'HEALTH DISAGREEMENT:') === 1 },
-      { what: 'DNS kept answering the (broken) primary', ok: r.dns.length > 0 && r.dns.every((d) => d.member === 'primary') },
+      {
+        what: 'DNS kept answering the (broken) primary',
+        ok: r.dns.length > 0 && r.dns.every((d) => d.member === 'primary'),
+      },
     ],
   },
   'both-down': {
@@ -134,8 +176,14 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
     ],
     expect: (r) => [
       { what: 'BOTH_UNHEALTHY recorded', ok: events(r).includes('BOTH_UNHEALTHY') },
-      { what: 'promotion skipped, with the reason', ok: r.ledger.some((e) => e.event === 'PROMOTION_SKIPPED' && /both regions are unhealthy/.test(e.reason)) },
-      { what: 'DNS went to the secondary, then back to the primary when both were unhealthy', ok: r.dns.some((d) => d.member === 'secondary') && lastDns(r) === 'primary' },
+      {
+        what: 'promotion skipped, with the reason',
+        ok: r.ledger.some((e) => e.event === 'PROMOTION_SKIPPED' && /both regions are unhealthy/.test(e.reason)),
+      },
+      {
+        what: 'DNS went to the secondary, then back to the primary when both were unhealthy',
+        ok: r.dns.some((d) => d.member === 'secondary') && lastDns(r) === 'primary',
+      },
       { what: 'no promotion call was made', ok: r.promotionCalls.length === 0 },
     ],
   },
@@ -153,13 +201,22 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
       run(UP_TO, times('FAILED_OVER', 2)),
       fault('the us-east-1 app restarts and stays up', (w) => void (w.sites.primary.app.up = true)),
       run(UP_TO, times('RECOVERED', 2)),
-      run(1800, (v) => v.slack.some((t) => t.startsWith('FLAPPING ENDED')), { stepSeconds: 60, note: 'quiet now: the clock advances 60 s per step until the flap hold time has passed' }),
+      run(1800, (v) => v.slack.some((t) => t.startsWith('FLAPPING ENDED')), {
+        stepSeconds: 60,
+        note: 'quiet now: the clock advances 60 s per step until the flap hold time has passed',
+      }),
     ],
     expect: (r) => [
       { what: 'the 3rd transition within 10 min became one FLAPPING message', ok: slackCount(r, 'FLAPPING:') === 1 },
       { what: 'one summary once the group was stable', ok: slackCount(r, 'FLAPPING ENDED') === 1 },
-      { what: 'every transition is still in the ledger', ok: inOrder(events(r), ['FAILED_OVER', 'RECOVERED', 'FAILED_OVER', 'RECOVERED']) },
-      { what: 'nothing was promoted (the hold-down outlasted each failover)', ok: !events(r).includes('PROMOTION_SUCCEEDED') && r.promotionCalls.length === 0 },
+      {
+        what: 'every transition is still in the ledger',
+        ok: inOrder(events(r), ['FAILED_OVER', 'RECOVERED', 'FAILED_OVER', 'RECOVERED']),
+      },
+      {
+        what: 'nothing was promoted (the hold-down outlasted each failover)',
+        ok: !events(r).includes('PROMOTION_SUCCEEDED') && r.promotionCalls.length === 0,
+      },
     ],
   },
   failback: {
@@ -180,10 +237,19 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
       SETTLE,
     ],
     expect: (r) => [
-      { what: 'failed over and promoted, then RECOVERED and FAILBACK_READY', ok: inOrder(events(r), ['FAILED_OVER', 'PROMOTION_SUCCEEDED', 'RECOVERED', 'FAILBACK_READY']) },
-      { what: 'FAILBACK_READY names the switchover command', ok: r.ledger.some((e) => e.event === 'FAILBACK_READY' && e.reason.includes('/switchover')) },
+      {
+        what: 'failed over and promoted, then RECOVERED and FAILBACK_READY',
+        ok: inOrder(events(r), ['FAILED_OVER', 'PROMOTION_SUCCEEDED', 'RECOVERED', 'FAILBACK_READY']),
+      },
+      {
+        what: 'FAILBACK_READY names the switchover command',
+        ok: r.ledger.some((e) => e.event === 'FAILBACK_READY' && e.reason.includes('/switchover')),
+      },
       { what: 'DNS is back on the primary', ok: lastDns(r) === 'primary' },
-      { what: 'writes in us-east-1 failed until the switchover, then succeeded', ok: r.writes.map((w) => `${w.region} ${w.status}`).join(', ') === 'us-east-1 503, us-east-1 201' },
+      {
+        what: 'writes in us-east-1 failed until the switchover, then succeeded',
+        ok: r.writes.map((w) => `${w.region} ${w.status}`).join(', ') === 'us-east-1 503, us-east-1 201',
+      },
       { what: 'the writer is back in us-east-1', ok: r.writer === 'us-east-1' },
     ],
   },

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { LocalDnsServer } from '../dns-server.js';
 import { SimulatedAlarm, SimulatedHealthCheck } from './health-checker.js';
-import { DatabasePair, startDbControl, startRegionalApp, type DbControlCall, type RegionalApp, type RegionDatabase } from './regional-app.js';
+import {
+  DatabasePair,
+  startDbControl,
+  startRegionalApp,
+  type DbControlCall,
+  type RegionalApp,
+  type RegionDatabase,
+} from './regional-app.js';
 import type { Receiver } from '../receiver.js';
 
 /** One scenario's local world: two regional apps and databases, their Route 53 health checks and alarms, DNS routing. */
@@ -65,10 +72,20 @@ const healthCheckIdOf = (seed: string): string => {
 
 export const startWorld = async (o: WorldOptions): Promise<World> => {
   const dbs = new DatabasePair(REGIONS.primary, REGIONS.secondary);
-  const apps = { primary: await startRegionalApp(REGIONS.primary, dbs), secondary: await startRegionalApp(REGIONS.secondary, dbs) };
+  const apps = {
+    primary: await startRegionalApp(REGIONS.primary, dbs),
+    secondary: await startRegionalApp(REGIONS.secondary, dbs),
+  };
   const dbControl = await startDbControl(dbs, o.hookSecret);
   const site = (role: Role): Site => {
-    const check = new SimulatedHealthCheck({ url: `${apps[role].url}${o.checkPath}`, requestIntervalSeconds: o.requestIntervalSeconds, failureThreshold: o.failureThreshold }, o.startMs);
+    const check = new SimulatedHealthCheck(
+      {
+        url: `${apps[role].url}${o.checkPath}`,
+        requestIntervalSeconds: o.requestIntervalSeconds,
+        failureThreshold: o.failureThreshold,
+      },
+      o.startMs,
+    );
     return {
       role,
       region: REGIONS[role],
@@ -93,22 +110,44 @@ export const startWorld = async (o: WorldOptions): Promise<World> => {
     dbControl,
     route53Answer: () => (sites.primary.check.healthy || !sites.secondary.check.healthy ? 'primary' : 'secondary'),
     publish: (dns, role) => dns.setRecords(recordName, 'A', [MEMBER_IPS[role]], 60),
-    failbackCommand: () => `curl -X POST ${switchoverUrl} -H 'content-type: application/json' -d '{"writer":"${REGIONS.primary}"}'`,
+    failbackCommand: () =>
+      `curl -X POST ${switchoverUrl} -H 'content-type: application/json' -d '{"writer":"${REGIONS.primary}"}'`,
     groupConfig: () => ({
       hostedZoneId: 'Z0DRILL00000000000000',
       recordName: `${recordName}.`,
       recordType: 'A',
-      ...Object.fromEntries(ROLES.map((role) => [role, {
-        region: REGIONS[role],
-        healthCheckId: sites[role].healthCheckId,
-        endpoint: `${apps[role].url}/healthz`,
-        // What a good probe checks: the page that reads the database, and what it says about it.
-        probes: [{ type: 'http', name: 'healthz', url: `${apps[role].url}/healthz`, expectStatus: [200], jsonPath: { path: '$.db', equals: 'up' }, timeoutMs: 1000 }],
-        dnsAnswers: [MEMBER_IPS[role]],
-      }])),
+      ...Object.fromEntries(
+        ROLES.map((role) => [
+          role,
+          {
+            region: REGIONS[role],
+            healthCheckId: sites[role].healthCheckId,
+            endpoint: `${apps[role].url}/healthz`,
+            // What a good probe checks: the page that reads the database, and what it says about it.
+            probes: [
+              {
+                type: 'http',
+                name: 'healthz',
+                url: `${apps[role].url}/healthz`,
+                expectStatus: [200],
+                jsonPath: { path: '$.db', equals: 'up' },
+                timeoutMs: 1000,
+              },
+            ],
+            dnsAnswers: [MEMBER_IPS[role]],
+          },
+        ]),
+      ),
       promotion: {
         mode: 'approve',
-        hooks: [{ type: 'webhook', url: `${dbControl.receiver.url}/promote`, secret: o.hookSecret, allowPrivateTargets: true }],
+        hooks: [
+          {
+            type: 'webhook',
+            url: `${dbControl.receiver.url}/promote`,
+            secret: o.hookSecret,
+            allowPrivateTargets: true,
+          },
+        ],
       },
     }),
     close: async () => {

@@ -28,7 +28,9 @@ const grantNotifySecrets = (functions, config) => {
     n.pagerduty && n.pagerduty.routingKeySsmParameter,
     ...(n.webhooks || []).map((w) => w.secretSsmParameter),
   ].filter(Boolean);
-  const statements = (fn.iamRoleStatements || []).filter((st) => st.Sid !== 'ReadNotifySecrets' && st.Sid !== 'DecryptNotifySecretsViaSsm');
+  const statements = (fn.iamRoleStatements || []).filter(
+    (st) => st.Sid !== 'ReadNotifySecrets' && st.Sid !== 'DecryptNotifySecretsViaSsm',
+  );
   if (names.length > 0) {
     statements.push({
       Sid: 'ReadNotifySecrets',
@@ -52,10 +54,16 @@ const grantPromotion = (fn, t) => {
     if (Resource.length > 0) statements.push({ Sid, Effect: 'Allow', Action, Resource });
   };
   // The global cluster ARN has an empty region field: a global database belongs to no single region.
-  const globalArns = t.globalClusters.map((id) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:rds::\${AWS::AccountId}:global-cluster:${id}` }));
+  const globalArns = t.globalClusters.map((id) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:rds::\${AWS::AccountId}:global-cluster:${id}`,
+  }));
   // Both actions require the global cluster and the DB cluster resource types: the target and, named in a
   // failback switchover, the primary.
-  add('PromoteAuroraGlobal', ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'], [...globalArns, ...t.clusters]);
+  add(
+    'PromoteAuroraGlobal',
+    ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'],
+    [...globalArns, ...t.clusters],
+  );
   add('PromoteReadReplica', ['rds:PromoteReadReplica'], t.instances);
   add('DescribePromotionGlobalClusters', ['rds:DescribeGlobalClusters'], globalArns);
   add('DescribePromotionClusters', ['rds:DescribeDBClusters'], t.clusters);
@@ -70,7 +78,9 @@ const grantPromotion = (fn, t) => {
 };
 
 /** An SSM parameter name (`/r53-failover/x`) → its ARN in the stack's region. */
-const ssmParameterArn = (name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name.replace(/^\//, '')}` });
+const ssmParameterArn = (name) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name.replace(/^\//, '')}`,
+});
 
 /** kms:Decrypt on the account's keys in the stack's region, only on behalf of SSM (SecureString parameters). */
 const decryptViaSsm = (Sid) => ({

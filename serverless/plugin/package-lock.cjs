@@ -26,7 +26,9 @@ const acquirePackageLock = async (serviceDir, error) => {
         continue;
       }
       if (Date.now() > deadline) {
-        throw error(`r53-failover: another serverless package in ${serviceDir} still holds ${PACKAGE_LOCK}; remove it if no package is running`);
+        throw error(
+          `r53-failover: another serverless package in ${serviceDir} still holds ${PACKAGE_LOCK}; remove it if no package is running`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

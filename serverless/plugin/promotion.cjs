@@ -11,7 +11,13 @@ const FORWARD_ROLE_ID = 'RdsEventForwardRole';
  * (target and primary), replica instance ARNs, Lambda function ARNs and the webhook hooks' SSM parameters.
  */
 const promotionTargets = (config) => {
-  const t = { globalClusters: new Set(), clusters: new Set(), instances: new Set(), functions: new Set(), secrets: new Set() };
+  const t = {
+    globalClusters: new Set(),
+    clusters: new Set(),
+    instances: new Set(),
+    functions: new Set(),
+    secrets: new Set(),
+  };
   for (const g of Object.values(config.groups || {})) {
     for (const h of (g.promotion && g.promotion.hooks) || []) {
       if (h.type === 'aurora-global') {

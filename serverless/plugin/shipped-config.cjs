@@ -25,7 +25,8 @@ const withoutLocalSecrets = (config, { error, log }) => {
   (n.webhooks || []).forEach((w, i) => strip(w, 'secret', 'secretSsmParameter', `notify.webhooks[${i}] (${w.name})`));
   for (const [group, g] of Object.entries(shipped.groups || {})) {
     ((g.promotion && g.promotion.hooks) || []).forEach((h, i) => {
-      if (h.type === 'webhook') strip(h, 'secret', 'secretSsmParameter', `groups.${group}.promotion.hooks[${i}] (webhook)`);
+      if (h.type === 'webhook')
+        strip(h, 'secret', 'secretSsmParameter', `groups.${group}.promotion.hooks[${i}] (webhook)`);
     });
   }
   return shipped;

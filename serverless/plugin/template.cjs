@@ -10,7 +10,8 @@ const RDS_RULE_DLQ_SID = 'RdsEventRuleDeadLetters';
 /** LedgerTable must equal ledgerTableDefinition (from the bundled tools); a string deletion protection becomes a boolean. */
 const checkLedgerTable = (resources, tools, error) => {
   const table = resources[TABLE_ID];
-  if (!table || table.Type !== 'AWS::DynamoDB::Table') throw error(`r53-failover: resource ${TABLE_ID} (the ledger) is missing`);
+  if (!table || table.Type !== 'AWS::DynamoDB::Table')
+    throw error(`r53-failover: resource ${TABLE_ID} (the ledger) is missing`);
   // Every key of the CreateTable input the store and the embedded ledger use (keys, attributes, indexes, billing).
   const expected = JSON.parse(JSON.stringify(tools.ledgerTableDefinition));
   for (const key of Object.keys(expected)) {
@@ -22,7 +23,8 @@ const checkLedgerTable = (resources, tools, error) => {
     }
   }
   const protection = table.Properties.DeletionProtectionEnabled;
-  if (protection === 'true' || protection === 'false') table.Properties.DeletionProtectionEnabled = protection === 'true';
+  if (protection === 'true' || protection === 'false')
+    table.Properties.DeletionProtectionEnabled = protection === 'true';
 };
 
 /** Without an RDS event rule in the template (no promotion target), its DLQ policy statement goes too. */
@@ -30,7 +32,11 @@ const dropRdsRuleDeadLetters = (resources) => {
   const policy = resources[DLQ_POLICY_ID];
   if (!policy || !policy.Properties || !policy.Properties.PolicyDocument) return;
   const hasRule = Object.values(resources).some(
-    (r) => r.Type === 'AWS::Events::Rule' && r.Properties && r.Properties.EventPattern && [].concat(r.Properties.EventPattern.source || []).includes('aws.rds'),
+    (r) =>
+      r.Type === 'AWS::Events::Rule' &&
+      r.Properties &&
+      r.Properties.EventPattern &&
+      [].concat(r.Properties.EventPattern.source || []).includes('aws.rds'),
   );
   if (hasRule) return;
   const doc = policy.Properties.PolicyDocument;
@@ -79,7 +85,8 @@ const canonical = (st) => {
 const renameDependsOn = (resources, from, to) => {
   for (const res of Object.values(resources)) {
     if (res.DependsOn === from) res.DependsOn = to;
-    else if (Array.isArray(res.DependsOn)) res.DependsOn = [...new Set(res.DependsOn.map((d) => (d === from ? to : d)))];
+    else if (Array.isArray(res.DependsOn))
+      res.DependsOn = [...new Set(res.DependsOn.map((d) => (d === from ? to : d)))];
   }
 };
 

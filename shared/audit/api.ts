@@ -38,15 +38,39 @@ const json = (statusCode: number, body: unknown, headers: Record<string, string>
 });
 const bad = (message: string) => json(400, { error: 'bad request', message });
 
-const ISO = z.string().check(z.refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), { error: 'expected an ISO 8601 time like 2025-06-12T14:00:00Z' }));
+const ISO = z.string().check(
+  z.refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), {
+    error: 'expected an ISO 8601 time like 2025-06-12T14:00:00Z',
+  }),
+);
 const GROUP = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'expected a group name ([a-z0-9-]+)' }));
-const LIMIT = z.pipe(z.string().check(z.regex(/^\d+$/, { error: 'expected a whole number' })), z.transform(Number)).check(z.refine((n: number) => n >= 1 && n <= 1000, { error: 'expected 1 to 1000' }));
+const LIMIT = z
+  .pipe(z.string().check(z.regex(/^\d+$/, { error: 'expected a whole number' })), z.transform(Number))
+  .check(z.refine((n: number) => n >= 1 && n <= 1000, { error: 'expected 1 to 1000' }));
 
-const HistoryQuery = z.strictObject({ group: z.optional(GROUP), since: z.optional(ISO), until: z.optional(ISO), limit: z.optional(LIMIT), cursor: z.optional(z.string().check(z.maxLength(2048))) });
-const StatsQuery = z.strictObject({ group: z.optional(GROUP), since: z.optional(ISO), until: z.optional(ISO), period: z.optional(z.enum(['day', 'week', 'month'], { error: 'expected day, week or month' })) });
-const EpisodePath = z.object({ group: GROUP, episode: z.pipe(z.string().check(z.regex(/^\d+$/, { error: 'expected an episode number' })), z.transform(Number)) });
+const HistoryQuery = z.strictObject({
+  group: z.optional(GROUP),
+  since: z.optional(ISO),
+  until: z.optional(ISO),
+  limit: z.optional(LIMIT),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+});
+const StatsQuery = z.strictObject({
+  group: z.optional(GROUP),
+  since: z.optional(ISO),
+  until: z.optional(ISO),
+  period: z.optional(z.enum(['day', 'week', 'month'], { error: 'expected day, week or month' })),
+});
+const EpisodePath = z.object({
+  group: GROUP,
+  episode: z.pipe(z.string().check(z.regex(/^\d+$/, { error: 'expected an episode number' })), z.transform(Number)),
+});
 
-const parse = <S extends z.core.$ZodType>(schema: S, input: unknown, where: string): { ok: true; value: z.output<S> } | { ok: false; response: HttpResponse } => {
+const parse = <S extends z.core.$ZodType>(
+  schema: S,
+  input: unknown,
+  where: string,
+): { ok: true; value: z.output<S> } | { ok: false; response: HttpResponse } => {
   const r = z.safeParse(schema, input ?? {}, { reportInput: true });
   return r.success ? { ok: true, value: r.data } : { ok: false, response: bad(formatIssues(r.error, where)) };
 };
@@ -61,7 +85,8 @@ const publicEntry = ({ snapshot: _s, ...rest }: LedgerEntry) => rest;
 export const handleAuditRequest = async (req: HttpRequest, deps: AuditDeps): Promise<HttpResponse> => {
   const method = req.requestContext?.http?.method ?? 'GET';
   const path = req.rawPath ?? req.requestContext?.http?.path ?? '/';
-  if (method !== 'GET') return json(405, { error: 'method not allowed', message: 'the audit API is read-only (GET)' }, { allow: 'GET' });
+  if (method !== 'GET')
+    return json(405, { error: 'method not allowed', message: 'the audit API is read-only (GET)' }, { allow: 'GET' });
   const q = req.queryStringParameters ?? {};
   try {
     if (path === '/groups') {
@@ -71,22 +96,40 @@ export const handleAuditRequest = async (req: HttpRequest, deps: AuditDeps): Pro
     if (path === '/history' || path === '/export') {
       const p = parse(HistoryQuery, q, 'query');
       if (!p.ok) return p.response;
-      if (p.value.since && p.value.until && p.value.since > p.value.until) return bad('query.since: is after query.until');
-      const page = await historyPage(deps.ledger, { ...p.value, ...(path === '/export' ? { limit: p.value.limit ?? 1000 } : {}) });
-      if (path === '/history') return json(200, { items: page.items.map(publicEntry), ...(page.cursor ? { cursor: page.cursor } : {}) });
+      if (p.value.since && p.value.until && p.value.since > p.value.until)
+        return bad('query.since: is after query.until');
+      const page = await historyPage(deps.ledger, {
+        ...p.value,
+        ...(path === '/export' ? { limit: p.value.limit ?? 1000 } : {}),
+      });
+      if (path === '/history')
+        return json(200, { items: page.items.map(publicEntry), ...(page.cursor ? { cursor: page.cursor } : {}) });
       return {
         statusCode: 200,
-        headers: { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', ...(page.cursor ? { 'x-next-cursor': page.cursor } : {}) },
+        headers: {
+          'content-type': 'application/x-ndjson',
+          'cache-control': 'no-store',
+          ...(page.cursor ? { 'x-next-cursor': page.cursor } : {}),
+        },
         body: page.items.map((e) => JSON.stringify(e)).join('\n') + (page.items.length ? '\n' : ''),
       };
     }
     const ep = /^\/episodes\/([^/]+)\/([^/]+)$/.exec(path);
     if (ep) {
-      const p = parse(EpisodePath, { group: decodeURIComponent(ep[1] as string), episode: decodeURIComponent(ep[2] as string) }, 'path');
+      const p = parse(
+        EpisodePath,
+        { group: decodeURIComponent(ep[1] as string), episode: decodeURIComponent(ep[2] as string) },
+        'path',
+      );
       if (!p.ok) return p.response;
       const episode = await episodeOf(deps.ledger, deps.deliveries, p.value.group, p.value.episode);
       if (!episode) return json(404, { error: 'not found', message: `no episode ${p.value.group}#${p.value.episode}` });
-      return json(200, { ...episode, opener: publicEntry(episode.opener), ...(episode.closer ? { closer: publicEntry(episode.closer) } : {}), entries: episode.entries.map(publicEntry) });
+      return json(200, {
+        ...episode,
+        opener: publicEntry(episode.opener),
+        ...(episode.closer ? { closer: publicEntry(episode.closer) } : {}),
+        entries: episode.entries.map(publicEntry),
+      });
     }
     if (path === '/stats') {
       const p = parse(StatsQuery, q, 'query');
@@ -94,9 +137,20 @@ export const handleAuditRequest = async (req: HttpRequest, deps: AuditDeps): Pro
       const until = p.value.until ?? deps.now().toISOString();
       const since = p.value.since ?? new Date(Date.parse(until) - 30 * 86_400_000).toISOString();
       if (since > until) return bad('query.since: is after query.until');
-      return json(200, await deps.stats({ since, until, ...(p.value.group ? { group: p.value.group } : {}), ...(p.value.period ? { period: p.value.period } : {}) }));
+      return json(
+        200,
+        await deps.stats({
+          since,
+          until,
+          ...(p.value.group ? { group: p.value.group } : {}),
+          ...(p.value.period ? { period: p.value.period } : {}),
+        }),
+      );
     }
-    return json(404, { error: 'not found', message: `no route ${path}; try /groups, /history, /episodes/{group}/{episode}, /stats, /export` });
+    return json(404, {
+      error: 'not found',
+      message: `no route ${path}; try /groups, /history, /episodes/{group}/{episode}, /stats, /export`,
+    });
   } catch (err) {
     if (err instanceof InvalidCursorError) return bad(`query.${err.message}`);
     throw err;

@@ -6,8 +6,26 @@ import type { LedgerEntry } from '../ledger/store.js';
  * `verify --file`: its rows cannot be re-hashed. Use the json or ndjson export for that.
  */
 export const CSV_COLUMNS = [
-  'group', 'seq', 'kind', 'event', 'role', 'state', 'previousState', 'stateChangedAt', 'recordedAt', 'sources',
-  'healthCheckId', 'alarmName', 'alarmArn', 'region', 'serving', 'episode', 'stale', 'reason', 'prevHash', 'hash',
+  'group',
+  'seq',
+  'kind',
+  'event',
+  'role',
+  'state',
+  'previousState',
+  'stateChangedAt',
+  'recordedAt',
+  'sources',
+  'healthCheckId',
+  'alarmName',
+  'alarmArn',
+  'region',
+  'serving',
+  'episode',
+  'stale',
+  'reason',
+  'prevHash',
+  'hash',
 ] as const satisfies readonly (keyof LedgerEntry)[];
 
 const NEEDS_QUOTES = /[",\r\n]/;

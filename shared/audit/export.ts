@@ -53,15 +53,24 @@ const write = async (out: NodeJS.WritableStream, chunk: string): Promise<void> =
 const isoOf = (flag: string, value: string | undefined): string | undefined => {
   if (value === undefined) return undefined;
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new UsageError(`export: --${flag}: expected an ISO 8601 time, got ${JSON.stringify(value)}`);
+  if (Number.isNaN(t))
+    throw new UsageError(`export: --${flag}: expected an ISO 8601 time, got ${JSON.stringify(value)}`);
   return new Date(t).toISOString();
 };
 
-async function* chainOrder(ledger: LedgerStore, group: string | undefined, pageSize: number): AsyncGenerator<LedgerEntry> {
+async function* chainOrder(
+  ledger: LedgerStore,
+  group: string | undefined,
+  pageSize: number,
+): AsyncGenerator<LedgerEntry> {
   for (const g of group ? [group] : await ledger.groups()) yield* readChain(ledger, g, pageSize);
 }
 
-async function* timeOrder(ledger: LedgerStore, q: { group?: string; since?: string; until?: string }, pageSize: number): AsyncGenerator<LedgerEntry> {
+async function* timeOrder(
+  ledger: LedgerStore,
+  q: { group?: string; since?: string; until?: string },
+  pageSize: number,
+): AsyncGenerator<LedgerEntry> {
   let cursor: string | undefined;
   do {
     const page = await ledger.page({ ...q, order: 'asc', limit: pageSize, ...(cursor ? { cursor } : {}) });
@@ -76,21 +85,36 @@ async function* timeOrder(ledger: LedgerStore, q: { group?: string; since?: stri
  * Without `since`/`until` the order is chain order (verifiable); with either, it is a time window in time order.
  * `json` is one document, `{"version":1,"exportedAt",…,"entries":[…]}`, written one entry per line.
  */
-export const exportLedger = async (ledger: LedgerStore, out: NodeJS.WritableStream, opts: ExportOptions): Promise<ExportSummary> => {
+export const exportLedger = async (
+  ledger: LedgerStore,
+  out: NodeJS.WritableStream,
+  opts: ExportOptions,
+): Promise<ExportSummary> => {
   const since = isoOf('since', opts.since);
   const until = isoOf('until', opts.until);
   const pageSize = opts.pageSize ?? 500;
   const order = since || until ? 'time' : 'chain';
-  const entries = order === 'time' ? timeOrder(ledger, { group: opts.group, since, until }, pageSize) : chainOrder(ledger, opts.group, pageSize);
+  const entries =
+    order === 'time'
+      ? timeOrder(ledger, { group: opts.group, since, until }, pageSize)
+      : chainOrder(ledger, opts.group, pageSize);
   if (opts.format === 'csv') await write(out, csvHeader());
   if (opts.format === 'json') {
     const exportedAt = (opts.now?.() ?? new Date()).toISOString();
     // The header is the document with an empty `entries` (last key) minus its closing `]}`: entries stream after it.
-    await write(out, JSON.stringify({ version: 1, exportedAt, order, group: opts.group, since, until, entries: [] }).slice(0, -2));
+    await write(
+      out,
+      JSON.stringify({ version: 1, exportedAt, order, group: opts.group, since, until, entries: [] }).slice(0, -2),
+    );
   }
   let n = 0;
   for await (const e of entries) {
-    const text = opts.format === 'csv' ? entryToCsv(e) : opts.format === 'ndjson' ? `${JSON.stringify(e)}\n` : `${n ? ',' : ''}\n${JSON.stringify(e)}`;
+    const text =
+      opts.format === 'csv'
+        ? entryToCsv(e)
+        : opts.format === 'ndjson'
+          ? `${JSON.stringify(e)}\n`
+          : `${n ? ',' : ''}\n${JSON.stringify(e)}`;
     await write(out, text);
     n++;
   }
@@ -121,21 +145,71 @@ export interface EvidenceBundle {
   /** Every entry of the episode in seq order, whole (snapshot, prevHash, hash): each one re-hashes with `entryHash`. */
   timeline: LedgerEntry[];
   /** The health alarm transitions among them. */
-  alarms: { seq: number; role: string; alarmName: string; alarmArn: string; healthCheckId: string; region: string; state: string; previousState: string | null; stateChangedAt: string; recordedAt: string; event: string; stale: boolean; serving: string; reason: string }[];
+  alarms: {
+    seq: number;
+    role: string;
+    alarmName: string;
+    alarmArn: string;
+    healthCheckId: string;
+    region: string;
+    state: string;
+    previousState: string | null;
+    stateChangedAt: string;
+    recordedAt: string;
+    event: string;
+    stale: boolean;
+    serving: string;
+    reason: string;
+  }[];
   /** Member states after the episode's last entry. */
   membersAfter: GroupSnapshot;
   probes: {
     /** Probe quorum changes and disagreements in the chain, with each region's verdict when the quorum was judged. */
-    quorumChanges: { seq: number; role: string; state: string; previousState: string | null; event: string; stateChangedAt: string; down: string[]; up: string[]; verdicts: unknown[]; disagreement?: unknown }[];
+    quorumChanges: {
+      seq: number;
+      role: string;
+      state: string;
+      previousState: string | null;
+      event: string;
+      stateChangedAt: string;
+      down: string[];
+      up: string[];
+      verdicts: unknown[];
+      disagreement?: unknown;
+    }[];
     /** Stored probe results that started inside the window (results expire by TTL: old episodes may have none). */
     results: StoredProbeResult[];
     /** True when the newest-first read hit its limit before reaching the window's start. */
     resultsTruncated: boolean;
   };
   /** Notifications about the episode's entries and their delivery state per channel. */
-  notifications: { id: string; kind: string; seq: number; event: string; title: string; channels: { channel: string; status: string; attempts: number; sentAt?: string; lastError?: string; permanent?: boolean; updatedAt: string }[] }[];
+  notifications: {
+    id: string;
+    kind: string;
+    seq: number;
+    event: string;
+    title: string;
+    channels: {
+      channel: string;
+      status: string;
+      attempts: number;
+      sentAt?: string;
+      lastError?: string;
+      permanent?: boolean;
+      updatedAt: string;
+    }[];
+  }[];
   /** Promotion steps: who requested, approved, rejected or ran what. */
-  promotions: { seq: number; id: string; state: string; previousState: string | null; actor: string; mode: string; at: string; calls: string[] }[];
+  promotions: {
+    seq: number;
+    id: string;
+    state: string;
+    previousState: string | null;
+    actor: string;
+    mode: string;
+    at: string;
+    calls: string[];
+  }[];
   /**
    * Chain hashes to verify the timeline: a link for every seq from the first timeline entry to the last (skipped
    * entries of other episodes too), so the run is unbroken; `head` is the group's head when exported. The first
@@ -168,7 +242,10 @@ export const exportEvidence = async (
   opts: { now?: () => Date; probeResultLimit?: number } = {},
 ): Promise<EvidenceBundle> => {
   const ep = await episodeOf(ledger, deliveries, group, episode);
-  if (!ep) throw new EpisodeNotFoundError(`no episode #${episode} in ${group} (an episode is numbered by the seq of the entry that opened it; see history)`);
+  if (!ep)
+    throw new EpisodeNotFoundError(
+      `no episode #${episode} in ${group} (an episode is numbered by the seq of the entry that opened it; see history)`,
+    );
   const now = (opts.now?.() ?? new Date()).toISOString();
   const entries = ep.entries;
   const last = entries.at(-1) ?? ep.opener;
@@ -179,12 +256,33 @@ export const exportEvidence = async (
     links.push({ seq, prevHash: e?.prevHash ?? null, hash: e?.hash ?? null });
   }
   const head = await ledger.head(group, { fresh: true });
-  const probed = probes ? await probeResultsIn(probes, group, ep.start, ep.end ?? now, opts.probeResultLimit ?? 1000) : { results: [], truncated: false };
+  const probed = probes
+    ? await probeResultsIn(probes, group, ep.start, ep.end ?? now, opts.probeResultLimit ?? 1000)
+    : { results: [], truncated: false };
   const notifications = new Map<string, EvidenceBundle['notifications'][number]>();
   for (const d of ep.deliveries) {
     let n = notifications.get(d.notificationId);
-    if (!n) notifications.set(d.notificationId, (n = { id: d.notificationId, kind: d.notification.kind, seq: d.seq, event: d.notification.event, title: d.notification.title, channels: [] }));
-    n.channels.push({ channel: d.channel, status: d.status, attempts: d.attempts, sentAt: d.sentAt, lastError: d.lastError, permanent: d.permanent, updatedAt: d.updatedAt });
+    if (!n)
+      notifications.set(
+        d.notificationId,
+        (n = {
+          id: d.notificationId,
+          kind: d.notification.kind,
+          seq: d.seq,
+          event: d.notification.event,
+          title: d.notification.title,
+          channels: [],
+        }),
+      );
+    n.channels.push({
+      channel: d.channel,
+      status: d.status,
+      attempts: d.attempts,
+      sentAt: d.sentAt,
+      lastError: d.lastError,
+      permanent: d.permanent,
+      updatedAt: d.updatedAt,
+    });
   }
   return {
     version: 1,
@@ -194,21 +292,68 @@ export const exportEvidence = async (
     episode,
     window: { start: ep.start, end: ep.end ?? null },
     timeline: entries,
-    alarms: entries.flatMap((e) => (e.kind === 'transition'
-      ? [{ seq: e.seq, role: e.role, alarmName: e.alarmName, alarmArn: e.alarmArn, healthCheckId: e.healthCheckId, region: e.region, state: e.state, previousState: e.previousState, stateChangedAt: e.stateChangedAt, recordedAt: e.recordedAt, event: e.event, stale: e.stale, serving: e.serving, reason: e.reason }]
-      : [])),
+    alarms: entries.flatMap((e) =>
+      e.kind === 'transition'
+        ? [
+            {
+              seq: e.seq,
+              role: e.role,
+              alarmName: e.alarmName,
+              alarmArn: e.alarmArn,
+              healthCheckId: e.healthCheckId,
+              region: e.region,
+              state: e.state,
+              previousState: e.previousState,
+              stateChangedAt: e.stateChangedAt,
+              recordedAt: e.recordedAt,
+              event: e.event,
+              stale: e.stale,
+              serving: e.serving,
+              reason: e.reason,
+            },
+          ]
+        : [],
+    ),
     membersAfter: last.snapshot,
     probes: {
-      quorumChanges: entries.flatMap((e) => (e.kind === 'probe'
-        ? [{ seq: e.seq, role: e.role, state: e.state, previousState: e.previousState, event: e.event, stateChangedAt: e.stateChangedAt, down: e.probe.down, up: e.probe.up, verdicts: e.probe.verdicts, ...(e.probe.disagreement ? { disagreement: e.probe.disagreement } : {}) }]
-        : [])),
+      quorumChanges: entries.flatMap((e) =>
+        e.kind === 'probe'
+          ? [
+              {
+                seq: e.seq,
+                role: e.role,
+                state: e.state,
+                previousState: e.previousState,
+                event: e.event,
+                stateChangedAt: e.stateChangedAt,
+                down: e.probe.down,
+                up: e.probe.up,
+                verdicts: e.probe.verdicts,
+                ...(e.probe.disagreement ? { disagreement: e.probe.disagreement } : {}),
+              },
+            ]
+          : [],
+      ),
       results: probed.results,
       resultsTruncated: probed.truncated,
     },
     notifications: [...notifications.values()].sort((a, b) => a.seq - b.seq || a.id.localeCompare(b.id)),
-    promotions: entries.flatMap((e) => (e.kind === 'promotion'
-      ? [{ seq: e.seq, id: e.promotion.id, state: e.state, previousState: e.previousState, actor: e.promotion.actor, mode: e.promotion.mode, at: e.stateChangedAt, calls: e.promotion.calls }]
-      : [])),
+    promotions: entries.flatMap((e) =>
+      e.kind === 'promotion'
+        ? [
+            {
+              seq: e.seq,
+              id: e.promotion.id,
+              state: e.state,
+              previousState: e.previousState,
+              actor: e.promotion.actor,
+              mode: e.promotion.mode,
+              at: e.stateChangedAt,
+              calls: e.promotion.calls,
+            },
+          ]
+        : [],
+    ),
     chain: { links, head: { seq: head.seq, hash: head.entry?.hash ?? null } },
   };
 };

@@ -2,8 +2,10 @@ import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import type { DeliveryRecord, DeliveryStore } from '../notify/delivery-store.js';
 
 /** One page of history, newest first, with an opaque cursor for the next page (the CLI and the audit API). */
-export const historyPage = (ledger: LedgerStore, q: { group?: string; since?: string; until?: string; limit?: number; cursor?: string }) =>
-  ledger.page({ ...q, order: 'desc', limit: q.limit ?? 100 });
+export const historyPage = (
+  ledger: LedgerStore,
+  q: { group?: string; since?: string; until?: string; limit?: number; cursor?: string },
+) => ledger.page({ ...q, order: 'desc', limit: q.limit ?? 100 });
 
 export interface Episode {
   group: string;
@@ -20,7 +22,12 @@ export interface Episode {
 }
 
 /** An episode with everything related to it, read from the chain (an episode is one contiguous range of it). */
-export const episodeOf = async (ledger: LedgerStore, deliveries: DeliveryStore | undefined, group: string, episode: number): Promise<Episode | undefined> => {
+export const episodeOf = async (
+  ledger: LedgerStore,
+  deliveries: DeliveryStore | undefined,
+  group: string,
+  episode: number,
+): Promise<Episode | undefined> => {
   const opener = await ledger.get(group, episode);
   if (!opener || opener.episode !== episode) return undefined;
   const entries: LedgerEntry[] = [];
@@ -33,7 +40,10 @@ export const episodeOf = async (ledger: LedgerStore, deliveries: DeliveryStore |
       // Entries after the episode closed that no longer belong to it end the walk (promotion/probe steps of the
       // episode carry its number even after RECOVERED).
       if (e.episode !== episode && !(e.stale && e.seq > episode)) {
-        if (entries.some((x) => x.event === 'RECOVERED') && e.kind === 'transition') { done = true; break; }
+        if (entries.some((x) => x.event === 'RECOVERED') && e.kind === 'transition') {
+          done = true;
+          break;
+        }
         continue;
       }
       entries.push(e);
@@ -43,5 +53,13 @@ export const episodeOf = async (ledger: LedgerStore, deliveries: DeliveryStore |
   const closer = entries.find((e) => e.event === 'RECOVERED');
   const seqs = new Set(entries.map((e) => e.seq));
   const delivered = deliveries ? (await deliveries.list(group)).filter((d) => seqs.has(d.seq)) : [];
-  return { group, episode, opener, ...(closer ? { closer, end: closer.stateChangedAt } : {}), start: opener.stateChangedAt, entries, deliveries: delivered };
+  return {
+    group,
+    episode,
+    opener,
+    ...(closer ? { closer, end: closer.stateChangedAt } : {}),
+    start: opener.stateChangedAt,
+    entries,
+    deliveries: delivered,
+  };
 };

@@ -1,7 +1,15 @@
 import type { FailoverConfig } from '../config/schema.js';
 import type { LedgerEntry } from '../ledger/store.js';
 import type { DeliveryRecord } from '../notify/delivery-store.js';
-import { flapRuleOf, groupStats, loadGroup, reportGroups, type AuditDeliveries, type AuditLedger, type GroupStats } from './stats.js';
+import {
+  flapRuleOf,
+  groupStats,
+  loadGroup,
+  reportGroups,
+  type AuditDeliveries,
+  type AuditLedger,
+  type GroupStats,
+} from './stats.js';
 import { ms, timeline, type Condition, type Interval } from './timeline.js';
 import { formatDuration } from '../support/text.js';
 
@@ -64,17 +72,29 @@ const notificationMarkers = (deliveries: readonly DeliveryRecord[], inWindow: (a
   const out: Marker[] = [];
   for (const records of byId.values()) {
     const status = STATUS_RANK.find((s) => records.some((r) => r.status === s)) ?? 'sending';
-    const times = records.map((r) => (status === 'sent' ? r.sentAt : r.updatedAt)).filter((t): t is string => Boolean(t)).sort();
+    const times = records
+      .map((r) => (status === 'sent' ? r.sentAt : r.updatedAt))
+      .filter((t): t is string => Boolean(t))
+      .sort();
     const at = times[0];
     const first = records[0];
     if (!at || !first || !inWindow(at)) continue;
-    const channels = records.map((r) => `${r.channel}: ${r.status}${r.lastError ? ` (${r.lastError})` : ''}`).join(', ');
+    const channels = records
+      .map((r) => `${r.channel}: ${r.status}${r.lastError ? ` (${r.lastError})` : ''}`)
+      .join(', ');
     out.push({ at, kind: 'notification', status, label: first.notification.title, detail: channels });
   }
   return out;
 };
 
-const stepOf = (e: LedgerEntry): EpisodeStep => ({ seq: e.seq, at: e.stateChangedAt, event: e.event, role: e.role, state: e.state, reason: e.reason });
+const stepOf = (e: LedgerEntry): EpisodeStep => ({
+  seq: e.seq,
+  at: e.stateChangedAt,
+  event: e.event,
+  role: e.role,
+  state: e.state,
+  reason: e.reason,
+});
 
 /** Reads the ledger (and deliveries) and assembles the report; rendering is separate and pure. */
 export const buildReport = async (
@@ -87,23 +107,51 @@ export const buildReport = async (
   const inWindow = (at: string) => at >= q.since && at <= q.until;
   for (const group of await reportGroups(ledger, config, q.group)) {
     const data = await loadGroup(ledger, deliveries, group, q.until);
-    const stats = groupStats(data.entries, data.deliveries, { group, since: q.since, until: q.until, flap: flapRuleOf(config) });
+    const stats = groupStats(data.entries, data.deliveries, {
+      group,
+      since: q.since,
+      until: q.until,
+      flap: flapRuleOf(config),
+    });
     const promotionMarkers: Marker[] = data.entries.flatMap((e) =>
-      e.kind === 'promotion' && inWindow(e.stateChangedAt) ? [{ at: e.stateChangedAt, kind: 'promotion' as const, status: e.state, label: `${e.event} ${e.promotion.id}`, detail: e.reason }] : []);
+      e.kind === 'promotion' && inWindow(e.stateChangedAt)
+        ? [
+            {
+              at: e.stateChangedAt,
+              kind: 'promotion' as const,
+              status: e.state,
+              label: `${e.event} ${e.promotion.id}`,
+              detail: e.reason,
+            },
+          ]
+        : [],
+    );
     const episodes = stats.episodes.map((s): EpisodeDetail => {
-      const own = data.entries.filter((e) => e.episode === s.episode).sort((a, b) => a.stateChangedAt.localeCompare(b.stateChangedAt) || a.seq - b.seq);
+      const own = data.entries
+        .filter((e) => e.episode === s.episode)
+        .sort((a, b) => a.stateChangedAt.localeCompare(b.stateChangedAt) || a.seq - b.seq);
       return {
-        episode: s.episode, start: s.start, end: s.end, durationSeconds: s.durationSeconds,
+        episode: s.episode,
+        start: s.start,
+        end: s.end,
+        durationSeconds: s.durationSeconds,
         events: own.filter((e) => e.kind !== 'promotion').map(stepOf),
-        promotions: own.flatMap((e) => (e.kind === 'promotion' ? [{ ...stepOf(e), promotionId: e.promotion.id, actor: e.promotion.actor }] : [])),
+        promotions: own.flatMap((e) =>
+          e.kind === 'promotion' ? [{ ...stepOf(e), promotionId: e.promotion.id, actor: e.promotion.actor }] : [],
+        ),
       };
     });
     const g = config.groups[group];
     groups.push({
-      group, recordName: g?.recordName ?? null, runbookUrl: g?.runbookUrl ?? null,
+      group,
+      recordName: g?.recordName ?? null,
+      runbookUrl: g?.runbookUrl ?? null,
       intervals: timeline(data.entries, q.since, q.until),
-      markers: [...notificationMarkers(data.deliveries, inWindow), ...promotionMarkers].sort((a, b) => a.at.localeCompare(b.at)),
-      stats, episodes,
+      markers: [...notificationMarkers(data.deliveries, inWindow), ...promotionMarkers].sort((a, b) =>
+        a.at.localeCompare(b.at),
+      ),
+      stats,
+      episodes,
     });
   }
   return { since: q.since, until: q.until, generatedAt: q.generatedAt, groups };
@@ -112,20 +160,68 @@ export const buildReport = async (
 // ---- shared content -------------------------------------------------------------------------------------------
 
 const when = (isoTime: string) => isoTime.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
-const pair = (l: { p50Seconds: number | null; maxSeconds: number | null }) => `${formatDuration(l.p50Seconds, 'min')} / ${formatDuration(l.maxSeconds, 'min')}`;
+const pair = (l: { p50Seconds: number | null; maxSeconds: number | null }) =>
+  `${formatDuration(l.p50Seconds, 'min')} / ${formatDuration(l.maxSeconds, 'min')}`;
 
 /** The statistics as rows of figure, value, machine value (seconds or count) and definition. */
-export const statsFigures = (s: GroupStats): { key: string; label: string; value: string; raw: number | null; meaning: string }[] => [
-  { key: 'failovers', label: 'Failovers', value: String(s.failovers), raw: s.failovers, meaning: 'episodes opened in the window (FAILED_OVER or BOTH_UNHEALTHY)' },
-  { key: 'timeOnSecondarySeconds', label: 'Time on secondary', value: formatDuration(s.timeOnSecondarySeconds, 'min'), raw: s.timeOnSecondarySeconds, meaning: 'DNS served the secondary' },
-  { key: 'downtimeSeconds', label: 'Downtime', value: formatDuration(s.downtimeSeconds, 'min'), raw: s.downtimeSeconds, meaning: 'both members in ALARM' },
-  { key: 'flaps', label: 'Flapping periods', value: String(s.flaps), raw: s.flaps, meaning: 'by the notify.flap rule' },
-  { key: 'mttrSeconds', label: 'MTTR', value: formatDuration(s.mttrSeconds, 'min'), raw: s.mttrSeconds, meaning: 'mean opener → RECOVERED of those episodes (open ones to the end)' },
-  { key: 'episodes', label: 'Episodes', value: String(s.episodes.length), raw: s.episodes.length, meaning: 'episodes overlapping the window' },
-  { key: 'timeToDetect', label: 'Time to detect (p50 / max)', value: pair(s.timeToDetect), raw: s.timeToDetect.p50Seconds, meaning: 'state change → recorded' },
-  { key: 'timeToNotify', label: 'Time to notify (p50 / max)', value: pair(s.timeToNotify), raw: s.timeToNotify.p50Seconds, meaning: 'state change → first sent notification' },
+export const statsFigures = (
+  s: GroupStats,
+): { key: string; label: string; value: string; raw: number | null; meaning: string }[] => [
   {
-    key: 'promotions', label: 'Promotions', raw: s.promotions.count, meaning: 'IN_PROGRESS → SUCCEEDED / FAILED',
+    key: 'failovers',
+    label: 'Failovers',
+    value: String(s.failovers),
+    raw: s.failovers,
+    meaning: 'episodes opened in the window (FAILED_OVER or BOTH_UNHEALTHY)',
+  },
+  {
+    key: 'timeOnSecondarySeconds',
+    label: 'Time on secondary',
+    value: formatDuration(s.timeOnSecondarySeconds, 'min'),
+    raw: s.timeOnSecondarySeconds,
+    meaning: 'DNS served the secondary',
+  },
+  {
+    key: 'downtimeSeconds',
+    label: 'Downtime',
+    value: formatDuration(s.downtimeSeconds, 'min'),
+    raw: s.downtimeSeconds,
+    meaning: 'both members in ALARM',
+  },
+  { key: 'flaps', label: 'Flapping periods', value: String(s.flaps), raw: s.flaps, meaning: 'by the notify.flap rule' },
+  {
+    key: 'mttrSeconds',
+    label: 'MTTR',
+    value: formatDuration(s.mttrSeconds, 'min'),
+    raw: s.mttrSeconds,
+    meaning: 'mean opener → RECOVERED of those episodes (open ones to the end)',
+  },
+  {
+    key: 'episodes',
+    label: 'Episodes',
+    value: String(s.episodes.length),
+    raw: s.episodes.length,
+    meaning: 'episodes overlapping the window',
+  },
+  {
+    key: 'timeToDetect',
+    label: 'Time to detect (p50 / max)',
+    value: pair(s.timeToDetect),
+    raw: s.timeToDetect.p50Seconds,
+    meaning: 'state change → recorded',
+  },
+  {
+    key: 'timeToNotify',
+    label: 'Time to notify (p50 / max)',
+    value: pair(s.timeToNotify),
+    raw: s.timeToNotify.p50Seconds,
+    meaning: 'state change → first sent notification',
+  },
+  {
+    key: 'promotions',
+    label: 'Promotions',
+    raw: s.promotions.count,
+    meaning: 'IN_PROGRESS → SUCCEEDED / FAILED',
     value: `${s.promotions.count} (${s.promotions.succeeded} succeeded, ${s.promotions.failed} failed)${s.promotions.durationsSeconds.length ? `; took ${s.promotions.durationsSeconds.map((d) => formatDuration(d, 'min')).join(', ')}` : ''}`,
   },
 ];
@@ -143,7 +239,9 @@ export const plain = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u202a
 /** Columns padded to their widest cell. */
 export const textTable = (rows: string[][], indent = ''): string[] => {
   const widths = rows.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length)), []);
-  return rows.map((r) => `${indent}${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd());
+  return rows.map((r) =>
+    `${indent}${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd(),
+  );
 };
 
 export const renderText = (r: Report): string => {
@@ -152,15 +250,52 @@ export const renderText = (r: Report): string => {
   for (const g of r.groups) {
     out.push('', `== ${plain(g.group)}${g.recordName ? ` (${plain(g.recordName)})` : ''} ==`);
     if (g.runbookUrl) out.push(`runbook: ${plain(g.runbookUrl)}`);
-    out.push('', 'Timeline', ...textTable([['condition', 'from', 'to', 'duration'], ...g.intervals.map((i) => [i.condition, when(i.start), when(i.end), formatDuration(i.seconds, 'min')])], '  '));
+    out.push(
+      '',
+      'Timeline',
+      ...textTable(
+        [
+          ['condition', 'from', 'to', 'duration'],
+          ...g.intervals.map((i) => [i.condition, when(i.start), when(i.end), formatDuration(i.seconds, 'min')]),
+        ],
+        '  ',
+      ),
+    );
     out.push('', 'Notifications and promotion steps');
-    out.push(...(g.markers.length ? textTable(g.markers.map((m) => [when(m.at), m.kind, m.status, plain(m.label), plain(m.detail)]), '  ') : ['  none']));
-    out.push('', 'Statistics', ...textTable(statsFigures(g.stats).map((f) => [f.label, f.value, f.meaning]), '  '));
+    out.push(
+      ...(g.markers.length
+        ? textTable(
+            g.markers.map((m) => [when(m.at), m.kind, m.status, plain(m.label), plain(m.detail)]),
+            '  ',
+          )
+        : ['  none']),
+    );
+    out.push(
+      '',
+      'Statistics',
+      ...textTable(
+        statsFigures(g.stats).map((f) => [f.label, f.value, f.meaning]),
+        '  ',
+      ),
+    );
     out.push('', 'Episodes');
     if (g.episodes.length === 0) out.push('  none');
     for (const e of g.episodes) {
-      out.push(`  ${episodeHeading(e)}`, ...textTable(e.events.map((s) => stepLine(s).map(plain)), '    '));
-      if (e.promotions.length) out.push('    promotion steps:', ...textTable(e.promotions.map((p) => [when(p.at), p.event, plain(p.promotionId), plain(p.actor), plain(p.reason)]), '    '));
+      out.push(
+        `  ${episodeHeading(e)}`,
+        ...textTable(
+          e.events.map((s) => stepLine(s).map(plain)),
+          '    ',
+        ),
+      );
+      if (e.promotions.length)
+        out.push(
+          '    promotion steps:',
+          ...textTable(
+            e.promotions.map((p) => [when(p.at), p.event, plain(p.promotionId), plain(p.actor), plain(p.reason)]),
+            '    ',
+          ),
+        );
     }
   }
   return `${out.join('\n')}\n`;
@@ -168,24 +303,56 @@ export const renderText = (r: Report): string => {
 
 /** Untrusted text in Markdown: no raw HTML, links or autolinks, emphasis, code or table breaks; one line. */
 export const md = (s: string) =>
-  plain(s).replace(/\uFFFD/g, ' ').replace(/[\\`*_{}[\]|~<>&]/g, (c) => `\\${c}`).replace(/:\/\//g, '\\://').replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\\.`);
-const mdTable = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  plain(s)
+    .replace(/\uFFFD/g, ' ')
+    .replace(/[\\`*_{}[\]|~<>&]/g, (c) => `\\${c}`)
+    .replace(/:\/\//g, '\\://')
+    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\\.`);
+const mdTable = (head: string[], rows: string[][]) => [
+  `| ${head.join(' | ')} |`,
+  `|${head.map(() => '---').join('|')}|`,
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+];
 
 export const renderMarkdown = (r: Report): string => {
   const out = [`# ${title(r)}`, '', `Generated ${when(r.generatedAt)}.`];
   for (const g of r.groups) {
     out.push('', `## ${md(g.group)}${g.recordName ? ` (${md(g.recordName)})` : ''}`);
     if (g.runbookUrl) out.push('', `Runbook: ${md(g.runbookUrl)}`);
-    out.push('', '### Timeline', '', ...mdTable(['condition', 'from', 'to', 'duration'], g.intervals.map((i) => [i.condition, when(i.start), when(i.end), formatDuration(i.seconds, 'min')])));
+    out.push(
+      '',
+      '### Timeline',
+      '',
+      ...mdTable(
+        ['condition', 'from', 'to', 'duration'],
+        g.intervals.map((i) => [i.condition, when(i.start), when(i.end), formatDuration(i.seconds, 'min')]),
+      ),
+    );
     out.push('', '### Notifications and promotion steps', '');
-    out.push(...(g.markers.length ? mdTable(['time', 'kind', 'status', 'what', 'detail'], g.markers.map((m) => [when(m.at), m.kind, m.status, md(m.label), md(m.detail)])) : ['None.']));
-    out.push('', '### Statistics', '', ...mdTable(['figure', 'value', 'meaning'], statsFigures(g.stats).map((f) => [f.label, f.value, f.meaning])));
+    out.push(
+      ...(g.markers.length
+        ? mdTable(
+            ['time', 'kind', 'status', 'what', 'detail'],
+            g.markers.map((m) => [when(m.at), m.kind, m.status, md(m.label), md(m.detail)]),
+          )
+        : ['None.']),
+    );
+    out.push(
+      '',
+      '### Statistics',
+      '',
+      ...mdTable(
+        ['figure', 'value', 'meaning'],
+        statsFigures(g.stats).map((f) => [f.label, f.value, f.meaning]),
+      ),
+    );
     out.push('', '### Episodes', '');
     if (g.episodes.length === 0) out.push('None.');
     for (const e of g.episodes) {
       out.push(`- **${episodeHeading(e)}**`);
       for (const s of e.events) out.push(`  - ${when(s.at)} ${s.event} (${s.role} ${s.state}): ${md(s.reason)}`);
-      for (const p of e.promotions) out.push(`  - promotion step ${when(p.at)} ${p.event} ${md(p.promotionId)} by ${md(p.actor)}: ${md(p.reason)}`);
+      for (const p of e.promotions)
+        out.push(`  - promotion step ${when(p.at)} ${p.event} ${md(p.promotionId)} by ${md(p.actor)}: ${md(p.reason)}`);
     }
   }
   return `${out.join('\n')}\n`;
@@ -197,7 +364,12 @@ export const renderMarkdown = (r: Report): string => {
 export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Band colours: the same in the SVG `fill` (so they print without CSS) and the legend. */
-export const CONDITION_COLOURS: Record<Condition, string> = { healthy: '#2e7d32', 'failed-over': '#f59e0b', down: '#c62828', unknown: '#9e9e9e' };
+export const CONDITION_COLOURS: Record<Condition, string> = {
+  healthy: '#2e7d32',
+  'failed-over': '#f59e0b',
+  down: '#c62828',
+  unknown: '#9e9e9e',
+};
 const MARKER_COLOURS = { notification: '#1565c0', promotion: '#6a1b9a' };
 
 const W = 1000;
@@ -207,7 +379,8 @@ const TICK_STEPS_MIN = [5, 15, 30, 60, 180, 360, 720, 1440, 2880, 10080, 20160, 
 const svgTimeline = (g: GroupReport, since: string, until: string): string => {
   const from = ms(since);
   const span = Math.max(1, ms(until) - from);
-  const x = (t: string | number) => (PAD + ((typeof t === 'number' ? t : ms(t)) - from) / span * (W - 2 * PAD)).toFixed(2);
+  const x = (t: string | number) =>
+    (PAD + (((typeof t === 'number' ? t : ms(t)) - from) / span) * (W - 2 * PAD)).toFixed(2);
   const bands = g.intervals.map((i) => {
     const tip = `${i.condition}: ${when(i.start)} – ${when(i.end)} (${formatDuration(i.seconds, 'min')})`;
     const width = (Number(x(i.end)) - Number(x(i.start))).toFixed(2);
@@ -217,23 +390,31 @@ const svgTimeline = (g: GroupReport, since: string, until: string): string => {
     const cx = Number(x(m.at));
     const tip = esc(`${when(m.at)} ${m.kind} ${m.status}: ${m.label}${m.detail ? ` (${m.detail})` : ''}`);
     const colour = MARKER_COLOURS[m.kind];
-    const shape = m.kind === 'notification'
-      ? `<path d="M${(cx - 5).toFixed(2)} 14 L${(cx + 5).toFixed(2)} 14 L${cx.toFixed(2)} 26 Z" fill="${m.status === 'sent' ? colour : '#ffffff'}" stroke="${colour}" stroke-width="1.5"/>`
-      : `<path d="M${cx.toFixed(2)} 70 L${(cx + 5).toFixed(2)} 76 L${cx.toFixed(2)} 82 L${(cx - 5).toFixed(2)} 76 Z" fill="${colour}"/>`;
+    const shape =
+      m.kind === 'notification'
+        ? `<path d="M${(cx - 5).toFixed(2)} 14 L${(cx + 5).toFixed(2)} 14 L${cx.toFixed(2)} 26 Z" fill="${m.status === 'sent' ? colour : '#ffffff'}" stroke="${colour}" stroke-width="1.5"/>`
+        : `<path d="M${cx.toFixed(2)} 70 L${(cx + 5).toFixed(2)} 76 L${cx.toFixed(2)} 82 L${(cx - 5).toFixed(2)} 76 Z" fill="${colour}"/>`;
     return `<g class="marker marker-${m.kind} status-${esc(m.status.toLowerCase())}">${shape}<title>${tip}</title></g>`;
   });
   const stepMin = TICK_STEPS_MIN.find((s) => span / (s * 60_000) <= 8) ?? 43200;
   const step = stepMin * 60_000;
   const ticks: string[] = [];
   for (let t = Math.ceil(from / step) * step; t <= from + span; t += step) {
-    const label = new Date(t).toISOString().slice(5, stepMin >= 1440 ? 10 : 16).replace('T', ' ');
+    const label = new Date(t)
+      .toISOString()
+      .slice(5, stepMin >= 1440 ? 10 : 16)
+      .replace('T', ' ');
     const tx = Number(x(t));
     const anchor = tx < PAD + 30 ? 'start' : tx > W - PAD - 30 ? 'end' : 'middle';
-    ticks.push(`<line x1="${tx.toFixed(2)}" y1="66" x2="${tx.toFixed(2)}" y2="90" stroke="#555" stroke-width="0.5"/><text x="${tx.toFixed(2)}" y="102" text-anchor="${anchor}">${esc(label)}</text>`);
+    ticks.push(
+      `<line x1="${tx.toFixed(2)}" y1="66" x2="${tx.toFixed(2)}" y2="90" stroke="#555" stroke-width="0.5"/><text x="${tx.toFixed(2)}" y="102" text-anchor="${anchor}">${esc(label)}</text>`,
+    );
   }
   const label = `Timeline of ${g.group} from ${when(since)} to ${when(until)}`;
-  return `<svg class="timeline" role="img" aria-label="${esc(label)}" viewBox="0 0 ${W} 110" width="100%"><title>${esc(label)}</title>`
-    + `<g class="bands">${bands.join('')}</g><line class="axis" x1="${PAD}" y1="90" x2="${W - PAD}" y2="90" stroke="#555"/><g class="ticks">${ticks.join('')}</g><g class="markers">${markers.join('')}</g></svg>`;
+  return (
+    `<svg class="timeline" role="img" aria-label="${esc(label)}" viewBox="0 0 ${W} 110" width="100%"><title>${esc(label)}</title>` +
+    `<g class="bands">${bands.join('')}</g><line class="axis" x1="${PAD}" y1="90" x2="${W - PAD}" y2="90" stroke="#555"/><g class="ticks">${ticks.join('')}</g><g class="markers">${markers.join('')}</g></svg>`
+  );
 };
 
 const CSS = `
@@ -264,17 +445,33 @@ const stepsTable = (rows: string[][], head: string[]) =>
   `<table class="steps"><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c, i) => cell(c, i === r.length - 1 ? 'reason' : '')).join('')}</tr>`).join('')}</tbody></table>`;
 
 const htmlGroup = (g: GroupReport, r: Report): string => {
-  const stats = statsFigures(g.stats).map((f) =>
-    `<tr><th scope="row">${esc(f.label)}</th><td class="num" data-stat="${f.key}" data-value="${f.raw === null ? '' : String(f.raw)}">${esc(f.value)}</td><td class="meaning">${esc(f.meaning)}</td></tr>`).join('');
-  const episodes = g.episodes.map((e) => `<li class="episode" data-episode="${e.episode}"><p><strong>#${e.episode}</strong> ${esc(when(e.start))} → ${e.end ? esc(when(e.end)) : '<span class="open">open</span>'} · ${esc(formatDuration(e.durationSeconds, 'min'))}${e.end ? '' : ' so far'}</p>`
-    + stepsTable(e.events.map(stepLine), ['time', 'event', 'member', 'reason'])
-    + (e.promotions.length ? stepsTable(e.promotions.map((p) => [when(p.at), p.event, p.promotionId, p.actor, p.reason]), ['time', 'promotion step', 'id', 'actor', 'reason']) : '')
-    + '</li>').join('');
-  return `<section class="group" data-group="${esc(g.group)}"><h2>${esc(g.group)}${g.recordName ? ` <small>${esc(g.recordName)}</small>` : ''}</h2>`
-    + (g.runbookUrl ? `<p>Runbook: <code class="runbook">${esc(g.runbookUrl)}</code></p>` : '')
-    + `<figure>${svgTimeline(g, r.since, r.until)}<figcaption class="meta">${esc(when(r.since))} – ${esc(when(r.until))}; ▼ notification (hollow: not sent), ◆ promotion step. Hover for details.</figcaption></figure>`
-    + `<h3>Statistics</h3><table class="stats"><tbody>${stats}</tbody></table>`
-    + `<h3>Episodes</h3>${episodes ? `<ol class="episodes">${episodes}</ol>` : '<p>None in this window.</p>'}</section>`;
+  const stats = statsFigures(g.stats)
+    .map(
+      (f) =>
+        `<tr><th scope="row">${esc(f.label)}</th><td class="num" data-stat="${f.key}" data-value="${f.raw === null ? '' : String(f.raw)}">${esc(f.value)}</td><td class="meaning">${esc(f.meaning)}</td></tr>`,
+    )
+    .join('');
+  const episodes = g.episodes
+    .map(
+      (e) =>
+        `<li class="episode" data-episode="${e.episode}"><p><strong>#${e.episode}</strong> ${esc(when(e.start))} → ${e.end ? esc(when(e.end)) : '<span class="open">open</span>'} · ${esc(formatDuration(e.durationSeconds, 'min'))}${e.end ? '' : ' so far'}</p>` +
+        stepsTable(e.events.map(stepLine), ['time', 'event', 'member', 'reason']) +
+        (e.promotions.length
+          ? stepsTable(
+              e.promotions.map((p) => [when(p.at), p.event, p.promotionId, p.actor, p.reason]),
+              ['time', 'promotion step', 'id', 'actor', 'reason'],
+            )
+          : '') +
+        '</li>',
+    )
+    .join('');
+  return (
+    `<section class="group" data-group="${esc(g.group)}"><h2>${esc(g.group)}${g.recordName ? ` <small>${esc(g.recordName)}</small>` : ''}</h2>` +
+    (g.runbookUrl ? `<p>Runbook: <code class="runbook">${esc(g.runbookUrl)}</code></p>` : '') +
+    `<figure>${svgTimeline(g, r.since, r.until)}<figcaption class="meta">${esc(when(r.since))} – ${esc(when(r.until))}; ▼ notification (hollow: not sent), ◆ promotion step. Hover for details.</figcaption></figure>` +
+    `<h3>Statistics</h3><table class="stats"><tbody>${stats}</tbody></table>` +
+    `<h3>Episodes</h3>${episodes ? `<ol class="episodes">${episodes}</ol>` : '<p>None in this window.</p>'}</section>`
+  );
 };
 
 /**
@@ -282,7 +479,9 @@ const htmlGroup = (g: GroupReport, r: Report): string => {
  * and leaks nothing when viewed). Every piece of ledger text is escaped; the runbook URL is shown as text, not a link.
  */
 export const renderHtml = (r: Report): string => {
-  const legend = (Object.entries(CONDITION_COLOURS) as [Condition, string][]).map(([c, col]) => `<li><span style="background:${col}"></span>${c}</li>`).join('');
+  const legend = (Object.entries(CONDITION_COLOURS) as [Condition, string][])
+    .map(([c, col]) => `<li><span style="background:${col}"></span>${c}</li>`)
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title(r))}</title><style>${CSS}</style></head>

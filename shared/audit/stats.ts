@@ -102,7 +102,14 @@ export const episodesOf = (entries: readonly LedgerEntry[], horizon: string): Ep
   for (const [episode, { opener, closer }] of byNumber) {
     if (!opener) continue;
     const end = closer?.stateChangedAt ?? null;
-    out.push({ episode, opener: opener.event, start: opener.stateChangedAt, end, open: !closer, durationSeconds: seconds(opener.stateChangedAt, end ?? horizon) });
+    out.push({
+      episode,
+      opener: opener.event,
+      start: opener.stateChangedAt,
+      end,
+      open: !closer,
+      durationSeconds: seconds(opener.stateChangedAt, end ?? horizon),
+    });
   }
   return out.sort((a, b) => a.start.localeCompare(b.start) || a.episode - b.episode);
 };
@@ -113,14 +120,22 @@ export const episodesOf = (entries: readonly LedgerEntry[], horizon: string): Ep
  * transitions keep coming less than `holdMinutes` apart, and ends `holdMinutes` after the last one.
  */
 export const flapPeriodsOf = (entries: readonly LedgerEntry[], rule: FlapRule, horizon: string): FlapPeriod[] => {
-  const counting = effectiveTransitions(entries).filter((e) => FLAP_COUNTING_EVENTS.has(e.event) && e.stateChangedAt <= horizon);
+  const counting = effectiveTransitions(entries).filter(
+    (e) => FLAP_COUNTING_EVENTS.has(e.event) && e.stateChangedAt <= horizon,
+  );
   const times = counting.map((e) => ms(e.stateChangedAt));
   const out: FlapPeriod[] = [];
   let open: { start: number; first: number; last: number } | undefined;
   const close = (p: { start: number; first: number; last: number }) => {
     const end = p.last + rule.holdMinutes * MIN;
     const n = times.filter((t) => t >= p.first && t <= p.last).length;
-    out.push({ start: iso(p.start), firstTransitionAt: iso(p.first), lastTransitionAt: iso(p.last), end: end <= ms(horizon) ? iso(end) : null, transitions: n });
+    out.push({
+      start: iso(p.start),
+      firstTransitionAt: iso(p.first),
+      lastTransitionAt: iso(p.last),
+      end: end <= ms(horizon) ? iso(end) : null,
+      transitions: n,
+    });
   };
   times.forEach((t, i) => {
     if (open && t - open.last >= rule.holdMinutes * MIN) {
@@ -139,7 +154,11 @@ export const flapPeriodsOf = (entries: readonly LedgerEntry[], rule: FlapRule, h
 };
 
 /** Statistics of one group over [since, until] from its entries (pass all of them up to the horizon) and deliveries. */
-export const groupStats = (entries: readonly LedgerEntry[], deliveries: readonly DeliveryRecord[], opts: StatsOptions): GroupStats => {
+export const groupStats = (
+  entries: readonly LedgerEntry[],
+  deliveries: readonly DeliveryRecord[],
+  opts: StatsOptions,
+): GroupStats => {
   const { since, until, flap } = opts;
   const group = opts.group ?? entries[0]?.group ?? '';
   const horizon = opts.horizon ?? until;
@@ -197,7 +216,9 @@ const promotionStats = (entries: readonly LedgerEntry[], inWindow: (at: string) 
     count: runs.length,
     succeeded: runs.filter((p) => p.ended?.state === 'SUCCEEDED').length,
     failed: runs.filter((p) => p.ended?.state === 'FAILED').length,
-    durationsSeconds: runs.flatMap((p) => (p.started && p.ended ? [seconds(p.started.stateChangedAt, p.ended.stateChangedAt)] : [])),
+    durationsSeconds: runs.flatMap((p) =>
+      p.started && p.ended ? [seconds(p.started.stateChangedAt, p.ended.stateChangedAt)] : [],
+    ),
   };
 };
 
@@ -225,7 +246,11 @@ const nextPeriod = (start: number, period: Period): number => {
 export const periodBuckets = (since: string, until: string, period: Period): Bucket[] => {
   const out: Bucket[] = [];
   const to = ms(until);
-  for (let start = startOfPeriod(ms(since), period); start < to || out.length === 0; start = nextPeriod(start, period)) {
+  for (
+    let start = startOfPeriod(ms(since), period);
+    start < to || out.length === 0;
+    start = nextPeriod(start, period)
+  ) {
     const label = iso(start).slice(0, period === 'month' ? 7 : 10);
     out.push({ label, since: iso(Math.max(start, ms(since))), until: iso(Math.min(nextPeriod(start, period), to)) });
   }
@@ -254,7 +279,11 @@ export type AuditLedger = Pick<LedgerStore, 'list' | 'groups'>;
 export type AuditDeliveries = Pick<DeliveryStore, 'list'>;
 
 /** The groups a report covers: the one asked for, else every configured group and every group in the ledger. */
-export const reportGroups = async (ledger: Pick<LedgerStore, 'groups'>, config: FailoverConfig, group?: string): Promise<string[]> => {
+export const reportGroups = async (
+  ledger: Pick<LedgerStore, 'groups'>,
+  config: FailoverConfig,
+  group?: string,
+): Promise<string[]> => {
   if (group) return [group];
   const all = new Set([...Object.keys(config.groups), ...(await ledger.groups())]);
   all.delete(UNASSIGNED_GROUP); // health checks in no group have no failover to measure
@@ -262,7 +291,12 @@ export const reportGroups = async (ledger: Pick<LedgerStore, 'groups'>, config: 
 };
 
 /** A group's entries up to `until` (from the start: the state at `since` depends on them) and its deliveries. */
-export const loadGroup = async (ledger: AuditLedger, deliveries: AuditDeliveries | undefined, group: string, until: string) => ({
+export const loadGroup = async (
+  ledger: AuditLedger,
+  deliveries: AuditDeliveries | undefined,
+  group: string,
+  until: string,
+) => ({
   entries: await ledger.list({ group, until, order: 'asc' }),
   deliveries: deliveries ? await deliveries.list(group) : [],
 });
@@ -270,16 +304,33 @@ export const loadGroup = async (ledger: AuditLedger, deliveries: AuditDeliveries
 export const flapRuleOf = (config: FailoverConfig): FlapRule => config.notify?.flap ?? DEFAULT_FLAP;
 
 /** Statistics per group over the window, and per UTC day/week/month bucket with `period`. */
-export const statsReport = async (ledger: AuditLedger, deliveries: AuditDeliveries | undefined, config: FailoverConfig, q: StatsQuery): Promise<StatsReport> => {
+export const statsReport = async (
+  ledger: AuditLedger,
+  deliveries: AuditDeliveries | undefined,
+  config: FailoverConfig,
+  q: StatsQuery,
+): Promise<StatsReport> => {
   const flap = flapRuleOf(config);
   const groups: GroupReportStats[] = [];
   for (const group of await reportGroups(ledger, config, q.group)) {
     const data = await loadGroup(ledger, deliveries, group, q.until);
-    const total: GroupReportStats = groupStats(data.entries, data.deliveries, { group, since: q.since, until: q.until, flap });
+    const total: GroupReportStats = groupStats(data.entries, data.deliveries, {
+      group,
+      since: q.since,
+      until: q.until,
+      flap,
+    });
     if (q.period) {
       const buckets = periodBuckets(q.since, q.until, q.period);
       total.periods = buckets.map((b, i) => {
-        const { group: _group, ...s } = groupStats(data.entries, data.deliveries, { group, since: b.since, until: b.until, flap, horizon: q.until, untilExclusive: i < buckets.length - 1 });
+        const { group: _group, ...s } = groupStats(data.entries, data.deliveries, {
+          group,
+          since: b.since,
+          until: b.until,
+          flap,
+          horizon: q.until,
+          untilExclusive: i < buckets.length - 1,
+        });
         return { ...b, ...s };
       });
     }
@@ -287,4 +338,3 @@ export const statsReport = async (ledger: AuditLedger, deliveries: AuditDeliveri
   }
   return { since: q.since, until: q.until, ...(q.period ? { period: q.period } : {}), groups };
 };
-

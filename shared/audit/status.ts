@@ -39,7 +39,12 @@ export interface StatusSources {
 }
 
 /** Current state of every configured group (plus `unassigned` when it has entries), read from each ledger head. */
-export const groupStatuses = async (config: FailoverConfig, ledger: LedgerStore, only?: string, sources: StatusSources = {}): Promise<GroupStatus[]> => {
+export const groupStatuses = async (
+  config: FailoverConfig,
+  ledger: LedgerStore,
+  only?: string,
+  sources: StatusSources = {},
+): Promise<GroupStatus[]> => {
   const names = [...Object.keys(config.groups), UNASSIGNED_GROUP].filter((g) => !only || g === only);
   const out: GroupStatus[] = [];
   for (const group of names) {
@@ -64,9 +69,12 @@ export const groupStatuses = async (config: FailoverConfig, ledger: LedgerStore,
         if (q.version > 0 && m) m.probes = { quorum: q.quorum, since: q.since };
       }
     }
-    const inFlight = cfg?.promotion && sources.promotions
-      ? (await sources.promotions.list(group)).filter((r) => ['REQUESTED', 'AWAITING_APPROVAL', 'APPROVED', 'IN_PROGRESS'].includes(r.status)).sort((a, b) => b.episode - a.episode)[0]
-      : undefined;
+    const inFlight =
+      cfg?.promotion && sources.promotions
+        ? (await sources.promotions.list(group))
+            .filter((r) => ['REQUESTED', 'AWAITING_APPROVAL', 'APPROVED', 'IN_PROGRESS'].includes(r.status))
+            .sort((a, b) => b.episode - a.episode)[0]
+        : undefined;
     const latest = Object.values(head.snapshot).sort((a, b) => b.stateChangedAt.localeCompare(a.stateChangedAt))[0];
     out.push({
       group,
@@ -77,7 +85,16 @@ export const groupStatuses = async (config: FailoverConfig, ledger: LedgerStore,
       lastChangeAt: latest?.stateChangedAt ?? null,
       entries: head.seq,
       members,
-      ...(inFlight ? { promotion: { id: inFlight.id, status: inFlight.status, dueAt: inFlight.dueAt, ...(inFlight.expiresAt ? { expiresAt: inFlight.expiresAt } : {}) } } : {}),
+      ...(inFlight
+        ? {
+            promotion: {
+              id: inFlight.id,
+              status: inFlight.status,
+              dueAt: inFlight.dueAt,
+              ...(inFlight.expiresAt ? { expiresAt: inFlight.expiresAt } : {}),
+            },
+          }
+        : {}),
     });
   }
   return out;

@@ -52,7 +52,14 @@ export const timeline = (entries: readonly LedgerEntry[], since: string, until: 
     if (at > to) break;
     if (t.role === 'primary' || t.role === 'secondary') {
       const before = states.get(t.role);
-      states.set(t.role, { state: t.state, ...(t.state === 'INSUFFICIENT_DATA' ? (before?.lastKnown ? { lastKnown: before.lastKnown } : {}) : { lastKnown: t.state }) });
+      states.set(t.role, {
+        state: t.state,
+        ...(t.state === 'INSUFFICIENT_DATA'
+          ? before?.lastKnown
+            ? { lastKnown: before.lastKnown }
+            : {}
+          : { lastKnown: t.state }),
+      });
     }
     const condition = conditionOf(states.get('primary'), states.get('secondary'));
     const last = changes[changes.length - 1];

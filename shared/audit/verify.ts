@@ -52,17 +52,24 @@ const check = (s: GroupState, e: LedgerEntry): void => {
     return;
   }
   const expected = s.headSeq + 1;
-  if (typeof e.seq !== 'number' || !Number.isInteger(e.seq)) return fail(s, expected, `${group}: entry without a valid seq where #${expected} should be`);
+  if (typeof e.seq !== 'number' || !Number.isInteger(e.seq))
+    return fail(s, expected, `${group}: entry without a valid seq where #${expected} should be`);
   if (e.seq > expected) {
     s.gap = { seq: expected, after: e.seq };
     return fail(s, expected, `missing #${expected} in ${group}`);
   }
-  if (e.seq < expected) return fail(s, e.seq, `${group} #${e.seq}: seq repeated after #${s.headSeq} (inserted or duplicated entry)`);
-  if (typeof e.hash !== 'string' || typeof e.prevHash !== 'string') return fail(s, e.seq, `${group} #${e.seq}: not sealed (no prevHash/hash)`);
+  if (e.seq < expected)
+    return fail(s, e.seq, `${group} #${e.seq}: seq repeated after #${s.headSeq} (inserted or duplicated entry)`);
+  if (typeof e.hash !== 'string' || typeof e.prevHash !== 'string')
+    return fail(s, e.seq, `${group} #${e.seq}: not sealed (no prevHash/hash)`);
   if (e.prevHash !== s.headHash) {
-    return fail(s, e.seq, e.seq === 1
-      ? `${group} #1: prevHash is not the genesis hash`
-      : `${group} #${e.seq}: prevHash does not match the hash of #${s.headSeq} (#${s.headSeq} edited and re-hashed, or an entry inserted or removed)`);
+    return fail(
+      s,
+      e.seq,
+      e.seq === 1
+        ? `${group} #1: prevHash is not the genesis hash`
+        : `${group} #${e.seq}: prevHash does not match the hash of #${s.headSeq} (#${s.headSeq} edited and re-hashed, or an entry inserted or removed)`,
+    );
   }
   if (entryHash(e) !== e.hash) return fail(s, e.seq, `${group} #${e.seq}: hash mismatch (edited?)`);
   s.headSeq = e.seq;
@@ -83,11 +90,20 @@ export const verifyEntries = async (entries: Entries): Promise<VerifyResult> => 
     s.entries++;
     check(s, e);
   }
-  const out = [...groups.values()].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0)).map(({ gap: _gap, ...g }) => g);
+  const out = [...groups.values()]
+    .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0))
+    .map(({ gap: _gap, ...g }) => g);
   return { ok: out.every((g) => !g.problem), groups: out };
 };
 
-const emptyGroup = (group: string): GroupVerification => ({ group, entries: 0, headSeq: 0, headHash: GENESIS_HASH, problem: `missing #1 in ${group} (no entries)`, problemSeq: 1 });
+const emptyGroup = (group: string): GroupVerification => ({
+  group,
+  entries: 0,
+  headSeq: 0,
+  headHash: GENESIS_HASH,
+  problem: `missing #1 in ${group} (no entries)`,
+  problemSeq: 1,
+});
 
 /** Verifies the ledger's chains as stored: one group, or every group in the ledger's registry. */
 export const verifyLedger = async (ledger: LedgerStore, group?: string, pageSize?: number): Promise<VerifyResult> => {
@@ -110,15 +126,23 @@ export const verifyEvidence = (bundle: Pick<EvidenceBundle, 'group' | 'timeline'
   const links = new Map<number, ChainLink>();
   let prev: ChainLink | undefined;
   for (const link of chain.links) {
-    if (prev && link.seq !== prev.seq + 1) return { ...s, problem: `missing #${prev.seq + 1} in ${group} (chain links)`, problemSeq: prev.seq + 1 };
-    if (prev && link.prevHash !== prev.hash) return { ...s, problem: `${group} #${link.seq}: prevHash does not match the hash of #${prev.seq} (chain links)`, problemSeq: link.seq };
+    if (prev && link.seq !== prev.seq + 1)
+      return { ...s, problem: `missing #${prev.seq + 1} in ${group} (chain links)`, problemSeq: prev.seq + 1 };
+    if (prev && link.prevHash !== prev.hash)
+      return {
+        ...s,
+        problem: `${group} #${link.seq}: prevHash does not match the hash of #${prev.seq} (chain links)`,
+        problemSeq: link.seq,
+      };
     links.set(link.seq, link);
     prev = link;
   }
   for (const e of timeline) {
     const link = links.get(e.seq);
-    if (!link || link.hash !== e.hash || link.prevHash !== e.prevHash) return { ...s, problem: `${group} #${e.seq}: not the entry the chain links name`, problemSeq: e.seq };
-    if (entryHash(e) !== e.hash) return { ...s, problem: `${group} #${e.seq}: hash mismatch (edited?)`, problemSeq: e.seq };
+    if (!link || link.hash !== e.hash || link.prevHash !== e.prevHash)
+      return { ...s, problem: `${group} #${e.seq}: not the entry the chain links name`, problemSeq: e.seq };
+    if (entryHash(e) !== e.hash)
+      return { ...s, problem: `${group} #${e.seq}: hash mismatch (edited?)`, problemSeq: e.seq };
   }
   return { ...s, headSeq: prev?.seq ?? 0, headHash: prev?.hash ?? GENESIS_HASH };
 };
@@ -137,9 +161,12 @@ const asEntry = (v: unknown, where: string): LedgerEntry => {
 };
 
 const checkHeader = (header: Record<string, unknown>, path: string): void => {
-  if (header.version !== 1) throw new ExportFileError(`${path}: export version ${JSON.stringify(header.version)}; this build reads version 1`);
+  if (header.version !== 1)
+    throw new ExportFileError(`${path}: export version ${JSON.stringify(header.version)}; this build reads version 1`);
   if (header.since !== undefined || header.until !== undefined) {
-    throw new ExportFileError(`${path}: a --since/--until export is a time window in time order, not whole chains; export without them to verify`);
+    throw new ExportFileError(
+      `${path}: a --since/--until export is a time window in time order, not whole chains; export without them to verify`,
+    );
   }
 };
 
@@ -164,10 +191,16 @@ async function* ownJsonLayout(lines: AsyncIterable<string>, header: string, path
 }
 
 const isEvidence = (doc: unknown): doc is EvidenceBundle =>
-  isRecord(doc) && doc.kind === 'evidence' && typeof doc.group === 'string' && Array.isArray(doc.timeline) && isRecord(doc.chain) && Array.isArray(doc.chain.links);
+  isRecord(doc) &&
+  doc.kind === 'evidence' &&
+  typeof doc.group === 'string' &&
+  Array.isArray(doc.timeline) &&
+  isRecord(doc.chain) &&
+  Array.isArray(doc.chain.links);
 
 const documentEntries = (doc: unknown, path: string): LedgerEntry[] => {
-  if (!isRecord(doc) || !Array.isArray(doc.entries)) throw new ExportFileError(`${path}: neither an export (no "entries" array) nor an evidence bundle`);
+  if (!isRecord(doc) || !Array.isArray(doc.entries))
+    throw new ExportFileError(`${path}: neither an export (no "entries" array) nor an evidence bundle`);
   checkHeader(doc, path);
   return doc.entries.map((e: unknown, i) => asEntry(e, `${path} entries[${i}]`));
 };
@@ -200,7 +233,10 @@ export const verifyExportFile = async (path: string, group?: string): Promise<Ve
     while (!first.done && !first.value.trim()) first = await lines.next();
     if (first.done) throw new ExportFileError(`${path}: empty`);
     const head = first.value.trim();
-    if (head.startsWith('group,seq,kind')) throw new ExportFileError(`${path}: a CSV export has no snapshot, so its hashes cannot be recomputed; verify a json or ndjson export`);
+    if (head.startsWith('group,seq,kind'))
+      throw new ExportFileError(
+        `${path}: a CSV export has no snapshot, so its hashes cannot be recomputed; verify a json or ndjson export`,
+      );
     let entries: Entries;
     if (head.startsWith('{') && head.endsWith('"entries":[')) entries = ownJsonLayout(rest, head, path);
     else {

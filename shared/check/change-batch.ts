@@ -21,11 +21,15 @@ export const ResourceRecordSetSchema = z.strictObject({
   Weight: z.optional(z.number()),
   Region: z.optional(z.string()),
   GeoLocation: z.optional(z.unknown()),
-  Failover: z.optional(z.enum(['PRIMARY', 'SECONDARY'], { error: (i) => `expected PRIMARY or SECONDARY, got ${show(i.input)}` })),
+  Failover: z.optional(
+    z.enum(['PRIMARY', 'SECONDARY'], { error: (i) => `expected PRIMARY or SECONDARY, got ${show(i.input)}` }),
+  ),
   MultiValueAnswer: z.optional(z.boolean()),
   TTL: z.optional(z.number().check(z.int(), z.nonnegative())),
   ResourceRecords: z.optional(z.array(z.strictObject({ Value: z.string() }))),
-  AliasTarget: z.optional(z.strictObject({ HostedZoneId: z.string(), DNSName: z.string(), EvaluateTargetHealth: z.boolean() })),
+  AliasTarget: z.optional(
+    z.strictObject({ HostedZoneId: z.string(), DNSName: z.string(), EvaluateTargetHealth: z.boolean() }),
+  ),
   HealthCheckId: z.optional(z.string()),
   TrafficPolicyInstanceId: z.optional(z.string()),
   CidrRoutingConfig: z.optional(z.unknown()),
@@ -35,10 +39,16 @@ export type ResourceRecordSetJson = z.infer<typeof ResourceRecordSetSchema>;
 
 const ChangeBatchSchema = z.strictObject({
   Comment: z.optional(z.string()),
-  Changes: z.array(z.strictObject({
-    Action: z.enum(['CREATE', 'UPSERT', 'DELETE'], { error: (i) => `expected CREATE, UPSERT or DELETE, got ${show(i.input)}` }),
-    ResourceRecordSet: ResourceRecordSetSchema,
-  })).check(z.minLength(1, { error: 'expected at least one change' })),
+  Changes: z
+    .array(
+      z.strictObject({
+        Action: z.enum(['CREATE', 'UPSERT', 'DELETE'], {
+          error: (i) => `expected CREATE, UPSERT or DELETE, got ${show(i.input)}`,
+        }),
+        ResourceRecordSet: ResourceRecordSetSchema,
+      }),
+    )
+    .check(z.minLength(1, { error: 'expected at least one change' })),
 });
 /** `--cli-input-json` form: `{ "HostedZoneId": "Z…", "ChangeBatch": { … } }`. */
 const CliInputSchema = z.strictObject({ HostedZoneId: z.optional(z.string()), ChangeBatch: ChangeBatchSchema });
@@ -58,26 +68,41 @@ export const parseChangeBatch = (text: string, source: string): ParsedChangeBatc
   }
   const wrapped = typeof json === 'object' && json !== null && 'ChangeBatch' in json;
   try {
-    const batch = wrapped ? parseOrThrow(CliInputSchema, json, InvalidChangeBatchError) : { ChangeBatch: parseOrThrow(ChangeBatchSchema, json, InvalidChangeBatchError) };
+    const batch = wrapped
+      ? parseOrThrow(CliInputSchema, json, InvalidChangeBatchError)
+      : { ChangeBatch: parseOrThrow(ChangeBatchSchema, json, InvalidChangeBatchError) };
     return {
       ...('HostedZoneId' in batch && batch.HostedZoneId ? { hostedZoneId: stripZonePrefix(batch.HostedZoneId) } : {}),
       changes: batch.ChangeBatch.Changes.map((c) => ({ action: c.Action, set: c.ResourceRecordSet })),
     };
   } catch (err) {
-    if (err instanceof InvalidChangeBatchError) throw new InvalidChangeBatchError(`${source}: ${err.message}`, { cause: err.cause });
+    if (err instanceof InvalidChangeBatchError)
+      throw new InvalidChangeBatchError(`${source}: ${err.message}`, { cause: err.cause });
     throw err;
   }
 };
 
 /** One record set as the rules see it; shared with live.ts, which reads the same shape from ListResourceRecordSets. */
-export const toRecordSet = (s: ResourceRecordSetJson, source: string, zone: { name?: string; id?: string }): RecordSet => ({
+export const toRecordSet = (
+  s: ResourceRecordSetJson,
+  source: string,
+  zone: { name?: string; id?: string },
+): RecordSet => ({
   name: normalizeName(s.Name),
   type: s.Type.toUpperCase(),
   ...(s.SetIdentifier !== undefined ? { setIdentifier: s.SetIdentifier } : {}),
   ...(s.Failover ? { failover: s.Failover } : {}),
   ...(s.TTL !== undefined ? { ttl: s.TTL } : {}),
   ...(s.ResourceRecords ? { resourceRecords: s.ResourceRecords.map((r) => r.Value) } : {}),
-  ...(s.AliasTarget ? { alias: { hostedZoneId: stripZonePrefix(s.AliasTarget.HostedZoneId), dnsName: normalizeName(s.AliasTarget.DNSName), evaluateTargetHealth: s.AliasTarget.EvaluateTargetHealth } } : {}),
+  ...(s.AliasTarget
+    ? {
+        alias: {
+          hostedZoneId: stripZonePrefix(s.AliasTarget.HostedZoneId),
+          dnsName: normalizeName(s.AliasTarget.DNSName),
+          evaluateTargetHealth: s.AliasTarget.EvaluateTargetHealth,
+        },
+      }
+    : {}),
   ...(s.HealthCheckId ? { healthCheckId: s.HealthCheckId.toLowerCase() } : {}),
   source,
   targetsKnown: true,
@@ -95,7 +120,8 @@ export const inferZoneName = (names: string[]): string | undefined => {
   if (own.length === 0) return undefined;
   const split = own.map((n) => n.replace(/\.$/, '').split('.').reverse());
   const common: string[] = [];
-  for (let i = 0; split.every((labels) => labels[i] !== undefined && labels[i] === split[0]?.[i]); i++) common.push(split[0]?.[i] as string);
+  for (let i = 0; split.every((labels) => labels[i] !== undefined && labels[i] === split[0]?.[i]); i++)
+    common.push(split[0]?.[i] as string);
   const labels = own.length === 1 && common.length > 2 ? common.slice(0, -1) : common;
   return labels.length >= 2 ? `${[...labels].reverse().join('.')}.` : undefined;
 };
@@ -113,19 +139,25 @@ export const changeBatchInput = (batch: ParsedChangeBatch, opts: ChangeBatchOpti
   let zoneName = opts.zoneName ? normalizeName(opts.zoneName) : undefined;
   if (!zoneName) {
     zoneName = inferZoneName(kept.map((c) => normalizeName(c.set.Name)));
-    notes.push(zoneName
-      ? {
-        severity: 'info', rule: 'zone-inferred', record: '(zone)',
-        message: `no --zone-name: assuming the hosted zone is ${zoneName} (the names' common suffix)`,
-        why: 'Records outside the zone and aliases to names in it are judged against this name.',
-        fix: `Pass --zone-name ${zoneName} (or the real zone name) to make it explicit.`,
-      }
-      : {
-        severity: 'info', rule: 'zone-inferred', record: '(zone)',
-        message: 'no --zone-name, and the record names share no domain: records are not checked against a zone',
-        why: 'Without the zone name a record outside it is only caught when it is under an AWS-owned domain.',
-        fix: 'Pass --zone-name example.com. (the hosted zone the batch is for).',
-      });
+    notes.push(
+      zoneName
+        ? {
+            severity: 'info',
+            rule: 'zone-inferred',
+            record: '(zone)',
+            message: `no --zone-name: assuming the hosted zone is ${zoneName} (the names' common suffix)`,
+            why: 'Records outside the zone and aliases to names in it are judged against this name.',
+            fix: `Pass --zone-name ${zoneName} (or the real zone name) to make it explicit.`,
+          }
+        : {
+            severity: 'info',
+            rule: 'zone-inferred',
+            record: '(zone)',
+            message: 'no --zone-name, and the record names share no domain: records are not checked against a zone',
+            why: 'Without the zone name a record outside it is only caught when it is under an AWS-owned domain.',
+            fix: 'Pass --zone-name example.com. (the hosted zone the batch is for).',
+          },
+    );
   }
   const zone = { ...(zoneName ? { name: zoneName } : {}), ...(zoneId ? { id: zoneId } : {}) };
   return {

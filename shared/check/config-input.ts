@@ -11,14 +11,19 @@ export const configInput = (config: FailoverConfig, opts: { zoneName?: string } 
   const notes: Finding[] = [];
   const zoneNames = new Map<string, string | undefined>();
   const byZone = new Map<string, string[]>();
-  for (const g of Object.values(config.groups)) byZone.set(g.hostedZoneId, [...(byZone.get(g.hostedZoneId) ?? []), g.recordName]);
+  for (const g of Object.values(config.groups))
+    byZone.set(g.hostedZoneId, [...(byZone.get(g.hostedZoneId) ?? []), g.recordName]);
   for (const [zoneId, names] of byZone) {
     const name = opts.zoneName ? normalizeName(opts.zoneName) : inferZoneName(names);
     zoneNames.set(zoneId, name);
     if (opts.zoneName) continue;
     notes.push({
-      severity: 'info', rule: 'zone-inferred', record: `(zone ${zoneId})`,
-      message: name ? `assuming hosted zone ${zoneId} is ${name} (the common suffix of its groups' record names)` : `cannot tell the name of hosted zone ${zoneId} from its groups' record names`,
+      severity: 'info',
+      rule: 'zone-inferred',
+      record: `(zone ${zoneId})`,
+      message: name
+        ? `assuming hosted zone ${zoneId} is ${name} (the common suffix of its groups' record names)`
+        : `cannot tell the name of hosted zone ${zoneId} from its groups' record names`,
       why: 'failover.yml names the zone by id only; records outside the zone are judged against this name.',
       fix: 'Pass --zone-name to make it explicit, or run check --hosted-zone-id against the live zone.',
     });

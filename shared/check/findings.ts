@@ -112,4 +112,7 @@ export const isWithin = (name: string, zone: string): boolean => name === zone |
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 /** Errors first, then warnings, then info; otherwise in the order found. */
 export const sortFindings = (findings: Finding[]): Finding[] =>
-  findings.map((f, i) => ({ f, i })).sort((a, b) => RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i).map(({ f }) => f);
+  findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i)
+    .map(({ f }) => f);

@@ -9,7 +9,8 @@ export const ALARM_PERIOD_SECONDS = 60;
 const SHALLOW_HTTP = new Set(['HTTP', 'HTTPS']);
 const INTERVAL_TYPES = new Set(['HTTP', 'HTTPS', 'HTTP_STR_MATCH', 'HTTPS_STR_MATCH', 'TCP']);
 
-const failoverRecords = (input: CheckInput) => input.records.filter((r): r is RecordSet & { failover: 'PRIMARY' | 'SECONDARY' } => r.failover !== undefined);
+const failoverRecords = (input: CheckInput) =>
+  input.records.filter((r): r is RecordSet & { failover: 'PRIMARY' | 'SECONDARY' } => r.failover !== undefined);
 
 /** The health checks failover records reference, once each, with the first record that names it. */
 const referencedHealthChecks = (input: CheckInput): Map<string, RecordSet> => {
@@ -30,7 +31,11 @@ export const detectionRows = (input: CheckInput): DetectionRow[] => {
     if (r.failover !== 'PRIMARY' || done.has(`${r.name} ${r.type}`)) continue;
     done.add(`${r.name} ${r.type}`);
     const hc = r.healthCheckId ? input.healthChecks?.get(r.healthCheckId) : undefined;
-    const basis: DetectionRow['basis'] = r.healthCheckId ? 'health-check' : r.alias?.evaluateTargetHealth ? 'target-health' : 'none';
+    const basis: DetectionRow['basis'] = r.healthCheckId
+      ? 'health-check'
+      : r.alias?.evaluateTargetHealth
+        ? 'target-health'
+        : 'none';
     const known = hc?.exists && INTERVAL_TYPES.has(hc.type) ? hc : undefined;
     const interval = known?.requestInterval ?? DEFAULT_REQUEST_INTERVAL;
     const threshold = known?.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
@@ -52,54 +57,97 @@ export const detectionRows = (input: CheckInput): DetectionRow[] => {
   return rows;
 };
 
-const DEEP_FIX = 'Use an HTTPS_STR_MATCH health check on /healthz that reads the database and returns a marker such as "db":"up" (SearchString), '
-  + 'and add r53-failover probes (bodyContains / jsonPath) so a "200 OK but broken" primary is caught from several regions.';
+const DEEP_FIX =
+  'Use an HTTPS_STR_MATCH health check on /healthz that reads the database and returns a marker such as "db":"up" (SearchString), ' +
+  'and add r53-failover probes (bodyContains / jsonPath) so a "200 OK but broken" primary is caught from several regions.';
 
 /** Health evaluation of both members, depth of the health checks, detection time. */
 export const healthRules = (input: CheckInput, detection: DetectionRow[]): Finding[] => {
   const out: Finding[] = [];
   for (const r of failoverRecords(input)) {
     const evaluated = Boolean(r.healthCheckId) || Boolean(r.alias?.evaluateTargetHealth);
-    if (!evaluated && r.failover === 'PRIMARY') out.push({ severity: 'error', rule: 'primary-no-health', record: recordLabel(r),
-      message: 'PRIMARY has neither a HealthCheckId nor AliasTarget.EvaluateTargetHealth: true',
-      why: 'Route 53 treats a primary it does not evaluate as always healthy: it never fails over, whatever happens to the endpoint.',
-      fix: r.alias ? 'Set "EvaluateTargetHealth": true (ALB/NLB target health) and/or add "HealthCheckId" of a health check on the primary endpoint.'
-        : 'Add "HealthCheckId" of a Route 53 health check that tests the primary endpoint.' });
-    if (!evaluated && r.failover === 'SECONDARY') out.push({ severity: 'warning', rule: 'secondary-no-health', record: recordLabel(r),
-      message: 'SECONDARY has no health check (and no EvaluateTargetHealth)',
-      why: 'If the standby is broken too, Route 53 still answers it as healthy, and nobody learns the standby is down until it is needed.',
-      fix: 'Add a HealthCheckId (or EvaluateTargetHealth: true on an alias) to the SECONDARY as well.' });
+    if (!evaluated && r.failover === 'PRIMARY')
+      out.push({
+        severity: 'error',
+        rule: 'primary-no-health',
+        record: recordLabel(r),
+        message: 'PRIMARY has neither a HealthCheckId nor AliasTarget.EvaluateTargetHealth: true',
+        why: 'Route 53 treats a primary it does not evaluate as always healthy: it never fails over, whatever happens to the endpoint.',
+        fix: r.alias
+          ? 'Set "EvaluateTargetHealth": true (ALB/NLB target health) and/or add "HealthCheckId" of a health check on the primary endpoint.'
+          : 'Add "HealthCheckId" of a Route 53 health check that tests the primary endpoint.',
+      });
+    if (!evaluated && r.failover === 'SECONDARY')
+      out.push({
+        severity: 'warning',
+        rule: 'secondary-no-health',
+        record: recordLabel(r),
+        message: 'SECONDARY has no health check (and no EvaluateTargetHealth)',
+        why: 'If the standby is broken too, Route 53 still answers it as healthy, and nobody learns the standby is down until it is needed.',
+        fix: 'Add a HealthCheckId (or EvaluateTargetHealth: true on an alias) to the SECONDARY as well.',
+      });
   }
   for (const [id, r] of referencedHealthChecks(input)) {
     const hc = input.healthChecks?.get(id);
     if (hc && !hc.exists) {
-      out.push({ severity: 'error', rule: 'health-check-missing', record: recordLabel(r), message: `health check ${id} does not exist`,
+      out.push({
+        severity: 'error',
+        rule: 'health-check-missing',
+        record: recordLabel(r),
+        message: `health check ${id} does not exist`,
         why: 'A record whose health check is gone is judged by nothing; Route 53 may keep answering a dead endpoint.',
-        fix: 'Create the health check again and update HealthCheckId on the record (and in failover.yml).' });
+        fix: 'Create the health check again and update HealthCheckId on the record (and in failover.yml).',
+      });
       continue;
     }
     if (hc) {
       const path = hc.resourcePath ?? '';
-      const shallow = hc.type === 'TCP' ? 'only opens a TCP connection' : SHALLOW_HTTP.has(hc.type) && (path === '' || path === '/') ? `requests only ${hc.type} ${path || '/'} with no SearchString` : undefined;
-      if (shallow) out.push({ severity: 'warning', rule: 'shallow-health-check', record: recordLabel(r),
-        message: `health check ${id}${hc.fqdn ? ` (${hc.fqdn})` : ''} ${shallow}`,
-        why: 'A load balancer or web server answers 200 (or accepts the connection) while the application behind it is broken: Route 53 stays on the broken primary.',
-        fix: DEEP_FIX });
+      const shallow =
+        hc.type === 'TCP'
+          ? 'only opens a TCP connection'
+          : SHALLOW_HTTP.has(hc.type) && (path === '' || path === '/')
+            ? `requests only ${hc.type} ${path || '/'} with no SearchString`
+            : undefined;
+      if (shallow)
+        out.push({
+          severity: 'warning',
+          rule: 'shallow-health-check',
+          record: recordLabel(r),
+          message: `health check ${id}${hc.fqdn ? ` (${hc.fqdn})` : ''} ${shallow}`,
+          why: 'A load balancer or web server answers 200 (or accepts the connection) while the application behind it is broken: Route 53 stays on the broken primary.',
+          fix: DEEP_FIX,
+        });
     }
-    if (input.probeCounts?.get(id) === 0) out.push({ severity: 'warning', rule: 'unverified-health-check', record: recordLabel(r),
-      message: `no r53-failover probes on this member; only Route 53 health check ${id} judges it`,
-      why: 'failover.yml does not say what the health check tests; if it is "/" or TCP only, a "200 OK but broken" member stays in service and nothing disagrees.',
-      fix: `Give the member an endpoint (/healthz) or probes with bodyContains or jsonPath. ${DEEP_FIX}` });
+    if (input.probeCounts?.get(id) === 0)
+      out.push({
+        severity: 'warning',
+        rule: 'unverified-health-check',
+        record: recordLabel(r),
+        message: `no r53-failover probes on this member; only Route 53 health check ${id} judges it`,
+        why: 'failover.yml does not say what the health check tests; if it is "/" or TCP only, a "200 OK but broken" member stays in service and nothing disagrees.',
+        fix: `Give the member an endpoint (/healthz) or probes with bodyContains or jsonPath. ${DEEP_FIX}`,
+      });
   }
   for (const d of detection) {
-    const basis = d.basis === 'none' ? 'nothing judges the primary: Route 53 never fails over'
-      : `${d.requestIntervalSeconds} s × ${d.failureThreshold} + ${d.checkerSpreadSeconds} s checker spread = ${d.failoverSeconds} s until Route 53 answers the SECONDARY; `
-        + `+ ${d.alarmPeriodSeconds} s alarm period = ${d.alarmSeconds} s until the HealthCheckStatus alarm fires`
-        + (d.assumed ? ` (assumed: Route 53 defaults RequestInterval ${DEFAULT_REQUEST_INTERVAL} s, FailureThreshold ${DEFAULT_FAILURE_THRESHOLD}${d.basis === 'target-health' ? '; target health follows the load balancer\'s own health checks' : ''})` : '');
-    out.push({ severity: 'info', rule: 'detection-time', record: d.record, message: `worst-case detection for ${d.group}: ${basis}`,
-      why: 'Clients keep the old answer for the record\'s TTL on top of this; an outage shorter than the detection time never fails over.',
-      fix: d.basis === 'none' ? 'Give the PRIMARY a HealthCheckId or EvaluateTargetHealth: true (see primary-no-health).'
-        : 'For faster failover use RequestInterval 10 (fast, extra cost) and FailureThreshold 2; lower is faster but flaps on blips.' });
+    const basis =
+      d.basis === 'none'
+        ? 'nothing judges the primary: Route 53 never fails over'
+        : `${d.requestIntervalSeconds} s × ${d.failureThreshold} + ${d.checkerSpreadSeconds} s checker spread = ${d.failoverSeconds} s until Route 53 answers the SECONDARY; ` +
+          `+ ${d.alarmPeriodSeconds} s alarm period = ${d.alarmSeconds} s until the HealthCheckStatus alarm fires` +
+          (d.assumed
+            ? ` (assumed: Route 53 defaults RequestInterval ${DEFAULT_REQUEST_INTERVAL} s, FailureThreshold ${DEFAULT_FAILURE_THRESHOLD}${d.basis === 'target-health' ? "; target health follows the load balancer's own health checks" : ''})`
+            : '');
+    out.push({
+      severity: 'info',
+      rule: 'detection-time',
+      record: d.record,
+      message: `worst-case detection for ${d.group}: ${basis}`,
+      why: "Clients keep the old answer for the record's TTL on top of this; an outage shorter than the detection time never fails over.",
+      fix:
+        d.basis === 'none'
+          ? 'Give the PRIMARY a HealthCheckId or EvaluateTargetHealth: true (see primary-no-health).'
+          : 'For faster failover use RequestInterval 10 (fast, extra cost) and FailureThreshold 2; lower is faster but flaps on blips.',
+    });
   }
   return out;
 };
@@ -108,22 +156,42 @@ export const healthRules = (input: CheckInput, detection: DetectionRow[]): Findi
 export const alarmRules = (input: CheckInput): Finding[] => {
   const referenced = referencedHealthChecks(input);
   if (referenced.size === 0) return [];
-  if (input.mode === 'config') return [{ severity: 'info', rule: 'alarms-by-deploy', record: '(all groups)',
-    message: `serverless deploy creates one HealthCheckStatus alarm per member (${referenced.size} health checks)`,
-    why: 'r53-failover records and notifies failovers from those alarms\' state changes, in us-east-1 where Route 53 publishes the metric.',
-    fix: 'Deploy the stack in us-east-1 with this failover.yml; check --hosted-zone-id Z… --check-alarms verifies them afterwards.' }];
+  if (input.mode === 'config')
+    return [
+      {
+        severity: 'info',
+        rule: 'alarms-by-deploy',
+        record: '(all groups)',
+        message: `serverless deploy creates one HealthCheckStatus alarm per member (${referenced.size} health checks)`,
+        why: "r53-failover records and notifies failovers from those alarms' state changes, in us-east-1 where Route 53 publishes the metric.",
+        fix: 'Deploy the stack in us-east-1 with this failover.yml; check --hosted-zone-id Z… --check-alarms verifies them afterwards.',
+      },
+    ];
   if (input.mode !== 'live') return [];
-  if (!input.alarms) return [{ severity: 'info', rule: 'alarms-not-checked', record: '(zone)',
-    message: 'CloudWatch alarms on the failover health checks were not checked',
-    why: 'Without a HealthCheckStatus alarm a failover happens silently: nothing is recorded or notified.',
-    fix: 'Run again with --check-alarms (reads DescribeAlarms in us-east-1).' }];
+  if (!input.alarms)
+    return [
+      {
+        severity: 'info',
+        rule: 'alarms-not-checked',
+        record: '(zone)',
+        message: 'CloudWatch alarms on the failover health checks were not checked',
+        why: 'Without a HealthCheckStatus alarm a failover happens silently: nothing is recorded or notified.',
+        fix: 'Run again with --check-alarms (reads DescribeAlarms in us-east-1).',
+      },
+    ];
   const out: Finding[] = [];
   for (const [id, r] of referenced) {
     if ((input.alarms.get(id) ?? []).length > 0) continue;
-    out.push({ severity: 'warning', rule: 'no-alarm', record: recordLabel(r), message: `no CloudWatch alarm on AWS/Route53 HealthCheckStatus for health check ${id}`,
+    out.push({
+      severity: 'warning',
+      rule: 'no-alarm',
+      record: recordLabel(r),
+      message: `no CloudWatch alarm on AWS/Route53 HealthCheckStatus for health check ${id}`,
       why: 'Route 53 fails over on its own, but without an alarm nobody is told, and r53-failover records nothing.',
-      fix: 'Add the group to failover.yml and serverless deploy (creates r53-failover-<stage>-<group>-<role>-health), or create an alarm in us-east-1: '
-        + `HealthCheckStatus, dimension HealthCheckId=${id}, Minimum < 1 over 1 minute.` });
+      fix:
+        'Add the group to failover.yml and serverless deploy (creates r53-failover-<stage>-<group>-<role>-health), or create an alarm in us-east-1: ' +
+        `HealthCheckStatus, dimension HealthCheckId=${id}, Minimum < 1 over 1 minute.`,
+    });
   }
   return out;
 };

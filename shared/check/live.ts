@@ -1,11 +1,23 @@
 import { DescribeAlarmsCommand, type CloudWatchClient, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import {
-  GetHealthCheckCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, NoSuchHealthCheck, NoSuchHostedZone,
-  type ListResourceRecordSetsCommandInput, type ResourceRecordSet, type Route53Client,
+  GetHealthCheckCommand,
+  GetHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  NoSuchHealthCheck,
+  NoSuchHostedZone,
+  type ListResourceRecordSetsCommandInput,
+  type ResourceRecordSet,
+  type Route53Client,
 } from '@aws-sdk/client-route-53';
 import { R53FailoverError, UsageError } from '../support/errors.js';
 import { toRecordSet, type ResourceRecordSetJson } from './change-batch.js';
-import { normalizeName, stripZonePrefix, type CheckInput, type HealthCheckSummary, type RecordSet } from './findings.js';
+import {
+  normalizeName,
+  stripZonePrefix,
+  type CheckInput,
+  type HealthCheckSummary,
+  type RecordSet,
+} from './findings.js';
 
 /** A read from Route 53 or CloudWatch failed (credentials, permissions, throttling): the check could not run. */
 export class LiveReadError extends R53FailoverError {
@@ -23,7 +35,8 @@ const read = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
     return await call();
   } catch (err) {
     // "Not found" is an answer the caller turns into a finding or a usage error, not a failed read.
-    if (err instanceof R53FailoverError || err instanceof NoSuchHealthCheck || err instanceof NoSuchHostedZone) throw err;
+    if (err instanceof R53FailoverError || err instanceof NoSuchHealthCheck || err instanceof NoSuchHostedZone)
+      throw err;
     throw new LiveReadError(`${what} failed`, { cause: err });
   }
 };
@@ -36,16 +49,30 @@ const fromApi = (s: ResourceRecordSet): ResourceRecordSetJson => ({
   ...(s.Failover ? { Failover: s.Failover } : {}),
   ...(s.TTL !== undefined ? { TTL: s.TTL } : {}),
   ...(s.ResourceRecords ? { ResourceRecords: s.ResourceRecords.map((r) => ({ Value: r.Value ?? '' })) } : {}),
-  ...(s.AliasTarget ? { AliasTarget: { HostedZoneId: s.AliasTarget.HostedZoneId ?? '', DNSName: s.AliasTarget.DNSName ?? '', EvaluateTargetHealth: s.AliasTarget.EvaluateTargetHealth ?? false } } : {}),
+  ...(s.AliasTarget
+    ? {
+        AliasTarget: {
+          HostedZoneId: s.AliasTarget.HostedZoneId ?? '',
+          DNSName: s.AliasTarget.DNSName ?? '',
+          EvaluateTargetHealth: s.AliasTarget.EvaluateTargetHealth ?? false,
+        },
+      }
+    : {}),
   ...(s.HealthCheckId ? { HealthCheckId: s.HealthCheckId } : {}),
 });
 
 /** Every record set of the zone: ListResourceRecordSets pages on (name, type, identifier), not on a token. */
-const listRecordSets = async (route53: Route53Client, zoneId: string, zone: { name: string; id: string }): Promise<RecordSet[]> => {
+const listRecordSets = async (
+  route53: Route53Client,
+  zoneId: string,
+  zone: { name: string; id: string },
+): Promise<RecordSet[]> => {
   const records: RecordSet[] = [];
   let page: ListResourceRecordSetsCommandInput = { HostedZoneId: zoneId };
   for (;;) {
-    const res = await read(`ListResourceRecordSets ${zoneId}`, () => route53.send(new ListResourceRecordSetsCommand(page)));
+    const res = await read(`ListResourceRecordSets ${zoneId}`, () =>
+      route53.send(new ListResourceRecordSetsCommand(page)),
+    );
     for (const set of res.ResourceRecordSets ?? []) records.push(toRecordSet(fromApi(set), 'zone', zone));
     if (!res.IsTruncated) return records;
     page = {
@@ -59,13 +86,19 @@ const listRecordSets = async (route53: Route53Client, zoneId: string, zone: { na
 
 const healthCheck = async (route53: Route53Client, id: string): Promise<HealthCheckSummary> => {
   try {
-    const res = await read(`GetHealthCheck ${id}`, () => route53.send(new GetHealthCheckCommand({ HealthCheckId: id })));
+    const res = await read(`GetHealthCheck ${id}`, () =>
+      route53.send(new GetHealthCheckCommand({ HealthCheckId: id })),
+    );
     const c = res.HealthCheck?.HealthCheckConfig;
     return {
-      id, exists: true, type: c?.Type ?? 'UNKNOWN',
+      id,
+      exists: true,
+      type: c?.Type ?? 'UNKNOWN',
       ...(c?.ResourcePath !== undefined ? { resourcePath: c.ResourcePath } : {}),
       ...(c?.SearchString !== undefined ? { searchString: c.SearchString } : {}),
-      ...(c?.FullyQualifiedDomainName ?? c?.IPAddress ? { fqdn: (c.FullyQualifiedDomainName ?? c.IPAddress) as string } : {}),
+      ...((c?.FullyQualifiedDomainName ?? c?.IPAddress)
+        ? { fqdn: (c.FullyQualifiedDomainName ?? c.IPAddress) as string }
+        : {}),
       ...(c?.RequestInterval !== undefined ? { requestInterval: c.RequestInterval } : {}),
       ...(c?.FailureThreshold !== undefined ? { failureThreshold: c.FailureThreshold } : {}),
     };
@@ -82,7 +115,11 @@ const watchedHealthChecks = (alarm: MetricAlarm): string[] => {
   ];
   return metrics
     .filter((m) => m.Namespace === 'AWS/Route53' && m.MetricName === 'HealthCheckStatus')
-    .flatMap((m) => (m.Dimensions ?? []).filter((d) => d.Name === 'HealthCheckId' && d.Value).map((d) => (d.Value as string).toLowerCase()));
+    .flatMap((m) =>
+      (m.Dimensions ?? [])
+        .filter((d) => d.Name === 'HealthCheckId' && d.Value)
+        .map((d) => (d.Value as string).toLowerCase()),
+    );
 };
 
 /** Health check id → alarms on its HealthCheckStatus (plain metric alarms and metric-math alarms alike). */
@@ -90,9 +127,14 @@ const healthCheckAlarms = async (cloudwatch: CloudWatchClient): Promise<Map<stri
   const out = new Map<string, string[]>();
   let token: string | undefined;
   do {
-    const res = await read('DescribeAlarms (us-east-1)', () => cloudwatch.send(new DescribeAlarmsCommand({ AlarmTypes: ['MetricAlarm'], ...(token ? { NextToken: token } : {}) })));
+    const res = await read('DescribeAlarms (us-east-1)', () =>
+      cloudwatch.send(
+        new DescribeAlarmsCommand({ AlarmTypes: ['MetricAlarm'], ...(token ? { NextToken: token } : {}) }),
+      ),
+    );
     for (const alarm of res.MetricAlarms ?? []) {
-      for (const id of watchedHealthChecks(alarm)) out.set(id, [...(out.get(id) ?? []), alarm.AlarmName ?? '(unnamed)']);
+      for (const id of watchedHealthChecks(alarm))
+        out.set(id, [...(out.get(id) ?? []), alarm.AlarmName ?? '(unnamed)']);
     }
     token = res.NextToken;
   } while (token);
@@ -100,7 +142,11 @@ const healthCheckAlarms = async (cloudwatch: CloudWatchClient): Promise<Map<stri
 };
 
 /** Reads the zone read-only: GetHostedZone, every record set, each referenced health check, and optionally the alarms. */
-export const liveInput = async (hostedZoneId: string, clients: LiveClients, opts: { checkAlarms: boolean }): Promise<CheckInput> => {
+export const liveInput = async (
+  hostedZoneId: string,
+  clients: LiveClients,
+  opts: { checkAlarms: boolean },
+): Promise<CheckInput> => {
   const id = stripZonePrefix(hostedZoneId);
   let zoneName: string;
   try {

@@ -31,31 +31,47 @@ export const sealConfig = (config: unknown, source = 'failover.yml'): SealedConf
   return { format: SEALED_CONFIG_FORMAT, sha256: digestOf(valid), config: valid };
 };
 
-const REPACKAGE = 'deploy what `serverless package` wrote (npx serverless deploy), or check the source file with `npx r53-failover check`';
+const REPACKAGE =
+  'deploy what `serverless package` wrote (npx serverless deploy), or check the source file with `npx r53-failover check`';
 
 /** The config inside a sealed document whose digest matches; anything else is a ConfigError naming the problem. */
 export const openDeployedConfig = (document: unknown, source: string): FailoverConfig => {
   if (!isRecord(document) || document.format !== SEALED_CONFIG_FORMAT) {
-    const found = isRecord(document) && typeof document.format === 'string' ? `format ${JSON.stringify(document.format)}` : 'no format field';
-    throw new ConfigError(`${source}: not a sealed r53-failover config (expected format "${SEALED_CONFIG_FORMAT}", found ${found}); ${REPACKAGE}`);
+    const found =
+      isRecord(document) && typeof document.format === 'string'
+        ? `format ${JSON.stringify(document.format)}`
+        : 'no format field';
+    throw new ConfigError(
+      `${source}: not a sealed r53-failover config (expected format "${SEALED_CONFIG_FORMAT}", found ${found}); ${REPACKAGE}`,
+    );
   }
   if (typeof document.sha256 !== 'string' || !isRecord(document.config)) {
-    throw new ConfigError(`${source}: sealed config is missing ${typeof document.sha256 !== 'string' ? 'sha256 (a hex string)' : 'config (an object)'}; ${REPACKAGE}`);
+    throw new ConfigError(
+      `${source}: sealed config is missing ${typeof document.sha256 !== 'string' ? 'sha256 (a hex string)' : 'config (an object)'}; ${REPACKAGE}`,
+    );
   }
   if (document.sha256 !== digestOf(document.config)) {
-    throw new ConfigError(`${source}: config was changed after it was validated and sealed (SHA-256 does not match); ${REPACKAGE}`);
+    throw new ConfigError(
+      `${source}: config was changed after it was validated and sealed (SHA-256 does not match); ${REPACKAGE}`,
+    );
   }
   return document.config as FailoverConfig;
 };
 
 /** Reads `R53F_CONFIG_FILE` (relative to the task root) once per container. */
-export const loadDeployedConfig = (env: { R53F_CONFIG_FILE: string; LAMBDA_TASK_ROOT?: string | undefined }): FailoverConfig => {
+export const loadDeployedConfig = (env: {
+  R53F_CONFIG_FILE: string;
+  LAMBDA_TASK_ROOT?: string | undefined;
+}): FailoverConfig => {
   const file = resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), env.R53F_CONFIG_FILE);
   let document: unknown;
   try {
     document = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`${env.R53F_CONFIG_FILE}: cannot read the packaged config (${(err as Error).message}); ${REPACKAGE}`, { cause: err });
+    throw new ConfigError(
+      `${env.R53F_CONFIG_FILE}: cannot read the packaged config (${(err as Error).message}); ${REPACKAGE}`,
+      { cause: err },
+    );
   }
   return openDeployedConfig(document, env.R53F_CONFIG_FILE);
 };

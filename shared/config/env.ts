@@ -9,7 +9,9 @@ type Env = Record<string, string | undefined>;
  * is called (once, at cold start), so a bundle constructs only its own and none of the others'.
  */
 const ledgerFields = () => ({
-  LEDGER_TABLE: z.string({ error: 'is required (the ledger table name)' }).check(z.minLength(3, { error: 'is required (the ledger table name, 3+ characters)' })),
+  LEDGER_TABLE: z
+    .string({ error: 'is required (the ledger table name)' })
+    .check(z.minLength(3, { error: 'is required (the ledger table name, 3+ characters)' })),
   R53F_CONFIG_FILE: z._default(z.string(), 'dist/config/failover.json'),
   LAMBDA_TASK_ROOT: z.optional(z.string()),
 });
@@ -28,7 +30,9 @@ export const loadNotifyEnv = (env: Env = process.env) =>
       /** The stack's NotificationTopic (email/SMS subscribers). */
       NOTIFY_TOPIC_ARN: z.optional(z.string().check(z.startsWith('arn:', { error: 'expected an SNS topic ARN' }))),
       /** Where deliveries go once their retries are exhausted. */
-      DEAD_LETTER_QUEUE_URL: z.optional(z.string().check(z.regex(/^https?:\/\//, { error: 'expected an SQS queue URL' }))),
+      DEAD_LETTER_QUEUE_URL: z.optional(
+        z.string().check(z.regex(/^https?:\/\//, { error: 'expected an SQS queue URL' })),
+      ),
       /** Seconds SSM parameters (webhook URL, routing key, secrets) are cached per container. */
       SECRET_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 300),
     }),

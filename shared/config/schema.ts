@@ -11,9 +11,26 @@ export const AWS_REGION_RE = /^[a-z]{2}(-gov|-iso|-isob|-isof|-isoe)?-[a-z]+-\d{
 
 const regionError = (i: { input?: unknown }) => `expected an AWS region like us-east-1, got ${show(i.input)}`;
 /** An AWS region name, with the message users see for a typo. Built on first use (shared/support/once.ts). */
-export const regionSchema = /* @__PURE__ */ once(() => z.string({ error: regionError }).check(z.regex(AWS_REGION_RE, { error: regionError })));
+export const regionSchema = /* @__PURE__ */ once(() =>
+  z.string({ error: regionError }).check(z.regex(AWS_REGION_RE, { error: regionError })),
+);
 
-export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'NS', 'PTR', 'SPF', 'CAA', 'NAPTR', 'DS', 'HTTPS', 'SVCB'] as const;
+export const RECORD_TYPES = [
+  'A',
+  'AAAA',
+  'CNAME',
+  'TXT',
+  'MX',
+  'SRV',
+  'NS',
+  'PTR',
+  'SPF',
+  'CAA',
+  'NAPTR',
+  'DS',
+  'HTTPS',
+  'SVCB',
+] as const;
 
 export const GROUP_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,62})$/;
 
@@ -23,22 +40,34 @@ export const GROUP_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,62})$/;
  */
 const buildConfigSchema = () => {
   const RegionSchema = regionSchema();
-  const hcError = (i: { input?: unknown }) => `expected a Route 53 health check id like 11111111-2222-3333-4444-555555555555, got ${show(i.input)}`;
+  const hcError = (i: { input?: unknown }) =>
+    `expected a Route 53 health check id like 11111111-2222-3333-4444-555555555555, got ${show(i.input)}`;
   const HealthCheckIdSchema = z.pipe(
-    z.string({ error: hcError }).check(z.regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, { error: hcError })),
+    z
+      .string({ error: hcError })
+      .check(
+        z.regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, { error: hcError }),
+      ),
     z.transform((s: string) => s.toLowerCase()),
   );
 
-  const zoneError = (i: { input?: unknown }) => `expected a hosted zone id like Z0123456789ABCDEFGHIJ, got ${show(i.input)}`;
+  const zoneError = (i: { input?: unknown }) =>
+    `expected a hosted zone id like Z0123456789ABCDEFGHIJ, got ${show(i.input)}`;
   const HostedZoneIdSchema = z.pipe(
-    z.pipe(z.string({ error: zoneError }), z.transform((s: string) => s.replace(/^\/hostedzone\//, ''))),
+    z.pipe(
+      z.string({ error: zoneError }),
+      z.transform((s: string) => s.replace(/^\/hostedzone\//, '')),
+    ),
     z.string().check(z.regex(/^Z[A-Z0-9]{1,31}$/, { error: zoneError })),
   );
 
   const DNS_NAME_RE = /^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}\.?$/;
   const dnsError = (i: { input?: unknown }) => `expected a DNS name like api.example.com., got ${show(i.input)}`;
   const RecordNameSchema = z.pipe(
-    z.pipe(z.string({ error: dnsError }), z.transform((s: string) => s.toLowerCase())),
+    z.pipe(
+      z.string({ error: dnsError }),
+      z.transform((s: string) => s.toLowerCase()),
+    ),
     z.pipe(
       z.string().check(z.maxLength(254, { error: dnsError }), z.regex(DNS_NAME_RE, { error: dnsError })),
       z.transform((s: string) => (s.endsWith('.') ? s : `${s}.`)),
@@ -49,7 +78,9 @@ const buildConfigSchema = () => {
 
   /** `200`, `"2xx"`, `"200-299"` → an exact code or an inclusive range. */
   const StatusSchema = z.pipe(
-    z.union([z.number(), z.string()], { error: (i) => `expected a status code like 200, "2xx" or "200-299", got ${show(i.input)}` }),
+    z.union([z.number(), z.string()], {
+      error: (i) => `expected a status code like 200, "2xx" or "200-299", got ${show(i.input)}`,
+    }),
     z.transform((v: number | string, ctx): number | [number, number] => {
       if (typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599) return v;
       const s = String(v).trim().toLowerCase();
@@ -58,25 +89,73 @@ const buildConfigSchema = () => {
       const range = /^(\d{3})-(\d{3})$/.exec(s);
       if (range && Number(range[1]) <= Number(range[2])) return [Number(range[1]), Number(range[2])];
       if (/^\d{3}$/.test(s)) return Number(s);
-      ctx.issues.push({ code: 'custom', input: v, message: `expected a status code like 200, "2xx" or "200-299", got ${show(v)}` });
+      ctx.issues.push({
+        code: 'custom',
+        input: v,
+        message: `expected a status code like 200, "2xx" or "200-299", got ${show(v)}`,
+      });
       return z.NEVER;
     }),
   );
 
-  const timeoutMs = (def: number) => z._default(z.number().check(z.int(), z.gte(50, { error: 'expected at least 50 ms' }), z.lte(60_000, { error: 'expected at most 60000 ms' })), def);
+  const timeoutMs = (def: number) =>
+    z._default(
+      z
+        .number()
+        .check(
+          z.int(),
+          z.gte(50, { error: 'expected at least 50 ms' }),
+          z.lte(60_000, { error: 'expected at most 60000 ms' }),
+        ),
+      def,
+    );
 
   const HttpProbeSchema = z.strictObject({
     type: z.literal('http'),
-    name: z.optional(z.string().check(z.regex(/^[a-z0-9-]{1,40}$/, { error: (i) => `expected a probe name matching [a-z0-9-]+, got ${show(i.input)}` }))),
+    name: z.optional(
+      z.string().check(
+        z.regex(/^[a-z0-9-]{1,40}$/, {
+          error: (i) => `expected a probe name matching [a-z0-9-]+, got ${show(i.input)}`,
+        }),
+      ),
+    ),
     /** Defaults to the member's endpoint. */
     url: z.optional(HttpUrlSchema),
-    method: z._default(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'], { error: (i) => `expected GET, HEAD, POST, PUT or OPTIONS, got ${show(i.input)}` }), 'GET'),
+    method: z._default(
+      z.enum(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'], {
+        error: (i) => `expected GET, HEAD, POST, PUT or OPTIONS, got ${show(i.input)}`,
+      }),
+      'GET',
+    ),
     headers: z._default(z.record(z.string(), z.string()), {}),
     body: z.optional(z.string()),
     expectStatus: z._default(z.array(StatusSchema), [[200, 299]]),
     bodyContains: z.optional(z.string()),
-    bodyMatches: z.optional(z.string().check(z.refine((s) => { try { new RegExp(s); return true; } catch { return false; } }, { error: 'expected a valid regular expression' }))),
-    jsonPath: z.optional(z.strictObject({ path: z.string().check(z.regex(/^\$(\.[A-Za-z0-9_-]+|\[\d+\])*$/, { error: 'expected a JSON path like $.db.status or $.checks[0].ok' })), equals: z.unknown() })),
+    bodyMatches: z.optional(
+      z.string().check(
+        z.refine(
+          (s) => {
+            try {
+              new RegExp(s);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          { error: 'expected a valid regular expression' },
+        ),
+      ),
+    ),
+    jsonPath: z.optional(
+      z.strictObject({
+        path: z.string().check(
+          z.regex(/^\$(\.[A-Za-z0-9_-]+|\[\d+\])*$/, {
+            error: 'expected a JSON path like $.db.status or $.checks[0].ok',
+          }),
+        ),
+        equals: z.unknown(),
+      }),
+    ),
     maxLatencyMs: z.optional(z.number().check(z.positive())),
     timeoutMs: timeoutMs(2000),
     certExpiryWarningDays: z._default(z.number().check(z.nonnegative()), 14),
@@ -85,13 +164,21 @@ const buildConfigSchema = () => {
 
   const TcpProbeSchema = z.strictObject({
     type: z.literal('tcp'),
-    name: z.optional(z.string().check(z.regex(/^[a-z0-9-]{1,40}$/, { error: (i) => `expected a probe name matching [a-z0-9-]+, got ${show(i.input)}` }))),
+    name: z.optional(
+      z.string().check(
+        z.regex(/^[a-z0-9-]{1,40}$/, {
+          error: (i) => `expected a probe name matching [a-z0-9-]+, got ${show(i.input)}`,
+        }),
+      ),
+    ),
     host: z.string().check(z.minLength(1)),
     port: z.number().check(z.int(), z.gte(1), z.lte(65535)),
     timeoutMs: timeoutMs(2000),
   });
 
-  const ProbeSchema = z.discriminatedUnion('type', [HttpProbeSchema, TcpProbeSchema], { error: (i) => `expected a probe with type http or tcp, got ${show((i.input as { type?: unknown })?.type)}` });
+  const ProbeSchema = z.discriminatedUnion('type', [HttpProbeSchema, TcpProbeSchema], {
+    error: (i) => `expected a probe with type http or tcp, got ${show((i.input as { type?: unknown })?.type)}`,
+  });
 
   const MemberSchema = z.strictObject({
     region: RegionSchema,
@@ -104,40 +191,71 @@ const buildConfigSchema = () => {
   });
 
   const ssmError = (i: { input?: unknown }) => `expected an SSM parameter name starting with "/", got ${show(i.input)}`;
-  const SsmParameterNameSchema = z.string({ error: ssmError }).check(z.regex(/^\/[A-Za-z0-9_.\-/]+$/, { error: ssmError }));
-  const arnError = (what: string, example: string) => (i: { input?: unknown }) => `expected ${what} like ${example}, got ${show(i.input)}`;
-  const ClusterArnSchema = z.string().check(z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]{0,62}$/, { error: arnError('an Aurora DB cluster ARN', 'arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2') }));
-  const InstanceArnSchema = z.string().check(z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[A-Za-z][A-Za-z0-9-]{0,62}$/, { error: arnError('an RDS DB instance ARN', 'arn:aws:rds:us-west-2:123456789012:db:inventory-db-usw2') }));
-  const FunctionArnSchema = z.string().check(z.regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/, { error: arnError('a Lambda function ARN', 'arn:aws:lambda:us-west-2:123456789012:function:promote-cache') }));
+  const SsmParameterNameSchema = z
+    .string({ error: ssmError })
+    .check(z.regex(/^\/[A-Za-z0-9_.\-/]+$/, { error: ssmError }));
+  const arnError = (what: string, example: string) => (i: { input?: unknown }) =>
+    `expected ${what} like ${example}, got ${show(i.input)}`;
+  const ClusterArnSchema = z.string().check(
+    z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]{0,62}$/, {
+      error: arnError('an Aurora DB cluster ARN', 'arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2'),
+    }),
+  );
+  const InstanceArnSchema = z.string().check(
+    z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[A-Za-z][A-Za-z0-9-]{0,62}$/, {
+      error: arnError('an RDS DB instance ARN', 'arn:aws:rds:us-west-2:123456789012:db:inventory-db-usw2'),
+    }),
+  );
+  const FunctionArnSchema = z.string().check(
+    z.regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/, {
+      error: arnError('a Lambda function ARN', 'arn:aws:lambda:us-west-2:123456789012:function:promote-cache'),
+    }),
+  );
 
-  const HookSchema = z.discriminatedUnion('type', [
-    z.strictObject({
-      type: z.literal('aurora-global'),
-      /** The global database identifier (not an ARN): `orders-global`. */
-      globalClusterId: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, { error: (i) => `expected a global cluster identifier like orders-global, got ${show(i.input)}` })),
-      /** The secondary region's cluster: the one that becomes the writer. */
-      targetClusterArn: ClusterArnSchema,
-      /** The primary region's cluster: named in the failback (switchover) command. */
-      primaryClusterArn: ClusterArnSchema,
-    }),
-    z.strictObject({
-      type: z.literal('rds-replica'),
-      /** The cross-region read replica in the secondary region; PromoteReadReplica is one-way. */
-      replicaInstanceArn: InstanceArnSchema,
-    }),
-    z.strictObject({ type: z.literal('lambda'), functionArn: FunctionArnSchema }),
-    z.strictObject({
-      type: z.literal('webhook'),
-      url: HttpUrlSchema,
-      secret: z.optional(z.string().check(z.minLength(16, { error: 'expected a secret of at least 16 characters' }))),
-      secretSsmParameter: z.optional(SsmParameterNameSchema),
-      allowPrivateTargets: z._default(z.boolean(), false),
-    }),
-  ], { error: (i) => `expected a hook with type aurora-global, rds-replica, lambda or webhook, got ${show((i.input as { type?: unknown })?.type)}` });
+  const HookSchema = z.discriminatedUnion(
+    'type',
+    [
+      z.strictObject({
+        type: z.literal('aurora-global'),
+        /** The global database identifier (not an ARN): `orders-global`. */
+        globalClusterId: z.string().check(
+          z.regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, {
+            error: (i) => `expected a global cluster identifier like orders-global, got ${show(i.input)}`,
+          }),
+        ),
+        /** The secondary region's cluster: the one that becomes the writer. */
+        targetClusterArn: ClusterArnSchema,
+        /** The primary region's cluster: named in the failback (switchover) command. */
+        primaryClusterArn: ClusterArnSchema,
+      }),
+      z.strictObject({
+        type: z.literal('rds-replica'),
+        /** The cross-region read replica in the secondary region; PromoteReadReplica is one-way. */
+        replicaInstanceArn: InstanceArnSchema,
+      }),
+      z.strictObject({ type: z.literal('lambda'), functionArn: FunctionArnSchema }),
+      z.strictObject({
+        type: z.literal('webhook'),
+        url: HttpUrlSchema,
+        secret: z.optional(z.string().check(z.minLength(16, { error: 'expected a secret of at least 16 characters' }))),
+        secretSsmParameter: z.optional(SsmParameterNameSchema),
+        allowPrivateTargets: z._default(z.boolean(), false),
+      }),
+    ],
+    {
+      error: (i) =>
+        `expected a hook with type aurora-global, rds-replica, lambda or webhook, got ${show((i.input as { type?: unknown })?.type)}`,
+    },
+  );
 
   const PromotionSchema = z.strictObject({
     /** auto: act after the guardrails; approve (default): ask and wait for `r53-failover promote approve`; dry-run: record and notify only. */
-    mode: z._default(z.enum(['auto', 'approve', 'dry-run'], { error: (i) => `expected auto, approve or dry-run, got ${show(i.input)}` }), 'approve'),
+    mode: z._default(
+      z.enum(['auto', 'approve', 'dry-run'], {
+        error: (i) => `expected auto, approve or dry-run, got ${show(i.input)}`,
+      }),
+      'approve',
+    ),
     /** The group must stay FAILED_OVER this long before anything is promoted. */
     holdDownSeconds: z._default(z.number().check(z.int(), z.nonnegative()), 120),
     /** With probes configured, their quorum must also say the primary is down. */
@@ -154,17 +272,35 @@ const buildConfigSchema = () => {
     /** Regions that run probes (one regional-probe deployment each). Default: the members' regions. */
     regions: z.optional(z.array(RegionSchema)),
     /** A member is PROBE_DOWN when `required` regions see `consecutive` failures in a row (PROBE_UP symmetrically). */
-    quorum: z.optional(z.strictObject({
-      required: z.optional(z.number().check(z.int(), z.positive())),
-      consecutive: z._default(z.number().check(z.int(), z.positive()), 3),
-    })),
-    intervalSeconds: z.optional(z.number().check(z.int(), z.gte(5, { error: 'expected at least 5 seconds' }), z.lte(60, { error: 'expected at most 60 seconds' }))),
+    quorum: z.optional(
+      z.strictObject({
+        required: z.optional(z.number().check(z.int(), z.positive())),
+        consecutive: z._default(z.number().check(z.int(), z.positive()), 3),
+      }),
+    ),
+    intervalSeconds: z.optional(
+      z
+        .number()
+        .check(
+          z.int(),
+          z.gte(5, { error: 'expected at least 5 seconds' }),
+          z.lte(60, { error: 'expected at most 60 seconds' }),
+        ),
+    ),
     /** Route 53 and the probes disagreeing this long is a HEALTH_DISAGREEMENT event. */
     disagreementSeconds: z.optional(z.number().check(z.int(), z.positive())),
     /** Permit loopback and RFC 1918/ULA targets (VPC endpoints, local runs). Link-local/metadata stay refused. */
     allowPrivateTargets: z.optional(z.boolean()),
     /** Resolvers for the DNS probe of each group's record (ip or ip:port). */
-    dnsResolvers: z.optional(z.array(z.string().check(z.regex(/^[0-9a-fA-F:.[\]]+$/, { error: (i) => `expected a resolver IP (optionally :port), got ${show(i.input)}` })))),
+    dnsResolvers: z.optional(
+      z.array(
+        z.string().check(
+          z.regex(/^[0-9a-fA-F:.[\]]+$/, {
+            error: (i) => `expected a resolver IP (optionally :port), got ${show(i.input)}`,
+          }),
+        ),
+      ),
+    ),
     /** Days probe results are kept in the ledger table (TTL). */
     retentionDays: z.optional(z.number().check(z.int(), z.positive())),
   };
@@ -172,11 +308,23 @@ const buildConfigSchema = () => {
 
   const eventsError = (i: { input?: unknown }) => `expected one of ${GROUP_EVENTS.join(', ')}, got ${show(i.input)}`;
   const GroupEventSchema = z.enum(GROUP_EVENTS, { error: eventsError });
-  const SeveritySchema = z.enum(SEVERITIES, { error: (i) => `expected one of ${SEVERITIES.join(', ')}, got ${show(i.input)}` });
+  const SeveritySchema = z.enum(SEVERITIES, {
+    error: (i) => `expected one of ${SEVERITIES.join(', ')}, got ${show(i.input)}`,
+  });
   const SeverityMapSchema = z.partialRecord(GroupEventSchema, SeveritySchema);
   const CHANNEL_RE = /^(sns|slack|pagerduty|webhook:[a-z0-9-]+)$/;
-  const ChannelRefSchema = z.string().check(z.regex(CHANNEL_RE, { error: (i) => `expected sns, slack, pagerduty or webhook:<name>, got ${show(i.input)}` }));
-  const minutes = (def: number) => z._default(z.number({ error: (i) => `expected a number of minutes, got ${show(i.input)}` }).check(z.nonnegative({ error: 'expected 0 or more minutes' })), def);
+  const ChannelRefSchema = z
+    .string()
+    .check(
+      z.regex(CHANNEL_RE, { error: (i) => `expected sns, slack, pagerduty or webhook:<name>, got ${show(i.input)}` }),
+    );
+  const minutes = (def: number) =>
+    z._default(
+      z
+        .number({ error: (i) => `expected a number of minutes, got ${show(i.input)}` })
+        .check(z.nonnegative({ error: 'expected 0 or more minutes' })),
+      def,
+    );
 
   const NotifySchema = z.strictObject({
     slack: z.optional(
@@ -188,12 +336,22 @@ const buildConfigSchema = () => {
     sns: z.optional(
       z.strictObject({
         /** Local runs: the topic to publish to (deployed stacks publish to their own NotificationTopic). */
-        topicArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, { error: (i) => `expected an SNS topic ARN, got ${show(i.input)}` }))),
+        topicArn: z.optional(
+          z.string().check(
+            z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+              error: (i) => `expected an SNS topic ARN, got ${show(i.input)}`,
+            }),
+          ),
+        ),
         subscriptions: z._default(
-          z.array(z.strictObject({
-            protocol: z.enum(['email', 'email-json', 'sms', 'https', 'sqs', 'lambda'], { error: (i) => `expected email, email-json, sms, https, sqs or lambda, got ${show(i.input)}` }),
-            endpoint: z.string().check(z.minLength(1, { error: 'is required (an address, number or ARN)' })),
-          })),
+          z.array(
+            z.strictObject({
+              protocol: z.enum(['email', 'email-json', 'sms', 'https', 'sqs', 'lambda'], {
+                error: (i) => `expected email, email-json, sms, https, sqs or lambda, got ${show(i.input)}`,
+              }),
+              endpoint: z.string().check(z.minLength(1, { error: 'is required (an address, number or ARN)' })),
+            }),
+          ),
           [],
         ),
       }),
@@ -206,13 +364,21 @@ const buildConfigSchema = () => {
       }),
     ),
     webhooks: z._default(
-      z.array(z.strictObject({
-        name: z.string().check(z.regex(/^[a-z0-9-]{1,40}$/, { error: (i) => `expected a webhook name matching [a-z0-9-]+, got ${show(i.input)}` })),
-        url: HttpUrlSchema,
-        secret: z.optional(z.string().check(z.minLength(16, { error: 'expected a secret of at least 16 characters' }))),
-        secretSsmParameter: z.optional(SsmParameterNameSchema),
-        allowPrivateTargets: z._default(z.boolean(), false),
-      })),
+      z.array(
+        z.strictObject({
+          name: z.string().check(
+            z.regex(/^[a-z0-9-]{1,40}$/, {
+              error: (i) => `expected a webhook name matching [a-z0-9-]+, got ${show(i.input)}`,
+            }),
+          ),
+          url: HttpUrlSchema,
+          secret: z.optional(
+            z.string().check(z.minLength(16, { error: 'expected a secret of at least 16 characters' })),
+          ),
+          secretSsmParameter: z.optional(SsmParameterNameSchema),
+          allowPrivateTargets: z._default(z.boolean(), false),
+        }),
+      ),
       [],
     ),
     /** Events notified unless a group says otherwise. */
@@ -224,7 +390,10 @@ const buildConfigSchema = () => {
     noDataMinutes: minutes(10),
     flap: z._default(
       z.strictObject({
-        transitions: z._default(z.number().check(z.int(), z.gte(2, { error: 'expected at least 2 transitions' })), DEFAULT_FLAP.transitions),
+        transitions: z._default(
+          z.number().check(z.int(), z.gte(2, { error: 'expected at least 2 transitions' })),
+          DEFAULT_FLAP.transitions,
+        ),
         windowMinutes: minutes(DEFAULT_FLAP.windowMinutes),
         holdMinutes: minutes(DEFAULT_FLAP.holdMinutes),
       }),
@@ -243,7 +412,10 @@ const buildConfigSchema = () => {
   const GroupSchema = z.strictObject({
     hostedZoneId: HostedZoneIdSchema,
     recordName: RecordNameSchema,
-    recordType: z._default(z.enum(RECORD_TYPES, { error: (i) => `expected one of ${RECORD_TYPES.join(', ')}, got ${show(i.input)}` }), 'A'),
+    recordType: z._default(
+      z.enum(RECORD_TYPES, { error: (i) => `expected one of ${RECORD_TYPES.join(', ')}, got ${show(i.input)}` }),
+      'A',
+    ),
     primary: MemberSchema,
     secondary: MemberSchema,
     /** Linked from every notification about this group. */
@@ -258,7 +430,11 @@ const buildConfigSchema = () => {
       version: z.literal(1, { error: (i) => `expected 1 (the only config version), got ${show(i.input)}` }),
       groups: z._default(
         z.record(
-          z.string().check(z.regex(GROUP_NAME_RE, { error: (i) => `group names must match [a-z0-9-]+ (max 63), got ${show(i.input)}` })),
+          z.string().check(
+            z.regex(GROUP_NAME_RE, {
+              error: (i) => `group names must match [a-z0-9-]+ (max 63), got ${show(i.input)}`,
+            }),
+          ),
           GroupSchema,
         ),
         {},
@@ -266,53 +442,102 @@ const buildConfigSchema = () => {
       notify: z.optional(NotifySchema),
       probes: z.optional(ProbeSettingsSchema),
     })
-    .check(z.superRefine((cfg, ctx) => {
-      const n = cfg.notify;
-      const need = (ok: boolean, path: (string | number)[], message: string) => {
-        if (!ok) ctx.addIssue({ code: 'custom', path, input: undefined, message });
-      };
-      if (n?.slack) need(Boolean(n.slack.webhookUrl || n.slack.webhookSsmParameter), ['notify', 'slack'], 'needs webhookSsmParameter (deployed) or webhookUrl (local runs)');
-      if (n?.pagerduty) need(Boolean(n.pagerduty.routingKey || n.pagerduty.routingKeySsmParameter), ['notify', 'pagerduty'], 'needs routingKeySsmParameter (deployed) or routingKey (local runs)');
-      const hookNames = new Set<string>();
-      n?.webhooks.forEach((w, i) => {
-        need(Boolean(w.secret || w.secretSsmParameter), ['notify', 'webhooks', i], 'needs secretSsmParameter (deployed) or secret (local runs) to sign requests');
-        need(!hookNames.has(w.name), ['notify', 'webhooks', i, 'name'], `webhook name "${w.name}" is used twice`);
-        hookNames.add(w.name);
-      });
-      const configured = new Set([...(n?.sns ? ['sns'] : []), ...(n?.slack ? ['slack'] : []), ...(n?.pagerduty ? ['pagerduty'] : []), ...[...hookNames].map((h) => `webhook:${h}`)]);
-      for (const [name, group] of Object.entries(cfg.groups)) {
-        group.notify?.channels?.forEach((c, i) =>
-          need(configured.has(c), ['groups', name, 'notify', 'channels', i], `channel ${c} is not configured under notify (configured: ${[...configured].join(', ') || 'none'})`));
-      }
-      for (const [name, group] of Object.entries(cfg.groups)) {
-        for (const role of ['primary', 'secondary'] as const) {
-          group[role].probes?.forEach((probe, i) => {
-            if (probe.type === 'http') need(Boolean(probe.url || group[role].endpoint), ['groups', name, role, 'probes', i, 'url'], `is required when ${role} has no endpoint`);
+    .check(
+      z.superRefine((cfg, ctx) => {
+        const n = cfg.notify;
+        const need = (ok: boolean, path: (string | number)[], message: string) => {
+          if (!ok) ctx.addIssue({ code: 'custom', path, input: undefined, message });
+        };
+        if (n?.slack)
+          need(
+            Boolean(n.slack.webhookUrl || n.slack.webhookSsmParameter),
+            ['notify', 'slack'],
+            'needs webhookSsmParameter (deployed) or webhookUrl (local runs)',
+          );
+        if (n?.pagerduty)
+          need(
+            Boolean(n.pagerduty.routingKey || n.pagerduty.routingKeySsmParameter),
+            ['notify', 'pagerduty'],
+            'needs routingKeySsmParameter (deployed) or routingKey (local runs)',
+          );
+        const hookNames = new Set<string>();
+        n?.webhooks.forEach((w, i) => {
+          need(
+            Boolean(w.secret || w.secretSsmParameter),
+            ['notify', 'webhooks', i],
+            'needs secretSsmParameter (deployed) or secret (local runs) to sign requests',
+          );
+          need(!hookNames.has(w.name), ['notify', 'webhooks', i, 'name'], `webhook name "${w.name}" is used twice`);
+          hookNames.add(w.name);
+        });
+        const configured = new Set([
+          ...(n?.sns ? ['sns'] : []),
+          ...(n?.slack ? ['slack'] : []),
+          ...(n?.pagerduty ? ['pagerduty'] : []),
+          ...[...hookNames].map((h) => `webhook:${h}`),
+        ]);
+        for (const [name, group] of Object.entries(cfg.groups)) {
+          group.notify?.channels?.forEach((c, i) =>
+            need(
+              configured.has(c),
+              ['groups', name, 'notify', 'channels', i],
+              `channel ${c} is not configured under notify (configured: ${[...configured].join(', ') || 'none'})`,
+            ),
+          );
+        }
+        for (const [name, group] of Object.entries(cfg.groups)) {
+          for (const role of ['primary', 'secondary'] as const) {
+            group[role].probes?.forEach((probe, i) => {
+              if (probe.type === 'http')
+                need(
+                  Boolean(probe.url || group[role].endpoint),
+                  ['groups', name, role, 'probes', i, 'url'],
+                  `is required when ${role} has no endpoint`,
+                );
+            });
+          }
+        }
+        for (const [name, group] of Object.entries(cfg.groups)) {
+          group.promotion?.hooks.forEach((h, i) => {
+            if (h.type === 'webhook')
+              need(
+                Boolean(h.secret || h.secretSsmParameter),
+                ['groups', name, 'promotion', 'hooks', i],
+                'needs secretSsmParameter (deployed) or secret (local runs) to sign requests',
+              );
+            if (h.type === 'aurora-global' && h.targetClusterArn === h.primaryClusterArn)
+              need(
+                false,
+                ['groups', name, 'promotion', 'hooks', i, 'targetClusterArn'],
+                'must differ from primaryClusterArn',
+              );
           });
         }
-      }
-      for (const [name, group] of Object.entries(cfg.groups)) {
-        group.promotion?.hooks.forEach((h, i) => {
-          if (h.type === 'webhook') need(Boolean(h.secret || h.secretSsmParameter), ['groups', name, 'promotion', 'hooks', i], 'needs secretSsmParameter (deployed) or secret (local runs) to sign requests');
-          if (h.type === 'aurora-global' && h.targetClusterArn === h.primaryClusterArn) need(false, ['groups', name, 'promotion', 'hooks', i, 'targetClusterArn'], 'must differ from primaryClusterArn');
-        });
-      }
-      const seen = new Map<string, string>();
-      for (const [name, group] of Object.entries(cfg.groups)) {
-        if (name === UNASSIGNED_GROUP) {
-          ctx.addIssue({ code: 'custom', path: ['groups', name], message: `"${UNASSIGNED_GROUP}" is reserved for health checks in no group` });
+        const seen = new Map<string, string>();
+        for (const [name, group] of Object.entries(cfg.groups)) {
+          if (name === UNASSIGNED_GROUP) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['groups', name],
+              message: `"${UNASSIGNED_GROUP}" is reserved for health checks in no group`,
+            });
+          }
+          for (const role of ['primary', 'secondary'] as const) {
+            const id = group[role].healthCheckId;
+            const where = `groups.${name}.${role}`;
+            const other = seen.get(id);
+            if (other) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['groups', name, role, 'healthCheckId'],
+                message: `health check ${id} is already used by ${other}; each health check belongs to one group member`,
+              });
+            } else seen.set(id, where);
+          }
         }
-        for (const role of ['primary', 'secondary'] as const) {
-          const id = group[role].healthCheckId;
-          const where = `groups.${name}.${role}`;
-          const other = seen.get(id);
-          if (other) {
-            ctx.addIssue({ code: 'custom', path: ['groups', name, role, 'healthCheckId'], message: `health check ${id} is already used by ${other}; each health check belongs to one group member` });
-          } else seen.set(id, where);
-        }
-      }
-    }));
-    return FailoverConfigSchema;
+      }),
+    );
+  return FailoverConfigSchema;
 };
 const failoverConfigSchema = /* @__PURE__ */ once(buildConfigSchema);
 
@@ -348,7 +573,8 @@ export const indexHealthChecks = (config: FailoverConfig): Map<string, HealthChe
 };
 
 /** Name of the CloudWatch alarm this project creates for a group member (stable: EventBridge filters on its prefix). */
-export const alarmNameFor = (prefix: string, group: string, role: MemberRole): string => `${prefix}${group}-${role}-health`;
+export const alarmNameFor = (prefix: string, group: string, role: MemberRole): string =>
+  `${prefix}${group}-${role}-health`;
 
 /** Probe settings in effect for a group: group overrides, then top level, then defaults. */
 export const probeSettingsFor = (config: FailoverConfig, group: string) => {
@@ -370,10 +596,28 @@ export const probeSettingsFor = (config: FailoverConfig, group: string) => {
 export type EffectiveProbeSettings = ReturnType<typeof probeSettingsFor>;
 
 /** A member's probes with defaults filled in: an endpoint and no probes means "GET endpoint, expect 2xx, 2 s". */
-export const memberProbes = (config: FailoverConfig, group: string, role: MemberRole): Array<(HttpProbeConfig & { name: string; url: string }) | (TcpProbeConfig & { name: string })> => {
+export const memberProbes = (
+  config: FailoverConfig,
+  group: string,
+  role: MemberRole,
+): Array<(HttpProbeConfig & { name: string; url: string }) | (TcpProbeConfig & { name: string })> => {
   const m = config.groups[group]?.[role];
   if (!m) return [];
-  const list: ProbeConfig[] = m.probes ?? (m.endpoint ? [{ type: 'http', method: 'GET', headers: {}, expectStatus: [[200, 299]], timeoutMs: 2000, certExpiryWarningDays: 14, followRedirects: false }] : []);
+  const list: ProbeConfig[] =
+    m.probes ??
+    (m.endpoint
+      ? [
+          {
+            type: 'http',
+            method: 'GET',
+            headers: {},
+            expectStatus: [[200, 299]],
+            timeoutMs: 2000,
+            certExpiryWarningDays: 14,
+            followRedirects: false,
+          },
+        ]
+      : []);
   return list.map((p, i) =>
     p.type === 'http'
       ? { ...p, name: p.name ?? (i === 0 ? 'http' : `http-${i + 1}`), url: (p.url ?? m.endpoint) as string }

@@ -56,7 +56,11 @@ export const isoTimestampSchema = (example: string) =>
     z.transform((s: string, ctx) => {
       const iso = toIsoUtc(s);
       if (iso) return iso;
-      ctx.issues.push({ code: 'custom', input: s, message: `expected an ISO 8601 timestamp like ${example}, got ${show(s)}` });
+      ctx.issues.push({
+        code: 'custom',
+        input: s,
+        message: `expected an ISO 8601 timestamp like ${example}, got ${show(s)}`,
+      });
       return z.NEVER;
     }),
   );
@@ -67,7 +71,9 @@ export const isoTimestampSchema = (example: string) =>
  * (tens of zod objects apiece), and none builds the alarm-action form unless alarms invoke the function directly.
  */
 const common = /* @__PURE__ */ once(() => {
-  const state = z.enum(ALARM_STATES, { error: (i) => `expected one of OK, ALARM, INSUFFICIENT_DATA, got ${show(i.input)}` });
+  const state = z.enum(ALARM_STATES, {
+    error: (i) => `expected one of OK, ALARM, INSUFFICIENT_DATA, got ${show(i.input)}`,
+  });
   const timestamp = isoTimestampSchema('2025-06-12T14:03:27.412+0000');
   const arnError = (i: { input?: unknown }) => `expected a CloudWatch alarm ARN, got ${show(i.input)}`;
   // zod schemas are immutable, so one plain string schema (and one optional one) serves every field that needs it.
@@ -105,7 +111,9 @@ const alarmDetailSchema = /* @__PURE__ */ once(() => {
     alarmName: nonEmpty('is required (the alarm name)'),
     state: alarmState,
     previousState: z.optional(alarmState),
-    configuration: z.optional(z.looseObject({ description: optStr, metrics: z.optional(z.array(metricEntry)), alarmRule: optStr })),
+    configuration: z.optional(
+      z.looseObject({ description: optStr, metrics: z.optional(z.array(metricEntry)), alarmRule: optStr }),
+    ),
   });
 });
 type AlarmDetail = z.infer<ReturnType<typeof alarmDetailSchema>>;
@@ -116,7 +124,9 @@ const eventBridgeSchema = /* @__PURE__ */ once(() => {
     id: nonEmpty('is required (the EventBridge event id)'),
     'detail-type': str,
     source: str,
-    account: z.string().check(z.regex(/^\d{12}$/, { error: (i) => `expected a 12-digit account id, got ${show(i.input)}` })),
+    account: z
+      .string()
+      .check(z.regex(/^\d{12}$/, { error: (i) => `expected a 12-digit account id, got ${show(i.input)}` })),
     time: str,
     region: str,
     resources: z._default(z.array(str), []),
@@ -141,7 +151,10 @@ const snsSchemas = /* @__PURE__ */ once(() => {
   const { state, timestamp, alarmArn, str, optStr, nonEmpty } = common();
   const dimension = z.pipe(
     z.looseObject({ name: optStr, value: optStr, Name: optStr, Value: optStr }),
-    z.transform((d: { name?: string; value?: string; Name?: string; Value?: string }) => ({ name: d.name ?? d.Name ?? '', value: d.value ?? d.Value ?? '' })),
+    z.transform((d: { name?: string; value?: string; Name?: string; Value?: string }) => ({
+      name: d.name ?? d.Name ?? '',
+      value: d.value ?? d.Value ?? '',
+    })),
   );
   const dimensions = z.optional(z.array(dimension));
   const metric = z.looseObject({ MetricName: optStr, Namespace: optStr, Dimensions: dimensions });
@@ -160,7 +173,15 @@ const snsSchemas = /* @__PURE__ */ once(() => {
         MetricName: optStr,
         Namespace: optStr,
         Dimensions: dimensions,
-        Metrics: z.optional(z.array(z.looseObject({ Id: optStr, Expression: optStr, MetricStat: z.optional(z.looseObject({ Metric: metric })) }))),
+        Metrics: z.optional(
+          z.array(
+            z.looseObject({
+              Id: optStr,
+              Expression: optStr,
+              MetricStat: z.optional(z.looseObject({ Metric: metric })),
+            }),
+          ),
+        ),
       }),
     ),
   });
@@ -174,7 +195,12 @@ const snsSchemas = /* @__PURE__ */ once(() => {
       Timestamp: optStr,
     }),
   });
-  return { message, event: z.looseObject({ Records: z.array(record).check(z.minLength(1, { error: 'expected at least one SNS record' })) }) };
+  return {
+    message,
+    event: z.looseObject({
+      Records: z.array(record).check(z.minLength(1, { error: 'expected at least one SNS record' })),
+    }),
+  };
 });
 type SnsRecord = z.infer<ReturnType<typeof snsSchemas>['event']>['Records'][number];
 
@@ -203,11 +229,16 @@ const classifyMetrics = (
   hasExpression: boolean,
   composite: boolean,
   preferHealthCheck: (id: string) => boolean,
-): { ok: true; healthCheckIds: string[]; healthCheckId: string; metricMath: boolean } | { ok: false; reason: string } => {
+):
+  | { ok: true; healthCheckIds: string[]; healthCheckId: string; metricMath: boolean }
+  | { ok: false; reason: string } => {
   if (metrics.length === 0) {
-    return { ok: false, reason: composite
-      ? 'composite alarm: no AWS/Route53 HealthCheckStatus metric (its child alarms arrive as their own events)'
-      : 'alarm has no metric: not an AWS/Route53 HealthCheckStatus alarm' };
+    return {
+      ok: false,
+      reason: composite
+        ? 'composite alarm: no AWS/Route53 HealthCheckStatus metric (its child alarms arrive as their own events)'
+        : 'alarm has no metric: not an AWS/Route53 HealthCheckStatus alarm',
+    };
   }
   const health = metrics.filter((m) => m.namespace === ROUTE53_NS && m.name === HEALTH_METRIC);
   if (health.length === 0) {
@@ -215,7 +246,10 @@ const classifyMetrics = (
     return { ok: false, reason: `other namespace/metric: ${seen}, not ${ROUTE53_NS} ${HEALTH_METRIC}` };
   }
   const missing = health.find((m) => !m.healthCheckId);
-  if (missing) throw new InvalidEventError(`${missing.path}: is required (the Route 53 health check id of an ${ROUTE53_NS} ${HEALTH_METRIC} metric)`);
+  if (missing)
+    throw new InvalidEventError(
+      `${missing.path}: is required (the Route 53 health check id of an ${ROUTE53_NS} ${HEALTH_METRIC} metric)`,
+    );
   const ids = [...new Set(health.map((m) => (m.healthCheckId as string).toLowerCase()))];
   const preferred = ids.find(preferHealthCheck) ?? (ids[0] as string);
   return { ok: true, healthCheckIds: ids, healthCheckId: preferred, metricMath: hasExpression || metrics.length > 1 };
@@ -224,12 +258,14 @@ const classifyMetrics = (
 const detailMetrics = (detail: AlarmDetail, root: string): MetricRef[] =>
   (detail.configuration?.metrics ?? []).flatMap((m, i) =>
     m.metricStat
-      ? [{
-          namespace: m.metricStat.metric.namespace,
-          name: m.metricStat.metric.name,
-          healthCheckId: m.metricStat.metric.dimensions?.HealthCheckId,
-          path: `${root}.configuration.metrics[${i}].metricStat.metric.dimensions.HealthCheckId`,
-        }]
+      ? [
+          {
+            namespace: m.metricStat.metric.namespace,
+            name: m.metricStat.metric.name,
+            healthCheckId: m.metricStat.metric.dimensions?.HealthCheckId,
+            path: `${root}.configuration.metrics[${i}].metricStat.metric.dimensions.HealthCheckId`,
+          },
+        ]
       : [],
   );
 
@@ -245,7 +281,12 @@ const fromDetail = (
   prefer: (id: string) => boolean,
 ): NormalisedEvent => {
   const hasExpression = (detail.configuration?.metrics ?? []).some((m) => m.expression !== undefined);
-  const cls = classifyMetrics(detailMetrics(detail, root), hasExpression, Boolean(detail.configuration?.alarmRule), prefer);
+  const cls = classifyMetrics(
+    detailMetrics(detail, root),
+    hasExpression,
+    Boolean(detail.configuration?.alarmRule),
+    prefer,
+  );
   if (!cls.ok) return { kind: 'ignored', reason: cls.reason };
   return {
     kind: 'transition',
@@ -266,10 +307,14 @@ const fromDetail = (
 const fromEventBridge = (raw: Record<string, unknown>, prefer: (id: string) => boolean): NormalisedEvent => {
   const env = parseOrThrow(eventBridgeSchema(), raw, InvalidEventError);
   if (env.source !== 'aws.cloudwatch') {
-    return { kind: 'ignored', reason: `not a CloudWatch alarm event: source "${env.source}", detail-type "${env['detail-type']}"` };
+    return {
+      kind: 'ignored',
+      reason: `not a CloudWatch alarm event: source "${env.source}", detail-type "${env['detail-type']}"`,
+    };
   }
   if (env['detail-type'] === 'CloudWatch Alarm Configuration Change') {
-    const op = isRecord(env.detail) && typeof env.detail.operation === 'string' ? ` (operation ${env.detail.operation})` : '';
+    const op =
+      isRecord(env.detail) && typeof env.detail.operation === 'string' ? ` (operation ${env.detail.operation})` : '';
     return { kind: 'ignored', reason: `configuration-change event${op}, not a state change` };
   }
   if (env['detail-type'] !== 'CloudWatch Alarm State Change') {
@@ -277,23 +322,39 @@ const fromEventBridge = (raw: Record<string, unknown>, prefer: (id: string) => b
   }
   if (env.detail === undefined) throw new InvalidEventError('detail: is required (the alarm state change)');
   const detail = parseOrThrow(alarmDetailSchema(), env.detail, InvalidEventError, 'detail');
-  const alarmArn = env.resources.find((r) => ALARM_ARN_RE.test(r)) ?? `arn:aws:cloudwatch:${env.region}:${env.account}:alarm:${detail.alarmName}`;
+  const alarmArn =
+    env.resources.find((r) => ALARM_ARN_RE.test(r)) ??
+    `arn:aws:cloudwatch:${env.region}:${env.account}:alarm:${detail.alarmName}`;
   const parts = arnParts(alarmArn);
-  return fromDetail(detail, 'detail', {
-    source: 'eventbridge', deliveryId: env.id, alarmArn, accountId: env.account, region: parts?.region ?? env.region,
-  }, prefer);
+  return fromDetail(
+    detail,
+    'detail',
+    {
+      source: 'eventbridge',
+      deliveryId: env.id,
+      alarmArn,
+      accountId: env.account,
+      region: parts?.region ?? env.region,
+    },
+    prefer,
+  );
 };
 
 const fromAlarmAction = (raw: Record<string, unknown>, prefer: (id: string) => boolean): NormalisedEvent => {
   const ev = parseOrThrow(alarmActionSchema(), raw, InvalidEventError);
   const parts = arnParts(ev.alarmArn);
-  return fromDetail(ev.alarmData, 'alarmData', {
-    source: 'alarm-action',
-    deliveryId: `alarm-action:${ev.alarmArn}:${ev.alarmData.state.timestamp}`,
-    alarmArn: ev.alarmArn,
-    accountId: ev.accountId ?? parts?.accountId ?? '',
-    region: parts?.region ?? ev.region ?? '',
-  }, prefer);
+  return fromDetail(
+    ev.alarmData,
+    'alarmData',
+    {
+      source: 'alarm-action',
+      deliveryId: `alarm-action:${ev.alarmArn}:${ev.alarmData.state.timestamp}`,
+      alarmArn: ev.alarmArn,
+      accountId: ev.accountId ?? parts?.accountId ?? '',
+      region: parts?.region ?? ev.region ?? '',
+    },
+    prefer,
+  );
 };
 
 const fromSnsRecord = (record: SnsRecord, i: number, prefer: (id: string) => boolean): NormalisedEvent => {
@@ -302,7 +363,9 @@ const fromSnsRecord = (record: SnsRecord, i: number, prefer: (id: string) => boo
   try {
     message = JSON.parse(record.Sns.Message);
   } catch {
-    throw new InvalidEventError(`${root}: is not JSON (expected a CloudWatch alarm notification; got ${show(record.Sns.Message.slice(0, 80))})`);
+    throw new InvalidEventError(
+      `${root}: is not JSON (expected a CloudWatch alarm notification; got ${show(record.Sns.Message.slice(0, 80))})`,
+    );
   }
   if (!isRecord(message) || (!('AlarmName' in message) && !('NewStateValue' in message))) {
     return { kind: 'ignored', reason: `${root}: not a CloudWatch alarm notification (no AlarmName/NewStateValue)` };
@@ -310,17 +373,34 @@ const fromSnsRecord = (record: SnsRecord, i: number, prefer: (id: string) => boo
   const msg = parseOrThrow(snsSchemas().message, message, InvalidEventError, root);
   const parts = arnParts(msg.AlarmArn);
   const trig = msg.Trigger;
-  const hcOf = (dims: { name: string; value: string }[] | undefined) => dims?.find((d) => d.name === 'HealthCheckId')?.value;
+  const hcOf = (dims: { name: string; value: string }[] | undefined) =>
+    dims?.find((d) => d.name === 'HealthCheckId')?.value;
   const metrics: MetricRef[] = [];
   if (trig?.Metrics?.length) {
     trig.Metrics.forEach((m, j) => {
       const met = m.MetricStat?.Metric;
-      if (met) metrics.push({ namespace: met.Namespace ?? '', name: met.MetricName ?? '', healthCheckId: hcOf(met.Dimensions), path: `${root}.Trigger.Metrics[${j}].MetricStat.Metric.Dimensions.HealthCheckId` });
+      if (met)
+        metrics.push({
+          namespace: met.Namespace ?? '',
+          name: met.MetricName ?? '',
+          healthCheckId: hcOf(met.Dimensions),
+          path: `${root}.Trigger.Metrics[${j}].MetricStat.Metric.Dimensions.HealthCheckId`,
+        });
     });
   } else if (trig?.MetricName || trig?.Namespace) {
-    metrics.push({ namespace: trig.Namespace ?? '', name: trig.MetricName ?? '', healthCheckId: hcOf(trig.Dimensions), path: `${root}.Trigger.Dimensions.HealthCheckId` });
+    metrics.push({
+      namespace: trig.Namespace ?? '',
+      name: trig.MetricName ?? '',
+      healthCheckId: hcOf(trig.Dimensions),
+      path: `${root}.Trigger.Dimensions.HealthCheckId`,
+    });
   }
-  const cls = classifyMetrics(metrics, Boolean(trig?.Metrics?.some((m) => m.Expression !== undefined)), Boolean(msg.AlarmRule), prefer);
+  const cls = classifyMetrics(
+    metrics,
+    Boolean(trig?.Metrics?.some((m) => m.Expression !== undefined)),
+    Boolean(msg.AlarmRule),
+    prefer,
+  );
   if (!cls.ok) return { kind: 'ignored', reason: cls.reason };
   return {
     kind: 'transition',
@@ -348,8 +428,14 @@ const fromSnsRecord = (record: SnsRecord, i: number, prefer: (id: string) => boo
  * malformed (all records are validated before anything is returned, so a bad batch writes nothing).
  * `preferHealthCheck` picks which health check a metric-math alarm over several is attributed to.
  */
-export const normaliseAlarmEvent = (raw: unknown, preferHealthCheck: (id: string) => boolean = () => false): NormalisedEvent[] => {
-  if (!isRecord(raw)) throw new InvalidEventError(`(root): expected a JSON object (EventBridge event, SNS event or Lambda alarm-action payload), got ${Array.isArray(raw) ? 'an array' : show(raw)}`);
+export const normaliseAlarmEvent = (
+  raw: unknown,
+  preferHealthCheck: (id: string) => boolean = () => false,
+): NormalisedEvent[] => {
+  if (!isRecord(raw))
+    throw new InvalidEventError(
+      `(root): expected a JSON object (EventBridge event, SNS event or Lambda alarm-action payload), got ${Array.isArray(raw) ? 'an array' : show(raw)}`,
+    );
   if ('Records' in raw) {
     const sns = parseOrThrow(snsSchemas().event, raw, InvalidEventError);
     return sns.Records.map((r, i) => fromSnsRecord(r, i, preferHealthCheck));
@@ -363,7 +449,10 @@ export const normaliseAlarmEvent = (raw: unknown, preferHealthCheck: (id: string
 
 /** Rejects payloads larger than AWS can deliver before any parsing work. `size` is the UTF-8 byte length. */
 export const assertDeliverableSize = (size: number): void => {
-  if (size > MAX_EVENT_BYTES) throw new InvalidEventError(`(root): event is ${size} bytes; AWS delivers at most ${MAX_EVENT_BYTES} bytes (256 KB) per event`);
+  if (size > MAX_EVENT_BYTES)
+    throw new InvalidEventError(
+      `(root): event is ${size} bytes; AWS delivers at most ${MAX_EVENT_BYTES} bytes (256 KB) per event`,
+    );
 };
 
 /** Identity of a transition: the same alarm, new state and state timestamp, whichever path delivered it. */
@@ -378,4 +467,3 @@ export const correlationIdOf = (raw: unknown, fallback: string): string => {
   if (isRecord(rec) && isRecord(rec.Sns) && typeof rec.Sns.MessageId === 'string') return rec.Sns.MessageId;
   return fallback;
 };
-

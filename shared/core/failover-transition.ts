@@ -43,7 +43,12 @@ export const servingOf = (group: string, snapshot: GroupSnapshot): Serving => {
 };
 
 /** Derives the group event for a transition that is newer than the member's current state. */
-export const deriveGroupEvent = (role: Role, state: AlarmStateValue, before: GroupSnapshot, memberBefore?: MemberSnapshot): GroupEvent => {
+export const deriveGroupEvent = (
+  role: Role,
+  state: AlarmStateValue,
+  before: GroupSnapshot,
+  memberBefore?: MemberSnapshot,
+): GroupEvent => {
   if (role === 'unknown') return 'UNASSIGNED';
   if (state === 'INSUFFICIENT_DATA') return 'UNKNOWN';
   const wasDown = memberBefore?.lastKnown === 'ALARM' || memberBefore?.state === 'ALARM';
@@ -90,7 +95,11 @@ export const applyTransition = (
     healthCheckId: t.healthCheckId,
     alarmArn: t.alarmArn,
     event,
-    ...(t.state === 'INSUFFICIENT_DATA' ? (current?.lastKnown ? { lastKnown: current.lastKnown } : {}) : { lastKnown: t.state }),
+    ...(t.state === 'INSUFFICIENT_DATA'
+      ? current?.lastKnown
+        ? { lastKnown: current.lastKnown }
+        : {}
+      : { lastKnown: t.state }),
   };
   const snapshot = { ...before, [key]: member };
   return { kind: 'newer', event, snapshot, serving: servingOf(group, snapshot) };
@@ -103,7 +112,11 @@ const OPENS_EPISODE: ReadonlySet<GroupEvent> = new Set(['FAILED_OVER', 'BOTH_UNH
  * Episode bookkeeping: an episode is identified by the seq of the entry that opened it (first FAILED_OVER or
  * BOTH_UNHEALTHY while none was open) and closed by RECOVERED. `open` is carried from entry to entry.
  */
-export const nextEpisode = (open: number | null, event: GroupEvent, seq: number): { episode: number | null; open: number | null } => {
+export const nextEpisode = (
+  open: number | null,
+  event: GroupEvent,
+  seq: number,
+): { episode: number | null; open: number | null } => {
   if (event === 'STALE') return { episode: null, open };
   if (OPENS_EPISODE.has(event)) return { episode: open ?? seq, open: open ?? seq };
   if (event === 'RECOVERED') return { episode: open, open: null };

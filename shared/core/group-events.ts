@@ -56,16 +56,37 @@ export const DEFAULT_SEVERITY: Record<GroupEvent, Severity> = {
 
 /** Events notified when `failover.yml` does not say otherwise. HEALTHY/UNKNOWN/STALE are quiet by default. */
 export const DEFAULT_NOTIFY_EVENTS: GroupEvent[] = [
-  'FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED', 'STANDBY_UNHEALTHY', 'STANDBY_RECOVERED', 'UNASSIGNED', 'PROBE_DOWN', 'PROBE_UP', 'HEALTH_DISAGREEMENT',
-  'PROMOTION_REQUESTED', 'PROMOTION_AWAITING_APPROVAL', 'PROMOTION_IN_PROGRESS', 'PROMOTION_SUCCEEDED', 'PROMOTION_FAILED', 'PROMOTION_EXPIRED',
-  'PROMOTION_SKIPPED', 'TOPOLOGY_CHANGED', 'FAILBACK_READY',
+  'FAILED_OVER',
+  'BOTH_UNHEALTHY',
+  'RECOVERED',
+  'STANDBY_UNHEALTHY',
+  'STANDBY_RECOVERED',
+  'UNASSIGNED',
+  'PROBE_DOWN',
+  'PROBE_UP',
+  'HEALTH_DISAGREEMENT',
+  'PROMOTION_REQUESTED',
+  'PROMOTION_AWAITING_APPROVAL',
+  'PROMOTION_IN_PROGRESS',
+  'PROMOTION_SUCCEEDED',
+  'PROMOTION_FAILED',
+  'PROMOTION_EXPIRED',
+  'PROMOTION_SKIPPED',
+  'TOPOLOGY_CHANGED',
+  'FAILBACK_READY',
 ];
 
 /**
  * Events that count towards flapping: changes of who serves or of what can serve. The notifier holds alerts back on
  * them and `stats` reports flapping periods from them, so both judge a group the same way.
  */
-export const FLAP_COUNTING_EVENTS: ReadonlySet<GroupEvent> = new Set(['FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED', 'STANDBY_UNHEALTHY', 'STANDBY_RECOVERED']);
+export const FLAP_COUNTING_EVENTS: ReadonlySet<GroupEvent> = new Set([
+  'FAILED_OVER',
+  'BOTH_UNHEALTHY',
+  'RECOVERED',
+  'STANDBY_UNHEALTHY',
+  'STANDBY_RECOVERED',
+]);
 
 /** The flap rule (`failover.yml` `notify.flap`): the Nth counting transition within the window starts flapping. */
 export interface FlapRule {

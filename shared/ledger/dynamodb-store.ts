@@ -9,14 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DeliverySource } from '../core/alarm-event.js';
 import { LedgerWriteError, R53FailoverError } from '../support/errors.js';
-import {
-  ALL_GROUPS_PK,
-  GSI_BY_GROUP_TIME,
-  GSI_BY_TIME,
-  SEQ_PREFIX,
-  groupPk,
-  seqSk,
-} from './schema.js';
+import { ALL_GROUPS_PK, GSI_BY_GROUP_TIME, GSI_BY_TIME, SEQ_PREFIX, groupPk, seqSk } from './schema.js';
 import type { LedgerEntry, LedgerHead, LedgerStore, ListQuery } from './store.js';
 import { isRecord } from '../support/values.js';
 
@@ -57,7 +50,8 @@ export const toItem = (e: LedgerEntry): Item => ({
 const fromItem = (item: Item): LedgerEntry => {
   const out: Item = { ...item };
   for (const k of KEY_ATTRS) delete out[k];
-  const sources = item.sources instanceof Set ? [...(item.sources as Set<string>)] : (item.sources as string[] | undefined) ?? [];
+  const sources =
+    item.sources instanceof Set ? [...(item.sources as Set<string>)] : ((item.sources as string[] | undefined) ?? []);
   out.sources = sources.sort();
   out.previousState = item.previousState ?? null;
   out.episode = item.episode ?? null;
@@ -88,16 +82,20 @@ export class DynamoDbLedgerStore implements LedgerStore {
   async append(entry: LedgerEntry): Promise<'appended' | 'conflict'> {
     if (entry.seq === 1) await this.#register(entry.group);
     try {
-      await this.doc.send(new PutCommand({
-        TableName: this.tableName,
-        Item: toItem(entry),
-        // The per-group sequence number is the lock: two writers racing for one seq cannot both win.
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(entry),
+          // The per-group sequence number is the lock: two writers racing for one seq cannot both win.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
     } catch (err) {
       this.#heads.delete(entry.group);
       if (err instanceof ConditionalCheckFailedException) return 'conflict';
-      throw new LedgerWriteError(`append ${groupPk(entry.group)}/${seqSk(entry.seq)} to ${this.tableName} failed`, { cause: err });
+      throw new LedgerWriteError(`append ${groupPk(entry.group)}/${seqSk(entry.seq)} to ${this.tableName} failed`, {
+        cause: err,
+      });
     }
     this.#heads.set(entry.group, { seq: entry.seq, snapshot: entry.snapshot, entry });
     return 'appended';
@@ -110,42 +108,56 @@ export class DynamoDbLedgerStore implements LedgerStore {
    * than RECENT_WINDOW appends after it has long reached the index.
    */
   async findTransition(group: string, stateChangedAt: string, transitionId: string): Promise<LedgerEntry | undefined> {
-    const hit = (await this.#newest('read recent entries of', group, RECENT_WINDOW)).find((i) => i.transitionId === transitionId);
+    const hit = (await this.#newest('read recent entries of', group, RECENT_WINDOW)).find(
+      (i) => i.transitionId === transitionId,
+    );
     if (hit) return fromItem(hit);
     const res = await this.#send('look up transition in', group, () =>
-      this.doc.send(new QueryCommand({
-        TableName: this.tableName,
-        IndexName: GSI_BY_GROUP_TIME,
-        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk = :sk',
-        ExpressionAttributeValues: { ':pk': groupPk(group), ':sk': `${stateChangedAt}#${transitionId}` },
-        Limit: 1,
-      })),
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: GSI_BY_GROUP_TIME,
+          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk = :sk',
+          ExpressionAttributeValues: { ':pk': groupPk(group), ':sk': `${stateChangedAt}#${transitionId}` },
+          Limit: 1,
+        }),
+      ),
     );
     const item = res.Items?.[0];
     if (!item) return undefined;
     // GSIs are eventually consistent: re-read the base item so the caller sees its current sources.
     const base = await this.#send('read', group, () =>
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true })),
+      this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
+      ),
     );
     return base.Item ? fromItem(base.Item) : fromItem(item);
   }
 
   async get(group: string, seq: number): Promise<LedgerEntry | undefined> {
     const res = await this.#send('read', group, () =>
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: groupPk(group), sk: seqSk(seq) }, ConsistentRead: true })),
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: groupPk(group), sk: seqSk(seq) },
+          ConsistentRead: true,
+        }),
+      ),
     );
     return res.Item ? fromItem(res.Item) : undefined;
   }
 
   async addSource(group: string, seq: number, source: DeliverySource): Promise<void> {
     await this.#send('add source to', group, () =>
-      this.doc.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: groupPk(group), sk: seqSk(seq) },
-        UpdateExpression: 'ADD sources :s',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':s': new Set([source]) },
-      })),
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: groupPk(group), sk: seqSk(seq) },
+          UpdateExpression: 'ADD sources :s',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':s': new Set([source]) },
+        }),
+      ),
     );
     const cached = this.#heads.get(group);
     if (cached?.entry?.seq === seq && !cached.entry.sources.includes(source)) {
@@ -155,7 +167,9 @@ export class DynamoDbLedgerStore implements LedgerStore {
 
   /** The group registry (`pk GROUPS`): written once, when a group's first entry is appended. */
   async #register(group: string): Promise<void> {
-    await this.#send('register group', group, () => this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: GROUPS_PK, sk: group } })));
+    await this.#send('register group', group, () =>
+      this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: GROUPS_PK, sk: group } })),
+    );
   }
 
   async groups(): Promise<string[]> {
@@ -163,7 +177,14 @@ export class DynamoDbLedgerStore implements LedgerStore {
     let startKey: Item | undefined;
     do {
       const page = await this.#send('list groups of', 'all groups', () =>
-        this.doc.send(new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': GROUPS_PK }, ...(startKey ? { ExclusiveStartKey: startKey } : {}) })),
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': GROUPS_PK },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
       );
       for (const i of page.Items ?? []) out.push(String(i.sk));
       startKey = page.LastEvaluatedKey;
@@ -183,28 +204,40 @@ export class DynamoDbLedgerStore implements LedgerStore {
 
   /** The group's newest chain items, newest first. */
   async #newest(what: string, group: string, limit: number): Promise<Item[]> {
-    const res = await this.#send(what, group, () => this.doc.send(new QueryCommand({ ...this.#chainInput(group), ScanIndexForward: false, Limit: limit })));
+    const res = await this.#send(what, group, () =>
+      this.doc.send(new QueryCommand({ ...this.#chainInput(group), ScanIndexForward: false, Limit: limit })),
+    );
     return res.Items ?? [];
   }
 
   async chain(group: string, cursor?: string, limit = 500): Promise<{ items: LedgerEntry[]; cursor?: string }> {
     const start = cursor ? decodeCursor(cursor) : undefined;
     const page = await this.#send('read chain of', group, () =>
-      this.doc.send(new QueryCommand({ ...this.#chainInput(group), Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) })),
+      this.doc.send(
+        new QueryCommand({ ...this.#chainInput(group), Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      ),
     );
-    return { items: (page.Items ?? []).map(fromItem), ...(page.LastEvaluatedKey ? { cursor: encodeCursor(page.LastEvaluatedKey) } : {}) };
+    return {
+      items: (page.Items ?? []).map(fromItem),
+      ...(page.LastEvaluatedKey ? { cursor: encodeCursor(page.LastEvaluatedKey) } : {}),
+    };
   }
 
   async page(query: ListQuery & { cursor?: string }): Promise<{ items: LedgerEntry[]; cursor?: string }> {
     const start = query.cursor ? decodeCursor(query.cursor) : undefined;
     const page = await this.#send('list', query.group ?? 'all groups', () =>
-      this.doc.send(new QueryCommand({
-        ...this.#listInput(query),
-        Limit: query.limit ?? 100,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      })),
+      this.doc.send(
+        new QueryCommand({
+          ...this.#listInput(query),
+          Limit: query.limit ?? 100,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      ),
     );
-    return { items: (page.Items ?? []).map(fromItem), ...(page.LastEvaluatedKey ? { cursor: encodeCursor(page.LastEvaluatedKey) } : {}) };
+    return {
+      items: (page.Items ?? []).map(fromItem),
+      ...(page.LastEvaluatedKey ? { cursor: encodeCursor(page.LastEvaluatedKey) } : {}),
+    };
   }
 
   #listInput(query: ListQuery): QueryCommandInput {
@@ -212,8 +245,18 @@ export class DynamoDbLedgerStore implements LedgerStore {
     // '~' sorts after every character used in keys, so `until` is inclusive of all entries at that instant.
     const until = `${query.until ?? '9999'}~`;
     const input: QueryCommandInput = query.group
-      ? { TableName: this.tableName, IndexName: GSI_BY_GROUP_TIME, KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :a AND :b', ExpressionAttributeValues: { ':pk': groupPk(query.group), ':a': since, ':b': until } }
-      : { TableName: this.tableName, IndexName: GSI_BY_TIME, KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b', ExpressionAttributeValues: { ':pk': ALL_GROUPS_PK, ':a': since, ':b': until } };
+      ? {
+          TableName: this.tableName,
+          IndexName: GSI_BY_GROUP_TIME,
+          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: { ':pk': groupPk(query.group), ':a': since, ':b': until },
+        }
+      : {
+          TableName: this.tableName,
+          IndexName: GSI_BY_TIME,
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: { ':pk': ALL_GROUPS_PK, ':a': since, ':b': until },
+        };
     input.ScanIndexForward = query.order !== 'desc';
     return input;
   }
@@ -224,11 +267,13 @@ export class DynamoDbLedgerStore implements LedgerStore {
     let startKey: Item | undefined;
     do {
       const page = await this.#send('list', query.group ?? 'all groups', () =>
-        this.doc.send(new QueryCommand({
-          ...input,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          ...(query.limit ? { Limit: query.limit - out.length } : {}),
-        })),
+        this.doc.send(
+          new QueryCommand({
+            ...input,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            ...(query.limit ? { Limit: query.limit - out.length } : {}),
+          }),
+        ),
       );
       for (const item of page.Items ?? []) out.push(fromItem(item));
       startKey = page.LastEvaluatedKey;

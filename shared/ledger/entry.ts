@@ -21,7 +21,9 @@ type Derived =
   | 'hash';
 
 /** An entry as its writer knows it; anything of `Derived` it sets wins over the head's value. */
-export type EntryDraft<E extends LedgerEntry> = E extends LedgerEntry ? Omit<E, Derived> & Partial<Pick<E, Derived>> : never;
+export type EntryDraft<E extends LedgerEntry> = E extends LedgerEntry
+  ? Omit<E, Derived> & Partial<Pick<E, Derived>>
+  : never;
 
 /**
  * The entry at `head.seq + 1`: the head's snapshot and open episode carried on (an entry that neither opens nor closes

@@ -62,7 +62,16 @@ export interface ProbeEntry extends Omit<TransitionEntry, 'kind' | 'state' | 'pr
   };
 }
 
-export const PROMOTION_STATUSES = ['REQUESTED', 'AWAITING_APPROVAL', 'APPROVED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'SKIPPED'] as const;
+export const PROMOTION_STATUSES = [
+  'REQUESTED',
+  'AWAITING_APPROVAL',
+  'APPROVED',
+  'IN_PROGRESS',
+  'SUCCEEDED',
+  'FAILED',
+  'EXPIRED',
+  'SKIPPED',
+] as const;
 export type PromotionStatus = (typeof PROMOTION_STATUSES)[number];
 
 /** One step of a promotion's lifecycle (or the topology/failback notices after it), in the group's chain. */

@@ -23,7 +23,10 @@ export interface StreamEntryRef extends GroupEventRef {
 }
 
 /** What a ledger consumer was invoked with: stream records, the every-minute schedule, or a hand-made pointer. */
-export type LedgerTrigger = { kind: 'stream'; refs: StreamEntryRef[] } | { kind: 'sweep' } | { kind: 'group-event'; ref: GroupEventRef };
+export type LedgerTrigger =
+  | { kind: 'stream'; refs: StreamEntryRef[] }
+  | { kind: 'sweep' }
+  | { kind: 'group-event'; ref: GroupEventRef };
 
 // Built the first time that form arrives: the every-minute schedule, most of this function's cold starts, needs none.
 const streamEventSchema = /* @__PURE__ */ once(() =>
@@ -65,19 +68,40 @@ export const parseLedgerTrigger = (raw: unknown): LedgerTrigger => {
     for (const r of ev.Records) {
       if (r.eventName !== 'INSERT' || !r.dynamodb.NewImage) continue;
       const item = unmarshall(r.dynamodb.NewImage as Parameters<typeof unmarshall>[0]);
-      if (!['transition', 'probe', 'promotion'].includes(String(item.kind)) || item.stale === true || typeof item.group !== 'string' || typeof item.seq !== 'number') continue;
-      refs.push({ group: item.group, seq: item.seq, correlationId: String(item.transitionId ?? ''), sequenceNumber: r.dynamodb.SequenceNumber });
+      if (
+        !['transition', 'probe', 'promotion'].includes(String(item.kind)) ||
+        item.stale === true ||
+        typeof item.group !== 'string' ||
+        typeof item.seq !== 'number'
+      )
+        continue;
+      refs.push({
+        group: item.group,
+        seq: item.seq,
+        correlationId: String(item.transitionId ?? ''),
+        sequenceNumber: r.dynamodb.SequenceNumber,
+      });
     }
     return { kind: 'stream', refs };
   }
-  if (isRecord(raw) && (raw.source === 'aws.events' || raw.source === 'aws.scheduler') && typeof raw['detail-type'] === 'string' && /Scheduled Event/.test(raw['detail-type'])) {
+  if (
+    isRecord(raw) &&
+    (raw.source === 'aws.events' || raw.source === 'aws.scheduler') &&
+    typeof raw['detail-type'] === 'string' &&
+    /Scheduled Event/.test(raw['detail-type'])
+  ) {
     return { kind: 'sweep' };
   }
   if (isRecord(raw) && raw.source === 'r53-failover') {
     const ev = parseOrThrow(groupEventSchema(), raw, InvalidEventError);
-    return { kind: 'group-event', ref: { group: ev.detail.group, seq: ev.detail.seq, correlationId: ev.detail.correlationId ?? ev.id ?? '' } };
+    return {
+      kind: 'group-event',
+      ref: { group: ev.detail.group, seq: ev.detail.seq, correlationId: ev.detail.correlationId ?? ev.id ?? '' },
+    };
   }
-  throw new InvalidEventError('(root): expected DynamoDB stream records of the ledger, a scheduled event, or {"source": "r53-failover", "detail": {"group", "seq"}}');
+  throw new InvalidEventError(
+    '(root): expected DynamoDB stream records of the ledger, a scheduled event, or {"source": "r53-failover", "detail": {"group", "seq"}}',
+  );
 };
 
 /** Lambda's partial batch response for a stream: retried from the first failed record. */

@@ -8,7 +8,15 @@ import { R53FailoverError } from '../support/errors.js';
  * redirect the connection to instance metadata, the Lambda runtime API or a private network.
  */
 
-export type AddressKind = 'public' | 'loopback' | 'private' | 'link-local' | 'metadata' | 'unspecified' | 'multicast' | 'reserved';
+export type AddressKind =
+  | 'public'
+  | 'loopback'
+  | 'private'
+  | 'link-local'
+  | 'metadata'
+  | 'unspecified'
+  | 'multicast'
+  | 'reserved';
 
 export interface AddressClass {
   kind: AddressKind;
@@ -96,7 +104,10 @@ const v6ToBigInt = (input: string): bigint | undefined => {
   if (isIP(ip) !== 6) return undefined;
   const dotted = /\d+\.\d+\.\d+\.\d+$/.exec(ip)?.[0];
   const v4 = dotted === undefined ? undefined : v4ToBigInt(dotted);
-  const hex = dotted === undefined || v4 === undefined ? ip : `${ip.slice(0, -dotted.length)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  const hex =
+    dotted === undefined || v4 === undefined
+      ? ip
+      : `${ip.slice(0, -dotted.length)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
   const [head = '', tail] = hex.split('::');
   const groups = (s: string) => (s === '' ? [] : s.split(':'));
   const left = groups(head);
@@ -118,7 +129,8 @@ const classifyV4 = (ip: string): { kind: AddressKind; label: string; range: stri
   return hit ? { kind: hit[1], label: hit[2], range: hit[3] } : { kind: 'public', label: 'public', range: '' };
 };
 
-const describeAddress = (label: string, ip: string, range: string): string => `${label} address ${ip}${range ? ` (${range})` : ''}`;
+const describeAddress = (label: string, ip: string, range: string): string =>
+  `${label} address ${ip}${range ? ` (${range})` : ''}`;
 
 /** Which kind of network an IP address (v4 or v6, IPv4-mapped/compatible forms as their IPv4) belongs to. */
 export const classifyAddress = (ip: string): AddressClass => {
@@ -167,10 +179,13 @@ const isRuntimeApi = (ip: string, port: number, kind: AddressKind, runtimeApi: s
 /** Whether a probe may connect to `ip:port`. Public only by default; `allowPrivateTargets` adds loopback and private ranges. */
 export const checkTarget = (ip: string, port: number, opts: GuardOptions): Verdict => {
   const { kind, detail } = classifyAddress(ip);
-  if (isRuntimeApi(ip, port, kind, opts.runtimeApi)) return { ok: false, reason: `refused: Lambda runtime API ${ip}:${port}` };
+  if (isRuntimeApi(ip, port, kind, opts.runtimeApi))
+    return { ok: false, reason: `refused: Lambda runtime API ${ip}:${port}` };
   if (kind === 'public') return { ok: true };
   if (kind === 'loopback' || kind === 'private') {
-    return opts.allowPrivateTargets ? { ok: true } : { ok: false, reason: `refused: ${detail}; set allowPrivateTargets to probe it` };
+    return opts.allowPrivateTargets
+      ? { ok: true }
+      : { ok: false, reason: `refused: ${detail}; set allowPrivateTargets to probe it` };
   }
   return { ok: false, reason: `refused: ${detail}` };
 };
@@ -184,7 +199,8 @@ export const checkUrl = (raw: string): { ok: true; url: URL } | { ok: false; rea
     // The URL comes from config or a Location header: a bad one is a finding about the target, not a crash.
     return { ok: false, reason: `invalid URL: ${(err as Error).message}` };
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: `refused: scheme ${url.protocol} (only http and https)` };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return { ok: false, reason: `refused: scheme ${url.protocol} (only http and https)` };
   if (url.username || url.password) return { ok: false, reason: 'refused: URL carries credentials' };
   return { ok: true, url };
 };
@@ -206,7 +222,11 @@ export const resolveChecked = async (
     return { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
   }
   const first = addresses[0];
-  if (!first) return { ok: false, error: Object.assign(new Error(`no address for ${host}`), { code: 'ENOTFOUND', hostname: host }) };
+  if (!first)
+    return {
+      ok: false,
+      error: Object.assign(new Error(`no address for ${host}`), { code: 'ENOTFOUND', hostname: host }),
+    };
   for (const { address } of addresses) {
     const verdict = checkTarget(address, port, opts);
     if (!verdict.ok) {
@@ -239,7 +259,10 @@ export const guardedLookup =
 export const verifyConnected = (remoteAddress: string | undefined, checked: string | undefined): Verdict =>
   remoteAddress !== undefined && checked !== undefined && canonicalAddress(remoteAddress) === canonicalAddress(checked)
     ? { ok: true }
-    : { ok: false, reason: `refused: connected to ${remoteAddress ?? 'an unknown address'}, not the checked address ${checked ?? '(none)'}` };
+    : {
+        ok: false,
+        reason: `refused: connected to ${remoteAddress ?? 'an unknown address'}, not the checked address ${checked ?? '(none)'}`,
+      };
 
 /**
  * Belt and braces after `guardedLookup`: on connect, before any byte is flushed, destroys a socket whose peer is not the

@@ -5,8 +5,19 @@ export interface PostResult {
 }
 
 /** POSTs `body` and reads at most 64 KiB of the answer. Network errors and timeouts reject (the caller classifies). */
-export const postJson = async (url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<PostResult> => {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, signal, redirect: 'manual' });
+export const postJson = async (
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<PostResult> => {
+  const res = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+    signal,
+    redirect: 'manual',
+  });
   const text = (await res.text()).slice(0, 65_536);
   return { status: res.status, headers: res.headers, body: text };
 };

@@ -56,7 +56,14 @@ export interface VerifyWebhookInput {
 }
 
 /** Checks a received webhook: a fresh timestamp and a matching signature, compared in constant time. */
-export const verifyWebhookSignature = ({ secret, timestamp, body, signature, now, toleranceSeconds = 300 }: VerifyWebhookInput): boolean => {
+export const verifyWebhookSignature = ({
+  secret,
+  timestamp,
+  body,
+  signature,
+  now,
+  toleranceSeconds = 300,
+}: VerifyWebhookInput): boolean => {
   const ts = String(timestamp).trim();
   if (!/^\d{1,12}$/.test(ts)) return false;
   if (Math.abs(now / 1000 - Number(ts)) > toleranceSeconds) return false;

@@ -6,7 +6,10 @@ import { explanation, headline } from './wording.js';
 import { clip } from '../support/text.js';
 
 /** Route 53 and CloudWatch console links; Route 53 is global, its health-check alarms live in the alarm's region. */
-export const consoleLinks = (entry: Pick<LedgerEntry, 'healthCheckId' | 'alarmName' | 'region'>, runbookUrl?: string): Notification['links'] => {
+export const consoleLinks = (
+  entry: Pick<LedgerEntry, 'healthCheckId' | 'alarmName' | 'region'>,
+  runbookUrl?: string,
+): Notification['links'] => {
   const region = entry.region || 'us-east-1';
   return {
     healthCheck: `https://console.aws.amazon.com/route53/healthchecks/home#/details/${encodeURIComponent(entry.healthCheckId)}`,
@@ -28,9 +31,8 @@ export const channelsFor = (config: FailoverConfig, group: string, configured: s
   return chosen ? configured.filter((c) => chosen.includes(c)) : configured;
 };
 
-
 const regionOf = (config: FailoverConfig, group: string, member: 'primary' | 'secondary' | 'none'): string | null =>
-  member === 'none' ? null : config.groups[group]?.[member]?.region ?? null;
+  member === 'none' ? null : (config.groups[group]?.[member]?.region ?? null);
 
 /** Builds the channel-neutral notification for a ledger entry (a transition) or a notice derived from one. */
 export const composeNotification = (
@@ -38,7 +40,16 @@ export const composeNotification = (
   config: FailoverConfig,
   now: Date,
   kind: NotificationKind = 'transition',
-  extra: { suffix?: string; title?: string; summary?: string; seq?: number; episode?: number | null; flap?: Notification['flap']; reminder?: Notification['reminder']; correlationId?: string } = {},
+  extra: {
+    suffix?: string;
+    title?: string;
+    summary?: string;
+    seq?: number;
+    episode?: number | null;
+    flap?: Notification['flap'];
+    reminder?: Notification['reminder'];
+    correlationId?: string;
+  } = {},
 ): Notification => {
   const seq = extra.seq ?? entry.seq;
   const latency = Math.max(0, Math.round((now.getTime() - Date.parse(entry.stateChangedAt)) / 1000));

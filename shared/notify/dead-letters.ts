@@ -15,13 +15,15 @@ export interface UndeliveredNotification {
 export const sqsDeadLetters = (client: SQSClient | (() => SQSClient), queueUrl: string) => ({
   async send(rec: UndeliveredNotification): Promise<void> {
     const sqs = typeof client === 'function' ? client() : client;
-    await sqs.send(new SendMessageCommand({
-      QueueUrl: queueUrl,
-      MessageBody: JSON.stringify({ type: 'r53-failover.undelivered-notification', ...rec }),
-      MessageAttributes: {
-        group: { DataType: 'String', StringValue: rec.notification.group },
-        channel: { DataType: 'String', StringValue: rec.channel },
-      },
-    }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({ type: 'r53-failover.undelivered-notification', ...rec }),
+        MessageAttributes: {
+          group: { DataType: 'String', StringValue: rec.notification.group },
+          channel: { DataType: 'String', StringValue: rec.channel },
+        },
+      }),
+    );
   },
 });

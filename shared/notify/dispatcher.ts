@@ -38,9 +38,19 @@ const ATTEMPT_TIMEOUT_MS = 10_000;
 export const backoffMs = (attempt: number, random: () => number): number =>
   Math.floor(random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1)));
 
-const deliverOne = async (n: Notification, ch: Channel, deps: DispatchDeps, redrive: boolean): Promise<ChannelOutcome> => {
+const deliverOne = async (
+  n: Notification,
+  ch: Channel,
+  deps: DispatchDeps,
+  redrive: boolean,
+): Promise<ChannelOutcome> => {
   const random = deps.random ?? Math.random;
-  const claim = await deps.deliveries.claim(n, ch.name, { owner: deps.owner, now: deps.now(), leaseMs: Math.max(deps.budgetMs(), 1_000) + 30_000, redrive });
+  const claim = await deps.deliveries.claim(n, ch.name, {
+    owner: deps.owner,
+    now: deps.now(),
+    leaseMs: Math.max(deps.budgetMs(), 1_000) + 30_000,
+    redrive,
+  });
   if (!claim.claimed) return { channel: ch.name, status: claim.status, attempts: 0 };
   let attempt = 0;
   let last: SendResult = { status: 'retry', reason: 'not attempted' };
@@ -55,22 +65,53 @@ const deliverOne = async (n: Notification, ch: Channel, deps: DispatchDeps, redr
       last = { status: 'retry', reason: `channel error (${(err as Error)?.name ?? 'Error'})` };
     }
     if (last.status === 'sent') {
-      await deps.deliveries.complete(n, ch.name, deps.owner, { status: 'sent', ...(last.info ? { info: last.info } : {}) }, deps.now());
+      await deps.deliveries.complete(
+        n,
+        ch.name,
+        deps.owner,
+        { status: 'sent', ...(last.info ? { info: last.info } : {}) },
+        deps.now(),
+      );
       deps.log.info('notification sent', { notificationId: n.id, channel: ch.name, attempts: attempt });
       return { channel: ch.name, status: 'sent', attempts: attempt, sentNow: true };
     }
     if (last.status === 'permanent') {
-      await deps.deliveries.complete(n, ch.name, deps.owner, { status: 'failed', reason: last.reason, permanent: true }, deps.now());
-      deps.log.error('notification failed permanently; not retried (fix the channel, then r53-failover notify --redrive)', { notificationId: n.id, channel: ch.name, reason: last.reason });
+      await deps.deliveries.complete(
+        n,
+        ch.name,
+        deps.owner,
+        { status: 'failed', reason: last.reason, permanent: true },
+        deps.now(),
+      );
+      deps.log.error(
+        'notification failed permanently; not retried (fix the channel, then r53-failover notify --redrive)',
+        { notificationId: n.id, channel: ch.name, reason: last.reason },
+      );
       return { channel: ch.name, status: 'failed', attempts: attempt, reason: last.reason };
     }
     const wait = last.retryAfterMs ?? backoffMs(attempt, random);
     if (attempt >= MAX_ATTEMPTS_PER_CALL || wait + 500 > deps.budgetMs()) {
-      await deps.deliveries.complete(n, ch.name, deps.owner, { status: 'failed', reason: `${last.reason} (will retry)`, permanent: false }, deps.now());
-      deps.log.warn('notification not delivered within this invocation; it will be retried', { notificationId: n.id, channel: ch.name, reason: last.reason, attempts: attempt });
+      await deps.deliveries.complete(
+        n,
+        ch.name,
+        deps.owner,
+        { status: 'failed', reason: `${last.reason} (will retry)`, permanent: false },
+        deps.now(),
+      );
+      deps.log.warn('notification not delivered within this invocation; it will be retried', {
+        notificationId: n.id,
+        channel: ch.name,
+        reason: last.reason,
+        attempts: attempt,
+      });
       return { channel: ch.name, status: 'failed', attempts: attempt, reason: last.reason, retryLater: true };
     }
-    deps.log.debug('retrying notification', { notificationId: n.id, channel: ch.name, reason: last.reason, waitMs: wait });
+    deps.log.debug('retrying notification', {
+      notificationId: n.id,
+      channel: ch.name,
+      reason: last.reason,
+      waitMs: wait,
+    });
     await deps.sleep(wait);
   }
 };
@@ -80,9 +121,16 @@ const deliverOne = async (n: Notification, ch: Channel, deps: DispatchDeps, redr
  * down never delays or loses another. Each (notification, channel) is claimed with a conditional write first, so
  * duplicate invocations and retries never send twice.
  */
-export const dispatch = async (n: Notification, channels: Channel[], deps: DispatchDeps, opts: { redrive?: boolean } = {}): Promise<ChannelOutcome[]> =>
+export const dispatch = async (
+  n: Notification,
+  channels: Channel[],
+  deps: DispatchDeps,
+  opts: { redrive?: boolean } = {},
+): Promise<ChannelOutcome[]> =>
   Promise.all(
     channels.map((ch) =>
-      ch.accepts(n) ? deliverOne(n, ch, deps, Boolean(opts.redrive)) : Promise.resolve<ChannelOutcome>({ channel: ch.name, status: 'skipped', attempts: 0 }),
+      ch.accepts(n)
+        ? deliverOne(n, ch, deps, Boolean(opts.redrive))
+        : Promise.resolve<ChannelOutcome>({ channel: ch.name, status: 'skipped', attempts: 0 }),
     ),
   );

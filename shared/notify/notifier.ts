@@ -59,9 +59,22 @@ const settings = (config: FailoverConfig, group: string) => {
   };
 };
 
-const send = async (n: Notification, deps: NotifierDeps, opts: { redrive?: boolean } = {}): Promise<NotificationReport> => {
-  const names = channelsFor(deps.config, n.group, deps.channels.map((c) => c.name));
-  const outcomes = await dispatch(n, deps.channels.filter((c) => names.includes(c.name)), deps, opts);
+const send = async (
+  n: Notification,
+  deps: NotifierDeps,
+  opts: { redrive?: boolean } = {},
+): Promise<NotificationReport> => {
+  const names = channelsFor(
+    deps.config,
+    n.group,
+    deps.channels.map((c) => c.name),
+  );
+  const outcomes = await dispatch(
+    n,
+    deps.channels.filter((c) => names.includes(c.name)),
+    deps,
+    opts,
+  );
   return { id: n.id, kind: n.kind, title: n.title, result: 'delivered', channels: outcomes };
 };
 
@@ -71,18 +84,33 @@ const suppressed = async (n: Notification, reason: string, deps: NotifierDeps): 
   return { id: n.id, kind: n.kind, title: n.title, result: 'suppressed', channels: [] };
 };
 
-const countingBetween = async (group: string, since: string, until: string, deps: NotifierDeps): Promise<LedgerEntry[]> =>
-  (await deps.ledger.list({ group, since, until, order: 'asc' })).filter((e) => !e.stale && FLAP_COUNTING_EVENTS.has(e.event));
+const countingBetween = async (
+  group: string,
+  since: string,
+  until: string,
+  deps: NotifierDeps,
+): Promise<LedgerEntry[]> =>
+  (await deps.ledger.list({ group, since, until, order: 'asc' })).filter(
+    (e) => !e.stale && FLAP_COUNTING_EVENTS.has(e.event),
+  );
 
 /** The one summary when a flapping group has been stable for the hold time; counts come from the ledger. */
-const flapSummary = async (group: string, flap: FlapState, deps: NotifierDeps, now: Date): Promise<Notification | undefined> => {
+const flapSummary = async (
+  group: string,
+  flap: FlapState,
+  deps: NotifierDeps,
+  now: Date,
+): Promise<Notification | undefined> => {
   if (!flap.lastSeq || !flap.since || !flap.lastTransitionAt) return undefined;
   const last = await deps.ledger.get(group, flap.lastSeq);
   if (!last) return undefined;
   const { holdMinutes } = settings(deps.config, group).flap;
   const transitions = (await countingBetween(group, flap.since, flap.lastTransitionAt, deps)).length;
-  const held = (await deps.deliveries.list(group, ['suppressed'])).filter((d) => d.notification.stateChangedAt >= flap.since! && d.notification.stateChangedAt <= flap.lastTransitionAt!).length;
-  const region = last.serving === 'none' ? undefined : (deps.config.groups[group]?.[last.serving]?.region ?? last.serving);
+  const held = (await deps.deliveries.list(group, ['suppressed'])).filter(
+    (d) => d.notification.stateChangedAt >= flap.since! && d.notification.stateChangedAt <= flap.lastTransitionAt!,
+  ).length;
+  const region =
+    last.serving === 'none' ? undefined : (deps.config.groups[group]?.[last.serving]?.region ?? last.serving);
   const counts = { transitions, since: flap.since, until: flap.lastTransitionAt, suppressed: held };
   return composeNotification(last, deps.config, now, 'flap-summary', {
     seq: flap.lastSeq,
@@ -111,7 +139,14 @@ const stableAfter = (flap: FlapState, summary: Notification | undefined): FlapSt
 const flapDecision = async (
   entry: LedgerEntry,
   deps: NotifierDeps,
-): Promise<{ action: FlapAction; summary?: Notification; transitions: number; since: string; episode: number; incident?: number }> => {
+): Promise<{
+  action: FlapAction;
+  summary?: Notification;
+  transitions: number;
+  since: string;
+  episode: number;
+  incident?: number;
+}> => {
   const { flap: cfg } = settings(deps.config, entry.group);
   const t = ms(entry.stateChangedAt);
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -119,21 +154,39 @@ const flapDecision = async (
     let state: FlapState = { ...before };
     let summary: Notification | undefined;
     if (state.flapping && state.lastTransitionAt && t - ms(state.lastTransitionAt) >= cfg.holdMinutes * MIN) {
-      summary = await flapSummary(entry.group, state, deps, new Date(ms(state.lastTransitionAt) + cfg.holdMinutes * MIN));
+      summary = await flapSummary(
+        entry.group,
+        state,
+        deps,
+        new Date(ms(state.lastTransitionAt) + cfg.holdMinutes * MIN),
+      );
       state = stableAfter(state, summary);
     }
     let action: FlapAction = state.flapping ? 'suppress' : 'normal';
     let transitions = 0;
     if (FLAP_COUNTING_EVENTS.has(entry.event)) {
       if (state.flapping) {
-        if (!state.lastTransitionAt || t > ms(state.lastTransitionAt)) state = { ...state, lastTransitionAt: entry.stateChangedAt, lastSeq: entry.seq };
+        if (!state.lastTransitionAt || t > ms(state.lastTransitionAt))
+          state = { ...state, lastTransitionAt: entry.stateChangedAt, lastSeq: entry.seq };
       } else {
-        const recent = await countingBetween(entry.group, new Date(t - cfg.windowMinutes * MIN).toISOString(), entry.stateChangedAt, deps);
+        const recent = await countingBetween(
+          entry.group,
+          new Date(t - cfg.windowMinutes * MIN).toISOString(),
+          entry.stateChangedAt,
+          deps,
+        );
         if (!recent.some((e) => e.seq === entry.seq)) recent.push(entry); // GSIs can lag the base table
         transitions = recent.length;
         if (recent.length >= cfg.transitions) {
           action = 'flapping';
-          state = { flapping: true, since: recent[0]?.stateChangedAt ?? entry.stateChangedAt, lastTransitionAt: entry.stateChangedAt, lastSeq: entry.seq, episode: entry.episode ?? entry.seq, version: state.version };
+          state = {
+            flapping: true,
+            since: recent[0]?.stateChangedAt ?? entry.stateChangedAt,
+            lastTransitionAt: entry.stateChangedAt,
+            lastSeq: entry.seq,
+            episode: entry.episode ?? entry.seq,
+            version: state.version,
+          };
         }
       }
     }
@@ -142,7 +195,14 @@ const flapDecision = async (
     if (incident !== undefined && entry.event === 'RECOVERED') state = { flapping: false, version: state.version };
     const changed = JSON.stringify({ ...state, version: 0 }) !== JSON.stringify({ ...before, version: 0 });
     if (!changed || (await deps.deliveries.putFlap(entry.group, state, before.version))) {
-      return { action, ...(summary ? { summary } : {}), transitions, since: state.since ?? entry.stateChangedAt, episode: state.episode ?? entry.episode ?? entry.seq, ...(incident !== undefined ? { incident } : {}) };
+      return {
+        action,
+        ...(summary ? { summary } : {}),
+        transitions,
+        since: state.since ?? entry.stateChangedAt,
+        episode: state.episode ?? entry.episode ?? entry.seq,
+        ...(incident !== undefined ? { incident } : {}),
+      };
     }
   }
   throw new R53FailoverError(`flap state of ${entry.group} kept changing under concurrent updates`);
@@ -157,21 +217,35 @@ export const notifyGroupEvent = async (ref: GroupEventRef, deps: NotifierDeps): 
     const now = deps.now();
     // Flapping is about health transitions: probe and promotion entries (an approval request above all) are never
     // held back by it.
-    const { action, summary, transitions, since, episode, incident } = entry.kind === 'transition'
-      ? await flapDecision(entry, deps)
-      : { action: 'normal' as const, transitions: 0, since: entry.stateChangedAt, episode: entry.episode ?? entry.seq };
+    const { action, summary, transitions, since, episode, incident } =
+      entry.kind === 'transition'
+        ? await flapDecision(entry, deps)
+        : {
+            action: 'normal' as const,
+            transitions: 0,
+            since: entry.stateChangedAt,
+            episode: entry.episode ?? entry.seq,
+          };
     if (summary) reports.push(await send(summary, deps));
     const extra = ref.correlationId ? { correlationId: ref.correlationId } : {};
     if (action === 'flapping') {
       const { flap: cfg } = settings(deps.config, entry.group);
-      reports.push(await send(composeNotification(entry, deps.config, now, 'flapping', {
-        ...extra,
-        ...flappingWords(entry, transitions, since, cfg),
-        flap: { transitions, since, until: entry.stateChangedAt, suppressed: 0 },
-        episode,
-      }), deps));
+      reports.push(
+        await send(
+          composeNotification(entry, deps.config, now, 'flapping', {
+            ...extra,
+            ...flappingWords(entry, transitions, since, cfg),
+            flap: { transitions, since, until: entry.stateChangedAt, suppressed: 0 },
+            episode,
+          }),
+          deps,
+        ),
+      );
     } else {
-      const n = composeNotification(entry, deps.config, now, 'transition', { ...extra, ...(incident !== undefined ? { episode: incident } : {}) });
+      const n = composeNotification(entry, deps.config, now, 'transition', {
+        ...extra,
+        ...(incident !== undefined ? { episode: incident } : {}),
+      });
       if (action === 'suppress') reports.push(await suppressed(n, 'group is flapping', deps));
       else if (routesEvent(deps.config, entry.group, entry.event)) reports.push(await send(n, deps));
       else reports.push({ id: n.id, kind: n.kind, title: n.title, result: 'not-routed', channels: [] });
@@ -187,12 +261,20 @@ export const notifyGroupEvent = async (ref: GroupEventRef, deps: NotifierDeps): 
  * Time-driven notices, run every minute in Lambda (and at each event's time when the CLI replays events):
  * flap summaries, reminders while a group stays failed over or down, and "no data is not healthy".
  */
-export const sweep = async (now: Date, deps: NotifierDeps, groups: string[] = Object.keys(deps.config.groups)): Promise<NotifyReport> => {
+export const sweep = async (
+  now: Date,
+  deps: NotifierDeps,
+  groups: string[] = Object.keys(deps.config.groups),
+): Promise<NotifyReport> => {
   const reports: NotificationReport[] = [];
   for (const group of groups) {
     const s = settings(deps.config, group);
     let flap = await deps.deliveries.getFlap(group);
-    if (flap.flapping && flap.lastTransitionAt && now.getTime() - ms(flap.lastTransitionAt) >= s.flap.holdMinutes * MIN) {
+    if (
+      flap.flapping &&
+      flap.lastTransitionAt &&
+      now.getTime() - ms(flap.lastTransitionAt) >= s.flap.holdMinutes * MIN
+    ) {
       const summary = await flapSummary(group, flap, deps, now);
       const stable = stableAfter(flap, summary);
       // Only the sweep that ends the flap sends the summary; the claim makes a concurrent one harmless anyway.
@@ -210,23 +292,44 @@ export const sweep = async (now: Date, deps: NotifierDeps, groups: string[] = Ob
       const elapsedMin = opener ? (now.getTime() - ms(opener.stateChangedAt)) / MIN : 0;
       const k = Math.floor(elapsedMin / s.reminderMinutes);
       if (opener && k >= 1 && routesEvent(deps.config, group, event)) {
-        const basis: LedgerEntry = { ...head.entry, event, serving: servingOf(group, head.snapshot), episode: opener.seq };
-        reports.push(await send(composeNotification(basis, deps.config, now, 'reminder', {
-          seq: opener.seq,
-          suffix: String(k),
-          ...reminderWords(group, event, deps.config.groups[group]?.secondary.region, { k, reminderMinutes: s.reminderMinutes, openedAt: opener.stateChangedAt, elapsedMinutes: elapsedMin }),
-          reminder: { n: k, minutes: Math.round(elapsedMin) },
-        }), deps));
+        const basis: LedgerEntry = {
+          ...head.entry,
+          event,
+          serving: servingOf(group, head.snapshot),
+          episode: opener.seq,
+        };
+        reports.push(
+          await send(
+            composeNotification(basis, deps.config, now, 'reminder', {
+              seq: opener.seq,
+              suffix: String(k),
+              ...reminderWords(group, event, deps.config.groups[group]?.secondary.region, {
+                k,
+                reminderMinutes: s.reminderMinutes,
+                openedAt: opener.stateChangedAt,
+                elapsedMinutes: elapsedMin,
+              }),
+              reminder: { n: k, minutes: Math.round(elapsedMin) },
+            }),
+            deps,
+          ),
+        );
       }
     }
     if (s.noDataMinutes > 0) {
       for (const [key, member] of Object.entries(head.snapshot)) {
-        if (member.state !== 'INSUFFICIENT_DATA' || now.getTime() - ms(member.stateChangedAt) < s.noDataMinutes * MIN) continue;
+        if (member.state !== 'INSUFFICIENT_DATA' || now.getTime() - ms(member.stateChangedAt) < s.noDataMinutes * MIN)
+          continue;
         const entry = await deps.ledger.get(group, member.seq);
         if (!entry) continue;
-        reports.push(await send(composeNotification(entry, deps.config, now, 'no-data', {
-          ...noDataWords(group, key, member.stateChangedAt, (now.getTime() - ms(member.stateChangedAt)) / 1000),
-        }), deps));
+        reports.push(
+          await send(
+            composeNotification(entry, deps.config, now, 'no-data', {
+              ...noDataWords(group, key, member.stateChangedAt, (now.getTime() - ms(member.stateChangedAt)) / 1000),
+            }),
+            deps,
+          ),
+        );
       }
     }
   }
@@ -238,7 +341,11 @@ export const sweep = async (now: Date, deps: NotifierDeps, groups: string[] = Ob
  * up the ledger stream (and with it every other group's and channel's notifications). After MAX_DELIVERY_ATTEMPTS
  * the delivery is marked failed for good and sent to the dead-letter queue; `notify --redrive` can still resend it.
  */
-export const retryFailed = async (now: Date, deps: NotifierDeps, groups: string[] = withUnassigned(deps.config)): Promise<NotifyReport> => {
+export const retryFailed = async (
+  now: Date,
+  deps: NotifierDeps,
+  groups: string[] = withUnassigned(deps.config),
+): Promise<NotifyReport> => {
   const reports: NotificationReport[] = [];
   for (const group of groups) {
     for (const rec of await deps.deliveries.list(group, ['failed'])) {
@@ -247,12 +354,27 @@ export const retryFailed = async (now: Date, deps: NotifierDeps, groups: string[
       if (!channel) continue;
       if (now.getTime() - ms(rec.updatedAt) < retryDelayMinutes(rec.attempts) * MIN) continue;
       const [outcome] = await dispatch(rec.notification, [channel], deps);
-      reports.push({ id: rec.notificationId, kind: rec.notification.kind, title: rec.notification.title, result: 'delivered', channels: outcome ? [outcome] : [] });
+      reports.push({
+        id: rec.notificationId,
+        kind: rec.notification.kind,
+        title: rec.notification.title,
+        result: 'delivered',
+        channels: outcome ? [outcome] : [],
+      });
       if (outcome?.retryLater && rec.attempts + 1 >= MAX_DELIVERY_ATTEMPTS) {
         const reason = `gave up after ${rec.attempts + 1} attempts: ${outcome.reason ?? 'transient errors'}`;
         if (await deps.deliveries.giveUp(rec.notification, rec.channel, reason, deps.now())) {
-          await deps.deadLetters?.send({ notification: rec.notification, channel: rec.channel, reason, attempts: rec.attempts + 1 });
-          deps.log.error('notification given up and dead-lettered; r53-failover notify --redrive resends it', { notificationId: rec.notificationId, channel: rec.channel, reason });
+          await deps.deadLetters?.send({
+            notification: rec.notification,
+            channel: rec.channel,
+            reason,
+            attempts: rec.attempts + 1,
+          });
+          deps.log.error('notification given up and dead-lettered; r53-failover notify --redrive resends it', {
+            notificationId: rec.notificationId,
+            channel: rec.channel,
+            reason,
+          });
         }
       }
     }
@@ -261,7 +383,10 @@ export const retryFailed = async (now: Date, deps: NotifierDeps, groups: string[
 };
 
 /** Re-sends what is pending or failed (after fixing a channel): `r53-failover notify --redrive`. */
-export const redrive = async (deps: NotifierDeps, groups: string[] = withUnassigned(deps.config)): Promise<NotifyReport> => {
+export const redrive = async (
+  deps: NotifierDeps,
+  groups: string[] = withUnassigned(deps.config),
+): Promise<NotifyReport> => {
   const reports: NotificationReport[] = [];
   for (const group of groups) {
     const open = await deps.deliveries.list(group, ['failed', 'sending']);

@@ -18,7 +18,13 @@ export const notifyOnTrigger = async (input: LedgerTrigger, deps: NotifierDeps):
     const { results, batchItemFailures } = await inStreamOrder(
       input.refs,
       (ref) => notifyGroupEvent(ref, deps),
-      (err, ref) => deps.log.error('notification failed; this record and the ones after it will be retried', { group: ref.group, seq: ref.seq, correlationId: ref.correlationId, error: err }),
+      (err, ref) =>
+        deps.log.error('notification failed; this record and the ones after it will be retried', {
+          group: ref.group,
+          seq: ref.seq,
+          correlationId: ref.correlationId,
+          error: err,
+        }),
     );
     return { reports: results, batchItemFailures };
   }

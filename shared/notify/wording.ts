@@ -92,20 +92,38 @@ export const explanation = (e: LedgerEntry, config: FailoverConfig): string => {
 };
 
 /** The Nth counting transition within the window: one message, then alerts are held back. */
-export const flappingWords = (entry: LedgerEntry, transitions: number, since: string, rule: { windowMinutes: number; holdMinutes: number }): Words => ({
+export const flappingWords = (
+  entry: LedgerEntry,
+  transitions: number,
+  since: string,
+  rule: { windowMinutes: number; holdMinutes: number },
+): Words => ({
   title: `FLAPPING: ${entry.group} changed state ${transitions} times in ${rule.windowMinutes} min`,
   summary: `${entry.group} is flapping: ${transitions} transitions since ${since}; latest ${entry.event} (${entry.role} ${entry.state}). Alerts for this group are held back until it is stable for ${rule.holdMinutes} min; then one summary follows. Every transition is recorded.`,
 });
 
 /** The one summary once a flapping group has been stable for the hold time. */
-export const flapEndedWords = (last: LedgerEntry, servingRegion: string | undefined, holdMinutes: number, flap: { transitions: number; since: string; until: string; suppressed: number }): Words => ({
+export const flapEndedWords = (
+  last: LedgerEntry,
+  servingRegion: string | undefined,
+  holdMinutes: number,
+  flap: { transitions: number; since: string; until: string; suppressed: number },
+): Words => ({
   title: `FLAPPING ENDED: ${last.group} stable for ${holdMinutes} min; DNS serves the ${last.serving}${servingRegion ? ` (${servingRegion})` : ''}`,
   summary: `${last.group} changed state ${flap.transitions} times between ${flap.since} and ${flap.until}; ${flap.suppressed} alert(s) were held back. It has been stable since. Latest: ${last.event} (${last.role} ${last.state}). Every transition is in the ledger: r53-failover history --group ${last.group}.`,
 });
 
 /** Reminder `k` while a group stays failed over or down in both regions. */
-export const reminderWords = (group: string, event: GroupEvent, secondaryRegion: string | undefined, opts: { k: number; reminderMinutes: number; openedAt: string; elapsedMinutes: number }): Words => {
-  const where = event === 'FAILED_OVER' ? `still failed over to ${secondaryRegion ?? 'the secondary'}` : 'still failing in both regions';
+export const reminderWords = (
+  group: string,
+  event: GroupEvent,
+  secondaryRegion: string | undefined,
+  opts: { k: number; reminderMinutes: number; openedAt: string; elapsedMinutes: number },
+): Words => {
+  const where =
+    event === 'FAILED_OVER'
+      ? `still failed over to ${secondaryRegion ?? 'the secondary'}`
+      : 'still failing in both regions';
   return {
     title: `REMINDER: ${group} ${where} (${formatDuration(opts.k * opts.reminderMinutes * 60, 'min')})`,
     summary: `${group} has been ${event === 'FAILED_OVER' ? 'failed over' : 'down in both regions'} since ${opts.openedAt} (${formatDuration(opts.elapsedMinutes * 60, 'min')}). Reminder ${opts.k}; the next one in ${opts.reminderMinutes} min.`,

@@ -127,10 +127,23 @@ const describeError = (err: unknown, timeoutMs: number): string => {
   }
 };
 
-const askResolver = async (resolver: string, spec: DnsProbeSpec, name: string, members: MemberValues, now: () => number): Promise<DnsResolverAnswer> => {
+const askResolver = async (
+  resolver: string,
+  spec: DnsProbeSpec,
+  name: string,
+  members: MemberValues,
+  now: () => number,
+): Promise<DnsResolverAnswer> => {
   const started = now();
   const server = serverAddress(resolver);
-  if (!server) return { resolver, answers: [], member: 'unknown', latencyMs: 0, error: `not a resolver address (expected ip or ip:port): ${JSON.stringify(resolver)}` };
+  if (!server)
+    return {
+      resolver,
+      answers: [],
+      member: 'unknown',
+      latencyMs: 0,
+      error: `not a resolver address (expected ip or ip:port): ${JSON.stringify(resolver)}`,
+    };
   const client = new Resolver({ timeout: spec.timeoutMs, tries: 1 });
   client.setServers([server]);
   // Node checks c-ares timeouts on a periodic timer, so a query can overrun `timeout` by up to one period (seen: 400 ms
@@ -142,12 +155,20 @@ const askResolver = async (resolver: string, spec: DnsProbeSpec, name: string, m
     if (spec.recordType === 'CNAME') {
       answers = await client.resolveCname(name);
     } else {
-      const records = spec.recordType === 'A' ? await client.resolve4(name, { ttl: true }) : await client.resolve6(name, { ttl: true });
+      const records =
+        spec.recordType === 'A'
+          ? await client.resolve4(name, { ttl: true })
+          : await client.resolve6(name, { ttl: true });
       answers = records.map((r) => r.address);
       ttl = records.length > 0 ? Math.min(...records.map((r) => r.ttl)) : undefined;
     }
     const normalised = [...new Set(answers.map(normaliseAnswer))].sort();
-    const result: DnsResolverAnswer = { resolver, answers: normalised, member: memberOf(normalised, members), latencyMs: now() - started };
+    const result: DnsResolverAnswer = {
+      resolver,
+      answers: normalised,
+      member: memberOf(normalised, members),
+      latencyMs: now() - started,
+    };
     if (ttl !== undefined) result.ttl = ttl;
     // An A/AAAA query on a CNAME-only name comes back empty rather than ENODATA: it has no record of this type either.
     if (normalised.length === 0) result.negative = 'NODATA';
@@ -173,7 +194,8 @@ export const pointsToOf = (dns: readonly DnsResolverAnswer[]): PointsTo => {
   return seen.size > 1 || only === 'mixed' ? 'split' : only;
 };
 
-const describeViews = (dns: readonly DnsResolverAnswer[]) => dns.map((d) => `${d.resolver} → ${d.error ? 'no answer' : d.member}`).join(', ');
+const describeViews = (dns: readonly DnsResolverAnswer[]) =>
+  dns.map((d) => `${d.resolver} → ${d.error ? 'no answer' : d.member}`).join(', ');
 
 const answersAssertion = (d: DnsResolverAnswer, recordType: string): AssertionResult => ({
   name: `resolver ${d.resolver} answers`,
@@ -191,7 +213,8 @@ export const runDnsProbe = async (spec: DnsProbeSpec, deps: DnsProbeDeps = {}): 
   const secondary = new Set(spec.members.secondary.map(normaliseAnswer));
   const shared = [...primary].filter((v) => secondary.has(v));
   // A value in both members would make every answer ambiguous: refuse the spec rather than report a guess.
-  if (shared.length > 0) throw new DnsProbeError(`probe ${spec.name}: ${shared.join(', ')} is listed for both primary and secondary`);
+  if (shared.length > 0)
+    throw new DnsProbeError(`probe ${spec.name}: ${shared.join(', ')} is listed for both primary and secondary`);
 
   const dns = await Promise.all(spec.resolvers.map((r) => askResolver(r, spec, name, { primary, secondary }, now)));
   const pointsTo = pointsToOf(dns);
@@ -199,16 +222,26 @@ export const runDnsProbe = async (spec: DnsProbeSpec, deps: DnsProbeDeps = {}): 
   const assertions = dns.map((d) => answersAssertion(d, spec.recordType));
   if (spec.expectMember) {
     const ok = pointsTo === spec.expectMember;
-    assertions.push({ name: `points to ${spec.expectMember}`, ok, expected: spec.expectMember, actual: pointsTo === 'split' ? `split (${describeViews(dns)})` : pointsTo });
+    assertions.push({
+      name: `points to ${spec.expectMember}`,
+      ok,
+      expected: spec.expectMember,
+      actual: pointsTo === 'split' ? `split (${describeViews(dns)})` : pointsTo,
+    });
   }
 
   const warnings: string[] = [];
   for (const d of dns) {
-    if (d.member === 'mixed') warnings.push(`resolver ${d.resolver} answers values of both members: ${d.answers.join(', ')}`);
+    if (d.member === 'mixed')
+      warnings.push(`resolver ${d.resolver} answers values of both members: ${d.answers.join(', ')}`);
     const strangers = d.answers.filter((a) => !primary.has(a) && !secondary.has(a));
-    if (strangers.length > 0) warnings.push(`resolver ${d.resolver} answers ${strangers.join(', ')}, which no member's record carries`);
+    if (strangers.length > 0)
+      warnings.push(`resolver ${d.resolver} answers ${strangers.join(', ')}, which no member's record carries`);
   }
-  if (pointsTo === 'split') warnings.push(`resolvers disagree (${describeViews(dns)}): still converging after a flip, or caching an old answer`);
+  if (pointsTo === 'split')
+    warnings.push(
+      `resolvers disagree (${describeViews(dns)}): still converging after a flip, or caching an old answer`,
+    );
 
   const failed = assertions.filter((a) => !a.ok);
   const result: DnsProbeResult = {
@@ -224,7 +257,8 @@ export const runDnsProbe = async (spec: DnsProbeSpec, deps: DnsProbeDeps = {}): 
     pointsTo,
   };
   if (spec.resolvers.length === 0) result.error = 'no resolvers configured';
-  else if (failed.length > 0) result.error = failed.map((a) => `${a.name}: expected ${a.expected}, got ${a.actual}`).join('; ');
+  else if (failed.length > 0)
+    result.error = failed.map((a) => `${a.name}: expected ${a.expected}, got ${a.actual}`).join('; ');
   return result;
 };
 
@@ -268,4 +302,5 @@ export const convergence = (history: ReadonlyArray<{ at: string; pointsTo: strin
  * Route 53 fails back on its own once the primary's health check passes again: flag it. Pass as `previous` the last
  * settled `pointsTo` (skipping `split` and `unknown`), so a failback seen through a split still counts.
  */
-export const detectFailback = (previous: PointsTo | undefined, current: PointsTo): boolean => previous === 'secondary' && current === 'primary';
+export const detectFailback = (previous: PointsTo | undefined, current: PointsTo): boolean =>
+  previous === 'secondary' && current === 'primary';

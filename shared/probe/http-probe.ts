@@ -3,7 +3,15 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
-import { checkTarget, checkUrl, guardedLookup, TargetRefusedError, watchSocket, type GuardOptions, type Resolve } from '../net/guard.js';
+import {
+  checkTarget,
+  checkUrl,
+  guardedLookup,
+  TargetRefusedError,
+  watchSocket,
+  type GuardOptions,
+  type Resolve,
+} from '../net/guard.js';
 import { describeConnectError, ProbeTimeoutError, type ProbeDeps } from './tcp-probe.js';
 import type { AssertionResult, HttpProbeSpec, ProbeResult } from './types.js';
 import { clip } from '../support/text.js';
@@ -74,7 +82,12 @@ const peerCert = (socket: unknown): Hop['cert'] => {
 };
 
 /** One request through the guard; reads the body up to the cap unless `wantBody` says the status needs none. */
-const sendOnce = (url: URL, init: { method: string; headers: Record<string, string>; body?: string }, ctx: HopContext, wantBody: (status: number) => boolean) =>
+const sendOnce = (
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  ctx: HopContext,
+  wantBody: (status: number) => boolean,
+) =>
   new Promise<HopOutcome>((settleOuter) => {
     let settled = false;
     let detach = () => {};
@@ -107,7 +120,10 @@ const sendOnce = (url: URL, init: { method: string; headers: Record<string, stri
       agent: false,
       lookup: guardedLookup({ ...ctx.guard, port, onChecked }, ctx.resolve),
     };
-    const req = url.protocol === 'https:' ? httpsRequest({ ...options, ca: ctx.ca, rejectUnauthorized: true }) : httpRequest(options);
+    const req =
+      url.protocol === 'https:'
+        ? httpsRequest({ ...options, ca: ctx.ca, rejectUnauthorized: true })
+        : httpRequest(options);
     const onAbort = () => {
       const reason = ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error(String(ctx.signal.reason));
       // Settle before destroying: the destroy also surfaces as a reset on the response, which is not what happened.
@@ -120,7 +136,13 @@ const sendOnce = (url: URL, init: { method: string; headers: Record<string, stri
     req.on('socket', (socket) => watchSocket(socket, () => checked));
     req.on('error', (error) => settle({ ok: false, error }));
     req.on('response', (res) => {
-      const hop: Hop = { status: res.statusCode ?? 0, headers: res.headers, body: '', truncated: false, cert: peerCert(res.socket) };
+      const hop: Hop = {
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        body: '',
+        truncated: false,
+        cert: peerCert(res.socket),
+      };
       if (!wantBody(hop.status)) {
         settle({ ok: true, hop });
         req.destroy();
@@ -144,14 +166,18 @@ const sendOnce = (url: URL, init: { method: string; headers: Record<string, stri
       res.on('end', finish);
       res.on('error', (error) => settle({ ok: false, error }));
       res.on('close', () => {
-        if (!res.complete) settle({ ok: false, error: Object.assign(new Error('response closed before its end'), { code: 'ECONNRESET' }) });
+        if (!res.complete)
+          settle({
+            ok: false,
+            error: Object.assign(new Error('response closed before its end'), { code: 'ECONNRESET' }),
+          });
       });
     });
     req.end(init.body);
   });
 
-const statusText = (expect: Array<number | [number, number]>) => expect.map((e) => (typeof e === 'number' ? String(e) : `${e[0]}-${e[1]}`)).join(', ');
-
+const statusText = (expect: Array<number | [number, number]>) =>
+  expect.map((e) => (typeof e === 'number' ? String(e) : `${e[0]}-${e[1]}`)).join(', ');
 
 /** `$.a.b[0]['c']` → ['a', 'b', 0, 'c']; undefined when the path is outside the supported subset. */
 export const parseJsonPath = (path: string): Array<string | number> | undefined => {
@@ -181,7 +207,10 @@ const jsonPathAssertion = (body: string, { path, equals }: { path: string; equal
   }
   for (const seg of segments) {
     const holder = value as Record<string | number, unknown> | null;
-    const present = typeof seg === 'number' ? Array.isArray(holder) && seg < holder.length : holder !== null && typeof holder === 'object' && !Array.isArray(holder) && Object.hasOwn(holder, seg);
+    const present =
+      typeof seg === 'number'
+        ? Array.isArray(holder) && seg < holder.length
+        : holder !== null && typeof holder === 'object' && !Array.isArray(holder) && Object.hasOwn(holder, seg);
     if (!present) return fail(`${path} not found`);
     value = (holder as Record<string | number, unknown>)[seg];
   }
@@ -191,11 +220,20 @@ const jsonPathAssertion = (body: string, { path, equals }: { path: string; equal
 
 const assertionsFor = (spec: HttpProbeSpec, hop: Hop, latencyMs: number): AssertionResult[] => {
   const expect = spec.expectStatus.length > 0 ? spec.expectStatus : DEFAULT_STATUS;
-  const statusOk = expect.some((e) => (typeof e === 'number' ? hop.status === e : hop.status >= e[0] && hop.status <= e[1]));
-  const out: AssertionResult[] = [{ name: 'status', ok: statusOk, expected: statusText(expect), actual: String(hop.status) }];
+  const statusOk = expect.some((e) =>
+    typeof e === 'number' ? hop.status === e : hop.status >= e[0] && hop.status <= e[1],
+  );
+  const out: AssertionResult[] = [
+    { name: 'status', ok: statusOk, expected: statusText(expect), actual: String(hop.status) },
+  ];
   if (spec.bodyContains !== undefined) {
     const ok = hop.body.includes(spec.bodyContains);
-    out.push({ name: 'bodyContains', ok, expected: `contains ${JSON.stringify(spec.bodyContains)}`, actual: ok ? 'found' : 'not found' });
+    out.push({
+      name: 'bodyContains',
+      ok,
+      expected: `contains ${JSON.stringify(spec.bodyContains)}`,
+      actual: ok ? 'found' : 'not found',
+    });
   }
   if (spec.bodyMatches !== undefined) {
     const expected = `matches /${spec.bodyMatches}/`;
@@ -207,12 +245,22 @@ const assertionsFor = (spec: HttpProbeSpec, hop: Hop, latencyMs: number): Assert
     }
     if (re) {
       const m = re.exec(hop.body);
-      out.push({ name: 'bodyMatches', ok: m !== null, expected, actual: m ? `matched ${JSON.stringify(clip(m[0], 80))}` : 'no match' });
+      out.push({
+        name: 'bodyMatches',
+        ok: m !== null,
+        expected,
+        actual: m ? `matched ${JSON.stringify(clip(m[0], 80))}` : 'no match',
+      });
     }
   }
   if (spec.jsonPath) out.push(jsonPathAssertion(hop.body, spec.jsonPath));
   if (spec.maxLatencyMs !== undefined) {
-    out.push({ name: 'maxLatency', ok: latencyMs <= spec.maxLatencyMs, expected: `<= ${spec.maxLatencyMs} ms`, actual: `${latencyMs} ms` });
+    out.push({
+      name: 'maxLatency',
+      ok: latencyMs <= spec.maxLatencyMs,
+      expected: `<= ${spec.maxLatencyMs} ms`,
+      actual: `${latencyMs} ms`,
+    });
   }
   return out;
 };
@@ -291,7 +339,8 @@ export const runHttpProbe = async (spec: HttpProbeSpec, deps: HttpProbeDeps = {}
       lastStatus = hop.status;
       const location = hop.headers.location;
       if (following(hop.status) && location) {
-        if (redirects >= spec.maxRedirects) return fail(`too many redirects (more than ${spec.maxRedirects})`, hop.status);
+        if (redirects >= spec.maxRedirects)
+          return fail(`too many redirects (more than ${spec.maxRedirects})`, hop.status);
         let next: ReturnType<typeof checkUrl>;
         try {
           next = checkUrl(new URL(location, url).href);
@@ -303,9 +352,15 @@ export const runHttpProbe = async (spec: HttpProbeSpec, deps: HttpProbeDeps = {}
         const sameOrigin = next.url.origin === url.origin;
         const keepBody = hop.status === 307 || hop.status === 308;
         const headers = Object.fromEntries(
-          Object.entries(init.headers).filter(([k]) => (sameOrigin || !ORIGIN_BOUND_HEADERS.has(k.toLowerCase())) && (keepBody || k.toLowerCase() !== 'content-length')),
+          Object.entries(init.headers).filter(
+            ([k]) =>
+              (sameOrigin || !ORIGIN_BOUND_HEADERS.has(k.toLowerCase())) &&
+              (keepBody || k.toLowerCase() !== 'content-length'),
+          ),
         );
-        init = keepBody ? { ...init, headers } : { method: init.method === 'HEAD' ? 'HEAD' : 'GET', headers, body: undefined };
+        init = keepBody
+          ? { ...init, headers }
+          : { method: init.method === 'HEAD' ? 'HEAD' : 'GET', headers, body: undefined };
         url = next.url;
         continue;
       }

@@ -2,7 +2,13 @@ import type { AlarmStateValue } from '../core/alarm-event.js';
 import type { DisagreementKind, Quorum, RegionVerdict } from '../core/probe-verdicts.js';
 
 /** Folds one round's outcome into a region's verdict. */
-export const nextVerdict = (prev: RegionVerdict | undefined, region: string, ok: boolean, at: string, error?: string): RegionVerdict => ({
+export const nextVerdict = (
+  prev: RegionVerdict | undefined,
+  region: string,
+  ok: boolean,
+  at: string,
+  error?: string,
+): RegionVerdict => ({
   region,
   ok,
   consecutiveFailures: ok ? 0 : (prev?.consecutiveFailures ?? 0) + 1,
@@ -32,10 +38,21 @@ export interface QuorumEvaluation {
  * A member is DOWN when at least `required` regions see `consecutive` failures in a row, UP when as many see as many
  * successes; otherwise it keeps its current quorum (hysteresis: one flaky region cannot flip it).
  */
-export const evaluateQuorum = (verdicts: RegionVerdict[], s: QuorumSettings, now: number, current: Quorum): QuorumEvaluation => {
+export const evaluateQuorum = (
+  verdicts: RegionVerdict[],
+  s: QuorumSettings,
+  now: number,
+  current: Quorum,
+): QuorumEvaluation => {
   const fresh = verdicts.filter((v) => s.regions.includes(v.region) && now - Date.parse(v.at) <= s.staleAfterMs);
-  const down = fresh.filter((v) => v.consecutiveFailures >= s.consecutive).map((v) => v.region).sort();
-  const up = fresh.filter((v) => v.consecutiveSuccesses >= s.consecutive).map((v) => v.region).sort();
+  const down = fresh
+    .filter((v) => v.consecutiveFailures >= s.consecutive)
+    .map((v) => v.region)
+    .sort();
+  const up = fresh
+    .filter((v) => v.consecutiveSuccesses >= s.consecutive)
+    .map((v) => v.region)
+    .sort();
   const quorum: Quorum = down.length >= s.required ? 'DOWN' : up.length >= s.required ? 'UP' : current;
   return { quorum, down, up, fresh: fresh.length };
 };
@@ -53,7 +70,9 @@ export const disagreement = (
   probes: { quorum: Quorum; since: string },
 ): { kind: DisagreementKind; since: string } | null => {
   const later = (a: string, b: string | null) => (b && b > a ? b : a);
-  if (probes.quorum === 'DOWN' && (alarm.state === 'OK' || alarm.state === null)) return { kind: 'probes-down-health-ok', since: later(probes.since, alarm.since) };
-  if (probes.quorum === 'UP' && alarm.state === 'ALARM') return { kind: 'probes-up-health-down', since: later(probes.since, alarm.since) };
+  if (probes.quorum === 'DOWN' && (alarm.state === 'OK' || alarm.state === null))
+    return { kind: 'probes-down-health-ok', since: later(probes.since, alarm.since) };
+  if (probes.quorum === 'UP' && alarm.state === 'ALARM')
+    return { kind: 'probes-up-health-down', since: later(probes.since, alarm.since) };
   return null;
 };

@@ -21,21 +21,44 @@ export interface ProbeRunners {
 const MEMBERS: MemberRole[] = ['primary', 'secondary'];
 
 /** A member's configured probes as engine specs, with the group's SSRF setting. */
-export const memberSpecs = (config: FailoverConfig, group: string, role: MemberRole, settings: EffectiveProbeSettings = probeSettingsFor(config, group)) =>
+export const memberSpecs = (
+  config: FailoverConfig,
+  group: string,
+  role: MemberRole,
+  settings: EffectiveProbeSettings = probeSettingsFor(config, group),
+) =>
   memberProbes(config, group, role).map((p) =>
     p.type === 'http'
-      ? ({
+      ? {
           type: 'http' as const,
           spec: {
-            name: p.name, url: p.url, method: p.method, headers: p.headers, ...(p.body !== undefined ? { body: p.body } : {}),
-            expectStatus: p.expectStatus, ...(p.bodyContains !== undefined ? { bodyContains: p.bodyContains } : {}),
-            ...(p.bodyMatches !== undefined ? { bodyMatches: p.bodyMatches } : {}), ...(p.jsonPath ? { jsonPath: p.jsonPath } : {}),
-            ...(p.maxLatencyMs !== undefined ? { maxLatencyMs: p.maxLatencyMs } : {}), timeoutMs: p.timeoutMs,
-            certExpiryWarningDays: p.certExpiryWarningDays, followRedirects: p.followRedirects, maxRedirects: 5,
+            name: p.name,
+            url: p.url,
+            method: p.method,
+            headers: p.headers,
+            ...(p.body !== undefined ? { body: p.body } : {}),
+            expectStatus: p.expectStatus,
+            ...(p.bodyContains !== undefined ? { bodyContains: p.bodyContains } : {}),
+            ...(p.bodyMatches !== undefined ? { bodyMatches: p.bodyMatches } : {}),
+            ...(p.jsonPath ? { jsonPath: p.jsonPath } : {}),
+            ...(p.maxLatencyMs !== undefined ? { maxLatencyMs: p.maxLatencyMs } : {}),
+            timeoutMs: p.timeoutMs,
+            certExpiryWarningDays: p.certExpiryWarningDays,
+            followRedirects: p.followRedirects,
+            maxRedirects: 5,
             allowPrivateTargets: settings.allowPrivateTargets,
           } satisfies HttpProbeSpec,
-        })
-      : ({ type: 'tcp' as const, spec: { name: p.name, host: p.host, port: p.port, timeoutMs: p.timeoutMs, allowPrivateTargets: settings.allowPrivateTargets } satisfies TcpProbeSpec }),
+        }
+      : {
+          type: 'tcp' as const,
+          spec: {
+            name: p.name,
+            host: p.host,
+            port: p.port,
+            timeoutMs: p.timeoutMs,
+            allowPrivateTargets: settings.allowPrivateTargets,
+          } satisfies TcpProbeSpec,
+        },
   );
 
 /** Runs `tasks` with at most `limit` in flight. */
@@ -53,8 +76,16 @@ export const mapLimit = async <T, R>(items: T[], limit: number, fn: (item: T) =>
 };
 
 /** Runs every probe of a member once (the CLI's `probe` and each regional round). */
-export const probeMember = async (config: FailoverConfig, group: string, role: MemberRole, runners: ProbeRunners, concurrency = 8): Promise<ProbeResult[]> =>
-  mapLimit(memberSpecs(config, group, role), concurrency, (p) => (p.type === 'http' ? runners.http(p.spec) : runners.tcp(p.spec)));
+export const probeMember = async (
+  config: FailoverConfig,
+  group: string,
+  role: MemberRole,
+  runners: ProbeRunners,
+  concurrency = 8,
+): Promise<ProbeResult[]> =>
+  mapLimit(memberSpecs(config, group, role), concurrency, (p) =>
+    p.type === 'http' ? runners.http(p.spec) : runners.tcp(p.spec),
+  );
 
 export interface ProbeRoundDeps {
   config: FailoverConfig;
@@ -101,13 +132,26 @@ export interface RoundReport {
 export const dnsSpecFor = (config: FailoverConfig, group: string): DnsProbeSpec | undefined => {
   const g = config.groups[group];
   const s = probeSettingsFor(config, group);
-  if (!g || s.dnsResolvers.length === 0 || !g.primary.dnsAnswers?.length || !g.secondary.dnsAnswers?.length) return undefined;
+  if (!g || s.dnsResolvers.length === 0 || !g.primary.dnsAnswers?.length || !g.secondary.dnsAnswers?.length)
+    return undefined;
   const recordType = g.recordType === 'AAAA' || g.recordType === 'CNAME' ? g.recordType : 'A';
-  return { name: 'dns', recordName: g.recordName, recordType, resolvers: s.dnsResolvers, timeoutMs: 2000, members: { primary: g.primary.dnsAnswers, secondary: g.secondary.dnsAnswers } };
+  return {
+    name: 'dns',
+    recordName: g.recordName,
+    recordType,
+    resolvers: s.dnsResolvers,
+    timeoutMs: 2000,
+    members: { primary: g.primary.dnsAnswers, secondary: g.secondary.dnsAnswers },
+  };
 };
 
 /** Runs the DNS probe, stores it, and follows where the record settles (convergence after a flip, automatic failback). */
-const dnsRound = async (deps: ProbeRoundDeps, group: string, spec: DnsProbeSpec, settings: EffectiveProbeSettings): Promise<DnsRound | undefined> => {
+const dnsRound = async (
+  deps: ProbeRoundDeps,
+  group: string,
+  spec: DnsProbeSpec,
+  settings: EffectiveProbeSettings,
+): Promise<DnsRound | undefined> => {
   if (!deps.runners.dns) return undefined;
   const result = await deps.runners.dns(spec);
   await deps.store.putResult({ ...result, group, member: 'dns', region: deps.region }, settings.retentionDays);
@@ -123,7 +167,12 @@ const dnsRound = async (deps: ProbeRoundDeps, group: string, spec: DnsProbeSpec,
       round.previous = state.settled as PointsTo;
       round.convergenceSeconds = Math.round((Date.parse(result.startedAt) - Date.parse(since)) / 1000);
       round.failback = detectFailback(state.settled as PointsTo, p);
-      deps.log.warn(round.failback ? 'DNS failed back to the primary on its own (Route 53 automatic failback)' : 'DNS moved to another member', { group, from: state.settled, to: p, convergenceSeconds: round.convergenceSeconds });
+      deps.log.warn(
+        round.failback
+          ? 'DNS failed back to the primary on its own (Route 53 automatic failback)'
+          : 'DNS moved to another member',
+        { group, from: state.settled, to: p, convergenceSeconds: round.convergenceSeconds },
+      );
     }
     await deps.store.putDnsState(group, deps.region, { settled: p, since: result.startedAt });
   } else if ((p === 'primary' || p === 'secondary') && state.flipSeenAt) {
@@ -140,7 +189,10 @@ const firstFailure = (results: ProbeResult[]): string | undefined => {
 };
 
 const describeRegions = (verdicts: RegionVerdict[], regions: string[]) =>
-  verdicts.filter((v) => regions.includes(v.region)).map((v) => `${v.region}: ${v.error ?? 'ok'}`).join('; ');
+  verdicts
+    .filter((v) => regions.includes(v.region))
+    .map((v) => `${v.region}: ${v.error ?? 'ok'}`)
+    .join('; ');
 
 /** Appends a probe event (quorum change or disagreement) to the group's chain. */
 const appendProbeEvent = (
@@ -176,27 +228,63 @@ const appendProbeEvent = (
   );
 };
 
-const judge = async (deps: ProbeRoundDeps, group: string, member: MemberRole, settings: EffectiveProbeSettings, verdict: RegionVerdict): Promise<{ quorum: Quorum; events: ProbeEntry[]; evaluation: QuorumEvaluation }> => {
+const judge = async (
+  deps: ProbeRoundDeps,
+  group: string,
+  member: MemberRole,
+  settings: EffectiveProbeSettings,
+  verdict: RegionVerdict,
+): Promise<{ quorum: Quorum; events: ProbeEntry[]; evaluation: QuorumEvaluation }> => {
   const now = deps.now();
   const events: ProbeEntry[] = [];
   const verdicts = [...(await deps.store.getVerdicts(group, member)).filter((v) => v.region !== deps.region), verdict];
   const staleAfterMs = Math.max(3 * settings.intervalSeconds * 1000, 90_000);
   const current = await deps.store.getQuorum(group, member);
-  const evaluation = evaluateQuorum(verdicts, { regions: settings.regions, required: settings.required, consecutive: settings.consecutive, staleAfterMs }, now.getTime(), current.quorum);
+  const evaluation = evaluateQuorum(
+    verdicts,
+    { regions: settings.regions, required: settings.required, consecutive: settings.consecutive, staleAfterMs },
+    now.getTime(),
+    current.quorum,
+  );
   let quorum = current.quorum;
   let since = current.since;
   const m = deps.config.groups[group]?.[member];
-  const probeInfo = { required: settings.required, consecutive: settings.consecutive, down: evaluation.down, up: evaluation.up, verdicts };
-  if (evaluation.quorum !== current.quorum && (await deps.store.putQuorum(group, member, { quorum: evaluation.quorum, since: now.toISOString(), version: current.version }, current.version))) {
+  const probeInfo = {
+    required: settings.required,
+    consecutive: settings.consecutive,
+    down: evaluation.down,
+    up: evaluation.up,
+    verdicts,
+  };
+  if (
+    evaluation.quorum !== current.quorum &&
+    (await deps.store.putQuorum(
+      group,
+      member,
+      { quorum: evaluation.quorum, since: now.toISOString(), version: current.version },
+      current.version,
+    ))
+  ) {
     const event = quorumEvent(current.quorum, evaluation.quorum);
     quorum = evaluation.quorum;
     since = now.toISOString();
     if (event && quorum !== 'UNKNOWN') {
       const regions = event === 'PROBE_DOWN' ? evaluation.down : evaluation.up;
-      const reason = event === 'PROBE_DOWN'
-        ? `${regions.length} of ${settings.regions.length} probe regions (${regions.join(', ')}) saw ${settings.consecutive} consecutive failures of ${group} ${member} (${m?.region ?? '?'}). ${describeRegions(verdicts, settings.regions)}`
-        : `${regions.length} of ${settings.regions.length} probe regions (${regions.join(', ')}) saw ${settings.consecutive} consecutive successes of ${group} ${member} (${m?.region ?? '?'}) again.`;
-      const entry = await appendProbeEvent(deps, group, member, event, quorum, current.quorum, since, reason, probeInfo);
+      const reason =
+        event === 'PROBE_DOWN'
+          ? `${regions.length} of ${settings.regions.length} probe regions (${regions.join(', ')}) saw ${settings.consecutive} consecutive failures of ${group} ${member} (${m?.region ?? '?'}). ${describeRegions(verdicts, settings.regions)}`
+          : `${regions.length} of ${settings.regions.length} probe regions (${regions.join(', ')}) saw ${settings.consecutive} consecutive successes of ${group} ${member} (${m?.region ?? '?'}) again.`;
+      const entry = await appendProbeEvent(
+        deps,
+        group,
+        member,
+        event,
+        quorum,
+        current.quorum,
+        since,
+        reason,
+        probeInfo,
+      );
       if (entry) events.push(entry);
       deps.log.warn('probe quorum changed', { group, member, event, regions });
     }
@@ -205,12 +293,27 @@ const judge = async (deps: ProbeRoundDeps, group: string, member: MemberRole, se
     const head = await deps.ledger.head(group, { fresh: true });
     const alarm = head.snapshot[member];
     const d = disagreement({ state: alarm?.state ?? null, since: alarm?.stateChangedAt ?? null }, { quorum, since });
-    if (d && now.getTime() - Date.parse(d.since) >= probeSettingsFor(deps.config, group).disagreementSeconds * 1000 && (await deps.store.claimDisagreement(group, member, d.since))) {
+    if (
+      d &&
+      now.getTime() - Date.parse(d.since) >= probeSettingsFor(deps.config, group).disagreementSeconds * 1000 &&
+      (await deps.store.claimDisagreement(group, member, d.since))
+    ) {
       const minutes = Math.round((now.getTime() - Date.parse(d.since)) / 60_000);
-      const reason = d.kind === 'probes-down-health-ok'
-        ? `${group} ${member} passes its Route 53 health check (${alarm?.state ?? 'no alarm data'}) but a quorum of probes has failed it for ${minutes} min: the "200 OK but broken" case. Route 53 will not fail over. ${describeRegions(verdicts, settings.regions)}`
-        : `${group} ${member} fails its Route 53 health check but a quorum of probes passes it for ${minutes} min: check the health check's path, thresholds and the checker regions' reachability.`;
-      const entry = await appendProbeEvent(deps, group, member, 'HEALTH_DISAGREEMENT', quorum === 'DOWN' ? 'DOWN' : 'UP', quorum, d.since, reason, { ...probeInfo, disagreement: { kind: d.kind, since: d.since, healthCheckState: alarm?.state ?? null } });
+      const reason =
+        d.kind === 'probes-down-health-ok'
+          ? `${group} ${member} passes its Route 53 health check (${alarm?.state ?? 'no alarm data'}) but a quorum of probes has failed it for ${minutes} min: the "200 OK but broken" case. Route 53 will not fail over. ${describeRegions(verdicts, settings.regions)}`
+          : `${group} ${member} fails its Route 53 health check but a quorum of probes passes it for ${minutes} min: check the health check's path, thresholds and the checker regions' reachability.`;
+      const entry = await appendProbeEvent(
+        deps,
+        group,
+        member,
+        'HEALTH_DISAGREEMENT',
+        quorum === 'DOWN' ? 'DOWN' : 'UP',
+        quorum,
+        d.since,
+        reason,
+        { ...probeInfo, disagreement: { kind: d.kind, since: d.since, healthCheckState: alarm?.state ?? null } },
+      );
       if (entry) events.push(entry);
     }
   }
@@ -222,12 +325,19 @@ const judge = async (deps: ProbeRoundDeps, group: string, member: MemberRole, se
  * fold them into this region's verdict, then judge the quorum across regions; quorum changes and sustained
  * disagreements with Route 53 become group events in the ledger (and so are notified).
  */
-export const runProbeRound = async (deps: ProbeRoundDeps, groups: string[] = Object.keys(deps.config.groups)): Promise<RoundReport> => {
+export const runProbeRound = async (
+  deps: ProbeRoundDeps,
+  groups: string[] = Object.keys(deps.config.groups),
+): Promise<RoundReport> => {
   const report: RoundReport = { members: [], events: [], dns: [] };
   const work = groups.flatMap((group) => {
     const settings = probeSettingsFor(deps.config, group);
     if (!settings.regions.includes(deps.region)) return [];
-    return MEMBERS.filter((member) => memberSpecs(deps.config, group, member, settings).length > 0).map((member) => ({ group, member, settings }));
+    return MEMBERS.filter((member) => memberSpecs(deps.config, group, member, settings).length > 0).map((member) => ({
+      group,
+      member,
+      settings,
+    }));
   });
   await mapLimit(work, Math.max(1, Math.floor((deps.concurrency ?? 8) / 2)), async ({ group, member, settings }) => {
     const startedAt = deps.now().toISOString();

@@ -34,7 +34,8 @@ export const describeConnectError = (err: unknown): string => {
   if (err instanceof TargetRefusedError || err instanceof ProbeTimeoutError) return err.message;
   const e = err as { code?: unknown; hostname?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : undefined;
-  if (code === 'ENOTFOUND' || code === 'ENODATA') return `DNS: ${typeof e.hostname === 'string' ? e.hostname : 'host'} not found`;
+  if (code === 'ENOTFOUND' || code === 'ENODATA')
+    return `DNS: ${typeof e.hostname === 'string' ? e.hostname : 'host'} not found`;
   if (code && SOCKET_ERRORS[code]) return SOCKET_ERRORS[code];
   const message = typeof e?.message === 'string' ? e.message : String(err);
   return code ? `network error (${code}): ${message}` : `network error: ${message}`;
@@ -52,7 +53,13 @@ export const runTcpProbe = async (spec: TcpProbeSpec, deps: ProbeDeps = {}): Pro
     assertions: [],
     warnings: [],
   };
-  const fail = (error: string, address?: string): ProbeResult => ({ ...base, ok: false, latencyMs: now() - start, error, ...(address ? { address } : {}) });
+  const fail = (error: string, address?: string): ProbeResult => ({
+    ...base,
+    ok: false,
+    latencyMs: now() - start,
+    error,
+    ...(address ? { address } : {}),
+  });
   if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65_535) return fail(`invalid port ${spec.port}`);
 
   const guard = { allowPrivateTargets: spec.allowPrivateTargets, runtimeApi: deps.runtimeApi };
@@ -62,7 +69,10 @@ export const runTcpProbe = async (spec: TcpProbeSpec, deps: ProbeDeps = {}): Pro
     if (!verdict.ok) return fail(verdict.reason);
     checked = spec.host;
   }
-  const lookup = guardedLookup({ ...guard, port: spec.port, onChecked: (address) => (checked = address) }, deps.resolve);
+  const lookup = guardedLookup(
+    { ...guard, port: spec.port, onChecked: (address) => (checked = address) },
+    deps.resolve,
+  );
   const error = await new Promise<unknown>((settle) => {
     const socket = connect({ host: spec.host, port: spec.port, lookup });
     watchSocket(socket, () => checked);

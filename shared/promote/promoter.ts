@@ -42,14 +42,30 @@ const SYSTEM = 'r53-failover';
 const LEASE_MS = 90_000;
 const PENDING: PromotionStatus[] = ['REQUESTED', 'AWAITING_APPROVAL', 'APPROVED'];
 
-const promotionOf = (config: FailoverConfig, group: string): PromotionConfig | undefined => config.groups[group]?.promotion;
+const promotionOf = (config: FailoverConfig, group: string): PromotionConfig | undefined =>
+  config.groups[group]?.promotion;
 
-const ctxFor = (rec: PromotionRecord, event: Record<string, unknown> = {}): HookContext => ({ promotionId: rec.id, group: rec.group, episode: rec.episode, reason: 'outage', event });
+const ctxFor = (rec: PromotionRecord, event: Record<string, unknown> = {}): HookContext => ({
+  promotionId: rec.id,
+  group: rec.group,
+  episode: rec.episode,
+  reason: 'outage',
+  event,
+});
 
-const hooksOf = (deps: PromoterDeps, group: string) => (promotionOf(deps.config, group)?.hooks ?? []).map((h, i) => ({ config: h, exec: deps.hookFor(group, i, h) }));
+const hooksOf = (deps: PromoterDeps, group: string) =>
+  (promotionOf(deps.config, group)?.hooks ?? []).map((h, i) => ({ config: h, exec: deps.hookFor(group, i, h) }));
 
 /** Appends one lifecycle step to the group's chain; the stream (or the CLI) notifies it. */
-const step = async (deps: PromoterDeps, rec: PromotionRecord, event: GroupEvent, previous: PromotionStatus | null, actor: string, reason: string, extra: Partial<PromotionEntry['promotion']> = {}): Promise<PromotionEntry> => {
+const step = async (
+  deps: PromoterDeps,
+  rec: PromotionRecord,
+  event: GroupEvent,
+  previous: PromotionStatus | null,
+  actor: string,
+  reason: string,
+  extra: Partial<PromotionEntry['promotion']> = {},
+): Promise<PromotionEntry> => {
   const g = deps.config.groups[rec.group];
   const now = deps.now().toISOString();
   const entry = await appendToChain(deps.ledger, rec.group, (head) =>
@@ -69,7 +85,16 @@ const step = async (deps: PromoterDeps, rec: PromotionRecord, event: GroupEvent,
       event,
       reason,
       episode: rec.episode,
-      promotion: { id: rec.id, episode: rec.episode, mode: rec.mode, actor, calls: hooksOf(deps, rec.group).map((h) => h.exec.describe(ctxFor(rec))), ...(rec.lagSeconds !== undefined ? { lagSeconds: rec.lagSeconds } : {}), ...(rec.expiresAt ? { expiresAt: rec.expiresAt } : {}), ...extra },
+      promotion: {
+        id: rec.id,
+        episode: rec.episode,
+        mode: rec.mode,
+        actor,
+        calls: hooksOf(deps, rec.group).map((h) => h.exec.describe(ctxFor(rec))),
+        ...(rec.lagSeconds !== undefined ? { lagSeconds: rec.lagSeconds } : {}),
+        ...(rec.expiresAt ? { expiresAt: rec.expiresAt } : {}),
+        ...extra,
+      },
     }),
   );
   if (!entry) throw new R53FailoverError(`could not record ${event} for ${rec.id}`);
@@ -78,25 +103,46 @@ const step = async (deps: PromoterDeps, rec: PromotionRecord, event: GroupEvent,
 };
 
 /** Read-modify-write of a promotion record with optimistic locking; `change` returns null to leave it alone. */
-const mutate = async (deps: PromoterDeps, group: string, episode: number, change: (rec: PromotionRecord) => PromotionRecord | null): Promise<{ before: PromotionRecord; after: PromotionRecord } | null> => {
+const mutate = async (
+  deps: PromoterDeps,
+  group: string,
+  episode: number,
+  change: (rec: PromotionRecord) => PromotionRecord | null,
+): Promise<{ before: PromotionRecord; after: PromotionRecord } | null> => {
   for (let attempt = 0; attempt < 10; attempt++) {
     const before = await deps.store.get(group, episode);
     if (!before) return null;
     const next = change(structuredClone(before));
     if (!next) return null;
     const after = { ...next, updatedAt: deps.now().toISOString() };
-    if (await deps.store.update(after, before.version)) return { before, after: { ...after, version: before.version + 1 } };
+    if (await deps.store.update(after, before.version))
+      return { before, after: { ...after, version: before.version + 1 } };
   }
   throw new R53FailoverError(`promotion ${group}#${episode} kept changing under concurrent updates`);
 };
 
 /** Moves a pending promotion to SKIPPED with the guardrail's reason (once). */
-const skip = async (deps: PromoterDeps, rec: PromotionRecord, reason: string, actor = SYSTEM, extra: Partial<PromotionEntry['promotion']> = {}): Promise<PromotionEntry[]> => {
-  const done = await mutate(deps, rec.group, rec.episode, (r) => (PENDING.includes(r.status) ? { ...r, status: 'SKIPPED', reason, actor } : null));
+const skip = async (
+  deps: PromoterDeps,
+  rec: PromotionRecord,
+  reason: string,
+  actor = SYSTEM,
+  extra: Partial<PromotionEntry['promotion']> = {},
+): Promise<PromotionEntry[]> => {
+  const done = await mutate(deps, rec.group, rec.episode, (r) =>
+    PENDING.includes(r.status) ? { ...r, status: 'SKIPPED', reason, actor } : null,
+  );
   return done ? [await step(deps, done.after, 'PROMOTION_SKIPPED', done.before.status, actor, reason, extra)] : [];
 };
 
-const newRecord = (deps: PromoterDeps, group: string, episode: number, failedOverAt: string, p: PromotionConfig, status: PromotionStatus = 'REQUESTED'): PromotionRecord => ({
+const newRecord = (
+  deps: PromoterDeps,
+  group: string,
+  episode: number,
+  failedOverAt: string,
+  p: PromotionConfig,
+  status: PromotionStatus = 'REQUESTED',
+): PromotionRecord => ({
   id: `${group}#${episode}`,
   group,
   episode,
@@ -126,10 +172,20 @@ export const onGroupEntry = async (entry: LedgerEntry, deps: PromoterDeps): Prom
     const opener = episode === entry.seq ? entry : await deps.ledger.get(entry.group, episode);
     const rec = newRecord(deps, entry.group, episode, opener?.stateChangedAt ?? entry.stateChangedAt, p);
     if (!(await deps.store.create(rec))) return [];
-    return [await step(deps, rec, 'PROMOTION_REQUESTED', null, SYSTEM, `${entry.group} failed over. A promotion will be considered at ${rec.dueAt} (hold-down ${p.holdDownSeconds} s) if it is still failed over${p.requireProbeQuorum ? ' and the probes agree' : ''}; mode ${p.mode}.`)];
+    return [
+      await step(
+        deps,
+        rec,
+        'PROMOTION_REQUESTED',
+        null,
+        SYSTEM,
+        `${entry.group} failed over. A promotion will be considered at ${rec.dueAt} (hold-down ${p.holdDownSeconds} s) if it is still failed over${p.requireProbeQuorum ? ' and the probes agree' : ''}; mode ${p.mode}.`,
+      ),
+    ];
   }
   if (entry.event === 'BOTH_UNHEALTHY') {
-    const reason = 'both regions are unhealthy: promoting the secondary would move the writer into a failing region. Not promoting; this is an outage.';
+    const reason =
+      'both regions are unhealthy: promoting the secondary would move the writer into a failing region. Not promoting; this is an outage.';
     if (!existing) {
       const rec = newRecord(deps, entry.group, episode, entry.stateChangedAt, p, 'SKIPPED');
       rec.reason = reason;
@@ -138,13 +194,29 @@ export const onGroupEntry = async (entry: LedgerEntry, deps: PromoterDeps): Prom
     return skip(deps, existing, reason);
   }
   if (entry.event === 'RECOVERED' && existing) {
-    if (PENDING.includes(existing.status)) return skip(deps, existing, 'the primary recovered before the promotion: nothing to do.');
+    if (PENDING.includes(existing.status))
+      return skip(deps, existing, 'the primary recovered before the promotion: nothing to do.');
     if (existing.status === 'IN_PROGRESS' || existing.status === 'SUCCEEDED') {
-      const commands = hooksOf(deps, entry.group).map((h) => h.exec.failbackCommand?.()).filter((c): c is string => Boolean(c));
-      const done = await mutate(deps, entry.group, episode, (r) => (r.reason?.startsWith('failback announced') ? null : { ...r, reason: `failback announced at ${entry.stateChangedAt}` }));
+      const commands = hooksOf(deps, entry.group)
+        .map((h) => h.exec.failbackCommand?.())
+        .filter((c): c is string => Boolean(c));
+      const done = await mutate(deps, entry.group, episode, (r) =>
+        r.reason?.startsWith('failback announced')
+          ? null
+          : { ...r, reason: `failback announced at ${entry.stateChangedAt}` },
+      );
       if (!done) return [];
-      return [await step(deps, done.after, 'FAILBACK_READY', done.before.status, SYSTEM,
-        `The primary region is healthy again. The database writer stays where the promotion put it: failing back is never automatic. When you are ready (replication caught up, traffic drained), run: ${commands.join(' ; ') || 'see the failback checklist'}.`, { failbackCommands: commands })];
+      return [
+        await step(
+          deps,
+          done.after,
+          'FAILBACK_READY',
+          done.before.status,
+          SYSTEM,
+          `The primary region is healthy again. The database writer stays where the promotion put it: failing back is never automatic. When you are ready (replication caught up, traffic drained), run: ${commands.join(' ; ') || 'see the failback checklist'}.`,
+          { failbackCommands: commands },
+        ),
+      ];
     }
   }
   return [];
@@ -154,12 +226,14 @@ export const onGroupEntry = async (entry: LedgerEntry, deps: PromoterDeps): Prom
 const decide = async (deps: PromoterDeps, rec: PromotionRecord): Promise<PromoterOutput> => {
   const p = promotionOf(deps.config, rec.group) as PromotionConfig;
   const head = await deps.ledger.head(rec.group, { fresh: true });
-  if (head.entry?.openEpisode !== rec.episode) return skip(deps, rec, 'the failover episode ended before the hold-down passed.');
+  if (head.entry?.openEpisode !== rec.episode)
+    return skip(deps, rec, 'the failover episode ended before the hold-down passed.');
   if (!isDown(head.snapshot.primary)) return skip(deps, rec, 'the primary is no longer unhealthy: not promoting.');
   if (isDown(head.snapshot.secondary)) return skip(deps, rec, 'both regions are unhealthy: not promoting.');
   if (p.requireProbeQuorum && deps.probes && memberProbes(deps.config, rec.group, 'primary').length > 0) {
     const q = await deps.probes.getQuorum(rec.group, 'primary');
-    if (q.quorum !== 'DOWN') return skip(deps, rec, `the probe quorum does not confirm that the primary is down (probes: ${q.quorum}).`);
+    if (q.quorum !== 'DOWN')
+      return skip(deps, rec, `the probe quorum does not confirm that the primary is down (probes: ${q.quorum}).`);
   }
   const hooks = hooksOf(deps, rec.group);
   const lags: number[] = [];
@@ -175,15 +249,33 @@ const decide = async (deps: PromoterDeps, rec: PromotionRecord): Promise<Promote
   const overBudget = lagSeconds !== undefined && lagSeconds > p.maxReplicaLagSeconds;
   const calls = hooks.map((h) => h.exec.describe(ctxFor(rec)));
   if (p.mode === 'dry-run') {
-    return skip(deps, { ...rec, ...(lagSeconds !== undefined ? { lagSeconds } : {}) }, `dry-run: would call ${calls.join('; ')}${lagSeconds !== undefined ? ` (replica lag ${lagSeconds} s)` : ''}.`);
+    return skip(
+      deps,
+      { ...rec, ...(lagSeconds !== undefined ? { lagSeconds } : {}) },
+      `dry-run: would call ${calls.join('; ')}${lagSeconds !== undefined ? ` (replica lag ${lagSeconds} s)` : ''}.`,
+    );
   }
   if (p.mode === 'approve' || overBudget) {
     const expiresAt = new Date(deps.now().getTime() + p.approvalTimeoutMinutes * 60_000).toISOString();
-    const done = await mutate(deps, rec.group, rec.episode, (r) => (r.status === 'REQUESTED' ? { ...r, status: 'AWAITING_APPROVAL', expiresAt, ...(lagSeconds !== undefined ? { lagSeconds } : {}) } : null));
+    const done = await mutate(deps, rec.group, rec.episode, (r) =>
+      r.status === 'REQUESTED'
+        ? { ...r, status: 'AWAITING_APPROVAL', expiresAt, ...(lagSeconds !== undefined ? { lagSeconds } : {}) }
+        : null,
+    );
     if (!done) return [];
-    const why = overBudget ? `Replica lag ${lagSeconds} s is over the ${p.maxReplicaLagSeconds} s budget, so this ungraceful promotion needs approval even in auto mode. ` : '';
-    return [await step(deps, done.after, 'PROMOTION_AWAITING_APPROVAL', 'REQUESTED', SYSTEM,
-      `${why}Approve before ${expiresAt} with: r53-failover promote approve ${rec.id} (or reject; add --record-only to leave the calls to the deployed function and its role). It will call: ${calls.join('; ')}. Promoting a read replica is one-way.`)];
+    const why = overBudget
+      ? `Replica lag ${lagSeconds} s is over the ${p.maxReplicaLagSeconds} s budget, so this ungraceful promotion needs approval even in auto mode. `
+      : '';
+    return [
+      await step(
+        deps,
+        done.after,
+        'PROMOTION_AWAITING_APPROVAL',
+        'REQUESTED',
+        SYSTEM,
+        `${why}Approve before ${expiresAt} with: r53-failover promote approve ${rec.id} (or reject; add --record-only to leave the calls to the deployed function and its role). It will call: ${calls.join('; ')}. Promoting a read replica is one-way.`,
+      ),
+    ];
   }
   return execute(deps, { ...rec, ...(lagSeconds !== undefined ? { lagSeconds } : {}) }, SYSTEM);
 };
@@ -196,18 +288,41 @@ const decide = async (deps: PromoterDeps, rec: PromotionRecord): Promise<Promote
 export const execute = async (deps: PromoterDeps, rec: PromotionRecord, actor: string): Promise<PromoterOutput> => {
   const now = deps.now().getTime();
   const taken = await mutate(deps, rec.group, rec.episode, (r) => {
-    const resumable = r.status === 'IN_PROGRESS' && (!r.leaseUntil || r.leaseUntil < now || r.leaseOwner === deps.owner);
+    const resumable =
+      r.status === 'IN_PROGRESS' && (!r.leaseUntil || r.leaseUntil < now || r.leaseOwner === deps.owner);
     const startable = r.status === 'APPROVED' || (r.status === 'REQUESTED' && r.mode === 'auto');
     if (!resumable && !startable) return null;
-    return { ...r, status: 'IN_PROGRESS', epoch: r.epoch + 1, leaseOwner: deps.owner, leaseUntil: now + LEASE_MS, ...(rec.lagSeconds !== undefined ? { lagSeconds: rec.lagSeconds } : {}), ...(startable ? { actor } : {}) };
+    return {
+      ...r,
+      status: 'IN_PROGRESS',
+      epoch: r.epoch + 1,
+      leaseOwner: deps.owner,
+      leaseUntil: now + LEASE_MS,
+      ...(rec.lagSeconds !== undefined ? { lagSeconds: rec.lagSeconds } : {}),
+      ...(startable ? { actor } : {}),
+    };
   });
   if (!taken) return [];
   const out: PromoterOutput = [];
   let cur = taken.after;
-  if (taken.before.status !== 'IN_PROGRESS') out.push(await step(deps, cur, 'PROMOTION_IN_PROGRESS', taken.before.status, actor, `Promoting ${cur.group} (episode ${cur.episode})${cur.lagSeconds !== undefined ? `, replica lag ${cur.lagSeconds} s at decision time` : ''}.`));
+  if (taken.before.status !== 'IN_PROGRESS')
+    out.push(
+      await step(
+        deps,
+        cur,
+        'PROMOTION_IN_PROGRESS',
+        taken.before.status,
+        actor,
+        `Promoting ${cur.group} (episode ${cur.episode})${cur.lagSeconds !== undefined ? `, replica lag ${cur.lagSeconds} s at decision time` : ''}.`,
+      ),
+    );
   const epoch = cur.epoch;
   const setHook = async (i: number, status: PromotionRecord['hooks'][number]['status'], detail: string) => {
-    const r = await mutate(deps, cur.group, cur.episode, (x) => (x.epoch === epoch && x.status === 'IN_PROGRESS' ? { ...x, hooks: x.hooks.map((h, j) => (j === i ? { status, detail, epoch } : h)) } : null));
+    const r = await mutate(deps, cur.group, cur.episode, (x) =>
+      x.epoch === epoch && x.status === 'IN_PROGRESS'
+        ? { ...x, hooks: x.hooks.map((h, j) => (j === i ? { status, detail, epoch } : h)) }
+        : null,
+    );
     if (r) cur = r.after;
     return Boolean(r);
   };
@@ -234,7 +349,16 @@ export const execute = async (deps: PromoterDeps, rec: PromotionRecord, actor: s
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       await setHook(i, 'failed', msg);
-      return [...out, ...(await finish(deps, cur, 'FAILED', `hook ${i + 1} (${h.config.type}) failed: ${msg}. Later hooks were not called; check the database and act by hand.`, actor))];
+      return [
+        ...out,
+        ...(await finish(
+          deps,
+          cur,
+          'FAILED',
+          `hook ${i + 1} (${h.config.type}) failed: ${msg}. Later hooks were not called; check the database and act by hand.`,
+          actor,
+        )),
+      ];
     }
   }
   // An asynchronous promotion just started is confirmed by the next check (schedule or RDS event), not by a read
@@ -242,9 +366,30 @@ export const execute = async (deps: PromoterDeps, rec: PromotionRecord, actor: s
   return startedNow ? out : [...out, ...(await complete(deps, cur))];
 };
 
-const finish = async (deps: PromoterDeps, rec: PromotionRecord, status: 'SUCCEEDED' | 'FAILED', reason: string, actor: string, extra: Partial<PromotionEntry['promotion']> = {}): Promise<PromoterOutput> => {
-  const done = await mutate(deps, rec.group, rec.episode, (r) => (r.status === 'IN_PROGRESS' ? { ...r, status, reason } : null));
-  return done ? [await step(deps, done.after, status === 'SUCCEEDED' ? 'PROMOTION_SUCCEEDED' : 'PROMOTION_FAILED', 'IN_PROGRESS', actor, reason, extra)] : [];
+const finish = async (
+  deps: PromoterDeps,
+  rec: PromotionRecord,
+  status: 'SUCCEEDED' | 'FAILED',
+  reason: string,
+  actor: string,
+  extra: Partial<PromotionEntry['promotion']> = {},
+): Promise<PromoterOutput> => {
+  const done = await mutate(deps, rec.group, rec.episode, (r) =>
+    r.status === 'IN_PROGRESS' ? { ...r, status, reason } : null,
+  );
+  return done
+    ? [
+        await step(
+          deps,
+          done.after,
+          status === 'SUCCEEDED' ? 'PROMOTION_SUCCEEDED' : 'PROMOTION_FAILED',
+          'IN_PROGRESS',
+          actor,
+          reason,
+          extra,
+        ),
+      ]
+    : [];
 };
 
 /** Follow-up status check of started hooks (RDS promotions finish asynchronously); no waiting loops. */
@@ -257,10 +402,20 @@ export const complete = async (deps: PromoterDeps, rec: PromotionRecord, actor =
     if (state?.status !== 'started') continue;
     const c = await h.exec.checkCompletion();
     if (c.status === 'in-progress') continue;
-    const r = await mutate(deps, cur.group, cur.episode, (x) => (x.status === 'IN_PROGRESS' ? { ...x, hooks: x.hooks.map((y, j) => (j === i ? { ...y, status: c.status === 'succeeded' ? 'done' : 'failed', detail: c.detail } : y)) } : null));
+    const r = await mutate(deps, cur.group, cur.episode, (x) =>
+      x.status === 'IN_PROGRESS'
+        ? {
+            ...x,
+            hooks: x.hooks.map((y, j) =>
+              j === i ? { ...y, status: c.status === 'succeeded' ? 'done' : 'failed', detail: c.detail } : y,
+            ),
+          }
+        : null,
+    );
     if (r) cur = r.after;
     if (c.topology) topology.push(c.topology);
-    if (c.status === 'failed') return finish(deps, cur, 'FAILED', `hook ${i + 1} (${h.config.type}) failed: ${c.detail}`, actor);
+    if (c.status === 'failed')
+      return finish(deps, cur, 'FAILED', `hook ${i + 1} (${h.config.type}) failed: ${c.detail}`, actor);
   }
   if (!cur.hooks.every((h) => h.status === 'done')) return [];
   // Hooks completed by a fence or an earlier run did not report their topology here: read it for the record.
@@ -270,20 +425,38 @@ export const complete = async (deps: PromoterDeps, rec: PromotionRecord, actor =
       const c = await h.exec.checkCompletion();
       if (c.topology && !topology.some((t) => t.newWriter === c.topology?.newWriter)) topology.push(c.topology);
     } catch (err) {
-      deps.log.warn('could not read the new topology; TOPOLOGY_CHANGED names only what is known', { promotionId: cur.id, error: err });
+      deps.log.warn('could not read the new topology; TOPOLOGY_CHANGED names only what is known', {
+        promotionId: cur.id,
+        error: err,
+      });
     }
   }
   const out = await finish(deps, cur, 'SUCCEEDED', `Every hook completed for ${cur.id}.`, actor);
   if (out.length && topology.length) {
-    const lines = topology.map((t) => `writer ${t.oldWriter} → ${t.newWriter}${t.replicationSource ? ` (replication from ${t.replicationSource})` : ''}`);
-    out.push(await step(deps, { ...cur, status: 'SUCCEEDED' }, 'TOPOLOGY_CHANGED', 'SUCCEEDED', actor,
-      `Topology changed: ${lines.join('; ')}. Failback checklist: 1) confirm the application writes to the new writer; 2) update IaC that names the old writer (this drift is expected); 3) rebuild replication towards the recovered region; 4) fail back only with the planned switchover, when replication has caught up.`, { topology }));
+    const lines = topology.map(
+      (t) =>
+        `writer ${t.oldWriter} → ${t.newWriter}${t.replicationSource ? ` (replication from ${t.replicationSource})` : ''}`,
+    );
+    out.push(
+      await step(
+        deps,
+        { ...cur, status: 'SUCCEEDED' },
+        'TOPOLOGY_CHANGED',
+        'SUCCEEDED',
+        actor,
+        `Topology changed: ${lines.join('; ')}. Failback checklist: 1) confirm the application writes to the new writer; 2) update IaC that names the old writer (this drift is expected); 3) rebuild replication towards the recovered region; 4) fail back only with the planned switchover, when replication has caught up.`,
+        { topology },
+      ),
+    );
   }
   return out;
 };
 
 /** The every-minute pass: decide promotions whose hold-down passed, expire approvals, run approved ones, resume or check in-flight ones. */
-export const tick = async (deps: PromoterDeps, groups: string[] = Object.keys(deps.config.groups)): Promise<PromoterOutput> => {
+export const tick = async (
+  deps: PromoterDeps,
+  groups: string[] = Object.keys(deps.config.groups),
+): Promise<PromoterOutput> => {
   const out: PromoterOutput = [];
   const now = deps.now();
   for (const group of groups) {
@@ -291,9 +464,22 @@ export const tick = async (deps: PromoterDeps, groups: string[] = Object.keys(de
     for (const rec of await deps.store.list(group)) {
       if (rec.status === 'REQUESTED' && now.toISOString() >= rec.dueAt) out.push(...(await decide(deps, rec)));
       else if (rec.status === 'AWAITING_APPROVAL' && rec.expiresAt && now.toISOString() > rec.expiresAt) {
-        const done = await mutate(deps, group, rec.episode, (r) => (r.status === 'AWAITING_APPROVAL' ? { ...r, status: 'EXPIRED' } : null));
-        if (done) out.push(await step(deps, done.after, 'PROMOTION_EXPIRED', 'AWAITING_APPROVAL', SYSTEM, `Nobody approved ${rec.id} before ${rec.expiresAt}; nothing was promoted. Promote by hand if it is still needed.`));
-      } else if (rec.status === 'APPROVED' || rec.status === 'IN_PROGRESS') out.push(...(await execute(deps, rec, rec.actor)));
+        const done = await mutate(deps, group, rec.episode, (r) =>
+          r.status === 'AWAITING_APPROVAL' ? { ...r, status: 'EXPIRED' } : null,
+        );
+        if (done)
+          out.push(
+            await step(
+              deps,
+              done.after,
+              'PROMOTION_EXPIRED',
+              'AWAITING_APPROVAL',
+              SYSTEM,
+              `Nobody approved ${rec.id} before ${rec.expiresAt}; nothing was promoted. Promote by hand if it is still needed.`,
+            ),
+          );
+      } else if (rec.status === 'APPROVED' || rec.status === 'IN_PROGRESS')
+        out.push(...(await execute(deps, rec, rec.actor)));
     }
   }
   return out;
@@ -304,29 +490,47 @@ export const tick = async (deps: PromoterDeps, groups: string[] = Object.keys(de
  * approval is only recorded (status APPROVED, the approver as actor): the deployed promote-replica function runs it
  * on its next every-minute pass with its own role, so whoever approves needs no RDS or Lambda permissions.
  */
-export const decideApproval = async (deps: PromoterDeps, id: string, approve: boolean, actor: string, opts: { run?: boolean } = {}): Promise<PromoterOutput> => {
+export const decideApproval = async (
+  deps: PromoterDeps,
+  id: string,
+  approve: boolean,
+  actor: string,
+  opts: { run?: boolean } = {},
+): Promise<PromoterOutput> => {
   const m = /^(.+)#(\d+)$/.exec(id);
   if (!m) throw new PromotionNotFoundError(`expected a promotion id like orders-api#12, got ${JSON.stringify(id)}`);
   const [group, episode] = [m[1] as string, Number(m[2])];
   const rec = await deps.store.get(group, episode);
   if (!rec) throw new PromotionNotFoundError(`no promotion ${id}`);
   const now = deps.now().toISOString();
-  if (rec.status !== 'AWAITING_APPROVAL') throw new PromotionNotPendingError(`promotion ${id} is ${rec.status}, not awaiting approval`);
-  if (rec.expiresAt && now > rec.expiresAt) throw new PromotionNotPendingError(`promotion ${id} expired at ${rec.expiresAt}`);
+  if (rec.status !== 'AWAITING_APPROVAL')
+    throw new PromotionNotPendingError(`promotion ${id} is ${rec.status}, not awaiting approval`);
+  if (rec.expiresAt && now > rec.expiresAt)
+    throw new PromotionNotPendingError(`promotion ${id} expired at ${rec.expiresAt}`);
   if (!approve) return skip(deps, rec, `rejected by ${actor}.`, actor);
-  const done = await mutate(deps, group, episode, (r) => (r.status === 'AWAITING_APPROVAL' ? { ...r, status: 'APPROVED', actor } : null));
+  const done = await mutate(deps, group, episode, (r) =>
+    r.status === 'AWAITING_APPROVAL' ? { ...r, status: 'APPROVED', actor } : null,
+  );
   if (!done || opts.run === false) return [];
   return execute(deps, done.after, actor);
 };
 
 /** An RDS event about a promotion in flight: recorded in the ledger, then the completion check runs. */
-export const onRdsEvent = async (evt: NonNullable<ReturnType<typeof parseRdsEvent>>, deps: PromoterDeps): Promise<PromoterOutput> => {
+export const onRdsEvent = async (
+  evt: NonNullable<ReturnType<typeof parseRdsEvent>>,
+  deps: PromoterDeps,
+): Promise<PromoterOutput> => {
   if (evt.kind === 'other') return [];
   const out: PromoterOutput = [];
   for (const group of Object.keys(deps.config.groups)) {
     const hooks = promotionOf(deps.config, group)?.hooks ?? [];
     const matches = hooks.some((h) => {
-      const arns = h.type === 'aurora-global' ? [h.targetClusterArn, h.primaryClusterArn] : h.type === 'rds-replica' ? [h.replicaInstanceArn] : [];
+      const arns =
+        h.type === 'aurora-global'
+          ? [h.targetClusterArn, h.primaryClusterArn]
+          : h.type === 'rds-replica'
+            ? [h.replicaInstanceArn]
+            : [];
       // RDS reports identifiers in lower case; a config may spell them otherwise.
       const [arn, id] = [evt.sourceArn.toLowerCase(), evt.sourceId.replace(/^rds:/, '').toLowerCase()];
       return arns.some((a) => a.toLowerCase() === arn || a.toLowerCase().endsWith(`:${id}`));
@@ -334,7 +538,24 @@ export const onRdsEvent = async (evt: NonNullable<ReturnType<typeof parseRdsEven
     if (!matches) continue;
     for (const rec of await deps.store.list(group)) {
       if (rec.status !== 'IN_PROGRESS') continue;
-      out.push(await step(deps, rec, 'RDS_EVENT', rec.status, 'rds-event', `RDS ${evt.eventId ?? ''} ${evt.kind} on ${evt.sourceId} (${evt.region}).`.replace('  ', ' '), { rdsEvent: { ...(evt.eventId ? { eventId: evt.eventId } : {}), kind: evt.kind, source: evt.sourceArn, at: evt.at } }));
+      out.push(
+        await step(
+          deps,
+          rec,
+          'RDS_EVENT',
+          rec.status,
+          'rds-event',
+          `RDS ${evt.eventId ?? ''} ${evt.kind} on ${evt.sourceId} (${evt.region}).`.replace('  ', ' '),
+          {
+            rdsEvent: {
+              ...(evt.eventId ? { eventId: evt.eventId } : {}),
+              kind: evt.kind,
+              source: evt.sourceArn,
+              at: evt.at,
+            },
+          },
+        ),
+      );
       out.push(...(await complete(deps, rec, 'rds-event')));
     }
   }

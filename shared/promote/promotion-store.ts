@@ -50,31 +50,48 @@ export class DynamoDbPromotionStore implements PromotionStore {
 
   async get(group: string, episode: number): Promise<PromotionRecord | undefined> {
     const res = await this.#send(`read promotion ${group}#${episode}`, () =>
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: pk(group), sk: sk(episode) }, ConsistentRead: true })),
+      this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: pk(group), sk: sk(episode) }, ConsistentRead: true }),
+      ),
     );
     return res.Item ? strip(res.Item) : undefined;
   }
 
   async create(rec: PromotionRecord): Promise<boolean> {
     return this.#conditional(`create promotion ${rec.id}`, () =>
-      this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...rec, pk: pk(rec.group), sk: sk(rec.episode) }, ConditionExpression: 'attribute_not_exists(pk)' })),
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...rec, pk: pk(rec.group), sk: sk(rec.episode) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
     );
   }
 
   async update(rec: PromotionRecord, expectedVersion: number): Promise<boolean> {
     return this.#conditional(`update promotion ${rec.id}`, () =>
-      this.doc.send(new PutCommand({
-        TableName: this.tableName,
-        Item: { ...rec, version: expectedVersion + 1, pk: pk(rec.group), sk: sk(rec.episode) },
-        ConditionExpression: 'version = :v',
-        ExpressionAttributeValues: { ':v': expectedVersion },
-      })),
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...rec, version: expectedVersion + 1, pk: pk(rec.group), sk: sk(rec.episode) },
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': expectedVersion },
+        }),
+      ),
     );
   }
 
   async list(group: string): Promise<PromotionRecord[]> {
     const res = await this.#send(`list promotions of ${group}`, () =>
-      this.doc.send(new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk(group) }, ConsistentRead: true })),
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk(group) },
+          ConsistentRead: true,
+        }),
+      ),
     );
     return (res.Items ?? []).map(strip);
   }

@@ -55,22 +55,37 @@ const rdsEventSchema = /* @__PURE__ */ once(() => {
   const TimestampSchema = isoTimestampSchema('2025-06-12T14:27:36.118Z');
 
   const RdsArnSchema = z.string({ error: (i) => `expected an RDS ARN, got ${show(i.input)}` }).check(
-    z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:[a-z-]+:[A-Za-z0-9-]+$/, { error: (i) => `expected an RDS ARN like arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2, got ${show(i.input)}` }),
+    z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:[a-z-]+:[A-Za-z0-9-]+$/, {
+      error: (i) =>
+        `expected an RDS ARN like arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2, got ${show(i.input)}`,
+    }),
   );
 
   // Anything else RDS adds is passed over.
   return z.object({
     source: z.literal('aws.rds'),
-    'detail-type': z.string().check(z.startsWith('RDS ', { error: (i) => `expected an RDS detail-type like "RDS DB Cluster Event", got ${show(i.input)}` })),
+    'detail-type': z.string().check(
+      z.startsWith('RDS ', {
+        error: (i) => `expected an RDS detail-type like "RDS DB Cluster Event", got ${show(i.input)}`,
+      }),
+    ),
     region: regionSchema(),
     time: TimestampSchema,
     resources: z.optional(z.array(z.string())),
     detail: z.object({
-      EventID: z.optional(z.string().check(z.regex(/^RDS-EVENT-\d{4}$/, { error: (i) => `expected an event id like RDS-EVENT-0238, got ${show(i.input)}` }))),
+      EventID: z.optional(
+        z.string().check(
+          z.regex(/^RDS-EVENT-\d{4}$/, {
+            error: (i) => `expected an event id like RDS-EVENT-0238, got ${show(i.input)}`,
+          }),
+        ),
+      ),
       EventCategories: z.optional(z.array(z.string())),
       SourceType: z.string(),
       SourceArn: z.optional(RdsArnSchema),
-      SourceIdentifier: z.string().check(z.minLength(1, { error: 'expected a source identifier like orders-aurora-usw2' })),
+      SourceIdentifier: z
+        .string()
+        .check(z.minLength(1, { error: 'expected a source identifier like orders-aurora-usw2' })),
       Message: z.string(),
       Date: z.optional(TimestampSchema),
     }),
@@ -86,14 +101,20 @@ export const parseRdsEvent = (raw: unknown): RdsEvent | null => {
   if (!isRecord(raw) || raw.source !== 'aws.rds') return null;
   const evt = parseOrThrow(rdsEventSchema(), raw, InvalidEventError);
   const d = evt.detail;
-  const isReplicaPromotion = d.Message.trim().replace(/\.$/, '').toLowerCase() === REPLICA_PROMOTED_MESSAGE.toLowerCase();
-  const kind = (d.EventID ? BY_EVENT_ID[d.EventID] : undefined) ?? (isReplicaPromotion ? 'replica-promoted' : undefined);
+  const isReplicaPromotion =
+    d.Message.trim().replace(/\.$/, '').toLowerCase() === REPLICA_PROMOTED_MESSAGE.toLowerCase();
+  const kind =
+    (d.EventID ? BY_EVENT_ID[d.EventID] : undefined) ?? (isReplicaPromotion ? 'replica-promoted' : undefined);
   if (!kind) {
-    return { kind: 'other', reason: `RDS event ${d.EventID ?? '(no EventID)'} on ${d.SourceIdentifier} is not a promotion event: ${d.Message.slice(0, 200)}` };
+    return {
+      kind: 'other',
+      reason: `RDS event ${d.EventID ?? '(no EventID)'} on ${d.SourceIdentifier} is not a promotion event: ${d.Message.slice(0, 200)}`,
+    };
   }
   // EventBridge also lists the source in `resources`; SourceArn is the field RDS documents.
   const sourceArn = d.SourceArn ?? evt.resources?.find((r) => r.startsWith('arn:') && r.includes(':rds:'));
-  if (!sourceArn) throw new InvalidEventError('detail.SourceArn: is required for a promotion event (and resources names no RDS ARN)');
+  if (!sourceArn)
+    throw new InvalidEventError('detail.SourceArn: is required for a promotion event (and resources names no RDS ARN)');
   return {
     kind,
     sourceArn,

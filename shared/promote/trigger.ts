@@ -30,7 +30,8 @@ export const promoteOnTrigger = async (event: unknown, deps: PromoterDeps): Prom
     steps.push(...(await tick(deps)));
     return done();
   }
-  if (input.kind !== 'stream') throw new InvalidEventError('promote-replica takes ledger stream records, the schedule or RDS events');
+  if (input.kind !== 'stream')
+    throw new InvalidEventError('promote-replica takes ledger stream records, the schedule or RDS events');
   const { batchItemFailures } = await inStreamOrder(
     input.refs,
     async (ref) => {
@@ -38,7 +39,12 @@ export const promoteOnTrigger = async (event: unknown, deps: PromoterDeps): Prom
       if (!entry) throw new InvalidEventError(`no ledger entry ${ref.group} #${ref.seq}`);
       steps.push(...(await onGroupEntry(entry, deps)));
     },
-    (err, ref) => deps.log.error('promotion reaction failed; this record and the ones after it will be retried', { group: ref.group, seq: ref.seq, error: err }),
+    (err, ref) =>
+      deps.log.error('promotion reaction failed; this record and the ones after it will be retried', {
+        group: ref.group,
+        seq: ref.seq,
+        error: err,
+      }),
   );
   return done({ batchItemFailures });
 };

@@ -27,7 +27,16 @@ export interface RecorderDeps {
 }
 
 export type RecordOutcome =
-  | { outcome: 'recorded'; group: string; role: string; event: GroupEvent; stale: boolean; transitionId: string; seq: number; entry: LedgerEntry }
+  | {
+      outcome: 'recorded';
+      group: string;
+      role: string;
+      event: GroupEvent;
+      stale: boolean;
+      transitionId: string;
+      seq: number;
+      entry: LedgerEntry;
+    }
   | { outcome: 'duplicate'; group: string; event: GroupEvent; transitionId: string; seq: number; reason: string }
   | { outcome: 'ignored'; reason: string }
   | { outcome: 'rejected'; reason: string };
@@ -48,7 +57,11 @@ const placementOf = (t: AlarmTransition, deps: RecorderDeps): HealthCheckPlaceme
  * Records one transition exactly once in its group's ledger chain. The same transition delivered again (other
  * path, retry, concurrent invocation) is a duplicate that only adds its delivery path to `sources`.
  */
-export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, correlationId: string): Promise<RecordOutcome> => {
+export const recordTransition = async (
+  t: AlarmTransition,
+  deps: RecorderDeps,
+  correlationId: string,
+): Promise<RecordOutcome> => {
   const { ledger, log } = deps;
   const placement = placementOf(t, deps);
   const { group } = placement;
@@ -58,7 +71,10 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
   const entry = await appendToChain(ledger, group, async (head, attempt) => {
     const applied = applyTransition(group, placement, t, transitionId, head.snapshot, head.seq + 1);
     if (applied.kind !== 'newer') {
-      const existing = head.entry?.transitionId === transitionId ? head.entry : await ledger.findTransition(group, t.stateChangedAt, transitionId);
+      const existing =
+        head.entry?.transitionId === transitionId
+          ? head.entry
+          : await ledger.findTransition(group, t.stateChangedAt, transitionId);
       if (existing) {
         duplicate = await sameAgain(existing, t, deps, correlationId);
         return null;
@@ -100,15 +116,38 @@ export const recordTransition = async (t: AlarmTransition, deps: RecorderDeps, c
     });
   });
   if (!entry) return duplicate as RecordOutcome;
-  log.info('transition recorded', { correlationId, group, role: placement.role, event: entry.event, seq: entry.seq, state: t.state, stateChangedAt: t.stateChangedAt, transitionId });
+  log.info('transition recorded', {
+    correlationId,
+    group,
+    role: placement.role,
+    event: entry.event,
+    seq: entry.seq,
+    state: t.state,
+    stateChangedAt: t.stateChangedAt,
+    transitionId,
+  });
   // Only after the ledger write, never for a stale entry; a failure here fails the invocation, and the retry
   // (a duplicate) re-emits.
   if (deps.publisher && !entry.stale) await deps.publisher.publish(entry, correlationId);
-  return { outcome: 'recorded', group, role: placement.role, event: entry.event, stale: entry.stale, transitionId, seq: entry.seq, entry };
+  return {
+    outcome: 'recorded',
+    group,
+    role: placement.role,
+    event: entry.event,
+    stale: entry.stale,
+    transitionId,
+    seq: entry.seq,
+    entry,
+  };
 };
 
 /** A transition already in the chain: note the delivery path, re-emit until the notifier acknowledged it. */
-const sameAgain = async (existing: LedgerEntry, t: AlarmTransition, deps: RecorderDeps, correlationId: string): Promise<RecordOutcome> => {
+const sameAgain = async (
+  existing: LedgerEntry,
+  t: AlarmTransition,
+  deps: RecorderDeps,
+  correlationId: string,
+): Promise<RecordOutcome> => {
   const { ledger, log } = deps;
   const { group, seq, event } = existing;
   if (!existing.sources.includes(t.source)) await ledger.addSource(group, seq, t.source);
@@ -117,12 +156,29 @@ const sameAgain = async (existing: LedgerEntry, t: AlarmTransition, deps: Record
     await deps.publisher.publish(existing, correlationId);
     log.info('group event re-emitted (not acknowledged yet)', { correlationId, group, seq, event });
   }
-  log.info('duplicate transition', { correlationId, group, transitionId: existing.transitionId, seq, source: t.source });
-  return { outcome: 'duplicate', group, event, transitionId: existing.transitionId, seq, reason: `already recorded as ${group} #${seq} (${event})` };
+  log.info('duplicate transition', {
+    correlationId,
+    group,
+    transitionId: existing.transitionId,
+    seq,
+    source: t.source,
+  });
+  return {
+    outcome: 'duplicate',
+    group,
+    event,
+    transitionId: existing.transitionId,
+    seq,
+    reason: `already recorded as ${group} #${seq} (${event})`,
+  };
 };
 
 /** Records already-normalised notifications of one payload (ignored ones are reported, not written). */
-export const recordNormalised = async (normalised: NormalisedEvent[], deps: RecorderDeps, correlationId: string): Promise<RecordOutcome[]> => {
+export const recordNormalised = async (
+  normalised: NormalisedEvent[],
+  deps: RecorderDeps,
+  correlationId: string,
+): Promise<RecordOutcome[]> => {
   const outcomes: RecordOutcome[] = [];
   for (const n of normalised) {
     if (n.kind === 'ignored') {
@@ -137,7 +193,12 @@ export const recordNormalised = async (normalised: NormalisedEvent[], deps: Reco
  * Parses, classifies and records one Lambda payload as delivered. Malformed payloads throw `InvalidEventError`
  * before anything is written; valid but foreign ones come back as `ignored`.
  */
-export const recordEvent = async (raw: unknown, deps: RecorderDeps, correlationId: string, size?: number): Promise<RecordOutcome[]> => {
+export const recordEvent = async (
+  raw: unknown,
+  deps: RecorderDeps,
+  correlationId: string,
+  size?: number,
+): Promise<RecordOutcome[]> => {
   if (size !== undefined) assertDeliverableSize(size);
   return recordNormalised(normaliseFor(raw, deps), deps, correlationId);
 };

@@ -27,17 +27,25 @@ const messageOf = (issue: z.core.$ZodIssue): string => {
     case 'invalid_type':
       // A schema's own wording (`is required (the ledger table name)`) says more than the generic one.
       if (issue.message !== 'Invalid input') return issue.message;
-      return issue.input === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describe(issue.input)}`;
+      return issue.input === undefined
+        ? `is required (expected ${issue.expected})`
+        : `expected ${issue.expected}, got ${describe(issue.input)}`;
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     case 'invalid_key':
       return issue.issues[0]?.message ?? `invalid key ${describe(issue.input)}`;
     case 'invalid_value':
-      return issue.message !== 'Invalid input' ? issue.message : `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describe(issue.input)}`;
+      return issue.message !== 'Invalid input'
+        ? issue.message
+        : `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describe(issue.input)}`;
     case 'too_small':
-      return issue.message !== 'Invalid input' ? issue.message : `expected at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
+      return issue.message !== 'Invalid input'
+        ? issue.message
+        : `expected at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
     case 'too_big':
-      return issue.message !== 'Invalid input' ? issue.message : `expected at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
+      return issue.message !== 'Invalid input'
+        ? issue.message
+        : `expected at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
     default:
       return issue.message;
   }

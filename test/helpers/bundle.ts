@@ -19,7 +19,11 @@ export const writeSealedConfig = (configYaml: string, label = 'test'): string =>
  * credentials in the environment, plus `env` (what serverless.yml sets and the local peers' endpoints).
  * The bundle reads its environment at load time; call `restoreEnv` in afterAll.
  */
-export const loadBundle = <H>(fn: string, configYaml: string, env: Record<string, string>): { handler: H; restoreEnv: () => void } => {
+export const loadBundle = <H>(
+  fn: string,
+  configYaml: string,
+  env: Record<string, string>,
+): { handler: H; restoreEnv: () => void } => {
   const saved = { ...process.env };
   const configFile = writeSealedConfig(configYaml, `${fn}-bundle`);
   Object.assign(process.env, {
@@ -31,5 +35,10 @@ export const loadBundle = <H>(fn: string, configYaml: string, env: Record<string
     ...env,
   });
   const { handler } = require(`../../dist/${fn}/index.js`) as { handler: H };
-  return { handler, restoreEnv: () => { process.env = saved; } };
+  return {
+    handler,
+    restoreEnv: () => {
+      process.env = saved;
+    },
+  };
 };

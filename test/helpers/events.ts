@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 export const EVENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'events');
 
 /** A real-shaped AWS event from test/events (e.g. `eventbridge/alarm-state-change-alarm.json`). */
-export const loadEvent = (path: string): Record<string, unknown> => JSON.parse(readFileSync(join(EVENTS_DIR, path), 'utf8'));
+export const loadEvent = (path: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(EVENTS_DIR, path), 'utf8'));
 
 /** The fixture config mapping the fixtures' health checks (see test/events README in ../shared). */
 export const FIXTURE_CONFIG_YAML = `version: 1

@@ -44,15 +44,21 @@ export interface CapturedLog extends Log {
 
 export const captureLog = (): CapturedLog => {
   const lines: CapturedLog['lines'] = [];
-  const at = (level: string) => (message: string, ...extra: Record<string, unknown>[]) => {
-    lines.push({ level, message, extra: Object.assign({}, ...extra) });
-  };
+  const at =
+    (level: string) =>
+    (message: string, ...extra: Record<string, unknown>[]) => {
+      lines.push({ level, message, extra: Object.assign({}, ...extra) });
+    };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 };
 
 export const NOW = new Date('2025-06-12T15:00:00.000Z');
 
-export const recorderDeps = (ledger: DynamoDbLedgerStore, log: Log = captureLog(), yaml = FIXTURE_CONFIG_YAML): RecorderDeps => ({
+export const recorderDeps = (
+  ledger: DynamoDbLedgerStore,
+  log: Log = captureLog(),
+  yaml = FIXTURE_CONFIG_YAML,
+): RecorderDeps => ({
   ledger,
   placements: indexHealthChecks(parseConfigText(yaml, 'test.yml')),
   log,

@@ -24,8 +24,10 @@ export const failedOverNotification: Notification = {
   notifiedAt: '2025-06-12T14:03:31.000Z',
   latencySeconds: 3.588,
   links: {
-    healthCheck: 'https://console.aws.amazon.com/route53/healthchecks/home#/details/abcdef01-2345-6789-abcd-ef0123456789',
-    alarm: 'https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/r53-failover-prod-orders-api-primary-health',
+    healthCheck:
+      'https://console.aws.amazon.com/route53/healthchecks/home#/details/abcdef01-2345-6789-abcd-ef0123456789',
+    alarm:
+      'https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/r53-failover-prod-orders-api-primary-health',
     runbook: 'https://runbooks.example.com/orders-api/failover',
   },
   episode: 42,

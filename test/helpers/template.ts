@@ -72,7 +72,8 @@ export const readZip = (file: string): Map<string, () => Buffer> => {
  * The config a zip ships (`dist/config/failover.json`), opened the way the functions open it: it must be sealed and
  * its digest must match, or this throws (shared/config/deployed.ts).
  */
-export const openShippedConfig = <T = Record<string, unknown>>(text: string): T => openDeployedConfig(JSON.parse(text), 'dist/config/failover.json') as unknown as T;
+export const openShippedConfig = <T = Record<string, unknown>>(text: string): T =>
+  openDeployedConfig(JSON.parse(text), 'dist/config/failover.json') as unknown as T;
 
 export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 export const ofType = (template: { Resources: Record<string, Resource> }, type: string): [string, Resource][] =>
@@ -96,9 +97,15 @@ export interface Packaged<T extends { Resources: Record<string, Resource> } = Te
 }
 
 /** `serverless package --stage test ARGS --package DIR` with `R53F_CONFIG=config`; throws with the output on failure. */
-export const packageStack = async <T extends { Resources: Record<string, Resource> } = Template>(dir: string, args: string[], config: string, label = dir): Promise<Packaged<T>> => {
+export const packageStack = async <T extends { Resources: Record<string, Resource> } = Template>(
+  dir: string,
+  args: string[],
+  config: string,
+  label = dir,
+): Promise<Packaged<T>> => {
   const result = await serverless(['package', '--stage', 'test', ...args, '--package', dir], { R53F_CONFIG: config });
-  if (result.code !== 0) throw new Error(`serverless package ${args.join(' ')} failed (${result.code}):\n${result.output}`);
+  if (result.code !== 0)
+    throw new Error(`serverless package ${args.join(' ')} failed (${result.code}):\n${result.output}`);
   const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as T;
   const resource = (id: string) => {
     const r = template.Resources[id];

@@ -28,7 +28,11 @@ export const makeCa = async (name = 'r53-failover test CA'): Promise<Pem> => {
 };
 
 /** A server certificate for `host`, valid from `notBefore` to `notAfter`, signed by `ca` (self-signed without one). */
-export const makeServerCert = async (host: string, validity: { notBefore: Date; notAfter: Date }, ca?: Pem): Promise<Pem> => {
+export const makeServerCert = async (
+  host: string,
+  validity: { notBefore: Date; notAfter: Date },
+  ca?: Pem,
+): Promise<Pem> => {
   const pems = await generate([{ name: 'commonName', value: host }], {
     ...base,
     notBeforeDate: validity.notBefore,
@@ -45,8 +49,14 @@ export const makeServerCert = async (host: string, validity: { notBefore: Date; 
 };
 
 /** Validity windows relative to now. */
-export const validFor = (days: number) => ({ notBefore: new Date(Date.now() - DAY_MS), notAfter: new Date(Date.now() + days * DAY_MS) });
-export const expiredDaysAgo = (days: number) => ({ notBefore: new Date(Date.now() - (days + 30) * DAY_MS), notAfter: new Date(Date.now() - days * DAY_MS) });
+export const validFor = (days: number) => ({
+  notBefore: new Date(Date.now() - DAY_MS),
+  notAfter: new Date(Date.now() + days * DAY_MS),
+});
+export const expiredDaysAgo = (days: number) => ({
+  notBefore: new Date(Date.now() - (days + 30) * DAY_MS),
+  notAfter: new Date(Date.now() - days * DAY_MS),
+});
 
 export interface TlsTarget {
   port: number;
@@ -56,7 +66,9 @@ export interface TlsTarget {
 
 /** An HTTPS server on 127.0.0.1 presenting `pem` and answering every request 200 `ok`. */
 export const startTlsServer = async (pem: Pem, extra: ServerOptions = {}): Promise<TlsTarget> => {
-  const server = createServer({ ...pem, ...extra }, (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
+  const server = createServer({ ...pem, ...extra }, (_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

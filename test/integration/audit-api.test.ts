@@ -15,13 +15,31 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo();
   const { table, store } = await dynamo.freshTable();
   const ledger = store();
-  const t = (role: 'primary' | 'secondary', state: SampleTransition['state'], prev: SampleTransition['state'], m: number): SampleTransition =>
-    ({ alarmName: `a-${role}`, healthCheckId: role === 'primary' ? PRIMARY_HC : SECONDARY_HC, state, previousState: prev, at: new Date(Date.UTC(2025, 6, 1, 10, m)).toISOString() });
-  for (const x of [t('primary', 'ALARM', 'OK', 0), t('secondary', 'ALARM', 'OK', 20), t('secondary', 'OK', 'ALARM', 25), t('primary', 'OK', 'ALARM', 60), t('secondary', 'ALARM', 'OK', 90)]) {
+  const t = (
+    role: 'primary' | 'secondary',
+    state: SampleTransition['state'],
+    prev: SampleTransition['state'],
+    m: number,
+  ): SampleTransition => ({
+    alarmName: `a-${role}`,
+    healthCheckId: role === 'primary' ? PRIMARY_HC : SECONDARY_HC,
+    state,
+    previousState: prev,
+    at: new Date(Date.UTC(2025, 6, 1, 10, m)).toISOString(),
+  });
+  for (const x of [
+    t('primary', 'ALARM', 'OK', 0),
+    t('secondary', 'ALARM', 'OK', 20),
+    t('secondary', 'OK', 'ALARM', 25),
+    t('primary', 'OK', 'ALARM', 60),
+    t('secondary', 'ALARM', 'OK', 90),
+  ]) {
     await recordEvent(eventBridgeEvent(x), recorderDeps(ledger), x.at);
   }
   deps = {
-    config: parseConfigText(FIXTURE_CONFIG_YAML, 'test.yml'), ledger, deliveries: new DynamoDbDeliveryStore(makeDocumentClient(dynamo.client), table),
+    config: parseConfigText(FIXTURE_CONFIG_YAML, 'test.yml'),
+    ledger,
+    deliveries: new DynamoDbDeliveryStore(makeDocumentClient(dynamo.client), table),
     now: () => new Date('2025-07-02T00:00:00.000Z'),
     stats: async (q) => {
       statsCalls.push(q);
@@ -31,7 +49,11 @@ beforeAll(async () => {
 });
 afterAll(async () => dynamo.stop());
 
-const get = (rawPath: string, query: Record<string, string> = {}): HttpRequest => ({ rawPath, queryStringParameters: query, requestContext: { http: { method: 'GET', path: rawPath } } });
+const get = (rawPath: string, query: Record<string, string> = {}): HttpRequest => ({
+  rawPath,
+  queryStringParameters: query,
+  requestContext: { http: { method: 'GET', path: rawPath } },
+});
 const body = (r: { body: string }) => JSON.parse(r.body) as Record<string, unknown>;
 
 describe('audit API router', () => {
@@ -46,7 +68,10 @@ describe('audit API router', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const r = await handleAuditRequest(get('/history', { group: 'orders-api', limit: '2', ...(cursor ? { cursor } : {}) }), deps);
+      const r = await handleAuditRequest(
+        get('/history', { group: 'orders-api', limit: '2', ...(cursor ? { cursor } : {}) }),
+        deps,
+      );
       expect(r.statusCode).toBe(200);
       const b = body(r) as { items: { stateChangedAt: string; snapshot?: unknown }[]; cursor?: string };
       seen.push(...b.items.map((i) => i.stateChangedAt));
@@ -79,7 +104,11 @@ describe('audit API router', () => {
   it('defaults stats to the last 30 days', async () => {
     const r = await handleAuditRequest(get('/stats', { group: 'orders-api' }), deps);
     expect(r.statusCode).toBe(200);
-    expect(statsCalls.at(-1)).toEqual({ group: 'orders-api', since: '2025-06-02T00:00:00.000Z', until: '2025-07-02T00:00:00.000Z' });
+    expect(statsCalls.at(-1)).toEqual({
+      group: 'orders-api',
+      since: '2025-06-02T00:00:00.000Z',
+      until: '2025-07-02T00:00:00.000Z',
+    });
   });
 
   it.each([
@@ -99,7 +128,10 @@ describe('audit API router', () => {
   });
 
   it('is read-only and says so', async () => {
-    const r = await handleAuditRequest({ rawPath: '/history', requestContext: { http: { method: 'DELETE', path: '/history' } } }, deps);
+    const r = await handleAuditRequest(
+      { rawPath: '/history', requestContext: { http: { method: 'DELETE', path: '/history' } } },
+      deps,
+    );
     expect(r.statusCode).toBe(405);
     expect((await handleAuditRequest(get('/admin'), deps)).statusCode).toBe(404);
   });

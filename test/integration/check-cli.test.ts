@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  GetHealthCheckCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, NoSuchHealthCheck, NoSuchHostedZone, Route53Client,
+  GetHealthCheckCommand,
+  GetHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  NoSuchHealthCheck,
+  NoSuchHostedZone,
+  Route53Client,
 } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -23,7 +28,8 @@ beforeEach(() => {
 
 const cli = cliIn();
 const json = (out: string) => JSON.parse(out) as CheckReport;
-const rulesBySeverity = (r: CheckReport, severity: string) => r.findings.filter((f) => f.severity === severity).map((f) => f.rule);
+const rulesBySeverity = (r: CheckReport, severity: string) =>
+  r.findings.filter((f) => f.severity === severity).map((f) => f.rule);
 const dir = () => mkdtempSync(join(tmpdir(), 'r53f-check-'));
 const batch = (name: string) => join(EVENTS_DIR, 'change-batches', name);
 
@@ -45,22 +51,52 @@ describe('r53-failover check --change-batch', () => {
     expect(res.code).toBe(1);
     expect(Object.keys(report)).toEqual(['ok', 'findings', 'detection']);
     expect(report.ok).toBe(false);
-    expect(Object.keys(report.findings[0] ?? {}).sort()).toEqual(['fix', 'message', 'record', 'rule', 'severity', 'why']);
-    expect(new Set(rulesBySeverity(report, 'error'))).toEqual(new Set(['outside-zone', 'alias-not-service', 'alias-zone-id', 'primary-no-health']));
+    expect(Object.keys(report.findings[0] ?? {}).sort()).toEqual([
+      'fix',
+      'message',
+      'record',
+      'rule',
+      'severity',
+      'why',
+    ]);
+    expect(new Set(rulesBySeverity(report, 'error'))).toEqual(
+      new Set(['outside-zone', 'alias-not-service', 'alias-zone-id', 'primary-no-health']),
+    );
   });
 
   it('exits 0 on a correct pair, with the detection time and no warning', async () => {
-    const res = await cli(dir(), 'check', '--change-batch', batch('correct.json'), '--zone-name', 'example.com.', '--hosted-zone-id', 'Z0123456789ABCDEFGHIJ', '--json');
+    const res = await cli(
+      dir(),
+      'check',
+      '--change-batch',
+      batch('correct.json'),
+      '--zone-name',
+      'example.com.',
+      '--hosted-zone-id',
+      'Z0123456789ABCDEFGHIJ',
+      '--json',
+    );
     const report = json(res.out);
     expect(res.code).toBe(0);
     expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['info detection-time']);
-    expect(report.detection).toEqual([expect.objectContaining({ group: 'my-app.example.com. A', healthCheckId: PRIMARY_HC, failoverSeconds: 120, alarmSeconds: 180, assumed: true })]);
+    expect(report.detection).toEqual([
+      expect.objectContaining({
+        group: 'my-app.example.com. A',
+        healthCheckId: PRIMARY_HC,
+        failoverSeconds: 120,
+        alarmSeconds: 180,
+        assumed: true,
+      }),
+    ]);
     expect(route53.calls()).toHaveLength(0);
   });
 
   it('exits 2 naming the field when the batch is not a valid change batch', async () => {
     const cwd = dir();
-    writeFileSync(join(cwd, 'bad.json'), JSON.stringify({ Changes: [{ Action: 'UPDATE', ResourceRecordSet: { Name: 'a.example.com', Type: 'A' } }] }));
+    writeFileSync(
+      join(cwd, 'bad.json'),
+      JSON.stringify({ Changes: [{ Action: 'UPDATE', ResourceRecordSet: { Name: 'a.example.com', Type: 'A' } }] }),
+    );
     const res = await cli(cwd, 'check', '--change-batch', 'bad.json');
     expect(res.code).toBe(2);
     expect(res.err).toContain('bad.json: Changes[0].Action: expected CREATE, UPSERT or DELETE, got "UPDATE"');
@@ -94,16 +130,22 @@ groups:
     const res = await cli(cwd, 'check', '--config', 'failover.yml', '--json');
     const report = json(res.out);
     expect(res.code).toBe(0);
-    expect(report.findings.filter((f) => f.severity === 'warning').map((f) => `${f.rule} ${f.record}`))
-      .toEqual(['unverified-health-check api.example.com. A SECONDARY (orders-api-secondary)']);
-    expect(rulesBySeverity(report, 'info')).toEqual(expect.arrayContaining(['zone-inferred', 'alarms-by-deploy', 'detection-time']));
+    expect(report.findings.filter((f) => f.severity === 'warning').map((f) => `${f.rule} ${f.record}`)).toEqual([
+      'unverified-health-check api.example.com. A SECONDARY (orders-api-secondary)',
+    ]);
+    expect(rulesBySeverity(report, 'info')).toEqual(
+      expect.arrayContaining(['zone-inferred', 'alarms-by-deploy', 'detection-time']),
+    );
     expect(report.findings.find((f) => f.rule === 'zone-inferred')?.message).toContain('example.com.');
     expect(report.detection.map((d) => d.group)).toEqual(['orders-api', 'inventory']);
   });
 
   it('exits 1 when two groups claim the same record', async () => {
     const cwd = dir();
-    writeFileSync(join(cwd, 'failover.yml'), yml.replace('recordName: inventory.example.com.', 'recordName: api.example.com.'));
+    writeFileSync(
+      join(cwd, 'failover.yml'),
+      yml.replace('recordName: inventory.example.com.', 'recordName: api.example.com.'),
+    );
     const res = await cli(cwd, 'check', '--config', 'failover.yml', '--json');
     expect(res.code).toBe(1);
     expect(rulesBySeverity(json(res.out), 'error')).toEqual(['duplicate-role', 'duplicate-role']);
@@ -112,27 +154,102 @@ groups:
 
 describe('r53-failover check --hosted-zone-id (live, read-only)', () => {
   const ZONE = 'Z0123456789ABCDEFGHIJ';
-  const primarySet = { Name: 'my-app.example.com.', Type: 'A' as const, SetIdentifier: 'use1', Failover: 'PRIMARY' as const, HealthCheckId: PRIMARY_HC, AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'dualstack.my-app-alb-1234567890.us-east-1.elb.amazonaws.com.', EvaluateTargetHealth: true } };
-  const secondarySet = { Name: 'my-app.example.com.', Type: 'A' as const, SetIdentifier: 'usw2', Failover: 'SECONDARY' as const, HealthCheckId: SECONDARY_HC, AliasTarget: { HostedZoneId: 'Z1H1FL5HABSF5', DNSName: 'dualstack.my-app-alb-0987654321.us-west-2.elb.amazonaws.com.', EvaluateTargetHealth: true } };
+  const primarySet = {
+    Name: 'my-app.example.com.',
+    Type: 'A' as const,
+    SetIdentifier: 'use1',
+    Failover: 'PRIMARY' as const,
+    HealthCheckId: PRIMARY_HC,
+    AliasTarget: {
+      HostedZoneId: 'Z35SXDOTRQ7X7K',
+      DNSName: 'dualstack.my-app-alb-1234567890.us-east-1.elb.amazonaws.com.',
+      EvaluateTargetHealth: true,
+    },
+  };
+  const secondarySet = {
+    Name: 'my-app.example.com.',
+    Type: 'A' as const,
+    SetIdentifier: 'usw2',
+    Failover: 'SECONDARY' as const,
+    HealthCheckId: SECONDARY_HC,
+    AliasTarget: {
+      HostedZoneId: 'Z1H1FL5HABSF5',
+      DNSName: 'dualstack.my-app-alb-0987654321.us-west-2.elb.amazonaws.com.',
+      EvaluateTargetHealth: true,
+    },
+  };
   const arrangeZone = () => {
-    route53.on(GetHostedZoneCommand, { Id: ZONE }).resolves({ HostedZone: { Id: `/hostedzone/${ZONE}`, Name: 'example.com.', CallerReference: 'x' }, DelegationSet: { NameServers: [] } });
-    route53.on(ListResourceRecordSetsCommand, { HostedZoneId: ZONE }).resolves({
-      ResourceRecordSets: [{ Name: 'example.com.', Type: 'NS', TTL: 172800, ResourceRecords: [{ Value: 'ns-1.awsdns-1.org.' }] }, primarySet],
-      IsTruncated: true, NextRecordName: 'my-app.example.com.', NextRecordType: 'A', NextRecordIdentifier: 'usw2', MaxItems: 2,
+    route53.on(GetHostedZoneCommand, { Id: ZONE }).resolves({
+      HostedZone: { Id: `/hostedzone/${ZONE}`, Name: 'example.com.', CallerReference: 'x' },
+      DelegationSet: { NameServers: [] },
     });
-    route53.on(ListResourceRecordSetsCommand, { HostedZoneId: ZONE, StartRecordName: 'my-app.example.com.', StartRecordType: 'A', StartRecordIdentifier: 'usw2' })
+    route53.on(ListResourceRecordSetsCommand, { HostedZoneId: ZONE }).resolves({
+      ResourceRecordSets: [
+        { Name: 'example.com.', Type: 'NS', TTL: 172800, ResourceRecords: [{ Value: 'ns-1.awsdns-1.org.' }] },
+        primarySet,
+      ],
+      IsTruncated: true,
+      NextRecordName: 'my-app.example.com.',
+      NextRecordType: 'A',
+      NextRecordIdentifier: 'usw2',
+      MaxItems: 2,
+    });
+    route53
+      .on(ListResourceRecordSetsCommand, {
+        HostedZoneId: ZONE,
+        StartRecordName: 'my-app.example.com.',
+        StartRecordType: 'A',
+        StartRecordIdentifier: 'usw2',
+      })
       .resolves({ ResourceRecordSets: [secondarySet], IsTruncated: false, MaxItems: 2 });
-    route53.on(GetHealthCheckCommand, { HealthCheckId: PRIMARY_HC }).resolves({ HealthCheck: { Id: PRIMARY_HC, CallerReference: 'p', HealthCheckVersion: 1,
-      HealthCheckConfig: { Type: 'HTTPS_STR_MATCH', FullyQualifiedDomainName: 'api-use1.example.com', ResourcePath: '/healthz', SearchString: '"db":"up"', RequestInterval: 10, FailureThreshold: 2 } } });
-    route53.on(GetHealthCheckCommand, { HealthCheckId: SECONDARY_HC }).resolves({ HealthCheck: { Id: SECONDARY_HC, CallerReference: 's', HealthCheckVersion: 1,
-      HealthCheckConfig: { Type: 'TCP', FullyQualifiedDomainName: 'api-usw2.example.com', Port: 443, RequestInterval: 30, FailureThreshold: 3 } } });
+    route53.on(GetHealthCheckCommand, { HealthCheckId: PRIMARY_HC }).resolves({
+      HealthCheck: {
+        Id: PRIMARY_HC,
+        CallerReference: 'p',
+        HealthCheckVersion: 1,
+        HealthCheckConfig: {
+          Type: 'HTTPS_STR_MATCH',
+          FullyQualifiedDomainName: 'api-use1.example.com',
+          ResourcePath: '/healthz',
+          SearchString: '"db":"up"',
+          RequestInterval: 10,
+          FailureThreshold: 2,
+        },
+      },
+    });
+    route53.on(GetHealthCheckCommand, { HealthCheckId: SECONDARY_HC }).resolves({
+      HealthCheck: {
+        Id: SECONDARY_HC,
+        CallerReference: 's',
+        HealthCheckVersion: 1,
+        HealthCheckConfig: {
+          Type: 'TCP',
+          FullyQualifiedDomainName: 'api-usw2.example.com',
+          Port: 443,
+          RequestInterval: 30,
+          FailureThreshold: 3,
+        },
+      },
+    });
   };
 
   it('reads every page and each health check, warns on the TCP-only standby and the missing alarm', async () => {
     // Arrange
     arrangeZone();
-    cloudwatch.on(DescribeAlarmsCommand, { AlarmTypes: ['MetricAlarm'] }).resolves({ MetricAlarms: [{ AlarmName: 'other', Namespace: 'AWS/EC2', MetricName: 'CPUUtilization' }], NextToken: 't2' });
-    cloudwatch.on(DescribeAlarmsCommand, { AlarmTypes: ['MetricAlarm'], NextToken: 't2' }).resolves({ MetricAlarms: [{ AlarmName: 'r53-failover-prod-my-app-primary-health', Namespace: 'AWS/Route53', MetricName: 'HealthCheckStatus', Dimensions: [{ Name: 'HealthCheckId', Value: PRIMARY_HC }] }] });
+    cloudwatch.on(DescribeAlarmsCommand, { AlarmTypes: ['MetricAlarm'] }).resolves({
+      MetricAlarms: [{ AlarmName: 'other', Namespace: 'AWS/EC2', MetricName: 'CPUUtilization' }],
+      NextToken: 't2',
+    });
+    cloudwatch.on(DescribeAlarmsCommand, { AlarmTypes: ['MetricAlarm'], NextToken: 't2' }).resolves({
+      MetricAlarms: [
+        {
+          AlarmName: 'r53-failover-prod-my-app-primary-health',
+          Namespace: 'AWS/Route53',
+          MetricName: 'HealthCheckStatus',
+          Dimensions: [{ Name: 'HealthCheckId', Value: PRIMARY_HC }],
+        },
+      ],
+    });
     // Act
     const res = await cli(dir(), 'check', '--hosted-zone-id', `/hostedzone/${ZONE}`, '--check-alarms', '--json');
     // Assert
@@ -142,9 +259,14 @@ describe('r53-failover check --hosted-zone-id (live, read-only)', () => {
       'shallow-health-check my-app.example.com. A SECONDARY (usw2)',
       'no-alarm my-app.example.com. A SECONDARY (usw2)',
     ]);
-    expect(report.detection).toEqual([expect.objectContaining({ healthCheckId: PRIMARY_HC, assumed: false, failoverSeconds: 30, alarmSeconds: 90 })]);
+    expect(report.detection).toEqual([
+      expect.objectContaining({ healthCheckId: PRIMARY_HC, assumed: false, failoverSeconds: 30, alarmSeconds: 90 }),
+    ]);
     expect(route53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(2);
-    expect(route53.commandCalls(GetHealthCheckCommand).map((c) => c.args[0].input.HealthCheckId)).toEqual([PRIMARY_HC, SECONDARY_HC]);
+    expect(route53.commandCalls(GetHealthCheckCommand).map((c) => c.args[0].input.HealthCheckId)).toEqual([
+      PRIMARY_HC,
+      SECONDARY_HC,
+    ]);
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(2);
     expect(await cloudwatch.call(0).thisValue.config.region()).toBe('us-east-1');
   });
@@ -159,7 +281,9 @@ describe('r53-failover check --hosted-zone-id (live, read-only)', () => {
 
   it('reports a deleted health check as an error', async () => {
     arrangeZone();
-    route53.on(GetHealthCheckCommand, { HealthCheckId: SECONDARY_HC }).rejects(new NoSuchHealthCheck({ message: 'No health check exists', $metadata: {} }));
+    route53
+      .on(GetHealthCheckCommand, { HealthCheckId: SECONDARY_HC })
+      .rejects(new NoSuchHealthCheck({ message: 'No health check exists', $metadata: {} }));
     const res = await cli(dir(), 'check', '--hosted-zone-id', ZONE, '--json');
     expect(res.code).toBe(1);
     expect(rulesBySeverity(json(res.out), 'error')).toEqual(['health-check-missing']);

@@ -17,15 +17,34 @@ const cli = cliIn({ now: () => new Date('2025-07-01T12:00:00.000Z') });
 /** A workspace whose failover.yml sends Slack to `slack` (and nothing else). */
 const workspace = (slack: Receiver) => {
   const dir = mkdtempSync(join(tmpdir(), 'r53f-cli-notify-'));
-  writeFileSync(join(dir, 'failover.yml'), `${FIXTURE_CONFIG_YAML}notify:\n  slack: { webhookUrl: "${slack.url}/services/T/B/X" }\n`);
+  writeFileSync(
+    join(dir, 'failover.yml'),
+    `${FIXTURE_CONFIG_YAML}notify:\n  slack: { webhookUrl: "${slack.url}/services/T/B/X" }\n`,
+  );
   return dir;
 };
 
 const at = (m: number) => new Date(Date.UTC(2025, 6, 1, 10, m)).toISOString();
-const p = (state: SampleTransition['state'], prev: SampleTransition['state'], when: string, reason?: string): SampleTransition =>
-  ({ alarmName: 'r53-failover-prod-orders-api-primary-health', healthCheckId: PRIMARY_HC, state, previousState: prev, at: when, ...(reason ? { reason } : {}) });
-const s = (state: SampleTransition['state'], prev: SampleTransition['state'], when: string): SampleTransition =>
-  ({ alarmName: 'r53-failover-prod-orders-api-secondary-health', healthCheckId: SECONDARY_HC, state, previousState: prev, at: when });
+const p = (
+  state: SampleTransition['state'],
+  prev: SampleTransition['state'],
+  when: string,
+  reason?: string,
+): SampleTransition => ({
+  alarmName: 'r53-failover-prod-orders-api-primary-health',
+  healthCheckId: PRIMARY_HC,
+  state,
+  previousState: prev,
+  at: when,
+  ...(reason ? { reason } : {}),
+});
+const s = (state: SampleTransition['state'], prev: SampleTransition['state'], when: string): SampleTransition => ({
+  alarmName: 'r53-failover-prod-orders-api-secondary-health',
+  healthCheckId: SECONDARY_HC,
+  state,
+  previousState: prev,
+  at: when,
+});
 
 const writeEvents = (dir: string, events: unknown[]) =>
   events.map((e, i) => {
@@ -33,7 +52,8 @@ const writeEvents = (dir: string, events: unknown[]) =>
     writeFileSync(f, JSON.stringify(e));
     return f;
   });
-const headerOf = (r: Receiver) => r.requests.map((q) => (q.json as { blocks: { text: { text: string } }[] }).blocks[0]?.text.text);
+const headerOf = (r: Receiver) =>
+  r.requests.map((q) => (q.json as { blocks: { text: { text: string } }[] }).blocks[0]?.text.text);
 
 describe('r53-failover ingest notifies; notify --status/--redrive', () => {
   it('delivers one escaped Slack message per distinct group event across duplicates, a flap and a hostile reason', async () => {
@@ -42,7 +62,8 @@ describe('r53-failover ingest notifies; notify --status/--redrive', () => {
     const dir = workspace(slack);
     const down = p('ALARM', 'OK', at(0), '<!here> db is gone <https://evil.example|fix>');
     const files = writeEvents(dir, [
-      eventBridgeEvent(down), snsEvent(down), // one transition, two paths
+      eventBridgeEvent(down),
+      snsEvent(down), // one transition, two paths
       eventBridgeEvent(s('ALARM', 'OK', at(1))), // both down
       eventBridgeEvent(s('OK', 'ALARM', at(2))), // back to failed over: 3rd transition in 10 min → flapping
       eventBridgeEvent(p('OK', 'ALARM', at(3))), // held back
@@ -59,20 +80,36 @@ describe('r53-failover ingest notifies; notify --status/--redrive', () => {
     ]);
     expect(slack.requests[0]?.body).not.toContain('<!here>');
     expect(slack.requests[0]?.body).not.toContain('<https://evil');
-    const rows = (JSON.parse(res.out) as { results: { notifications?: { result: string; channels: Record<string, string> }[] }[] }).results;
+    const rows = (
+      JSON.parse(res.out) as { results: { notifications?: { result: string; channels: Record<string, string> }[] }[] }
+    ).results;
     expect(rows[0]?.notifications).toMatchObject([{ result: 'delivered', channels: { slack: 'sent' } }]);
     expect(rows[1]?.notifications).toBeUndefined();
     expect(rows[4]?.notifications).toMatchObject([{ result: 'suppressed' }]);
   });
 
   it('ends with every message delivered once when the receiver answers 429 and 500 first', async () => {
-    const slack = await startReceiver((_, i) => (i % 3 === 0 ? { status: 429, headers: { 'retry-after': '1' } } : i % 3 === 1 ? { status: 500 } : { status: 200, body: 'ok' }));
+    const slack = await startReceiver((_, i) =>
+      i % 3 === 0
+        ? { status: 429, headers: { 'retry-after': '1' } }
+        : i % 3 === 1
+          ? { status: 500 }
+          : { status: 200, body: 'ok' },
+    );
     receivers.push(slack);
     const dir = workspace(slack);
-    const files = writeEvents(dir, [eventBridgeEvent(p('ALARM', 'OK', at(0))), eventBridgeEvent(p('OK', 'ALARM', at(20)))]);
+    const files = writeEvents(dir, [
+      eventBridgeEvent(p('ALARM', 'OK', at(0))),
+      eventBridgeEvent(p('OK', 'ALARM', at(20))),
+    ]);
     expect((await cli(dir, 'ingest', ...files)).code).toBe(0);
-    const delivered = slack.requests.filter((_, i) => i % 3 === 2).map((r) => (r.json as { blocks: { text: { text: string } }[] }).blocks[0]?.text.text);
-    expect(delivered).toEqual([':rotating_light: FAILED OVER: orders-api now served from us-west-2 (secondary)', ':information_source: RECOVERED: orders-api back on us-east-1 (primary)']);
+    const delivered = slack.requests
+      .filter((_, i) => i % 3 === 2)
+      .map((r) => (r.json as { blocks: { text: { text: string } }[] }).blocks[0]?.text.text);
+    expect(delivered).toEqual([
+      ':rotating_light: FAILED OVER: orders-api now served from us-west-2 (secondary)',
+      ':information_source: RECOVERED: orders-api back on us-east-1 (primary)',
+    ]);
     expect(slack.requests).toHaveLength(6);
     const status = await cli(dir, 'notify', '--status');
     expect(status.code).toBe(0);
@@ -112,10 +149,17 @@ describe('r53-failover ingest notifies; notify --status/--redrive', () => {
     await cli(dir, 'ingest', ...writeEvents(dir, [eventBridgeEvent(p('ALARM', 'OK', at(0)))]));
     await cli(dir, 'notify', '--sweep', '--at', at(65));
     await cli(dir, 'notify', '--sweep', '--at', at(66));
-    expect(headerOf(slack)).toEqual([':rotating_light: FAILED OVER: orders-api now served from us-west-2 (secondary)', ':rotating_light: REMINDER: orders-api still failed over to us-west-2 (1 h)']);
+    expect(headerOf(slack)).toEqual([
+      ':rotating_light: FAILED OVER: orders-api now served from us-west-2 (secondary)',
+      ':rotating_light: REMINDER: orders-api still failed over to us-west-2 (1 h)',
+    ]);
   });
 
-  it.each([[['notify']], [['notify', '--status', '--redrive']], [['notify', '--redrive', '--at', '2025-01-01T00:00:00Z']]])('exits 2 on %j', async (argv) => {
+  it.each([
+    [['notify']],
+    [['notify', '--status', '--redrive']],
+    [['notify', '--redrive', '--at', '2025-01-01T00:00:00Z']],
+  ])('exits 2 on %j', async (argv) => {
     const slack = await startReceiver();
     receivers.push(slack);
     expect((await cli(workspace(slack), ...argv)).code).toBe(2);

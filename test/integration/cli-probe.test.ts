@@ -20,8 +20,24 @@ const dir = () => mkdtempSync(join(tmpdir(), 'r53f-cli-probe-'));
 
 describe('r53-failover probe', () => {
   it('--url lists every assertion with pass/fail and exits 0 when all pass', async () => {
-    const t = await target(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok","db":"up"}' }));
-    const res = await cli(dir(), 'probe', '--url', `${t.url}/healthz`, '--expect-status', '200', '--expect-body', '"db":"up"', '--max-latency', '5000', '--allow-private');
+    const t = await target(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{"status":"ok","db":"up"}',
+    }));
+    const res = await cli(
+      dir(),
+      'probe',
+      '--url',
+      `${t.url}/healthz`,
+      '--expect-status',
+      '200',
+      '--expect-body',
+      '"db":"up"',
+      '--max-latency',
+      '5000',
+      '--allow-private',
+    );
     expect(res.code).toBe(0);
     expect(res.out).toMatch(/^✔ url http:\/\/127\.0\.0\.1:\d+\/healthz {2}200 in [\d.]+ ms \(127\.0\.0\.1\)/m);
     expect(res.out).toContain('✔ status: expected 200, got 200');
@@ -30,9 +46,21 @@ describe('r53-failover probe', () => {
 
   it('--url exits 1 naming the failing assertion (200 but the database is down)', async () => {
     const t = await target(() => ({ status: 200, body: '{"status":"ok","db":"down"}' }));
-    const res = await cli(dir(), 'probe', '--url', `${t.url}/healthz`, '--expect-body', '"db":"up"', '--allow-private', '--json');
+    const res = await cli(
+      dir(),
+      'probe',
+      '--url',
+      `${t.url}/healthz`,
+      '--expect-body',
+      '"db":"up"',
+      '--allow-private',
+      '--json',
+    );
     expect(res.code).toBe(1);
-    const json = JSON.parse(res.out) as { ok: boolean; results: { ok: boolean; assertions: { name: string; ok: boolean }[]; bodySnippet?: string }[] };
+    const json = JSON.parse(res.out) as {
+      ok: boolean;
+      results: { ok: boolean; assertions: { name: string; ok: boolean }[]; bodySnippet?: string }[];
+    };
     expect(json.ok).toBe(false);
     expect(json.results[0]?.assertions.filter((a) => !a.ok).map((a) => a.name)).toEqual(['bodyContains']);
     expect(json.results[0]?.bodySnippet).toContain('"db":"down"');
@@ -56,7 +84,9 @@ describe('r53-failover probe', () => {
     try {
       dns.setRecords('api.example.com', 'A', ['192.0.2.10']);
       const cwd = dir();
-      writeFileSync(join(cwd, 'failover.yml'), `version: 1
+      writeFileSync(
+        join(cwd, 'failover.yml'),
+        `version: 1
 groups:
   orders-api:
     hostedZoneId: Z0123456789ABCDEFGHIJ
@@ -72,10 +102,15 @@ groups:
 probes:
   allowPrivateTargets: true
   dnsResolvers: ["127.0.0.1:${dns.port}"]
-`);
+`,
+      );
       const res = await cli(cwd, 'probe', '--json');
       expect(res.code).toBe(1);
-      const rows = (JSON.parse(res.out) as { results: { group: string; member?: string; probe: string; ok: boolean; pointsTo?: string }[] }).results;
+      const rows = (
+        JSON.parse(res.out) as {
+          results: { group: string; member?: string; probe: string; ok: boolean; pointsTo?: string }[];
+        }
+      ).results;
       expect(rows.map((r) => [r.member ?? 'dns', r.probe, r.ok])).toEqual([
         ['primary', 'http', true],
         ['secondary', 'healthz', false],

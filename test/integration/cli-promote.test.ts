@@ -20,7 +20,9 @@ const setup = async (mode: string) => {
   const hook = await startReceiver(() => ({ status: 200, body: '{"ok":true}' }));
   receivers.push(hook);
   const cwd = mkdtempSync(join(tmpdir(), 'r53f-cli-promote-'));
-  writeFileSync(join(cwd, 'failover.yml'), `version: 1
+  writeFileSync(
+    join(cwd, 'failover.yml'),
+    `version: 1
 groups:
   orders-api:
     hostedZoneId: Z0123456789ABCDEFGHIJ
@@ -32,40 +34,89 @@ groups:
       holdDownSeconds: 120
       hooks:
         - { type: webhook, url: "${hook.url}/promote", secret: "${SECRET}", allowPrivateTargets: true }
-`);
+`,
+  );
   return { hook, cwd };
 };
 const at = (m: number) => new Date(Date.UTC(2025, 6, 1, 10, m)).toISOString();
-const t = (role: 'primary' | 'secondary', state: SampleTransition['state'], prev: SampleTransition['state'], m: number): SampleTransition =>
-  ({ alarmName: `a-${role}`, healthCheckId: role === 'primary' ? PRIMARY_HC : SECONDARY_HC, state, previousState: prev, at: at(m) });
-const files = (cwd: string, events: unknown[]) => events.map((e, i) => {
-  const f = join(cwd, `${i}.json`);
-  writeFileSync(f, JSON.stringify(e));
-  return f;
+const t = (
+  role: 'primary' | 'secondary',
+  state: SampleTransition['state'],
+  prev: SampleTransition['state'],
+  m: number,
+): SampleTransition => ({
+  alarmName: `a-${role}`,
+  healthCheckId: role === 'primary' ? PRIMARY_HC : SECONDARY_HC,
+  state,
+  previousState: prev,
+  at: at(m),
 });
+const files = (cwd: string, events: unknown[]) =>
+  events.map((e, i) => {
+    const f = join(cwd, `${i}.json`);
+    writeFileSync(f, JSON.stringify(e));
+    return f;
+  });
 
 describe('ingest runs the promotion pipeline; promote approve/show/list', () => {
   it('auto: promotes once after the hold-down, with a signed webhook, and never on a duplicate', async () => {
     const { hook, cwd } = await setup('auto');
     const down = t('primary', 'ALARM', 'OK', 0);
-    await cli(cwd, 'ingest', ...files(cwd, [eventBridgeEvent(down), snsEvent(down), eventBridgeEvent(t('secondary', 'INSUFFICIENT_DATA', 'OK', 1))]));
+    await cli(
+      cwd,
+      'ingest',
+      ...files(cwd, [
+        eventBridgeEvent(down),
+        snsEvent(down),
+        eventBridgeEvent(t('secondary', 'INSUFFICIENT_DATA', 'OK', 1)),
+      ]),
+    );
     expect(hook.requests).toHaveLength(0); // still within the hold-down at 10:01
     await cli(cwd, 'ingest', ...files(cwd, [eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3))]));
     expect(hook.requests).toHaveLength(1);
     const req = hook.requests[0];
-    expect(req?.json).toMatchObject({ type: 'r53-failover.promotion', promotionId: 'orders-api#1', group: 'orders-api', reason: 'outage' });
-    expect(req && verifyWebhookSignature({ secret: SECRET, timestamp: String(req.headers['x-r53f-timestamp']), body: req.body, signature: String(req.headers['x-r53f-signature']), now: Date.now() })).toBe(true);
-    const hist = JSON.parse((await cli(cwd, 'history', '--json', '--order', 'asc')).out) as { items: { event: string; kind: string }[] };
-    expect(hist.items.filter((i) => i.kind === 'promotion').map((i) => i.event)).toEqual(['PROMOTION_REQUESTED', 'PROMOTION_IN_PROGRESS', 'PROMOTION_SUCCEEDED']);
+    expect(req?.json).toMatchObject({
+      type: 'r53-failover.promotion',
+      promotionId: 'orders-api#1',
+      group: 'orders-api',
+      reason: 'outage',
+    });
+    expect(
+      req &&
+        verifyWebhookSignature({
+          secret: SECRET,
+          timestamp: String(req.headers['x-r53f-timestamp']),
+          body: req.body,
+          signature: String(req.headers['x-r53f-signature']),
+          now: Date.now(),
+        }),
+    ).toBe(true);
+    const hist = JSON.parse((await cli(cwd, 'history', '--json', '--order', 'asc')).out) as {
+      items: { event: string; kind: string }[];
+    };
+    expect(hist.items.filter((i) => i.kind === 'promotion').map((i) => i.event)).toEqual([
+      'PROMOTION_REQUESTED',
+      'PROMOTION_IN_PROGRESS',
+      'PROMOTION_SUCCEEDED',
+    ]);
   });
 
   it('approve: waits, an operator approves, the actor is in the lifecycle; --no-promote records only', async () => {
     const { hook, cwd } = await setup('approve');
-    await cli(cwd, 'ingest', ...files(cwd, [eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)), eventBridgeEvent(t('secondary', 'INSUFFICIENT_DATA', 'OK', 3))]));
+    await cli(
+      cwd,
+      'ingest',
+      ...files(cwd, [
+        eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)),
+        eventBridgeEvent(t('secondary', 'INSUFFICIENT_DATA', 'OK', 3)),
+      ]),
+    );
     expect(hook.requests).toHaveLength(0);
     const list = await cli(cwd, 'promote', 'list');
     expect(list.out).toMatch(/^orders-api#1\s+AWAITING_APPROVAL/m);
-    const st = JSON.parse((await cli(cwd, 'status', '--json')).out) as { groups: { promotion?: { id: string; status: string } }[] };
+    const st = JSON.parse((await cli(cwd, 'status', '--json')).out) as {
+      groups: { promotion?: { id: string; status: string } }[];
+    };
     expect(st.groups[0]?.promotion).toMatchObject({ id: 'orders-api#1', status: 'AWAITING_APPROVAL' });
     const approved = await cli(cwd, 'promote', 'approve', 'orders-api#1', '--actor', 'alice');
     expect(approved.code).toBe(0);
@@ -81,10 +132,29 @@ describe('ingest runs the promotion pipeline; promote approve/show/list', () => 
 
   it('approve --record-only records the approver and calls nothing; the scheduled pass then runs it as them', async () => {
     const { hook, cwd } = await setup('approve');
-    await cli(cwd, 'ingest', '--no-notify', ...files(cwd, [eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)), eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3))]));
-    const approved = await cli(cwd, 'promote', 'approve', 'orders-api#1', '--record-only', '--actor', 'bob', '--no-notify');
+    await cli(
+      cwd,
+      'ingest',
+      '--no-notify',
+      ...files(cwd, [
+        eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)),
+        eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3)),
+      ]),
+    );
+    const approved = await cli(
+      cwd,
+      'promote',
+      'approve',
+      'orders-api#1',
+      '--record-only',
+      '--actor',
+      'bob',
+      '--no-notify',
+    );
     expect(approved.code).toBe(0);
-    expect(approved.out).toMatch(/^orders-api#1\s+APPROVED by bob: approved; the promote-replica function runs it on its next every-minute pass/);
+    expect(approved.out).toMatch(
+      /^orders-api#1\s+APPROVED by bob: approved; the promote-replica function runs it on its next every-minute pass/,
+    );
     expect(hook.requests).toHaveLength(0);
     expect((await cli(cwd, 'promote', 'list')).out).toMatch(/^orders-api#1\s+APPROVED/m);
     // What the deployed function does every minute (here: the same pass, run by `promote check`).
@@ -98,17 +168,35 @@ describe('ingest runs the promotion pipeline; promote approve/show/list', () => 
 
   it('reject records the operator and calls nothing; dry-run explains what would happen', async () => {
     const { hook, cwd } = await setup('approve');
-    await cli(cwd, 'ingest', '--no-notify', ...files(cwd, [eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)), eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3))]));
+    await cli(
+      cwd,
+      'ingest',
+      '--no-notify',
+      ...files(cwd, [
+        eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)),
+        eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3)),
+      ]),
+    );
     const plan = await cli(cwd, 'promote', 'dry-run', '--group', 'orders-api');
     expect(plan.out).toMatch(/orders-api: would promote \(mode approve\) by calling:/);
     expect((await cli(cwd, 'promote', 'reject', 'orders-api#1')).code).toBe(0);
     expect(hook.requests).toHaveLength(0);
-    expect((await cli(cwd, 'promote', 'show', 'orders-api#1')).out).toMatch(/PROMOTION_SKIPPED\s+by tester\s+rejected by tester/);
+    expect((await cli(cwd, 'promote', 'show', 'orders-api#1')).out).toMatch(
+      /PROMOTION_SKIPPED\s+by tester\s+rejected by tester/,
+    );
   });
 
   it('--no-promote leaves promotions alone', async () => {
     const { hook, cwd } = await setup('auto');
-    await cli(cwd, 'ingest', '--no-promote', ...files(cwd, [eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)), eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 5))]));
+    await cli(
+      cwd,
+      'ingest',
+      '--no-promote',
+      ...files(cwd, [
+        eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)),
+        eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 5)),
+      ]),
+    );
     expect(hook.requests).toHaveLength(0);
     expect((await cli(cwd, 'promote', 'list')).out).toBe('no promotions recorded');
   });

@@ -22,11 +22,17 @@ const json = (s: string) => JSON.parse(s) as Record<string, unknown[]>;
 describe('r53-failover CLI', () => {
   it('ingests files and reports one outcome per file, exiting 1 when one is rejected', async () => {
     const cwd = workspace();
-    const res = await cli(cwd, 'ingest', '--json', '--no-notify', '--no-promote',
+    const res = await cli(
+      cwd,
+      'ingest',
+      '--json',
+      '--no-notify',
+      '--no-promote',
       join(EVENTS_DIR, 'eventbridge/alarm-state-change-alarm.json'),
       join(EVENTS_DIR, 'sns/alarm-notification.json'),
       join(EVENTS_DIR, 'eventbridge/other-namespace-alarm.json'),
-      join(EVENTS_DIR, 'invalid/unknown-state.json'));
+      join(EVENTS_DIR, 'invalid/unknown-state.json'),
+    );
     expect(res.code).toBe(1);
     const rows = json(res.out).results as { file: string; outcome: string; reason?: string; event?: string }[];
     expect(rows.map((r) => r.outcome)).toEqual(['recorded', 'duplicate', 'ignored', 'rejected']);
@@ -45,13 +51,23 @@ describe('r53-failover CLI', () => {
   it('expands a directory into its JSON files in sorted order', async () => {
     const cwd = workspace();
     const res = await cli(cwd, 'ingest', '--json', join(EVENTS_DIR, 'sns'));
-    expect((json(res.out).results as { file: string }[]).map((r) => r.file.split('/').pop())).toEqual(['alarm-notification-ok.json', 'alarm-notification.json']);
+    expect((json(res.out).results as { file: string }[]).map((r) => r.file.split('/').pop())).toEqual([
+      'alarm-notification-ok.json',
+      'alarm-notification.json',
+    ]);
   });
 
   it('rejects a file that is not JSON and an oversized file, naming why', async () => {
     const cwd = workspace();
     writeFileSync(join(cwd, 'broken.json'), '{"detail-type": ');
-    const big = eventBridgeEvent({ alarmName: 'a', healthCheckId: PRIMARY_HC, state: 'ALARM', previousState: 'OK', at: '2025-07-01T10:00:00.000Z', reason: 'z'.repeat(270_000) });
+    const big = eventBridgeEvent({
+      alarmName: 'a',
+      healthCheckId: PRIMARY_HC,
+      state: 'ALARM',
+      previousState: 'OK',
+      at: '2025-07-01T10:00:00.000Z',
+      reason: 'z'.repeat(270_000),
+    });
     writeFileSync(join(cwd, 'big.json'), JSON.stringify(big));
     const res = await cli(cwd, 'ingest', '--json', 'broken.json', 'big.json');
     const rows = json(res.out).results as { outcome: string; reason: string }[];
@@ -62,14 +78,32 @@ describe('r53-failover CLI', () => {
 
   it('shows history newest first with the documented fields, filtered by group and time', async () => {
     const cwd = workspace();
-    await cli(cwd, 'ingest', join(EVENTS_DIR, 'eventbridge/alarm-state-change-alarm.json'), join(EVENTS_DIR, 'eventbridge/alarm-state-change-ok.json'));
+    await cli(
+      cwd,
+      'ingest',
+      join(EVENTS_DIR, 'eventbridge/alarm-state-change-alarm.json'),
+      join(EVENTS_DIR, 'eventbridge/alarm-state-change-ok.json'),
+    );
     const all = json((await cli(cwd, 'history', '--json')).out).items as Record<string, unknown>[];
     expect(all.map((i) => i.state)).toEqual(['OK', 'ALARM']);
-    for (const key of ['group', 'role', 'healthCheckId', 'alarmArn', 'state', 'previousState', 'stateChangedAt', 'recordedAt', 'sources', 'event']) {
+    for (const key of [
+      'group',
+      'role',
+      'healthCheckId',
+      'alarmArn',
+      'state',
+      'previousState',
+      'stateChangedAt',
+      'recordedAt',
+      'sources',
+      'event',
+    ]) {
       expect(all[0]).toHaveProperty(key);
     }
     expect(all[0]).not.toHaveProperty('snapshot');
-    const late = json((await cli(cwd, 'history', '--json', '--group', 'orders-api', '--since', '2025-06-12T15:00:00Z')).out).items;
+    const late = json(
+      (await cli(cwd, 'history', '--json', '--group', 'orders-api', '--since', '2025-06-12T15:00:00Z')).out,
+    ).items;
     expect(late).toHaveLength(1);
     const none = json((await cli(cwd, 'history', '--json', '--group', 'inventory')).out).items;
     expect(none).toHaveLength(0);
@@ -80,11 +114,21 @@ describe('r53-failover CLI', () => {
   it('reports each member and the serving member in status --json', async () => {
     const cwd = workspace();
     await cli(cwd, 'ingest', join(EVENTS_DIR, 'eventbridge/alarm-state-change-alarm.json'));
-    const failed = json((await cli(cwd, 'status', '--json')).out).groups as { group: string; serving: string; members: Record<string, { state: string | null }> }[];
+    const failed = json((await cli(cwd, 'status', '--json')).out).groups as {
+      group: string;
+      serving: string;
+      members: Record<string, { state: string | null }>;
+    }[];
     expect(failed[0]).toMatchObject({ group: 'orders-api', serving: 'secondary', lastEvent: 'FAILED_OVER' });
     expect(failed[0]?.members.primary?.state).toBe('ALARM');
     expect(failed[0]?.members.secondary?.state).toBeNull();
-    const bothDown = snsEvent({ alarmName: 'b', healthCheckId: SECONDARY_HC, state: 'ALARM', previousState: 'OK', at: '2025-06-12T14:10:00.000Z' });
+    const bothDown = snsEvent({
+      alarmName: 'b',
+      healthCheckId: SECONDARY_HC,
+      state: 'ALARM',
+      previousState: 'OK',
+      at: '2025-06-12T14:10:00.000Z',
+    });
     writeFileSync(join(cwd, 'both.json'), JSON.stringify(bothDown));
     await cli(cwd, 'ingest', 'both.json');
     const both = json((await cli(cwd, 'status', '--json')).out).groups as { serving: string; lastEvent: string }[];
@@ -103,7 +147,13 @@ describe('r53-failover CLI', () => {
   it('fails with exit 2 and the field path on a bad config, writing nothing', async () => {
     const cwd = workspace();
     writeFileSync(join(cwd, 'bad.yml'), FIXTURE_CONFIG_YAML.replace('region: us-east-1', 'region: useast1'));
-    const res = await cli(cwd, 'ingest', '--config', 'bad.yml', join(EVENTS_DIR, 'eventbridge/alarm-state-change-alarm.json'));
+    const res = await cli(
+      cwd,
+      'ingest',
+      '--config',
+      'bad.yml',
+      join(EVENTS_DIR, 'eventbridge/alarm-state-change-alarm.json'),
+    );
     expect(res.code).toBe(2);
     expect(res.err).toContain('groups.orders-api.primary.region: expected an AWS region like us-east-1, got "useast1"');
   });

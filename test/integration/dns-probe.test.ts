@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalDnsServerError, startDnsServer, type LocalDnsServer } from '../../local/dns-server.js';
-import { convergence, detectFailback, DnsProbeError, runDnsProbe, type DnsProbeResult, type DnsProbeSpec, type PointsTo } from '../../shared/probe/dns-probe.js';
+import {
+  convergence,
+  detectFailback,
+  DnsProbeError,
+  runDnsProbe,
+  type DnsProbeResult,
+  type DnsProbeSpec,
+  type PointsTo,
+} from '../../shared/probe/dns-probe.js';
 
 const ZONE = 'example.test';
 const RECORD = 'api.example.test';
@@ -43,7 +51,14 @@ describe('runDnsProbe', () => {
     // Act
     const result = await runDnsProbe(specFor([east, west]));
     // Assert
-    expect(result).toMatchObject({ probe: 'orders-api-dns', type: 'dns', target: 'api.example.test A', ok: true, pointsTo: 'primary', warnings: [] });
+    expect(result).toMatchObject({
+      probe: 'orders-api-dns',
+      type: 'dns',
+      target: 'api.example.test A',
+      ok: true,
+      pointsTo: 'primary',
+      warnings: [],
+    });
     expect(result.dns).toEqual([
       expect.objectContaining({ resolver: east.address, answers: PRIMARY, member: 'primary', ttl: 60 }),
       expect.objectContaining({ resolver: west.address, answers: PRIMARY, member: 'primary', ttl: 60 }),
@@ -81,7 +96,9 @@ describe('runDnsProbe', () => {
     expect(result.pointsTo).toBe('split');
     expect(result.dns.map((d) => d.member)).toEqual(['secondary', 'primary']);
     expect(result.ok).toBe(true);
-    expect(result.warnings).toEqual([expect.stringContaining(`resolvers disagree (${east.address} → secondary, ${west.address} → primary)`)]);
+    expect(result.warnings).toEqual([
+      expect.stringContaining(`resolvers disagree (${east.address} → secondary, ${west.address} → primary)`),
+    ]);
   });
 
   it('reports none and fails when the name does not exist (NXDOMAIN)', async () => {
@@ -105,7 +122,9 @@ describe('runDnsProbe', () => {
     // Assert
     expect(result.pointsTo).toBe('unknown');
     expect(result.dns.map((d) => d.member)).toEqual(['unknown', 'unknown']);
-    expect(result.warnings).toContain(`resolver ${east.address} answers 203.0.113.99, which no member's record carries`);
+    expect(result.warnings).toContain(
+      `resolver ${east.address} answers 203.0.113.99, which no member's record carries`,
+    );
   });
 
   it('reports split when one resolver answers values of both members', async () => {
@@ -116,7 +135,9 @@ describe('runDnsProbe', () => {
     // Assert
     expect(result.dns.map((d) => d.member)).toEqual(['mixed', 'mixed']);
     expect(result.pointsTo).toBe('split');
-    expect(result.warnings).toContain(`resolver ${east.address} answers values of both members: 192.0.2.10, 198.51.100.20`);
+    expect(result.warnings).toContain(
+      `resolver ${east.address} answers values of both members: 192.0.2.10, 198.51.100.20`,
+    );
   });
 
   it('reports a timeout on a dead resolver while the other one still tells where traffic goes', async () => {
@@ -128,7 +149,12 @@ describe('runDnsProbe', () => {
     // Assert
     const [alive, dead] = result.dns;
     expect(alive).toMatchObject({ member: 'primary', answers: PRIMARY });
-    expect(dead).toMatchObject({ resolver: west.address, answers: [], member: 'unknown', error: 'timed out after 300 ms' });
+    expect(dead).toMatchObject({
+      resolver: west.address,
+      answers: [],
+      member: 'unknown',
+      error: 'timed out after 300 ms',
+    });
     expect(west.queries.length).toBeGreaterThanOrEqual(1);
     expect(result.pointsTo).toBe('primary');
     expect(result.ok).toBe(false);
@@ -149,7 +175,10 @@ describe('runDnsProbe', () => {
   it('maps CNAME records by target name, whatever their case and trailing dot', async () => {
     // Arrange
     both(RECORD, 'CNAME', ['api-usw2.example.com']);
-    const spec = specFor([east, west], { recordType: 'CNAME', members: { primary: ['API-use1.Example.com.'], secondary: ['Api-Usw2.example.com.'] } });
+    const spec = specFor([east, west], {
+      recordType: 'CNAME',
+      members: { primary: ['API-use1.Example.com.'], secondary: ['Api-Usw2.example.com.'] },
+    });
     // Act
     const result = await runDnsProbe(spec);
     // Assert
@@ -161,7 +190,10 @@ describe('runDnsProbe', () => {
   it('maps AAAA records whatever the IPv6 spelling on either side', async () => {
     // Arrange
     both(RECORD, 'AAAA', ['2001:0db8:0000:0000:0000:0000:0000:0010'], 30);
-    const spec = specFor([east], { recordType: 'AAAA', members: { primary: ['2001:DB8::10'], secondary: ['2001:db8:1::20'] } });
+    const spec = specFor([east], {
+      recordType: 'AAAA',
+      members: { primary: ['2001:DB8::10'], secondary: ['2001:db8:1::20'] },
+    });
     // Act
     const result = await runDnsProbe(spec);
     // Assert
@@ -176,7 +208,12 @@ describe('runDnsProbe', () => {
     const result = await runDnsProbe(specFor([east, west], { expectMember: 'secondary' }));
     // Assert
     expect(result.ok).toBe(false);
-    expect(assertion(result, 'points to secondary')).toEqual({ name: 'points to secondary', ok: false, expected: 'secondary', actual: 'primary' });
+    expect(assertion(result, 'points to secondary')).toEqual({
+      name: 'points to secondary',
+      ok: false,
+      expected: 'secondary',
+      actual: 'primary',
+    });
     expect(result.error).toBe('points to secondary: expected secondary, got primary');
   });
 

@@ -29,7 +29,8 @@ const scenario = (name: ScenarioName): ScenarioResult => {
   return s;
 };
 const events = (s: ScenarioResult) => s.ledger.map((e) => e.event);
-const slack = (s: ScenarioResult, prefix: string) => s.notifications.filter((n) => n.channel === 'slack' && n.title.startsWith(prefix));
+const slack = (s: ScenarioResult, prefix: string) =>
+  s.notifications.filter((n) => n.channel === 'slack' && n.title.startsWith(prefix));
 /** The positions of `wanted` in `list`, each after the previous one; -1 where one is missing. */
 const positions = (list: readonly string[], wanted: readonly string[]) => {
   let from = 0;
@@ -44,22 +45,43 @@ describe('r53-failover drill --speed fast', () => {
   it('runs every scenario, exits 0 and keeps the config, a verifiable ledger and the HTML report', async () => {
     expect(drill.code).toBe(0);
     expect(drill.summary.scenarios.map((s) => [s.scenario, s.passed])).toEqual([
-      ['primary-down', true], ['broken-200', true], ['both-down', true], ['flapping', true], ['failback', true],
+      ['primary-down', true],
+      ['broken-200', true],
+      ['both-down', true],
+      ['flapping', true],
+      ['failback', true],
     ]);
     expect(readFileSync(drill.summary.drill.report, 'utf8')).toMatch(/^<!doctype html>[\s\S]*drill-failback/);
     expect(drill.summary.drill.ledger && existsSync(drill.summary.drill.ledger)).toBe(true);
-    const verified = await cli(drill.cwd, 'verify', '--config', drill.summary.drill.config, '--ledger', drill.summary.drill.ledger ?? '');
+    const verified = await cli(
+      drill.cwd,
+      'verify',
+      '--config',
+      drill.summary.drill.config,
+      '--ledger',
+      drill.summary.drill.ledger ?? '',
+    );
     expect(verified.code).toBe(0);
   });
 
   it('primary-down: FAILED_OVER, then the approved promotion; DNS on the secondary; one FAILED OVER message', () => {
     const s = scenario('primary-down');
-    expect(positions(events(s), ['FAILED_OVER', 'PROMOTION_AWAITING_APPROVAL', 'PROMOTION_IN_PROGRESS', 'PROMOTION_SUCCEEDED'])).not.toContain(-1);
+    expect(
+      positions(events(s), [
+        'FAILED_OVER',
+        'PROMOTION_AWAITING_APPROVAL',
+        'PROMOTION_IN_PROGRESS',
+        'PROMOTION_SUCCEEDED',
+      ]),
+    ).not.toContain(-1);
     expect(events(s)).toContain('PROBE_DOWN');
     expect(s.dns.map((d) => d.member)).toEqual(['primary', 'secondary']);
     expect(s.dns[1]?.answers).toEqual(['198.51.100.20']);
     expect(slack(s, 'FAILED OVER:')).toHaveLength(1);
-    expect(s.alarms.find((a) => a.to === 'ALARM')?.deliveries.map((d) => `${d.path} ${d.outcome}`)).toEqual(['eventbridge recorded', 'sns duplicate']);
+    expect(s.alarms.find((a) => a.to === 'ALARM')?.deliveries.map((d) => `${d.path} ${d.outcome}`)).toEqual([
+      'eventbridge recorded',
+      'sns duplicate',
+    ]);
     expect(s.promotionCalls.map((c) => [c.path, c.signature, c.status])).toEqual([['/promote', 'verified', 200]]);
     expect(s.writer).toBe('us-west-2');
     expect(s.writes.map((w) => [w.region, w.status])).toEqual([['us-west-2', 201]]);
@@ -85,29 +107,45 @@ describe('r53-failover drill --speed fast', () => {
     const s = scenario('flapping');
     expect(slack(s, 'FLAPPING:')).toHaveLength(1);
     expect(slack(s, 'FLAPPING ENDED')).toHaveLength(1);
-    expect(events(s).filter((e) => e === 'FAILED_OVER' || e === 'RECOVERED')).toEqual(['FAILED_OVER', 'RECOVERED', 'FAILED_OVER', 'RECOVERED']);
+    expect(events(s).filter((e) => e === 'FAILED_OVER' || e === 'RECOVERED')).toEqual([
+      'FAILED_OVER',
+      'RECOVERED',
+      'FAILED_OVER',
+      'RECOVERED',
+    ]);
     expect(slack(s, 'RECOVERED:')).toHaveLength(1);
     expect(events(s)).not.toContain('PROMOTION_SUCCEEDED');
   });
 
   it('failback: RECOVERED, FAILBACK_READY with the switchover command, the operator switches over, DNS on the primary', () => {
     const s = scenario('failback');
-    expect(positions(events(s), ['FAILED_OVER', 'PROMOTION_SUCCEEDED', 'RECOVERED', 'FAILBACK_READY'])).not.toContain(-1);
-    expect(s.ledger.find((e) => e.event === 'FAILBACK_READY')?.reason).toMatch(/run: curl -X POST http:\/\/127\.0\.0\.1:\d+\/switchover/);
+    expect(positions(events(s), ['FAILED_OVER', 'PROMOTION_SUCCEEDED', 'RECOVERED', 'FAILBACK_READY'])).not.toContain(
+      -1,
+    );
+    expect(s.ledger.find((e) => e.event === 'FAILBACK_READY')?.reason).toMatch(
+      /run: curl -X POST http:\/\/127\.0\.0\.1:\d+\/switchover/,
+    );
     expect(s.dns.map((d) => d.member)).toEqual(['primary', 'secondary', 'primary']);
     expect(s.promotionCalls.map((c) => c.path)).toEqual(['/promote', '/switchover']);
-    expect(s.writes.map((w) => [w.region, w.status])).toEqual([['us-east-1', 503], ['us-east-1', 201]]);
+    expect(s.writes.map((w) => [w.region, w.status])).toEqual([
+      ['us-east-1', 503],
+      ['us-east-1', 201],
+    ]);
     expect(s.writer).toBe('us-east-1');
   });
 
   it('streams progress while it runs (to stderr with --json)', () => {
-    expect(drill.progress).toMatch(/Route 53 now answers primary-down\.drill\.test with the secondary: 198\.51\.100\.20/);
+    expect(drill.progress).toMatch(
+      /Route 53 now answers primary-down\.drill\.test with the secondary: 198\.51\.100\.20/,
+    );
     expect(drill.progress).toMatch(/the operator approves: r53-failover promote approve drill-primary-down#\d+/);
   });
 
   it('rejects an unknown scenario with exit 2, naming the choices', async () => {
     const res = await cli(drill.cwd, 'drill', '--scenario', 'meteor');
     expect(res.code).toBe(2);
-    expect(res.err).toMatch(/--scenario: expected all or one of primary-down, broken-200, both-down, flapping, failback, got "meteor"/);
+    expect(res.err).toMatch(
+      /--scenario: expected all or one of primary-down, broken-200, both-down, flapping, failback, got "meteor"/,
+    );
   });
 });

@@ -42,10 +42,30 @@ afterAll(async () => {
   await dynamo.stop();
 });
 
-const primary = (state: SampleTransition['state'], previousState: SampleTransition['state'], at: string, reason?: string): SampleTransition =>
-  ({ alarmName: 'r53-failover-prod-orders-api-primary-health', healthCheckId: PRIMARY_HC, state, previousState, at, ...(reason ? { reason } : {}) });
-const secondary = (state: SampleTransition['state'], previousState: SampleTransition['state'], at: string): SampleTransition =>
-  ({ alarmName: 'r53-failover-prod-orders-api-secondary-health', healthCheckId: SECONDARY_HC, state, previousState, at });
+const primary = (
+  state: SampleTransition['state'],
+  previousState: SampleTransition['state'],
+  at: string,
+  reason?: string,
+): SampleTransition => ({
+  alarmName: 'r53-failover-prod-orders-api-primary-health',
+  healthCheckId: PRIMARY_HC,
+  state,
+  previousState,
+  at,
+  ...(reason ? { reason } : {}),
+});
+const secondary = (
+  state: SampleTransition['state'],
+  previousState: SampleTransition['state'],
+  at: string,
+): SampleTransition => ({
+  alarmName: 'r53-failover-prod-orders-api-secondary-health',
+  healthCheckId: SECONDARY_HC,
+  state,
+  previousState,
+  at,
+});
 
 /** orders-api #1–#6 (two failover episodes, #1 and #5) and unassigned #1, recorded through the real recorder. */
 const seedLedger = async () => {
@@ -56,7 +76,13 @@ const seedLedger = async () => {
     secondary('ALARM', 'OK', '2025-06-12T10:05:00.000Z'),
     secondary('OK', 'ALARM', '2025-06-12T10:10:00.000Z'),
     primary('OK', 'ALARM', '2025-06-12T10:20:00.000Z'),
-    { alarmName: 'stray-health', healthCheckId: '00000000-0000-0000-0000-000000000000', state: 'ALARM', previousState: 'OK', at: '2025-06-12T10:30:00.000Z' } as SampleTransition,
+    {
+      alarmName: 'stray-health',
+      healthCheckId: '00000000-0000-0000-0000-000000000000',
+      state: 'ALARM',
+      previousState: 'OK',
+      at: '2025-06-12T10:30:00.000Z',
+    } as SampleTransition,
     primary('ALARM', 'OK', '2025-06-12T11:00:00.000Z'),
     primary('OK', 'ALARM', '2025-06-12T11:30:00.000Z'),
   ];
@@ -70,7 +96,13 @@ const seedLedger = async () => {
 const cli = async (table: string, cwd: string, ...argv: string[]) => {
   const out: string[] = [];
   const err: string[] = [];
-  const io: Io = { out: (t) => out.push(t.endsWith('\n') ? t : `${t}\n`), err: (t) => err.push(t), env: { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint }, cwd, now: () => NOW };
+  const io: Io = {
+    out: (t) => out.push(t.endsWith('\n') ? t : `${t}\n`),
+    err: (t) => err.push(t),
+    env: { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint },
+    cwd,
+    now: () => NOW,
+  };
   const code = await run([...argv, '--table', table], io);
   return { code, out: out.join(''), err: err.join('\n') };
 };
@@ -79,7 +111,7 @@ const workdir = () => mkdtempSync(join(tmpdir(), 'r53f-export-'));
 const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean);
 
 describe('verify and export against dynalite', () => {
-  it('verifies a clean ledger and prints each group\'s head hash', async () => {
+  it("verifies a clean ledger and prints each group's head hash", async () => {
     // Arrange
     const { table, store } = await seedLedger();
     const head = (await store.head('orders-api')).entry?.hash;
@@ -90,21 +122,39 @@ describe('verify and export against dynalite', () => {
     expect(res.code).toBe(0);
     expect(res.out).toContain(`6 entries, head #6 ${head}`);
     expect(res.out).toMatch(/unassigned\s+ok\s+1 entries, head #1 [0-9a-f]{64}/);
-    expect(JSON.parse(asJson.out)).toEqual({ ok: true, groups: [
-      { group: 'orders-api', entries: 6, headSeq: 6, headHash: head },
-      expect.objectContaining({ group: 'unassigned', entries: 1, headSeq: 1 }),
-    ] });
+    expect(JSON.parse(asJson.out)).toEqual({
+      ok: true,
+      groups: [
+        { group: 'orders-api', entries: 6, headSeq: 6, headHash: head },
+        expect.objectContaining({ group: 'unassigned', entries: 1, headSeq: 1 }),
+      ],
+    });
   });
 
   it('exports ndjson and json that verify with the same head hash as the table', async () => {
     const { table, store } = await seedLedger();
     const cwd = workdir();
     const head = (await store.head('orders-api')).entry?.hash;
-    expect((await cli(table, cwd, 'export', '--format', 'ndjson', '--out', 'ledger.ndjson')).out).toContain('7 entries (ndjson, chain order) written to');
+    expect((await cli(table, cwd, 'export', '--format', 'ndjson', '--out', 'ledger.ndjson')).out).toContain(
+      '7 entries (ndjson, chain order) written to',
+    );
     expect((await cli(table, cwd, 'export', '--format', 'json', '--out', 'ledger.json')).code).toBe(0);
-    const doc = JSON.parse(readFileSync(join(cwd, 'ledger.json'), 'utf8')) as { version: number; exportedAt: string; order: string; entries: LedgerEntry[] };
+    const doc = JSON.parse(readFileSync(join(cwd, 'ledger.json'), 'utf8')) as {
+      version: number;
+      exportedAt: string;
+      order: string;
+      entries: LedgerEntry[];
+    };
     expect(doc).toMatchObject({ version: 1, exportedAt: NOW.toISOString(), order: 'chain' });
-    expect(doc.entries.map((e) => `${e.group}#${e.seq}`)).toEqual(['orders-api#1', 'orders-api#2', 'orders-api#3', 'orders-api#4', 'orders-api#5', 'orders-api#6', 'unassigned#1']);
+    expect(doc.entries.map((e) => `${e.group}#${e.seq}`)).toEqual([
+      'orders-api#1',
+      'orders-api#2',
+      'orders-api#3',
+      'orders-api#4',
+      'orders-api#5',
+      'orders-api#6',
+      'unassigned#1',
+    ]);
     expect(doc.entries[0]).toHaveProperty('snapshot');
     for (const file of ['ledger.ndjson', 'ledger.json']) {
       const res = await cli(table, cwd, 'verify', '--file', file);
@@ -144,7 +194,10 @@ describe('verify and export against dynalite', () => {
 
     it('one field edited in the json document', async () => {
       // Line 0 is the header: entry #3 of orders-api is on line 3.
-      const res = await tampered((rows) => rows.map((r, i) => (i === 3 ? setReason(r, 'nothing happened') : r)), 'json');
+      const res = await tampered(
+        (rows) => rows.map((r, i) => (i === 3 ? setReason(r, 'nothing happened') : r)),
+        'json',
+      );
       expect(res.code).toBe(1);
       expect(res.out).toContain('orders-api #3: hash mismatch (edited?)');
     });
@@ -161,12 +214,14 @@ describe('verify and export against dynalite', () => {
       expect(res.out).toContain('orders-api #3: out of order (found after #4)');
     });
 
-    it('a hash forged to match an edit (the next entry\'s link breaks)', async () => {
-      const res = await tampered((rows) => rows.map((r, i) => {
-        if (i !== 2) return r;
-        const edited = { ...(JSON.parse(r) as LedgerEntry), reason: 'nothing happened' };
-        return JSON.stringify({ ...edited, hash: entryHash(edited) });
-      }));
+    it("a hash forged to match an edit (the next entry's link breaks)", async () => {
+      const res = await tampered((rows) =>
+        rows.map((r, i) => {
+          if (i !== 2) return r;
+          const edited = { ...(JSON.parse(r) as LedgerEntry), reason: 'nothing happened' };
+          return JSON.stringify({ ...edited, hash: entryHash(edited) });
+        }),
+      );
       expect(res.code).toBe(1);
       expect(res.out).toContain('orders-api #4: prevHash does not match the hash of #3');
     });
@@ -175,14 +230,16 @@ describe('verify and export against dynalite', () => {
   it('catches an item edited in the table itself (UpdateItem)', async () => {
     // Arrange
     const { table, store } = await seedLedger();
-    await dynamo.client.send(new UpdateItemCommand({
-      TableName: table,
-      Key: { pk: { S: groupPk('orders-api') }, sk: { S: seqSk(2) } },
-      // #2 was BOTH_UNHEALTHY: rewrite history so the outage looks milder.
-      UpdateExpression: 'SET #e = :e',
-      ExpressionAttributeNames: { '#e': 'event' },
-      ExpressionAttributeValues: { ':e': { S: 'STANDBY_UNHEALTHY' } },
-    }));
+    await dynamo.client.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { pk: { S: groupPk('orders-api') }, sk: { S: seqSk(2) } },
+        // #2 was BOTH_UNHEALTHY: rewrite history so the outage looks milder.
+        UpdateExpression: 'SET #e = :e',
+        ExpressionAttributeNames: { '#e': 'event' },
+        ExpressionAttributeValues: { ':e': { S: 'STANDBY_UNHEALTHY' } },
+      }),
+    );
     // Act
     const res = await cli(table, workdir(), 'verify', '--group', 'orders-api');
     // Assert
@@ -193,7 +250,9 @@ describe('verify and export against dynalite', () => {
 
   it('catches an item deleted from the table', async () => {
     const { table } = await seedLedger();
-    await dynamo.client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: groupPk('orders-api') }, sk: { S: seqSk(3) } } }));
+    await dynamo.client.send(
+      new DeleteItemCommand({ TableName: table, Key: { pk: { S: groupPk('orders-api') }, sk: { S: seqSk(3) } } }),
+    );
     const res = await cli(table, workdir(), 'verify');
     expect(res.code).toBe(1);
     expect(res.out).toContain('missing #3 in orders-api');
@@ -205,19 +264,35 @@ describe('verify and export against dynalite', () => {
     let calls = 0;
     const counting = new Proxy<LedgerStore>(store, {
       get(target, prop) {
-        if (prop === 'chain') return (group: string, cursor?: string, limit?: number) => (calls++, target.chain(group, cursor, limit));
+        if (prop === 'chain')
+          return (group: string, cursor?: string, limit?: number) => (calls++, target.chain(group, cursor, limit));
         const value = Reflect.get(target, prop, target) as unknown;
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
     const chunks: string[] = [];
-    const sink = new Writable({ write: (c: Buffer, _e, cb) => { chunks.push(c.toString()); cb(); } });
+    const sink = new Writable({
+      write: (c: Buffer, _e, cb) => {
+        chunks.push(c.toString());
+        cb();
+      },
+    });
     // Act
     const summary = await exportLedger(counting, sink, { format: 'ndjson', pageSize: 2 });
     // Assert
     expect(summary.entries).toBe(7);
     expect(calls).toBeGreaterThanOrEqual(4);
-    expect((await verifyEntries(chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as LedgerEntry))).ok).toBe(true);
+    expect(
+      (
+        await verifyEntries(
+          chunks
+            .join('')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as LedgerEntry),
+        )
+      ).ok,
+    ).toBe(true);
   });
 
   it('waits for a slow output to drain instead of buffering ahead of it', async () => {
@@ -246,9 +321,28 @@ describe('verify and export against dynalite', () => {
   it('exports a time window in state-change order across groups, which verify refuses as a chain', async () => {
     const { table } = await seedLedger();
     const cwd = workdir();
-    const res = await cli(table, cwd, 'export', '--format', 'ndjson', '--since', '2025-06-12T10:05:00Z', '--until', '2025-06-12T11:00:00Z');
-    const rows = res.out.trim().split('\n').map((l) => JSON.parse(l) as LedgerEntry);
-    expect(rows.map((e) => `${e.group}#${e.seq}`)).toEqual(['orders-api#2', 'orders-api#3', 'orders-api#4', 'unassigned#1', 'orders-api#5']);
+    const res = await cli(
+      table,
+      cwd,
+      'export',
+      '--format',
+      'ndjson',
+      '--since',
+      '2025-06-12T10:05:00Z',
+      '--until',
+      '2025-06-12T11:00:00Z',
+    );
+    const rows = res.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LedgerEntry);
+    expect(rows.map((e) => `${e.group}#${e.seq}`)).toEqual([
+      'orders-api#2',
+      'orders-api#3',
+      'orders-api#4',
+      'unassigned#1',
+      'orders-api#5',
+    ]);
     await cli(table, cwd, 'export', '--since', '2025-06-12T10:05:00Z', '--out', 'window.json');
     const verified = await cli(table, cwd, 'verify', '--file', 'window.json');
     expect(verified.code).toBe(1);
@@ -258,7 +352,9 @@ describe('verify and export against dynalite', () => {
   it('exports CSV with the header first and CRLF records', async () => {
     const { table } = await seedLedger();
     const res = await cli(table, workdir(), 'export', '--format', 'csv', '--group', 'orders-api');
-    expect(res.out.startsWith('group,seq,kind,event,role,state,previousState,stateChangedAt,recordedAt,sources,')).toBe(true);
+    expect(res.out.startsWith('group,seq,kind,event,role,state,previousState,stateChangedAt,recordedAt,sources,')).toBe(
+      true,
+    );
     expect(res.out).toContain('"Threshold Crossed: ""0.0"", below 1.0\r\nsecond line"');
     expect(res.out.split('\r\n').filter((l) => l.startsWith('orders-api,'))).toHaveLength(6);
   });
@@ -275,10 +371,23 @@ describe('verify and export against dynalite', () => {
     const n = composeNotification(opener, config, NOW);
     await deliveries.claim(n, 'slack', { owner: 'test', now: NOW, leaseMs: 60_000 });
     await deliveries.complete(n, 'slack', 'test', { status: 'sent' }, NOW);
-    await new DynamoDbProbeStore(doc, table).putResult({
-      group: 'orders-api', member: 'primary', region: 'us-east-1', probe: 'healthz', type: 'http', target: 'https://api.example.com/healthz',
-      ok: false, latencyMs: 2000, startedAt: '2025-06-12T10:01:00.000Z', error: 'timed out after 2000 ms', assertions: [], warnings: [],
-    }, 30);
+    await new DynamoDbProbeStore(doc, table).putResult(
+      {
+        group: 'orders-api',
+        member: 'primary',
+        region: 'us-east-1',
+        probe: 'healthz',
+        type: 'http',
+        target: 'https://api.example.com/healthz',
+        ok: false,
+        latencyMs: 2000,
+        startedAt: '2025-06-12T10:01:00.000Z',
+        error: 'timed out after 2000 ms',
+        assertions: [],
+        warnings: [],
+      },
+      30,
+    );
     // Act
     const res = await cli(table, cwd, 'export', '--evidence', 'orders-api#1', '--out', 'evidence.json');
     // Assert
@@ -287,7 +396,12 @@ describe('verify and export against dynalite', () => {
     expect(bundle.timeline.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(bundle.window).toEqual({ start: '2025-06-12T10:00:00.000Z', end: '2025-06-12T10:20:00.000Z' });
     expect(bundle.alarms.map((a) => a.event)).toEqual(['FAILED_OVER', 'BOTH_UNHEALTHY', 'FAILED_OVER', 'RECOVERED']);
-    expect(bundle.notifications).toEqual([expect.objectContaining({ id: 'orders-api#1#transition', channels: [expect.objectContaining({ channel: 'slack', status: 'sent' })] })]);
+    expect(bundle.notifications).toEqual([
+      expect.objectContaining({
+        id: 'orders-api#1#transition',
+        channels: [expect.objectContaining({ channel: 'slack', status: 'sent' })],
+      }),
+    ]);
     expect(bundle.probes.results).toEqual([expect.objectContaining({ probe: 'healthz', ok: false })]);
     expect(bundle.chain.links.map((l) => l.seq)).toEqual([1, 2, 3, 4]);
     expect(bundle.chain.head).toEqual({ seq: 6, hash: (await store.head('orders-api')).entry?.hash });

@@ -5,7 +5,15 @@ import { runHttpProbe } from '../../shared/probe/http-probe.js';
 import type { Resolve } from '../../shared/net/guard.js';
 import type { HttpProbeSpec } from '../../shared/probe/types.js';
 import { HANG, refusedUrl, startReceiver, type Receiver, type Responder } from '../helpers/http-receiver.js';
-import { expiredDaysAgo, makeCa, makeServerCert, startTlsServer, validFor, type Pem, type TlsTarget } from '../helpers/tls-certs.js';
+import {
+  expiredDaysAgo,
+  makeCa,
+  makeServerCert,
+  startTlsServer,
+  validFor,
+  type Pem,
+  type TlsTarget,
+} from '../helpers/tls-certs.js';
 
 const spec = (over: Partial<HttpProbeSpec> & { url: string }): HttpProbeSpec => ({
   name: 'api-health',
@@ -70,7 +78,12 @@ describe('runHttpProbe against a plain HTTP target', () => {
     ]);
     expect(result.bodySnippet).toBeUndefined();
     expect(result.error).toBeUndefined();
-    expect(rx.requests[0]).toMatchObject({ method: 'POST', path: '/healthz?deep=1', body: '{"ping":true}', headers: { 'x-probe': 'r53' } });
+    expect(rx.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/healthz?deep=1',
+      body: '{"ping":true}',
+      headers: { 'x-probe': 'r53' },
+    });
   });
 
   it('fails on a status outside the expected set and keeps a body snippet', async () => {
@@ -91,7 +104,12 @@ describe('runHttpProbe against a plain HTTP target', () => {
     const result = await runHttpProbe(spec({ url: rx.url, bodyContains: 'healthy' }));
     // Assert
     expect(result.ok).toBe(false);
-    expect(result.assertions[1]).toEqual({ name: 'bodyContains', ok: false, expected: 'contains "healthy"', actual: 'not found' });
+    expect(result.assertions[1]).toEqual({
+      name: 'bodyContains',
+      ok: false,
+      expected: 'contains "healthy"',
+      actual: 'not found',
+    });
     expect(result.bodySnippet).toBe('degraded');
   });
 
@@ -115,30 +133,46 @@ describe('runHttpProbe against a plain HTTP target', () => {
     const result = await runHttpProbe(spec({ url: rx.url, jsonPath: { path: '$.status', equals: 'ok' } }));
     // Assert
     expect(result.ok).toBe(false);
-    expect(result.assertions[1]).toEqual({ name: 'jsonPath', ok: false, expected: '$.status == "ok"', actual: 'body is not JSON' });
+    expect(result.assertions[1]).toEqual({
+      name: 'jsonPath',
+      ok: false,
+      expected: '$.status == "ok"',
+      actual: 'body is not JSON',
+    });
   });
 
   it('fails on a JSON path mismatch, naming the value found', async () => {
     // Arrange
     const rx = await receiver(() => ({ status: 200, body: HEALTHY }));
     // Act
-    const result = await runHttpProbe(spec({ url: rx.url, jsonPath: { path: "$['checks'][0].state", equals: 'down' } }));
+    const result = await runHttpProbe(
+      spec({ url: rx.url, jsonPath: { path: "$['checks'][0].state", equals: 'down' } }),
+    );
     // Assert
-    expect(result.assertions[1]).toEqual({ name: 'jsonPath', ok: false, expected: `$['checks'][0].state == "down"`, actual: `$['checks'][0].state == "up"` });
+    expect(result.assertions[1]).toEqual({
+      name: 'jsonPath',
+      ok: false,
+      expected: `$['checks'][0].state == "down"`,
+      actual: `$['checks'][0].state == "up"`,
+    });
   });
 
   it('passes on a JSON path match of a structured value', async () => {
     // Arrange
     const rx = await receiver(() => ({ status: 200, body: HEALTHY }));
     // Act
-    const result = await runHttpProbe(spec({ url: rx.url, jsonPath: { path: '$.checks[0]', equals: { name: 'db', state: 'up' } } }));
+    const result = await runHttpProbe(
+      spec({ url: rx.url, jsonPath: { path: '$.checks[0]', equals: { name: 'db', state: 'up' } } }),
+    );
     // Assert
     expect(result.ok).toBe(true);
   });
 
   it('fails the latency assertion when the answer comes after maxLatencyMs but within the timeout', async () => {
     // Arrange: the answer is held 150 ms, so the latency is at least that.
-    const rx = await receiver(() => new Promise((resolve) => setTimeout(() => resolve({ status: 200, body: 'ok' }), 150)));
+    const rx = await receiver(
+      () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, body: 'ok' }), 150)),
+    );
     // Act
     const result = await runHttpProbe(spec({ url: rx.url, maxLatencyMs: 50 }));
     // Assert
@@ -187,7 +221,10 @@ describe('runHttpProbe against a plain HTTP target', () => {
 
   it('reads at most 1 MiB of a 3 MiB body and says so', async () => {
     // Arrange: the marker sits past the cap.
-    const rx = await receiver(() => ({ status: 200, body: `${'a'.repeat(2 * 1024 * 1024)}END-MARKER${'b'.repeat(1024 * 1024)}` }));
+    const rx = await receiver(() => ({
+      status: 200,
+      body: `${'a'.repeat(2 * 1024 * 1024)}END-MARKER${'b'.repeat(1024 * 1024)}`,
+    }));
     // Act
     const result = await runHttpProbe(spec({ url: rx.url, bodyContains: 'END-MARKER' }));
     // Assert
@@ -212,7 +249,10 @@ describe('runHttpProbe target guard', () => {
     // Act
     const result = await runHttpProbe(spec({ url }));
     // Assert
-    expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/^refused: (scheme|URL carries credentials)/) });
+    expect(result).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^refused: (scheme|URL carries credentials)/),
+    });
   });
 
   it('refuses the Lambda runtime API even with allowPrivateTargets', async () => {
@@ -220,7 +260,9 @@ describe('runHttpProbe target guard', () => {
     const rx = await receiver(() => ({ status: 200 }));
     const port = new URL(rx.url).port;
     // Act
-    const result = await runHttpProbe(spec({ url: `${rx.url}/2018-06-01/runtime/invocation/next` }), { runtimeApi: `127.0.0.1:${port}` });
+    const result = await runHttpProbe(spec({ url: `${rx.url}/2018-06-01/runtime/invocation/next` }), {
+      runtimeApi: `127.0.0.1:${port}`,
+    });
     // Assert
     expect(result.error).toBe(`refused: Lambda runtime API 127.0.0.1:${port}`);
     expect(rx.requests).toEqual([]);
@@ -231,7 +273,9 @@ describe('runHttpProbe target guard', () => {
     const rx = await receiver(() => ({ status: 200 }));
     const port = new URL(rx.url).port;
     // Act
-    const result = await runHttpProbe(spec({ url: `http://rebind.test:${port}/`, allowPrivateTargets: false }), { resolve: resolver(['93.184.215.14', '127.0.0.1']) });
+    const result = await runHttpProbe(spec({ url: `http://rebind.test:${port}/`, allowPrivateTargets: false }), {
+      resolve: resolver(['93.184.215.14', '127.0.0.1']),
+    });
     // Assert
     expect(result.error).toMatch(/^refused: loopback address 127\.0\.0\.1 .*one of 2 addresses/);
     expect(rx.requests).toEqual([]);
@@ -245,7 +289,9 @@ describe('runHttpProbe target guard', () => {
     await new Promise<void>((resolve) => rebound.listen(port, '127.0.0.2', resolve));
     const resolve = resolver(['127.0.0.1'], ['127.0.0.2']);
     // Act
-    const result = await runHttpProbe(spec({ url: `http://rebind.test:${port}/`, bodyContains: 'checked' }), { resolve });
+    const result = await runHttpProbe(spec({ url: `http://rebind.test:${port}/`, bodyContains: 'checked' }), {
+      resolve,
+    });
     rebound.closeAllConnections();
     await new Promise((done) => rebound.close(done));
     // Assert
@@ -256,7 +302,10 @@ describe('runHttpProbe target guard', () => {
 
   it('does not follow a redirect by default: the 3xx is the status asserted on', async () => {
     // Arrange
-    const rx = await receiver(() => ({ status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } }));
+    const rx = await receiver(() => ({
+      status: 302,
+      headers: { location: 'http://169.254.169.254/latest/meta-data/' },
+    }));
     // Act
     const result = await runHttpProbe(spec({ url: rx.url, expectStatus: [302] }));
     // Assert
@@ -266,19 +315,37 @@ describe('runHttpProbe target guard', () => {
 
   it('refuses a followed redirect to the metadata address', async () => {
     // Arrange
-    const rx = await receiver(() => ({ status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } }));
+    const rx = await receiver(() => ({
+      status: 302,
+      headers: { location: 'http://169.254.169.254/latest/meta-data/' },
+    }));
     // Act
     const result = await runHttpProbe(spec({ url: rx.url, followRedirects: true }));
     // Assert
-    expect(result).toMatchObject({ ok: false, status: 302, error: 'refused: link-local address 169.254.169.254 (instance metadata)' });
+    expect(result).toMatchObject({
+      ok: false,
+      status: 302,
+      error: 'refused: link-local address 169.254.169.254 (instance metadata)',
+    });
   });
 
   it('follows redirects within maxRedirects and drops credentials on a change of origin', async () => {
     // Arrange
     const other = await receiver(() => ({ status: 200, body: 'landed' }));
-    const rx = await receiver((req) => (req.path === '/a' ? { status: 307, headers: { location: '/b' } } : { status: 301, headers: { location: `${other.url}/c` } }));
+    const rx = await receiver((req) =>
+      req.path === '/a'
+        ? { status: 307, headers: { location: '/b' } }
+        : { status: 301, headers: { location: `${other.url}/c` } },
+    );
     // Act
-    const result = await runHttpProbe(spec({ url: `${rx.url}/a`, followRedirects: true, headers: { authorization: 'Bearer t0k3n' }, bodyContains: 'landed' }));
+    const result = await runHttpProbe(
+      spec({
+        url: `${rx.url}/a`,
+        followRedirects: true,
+        headers: { authorization: 'Bearer t0k3n' },
+        bodyContains: 'landed',
+      }),
+    );
     // Assert
     expect(result).toMatchObject({ ok: true, status: 200 });
     expect(rx.requests.map((r) => [r.path, r.headers.authorization])).toEqual([
@@ -320,28 +387,40 @@ describe('runHttpProbe against HTTPS targets', () => {
 
   it('fails on a self-signed certificate, classified', async () => {
     // Act
-    const result = await runHttpProbe(spec({ url: `https://${HOST}:${servers.selfSigned.port}/` }), { resolve: toLoopback(), ca: ca.cert });
+    const result = await runHttpProbe(spec({ url: `https://${HOST}:${servers.selfSigned.port}/` }), {
+      resolve: toLoopback(),
+      ca: ca.cert,
+    });
     // Assert
     expect(result).toMatchObject({ ok: false, error: 'TLS: self-signed certificate' });
   });
 
   it('fails on an expired certificate from a trusted CA', async () => {
     // Act
-    const result = await runHttpProbe(spec({ url: `https://${HOST}:${servers.expired.port}/` }), { resolve: toLoopback(), ca: ca.cert });
+    const result = await runHttpProbe(spec({ url: `https://${HOST}:${servers.expired.port}/` }), {
+      resolve: toLoopback(),
+      ca: ca.cert,
+    });
     // Assert
     expect(result).toMatchObject({ ok: false, error: 'TLS: certificate has expired' });
   });
 
   it('fails when the certificate names another host', async () => {
     // Act
-    const result = await runHttpProbe(spec({ url: `https://other.test:${servers.valid.port}/` }), { resolve: toLoopback(), ca: ca.cert });
+    const result = await runHttpProbe(spec({ url: `https://other.test:${servers.valid.port}/` }), {
+      resolve: toLoopback(),
+      ca: ca.cert,
+    });
     // Assert
     expect(result).toMatchObject({ ok: false, error: 'TLS: certificate does not match the host name' });
   });
 
   it('passes on a valid chain and warns, without failing, when expiry is near', async () => {
     // Act
-    const result = await runHttpProbe(spec({ url: `https://${HOST}:${servers.valid.port}/`, certExpiryWarningDays: 30 }), { resolve: toLoopback(), ca: ca.cert });
+    const result = await runHttpProbe(
+      spec({ url: `https://${HOST}:${servers.valid.port}/`, certExpiryWarningDays: 30 }),
+      { resolve: toLoopback(), ca: ca.cert },
+    );
     // Assert
     expect(result).toMatchObject({ ok: true, status: 200, tls: { subject: HOST, issuer: 'r53-failover test CA' } });
     expect(result.tls?.daysLeft).toBeLessThan(30);
@@ -350,7 +429,10 @@ describe('runHttpProbe against HTTPS targets', () => {
 
   it('does not warn when expiry is further away than certExpiryWarningDays', async () => {
     // Act
-    const result = await runHttpProbe(spec({ url: `https://${HOST}:${servers.valid.port}/`, certExpiryWarningDays: 5 }), { resolve: toLoopback(), ca: ca.cert });
+    const result = await runHttpProbe(
+      spec({ url: `https://${HOST}:${servers.valid.port}/`, certExpiryWarningDays: 5 }),
+      { resolve: toLoopback(), ca: ca.cert },
+    );
     // Assert
     expect(result).toMatchObject({ ok: true, warnings: [] });
   });

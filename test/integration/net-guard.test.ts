@@ -77,7 +77,10 @@ describe('guardedLookup with real sockets', () => {
     const rebound = await startTcpPeer('127.0.0.2', checked.port);
     const resolve = sequence('127.0.0.1', '127.0.0.2');
     let seen: string | undefined;
-    const lookup = guardedLookup({ allowPrivateTargets: true, port: checked.port, onChecked: (a) => (seen = a) }, resolve);
+    const lookup = guardedLookup(
+      { allowPrivateTargets: true, port: checked.port, onChecked: (a) => (seen = a) },
+      resolve,
+    );
     // Act
     const socket = connect({ host: 'rebind.test', port: checked.port, lookup });
     watchSocket(socket, () => seen);
@@ -173,7 +176,10 @@ describe('runTcpProbe', () => {
     // Arrange
     const peer = await startTcpPeer('127.0.0.1');
     // Act
-    const result = await runTcpProbe({ ...spec, host: 'runtime.test', port: peer.port }, { resolve: sequence('127.0.0.1'), runtimeApi: `127.0.0.1:${peer.port}` });
+    const result = await runTcpProbe(
+      { ...spec, host: 'runtime.test', port: peer.port },
+      { resolve: sequence('127.0.0.1'), runtimeApi: `127.0.0.1:${peer.port}` },
+    );
     // Assert
     expect(result.error).toBe(`refused: Lambda runtime API 127.0.0.1:${peer.port}`);
     expect(peer.peers).toEqual([]);
@@ -183,6 +189,9 @@ describe('runTcpProbe', () => {
     // Act
     const result = await runTcpProbe({ ...spec, host: 'fd00:ec2::254', port: 80 });
     // Assert
-    expect(result).toMatchObject({ ok: false, error: 'refused: unique-local address fd00:ec2::254 (instance metadata)' });
+    expect(result).toMatchObject({
+      ok: false,
+      error: 'refused: unique-local address fd00:ec2::254 (instance metadata)',
+    });
   });
 });

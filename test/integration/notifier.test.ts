@@ -40,18 +40,39 @@ const pdOk = () => receiver(() => ({ status: 202, body: '{"status":"success"}' }
 const hookOk = () => receiver(() => ({ status: 204 }));
 
 const configWith = (urls: { slack: string; pd: string; hook: string }, extra = ''): FailoverConfig =>
-  parseConfigText(`${FIXTURE_CONFIG_YAML}notify:
+  parseConfigText(
+    `${FIXTURE_CONFIG_YAML}notify:
   slack: { webhookUrl: "${urls.slack}" }
   pagerduty: { routingKey: "${ROUTING_KEY}", eventsUrl: "${urls.pd}" }
   webhooks:
     - { name: ops, url: "${urls.hook}", secret: "${HOOK_SECRET}", allowPrivateTargets: true }
-${extra}`, 'test.yml');
+${extra}`,
+    'test.yml',
+  );
 
 const at = (minute: number, second = 0) => new Date(Date.UTC(2025, 6, 1, 10, minute, second)).toISOString();
-const primary = (state: SampleTransition['state'], previousState: SampleTransition['state'], when: string): SampleTransition =>
-  ({ alarmName: 'r53-failover-prod-orders-api-primary-health', healthCheckId: PRIMARY_HC, state, previousState, at: when });
-const secondary = (state: SampleTransition['state'], previousState: SampleTransition['state'], when: string): SampleTransition =>
-  ({ alarmName: 'r53-failover-prod-orders-api-secondary-health', healthCheckId: SECONDARY_HC, state, previousState, at: when });
+const primary = (
+  state: SampleTransition['state'],
+  previousState: SampleTransition['state'],
+  when: string,
+): SampleTransition => ({
+  alarmName: 'r53-failover-prod-orders-api-primary-health',
+  healthCheckId: PRIMARY_HC,
+  state,
+  previousState,
+  at: when,
+});
+const secondary = (
+  state: SampleTransition['state'],
+  previousState: SampleTransition['state'],
+  when: string,
+): SampleTransition => ({
+  alarmName: 'r53-failover-prod-orders-api-secondary-health',
+  healthCheckId: SECONDARY_HC,
+  state,
+  previousState,
+  at: when,
+});
 
 interface Setup {
   ledger: DynamoDbLedgerStore;
@@ -84,13 +105,19 @@ const setup = async (config: FailoverConfig, opts: { budgetMs?: number; now?: ()
   };
   const recorder: RecorderDeps = {
     ...recorderDeps(ledger, log),
-    publisher: { publish: async (entry, correlationId) => void (await notifyGroupEvent({ group: entry.group, seq: entry.seq, correlationId }, notifier)) },
+    publisher: {
+      publish: async (entry, correlationId) =>
+        void (await notifyGroupEvent({ group: entry.group, seq: entry.seq, correlationId }, notifier)),
+    },
     acks: notifier.deliveries,
   };
   return { ledger, notifier, recorder, log, waits };
 };
 
-const headers = (r: Receiver) => r.requests.map((q) => (q.json as { blocks?: { type: string; text?: { text: string } }[] })?.blocks?.[0]?.text?.text ?? '');
+const headers = (r: Receiver) =>
+  r.requests.map(
+    (q) => (q.json as { blocks?: { type: string; text?: { text: string } }[] })?.blocks?.[0]?.text?.text ?? '',
+  );
 
 describe('notifier against dynalite and loopback receivers', () => {
   it('sends one message per channel for a failover, with a verifiable webhook signature and a PagerDuty trigger', async () => {
@@ -98,9 +125,20 @@ describe('notifier against dynalite and loopback receivers', () => {
     const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hook.url }));
     await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c1');
     expect(headers(slack)).toEqual([':rotating_light: FAILED OVER: orders-api now served from us-west-2 (secondary)']);
-    expect(pd.requests.map((r) => r.json)).toMatchObject([{ event_action: 'trigger', dedup_key: 'r53f:orders-api:1', routing_key: ROUTING_KEY }]);
+    expect(pd.requests.map((r) => r.json)).toMatchObject([
+      { event_action: 'trigger', dedup_key: 'r53f:orders-api:1', routing_key: ROUTING_KEY },
+    ]);
     const req = hook.requests[0];
-    expect(req && verifyWebhookSignature({ secret: HOOK_SECRET, timestamp: String(req.headers['x-r53f-timestamp']), body: req.body, signature: String(req.headers['x-r53f-signature']), now: Date.now() })).toBe(true);
+    expect(
+      req &&
+        verifyWebhookSignature({
+          secret: HOOK_SECRET,
+          timestamp: String(req.headers['x-r53f-timestamp']),
+          body: req.body,
+          signature: String(req.headers['x-r53f-signature']),
+          now: Date.now(),
+        }),
+    ).toBe(true);
     expect(req?.headers['x-r53f-id']).toBe('orders-api#1#transition');
   });
 
@@ -108,7 +146,11 @@ describe('notifier against dynalite and loopback receivers', () => {
     const [slack, pd, hook] = [await slackOk(), await pdOk(), await hookOk()];
     const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hook.url }));
     await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), { ...s.recorder, publisher: undefined }, 'c1');
-    await Promise.all(Array.from({ length: 20 }, (_, i) => notifyGroupEvent({ group: 'orders-api', seq: 1 }, { ...s.notifier, owner: `inv-${i}` })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        notifyGroupEvent({ group: 'orders-api', seq: 1 }, { ...s.notifier, owner: `inv-${i}` }),
+      ),
+    );
     expect([slack.requests.length, pd.requests.length, hook.requests.length]).toEqual([1, 1, 1]);
   });
 
@@ -124,7 +166,12 @@ describe('notifier against dynalite and loopback receivers', () => {
 
   it('re-emits a group event on redelivery until the notifier acknowledged it (outbox)', async () => {
     const slack = await slackOk();
-    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: await refusedUrl(), hook: await refusedUrl() }, '  events: [FAILED_OVER]\n'));
+    const s = await setup(
+      configWith(
+        { slack: slack.url + SLACK_PATH, pd: await refusedUrl(), hook: await refusedUrl() },
+        '  events: [FAILED_OVER]\n',
+      ),
+    );
     let calls = 0;
     const flaky: RecorderDeps = {
       ...s.recorder,
@@ -147,12 +194,19 @@ describe('notifier against dynalite and loopback receivers', () => {
   });
 
   it('honours Slack 429 Retry-After and delivers once', async () => {
-    const slack = await receiver((_, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '7' }, body: 'rate_limited' } : { status: 200, body: 'ok' }));
-    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }));
+    const slack = await receiver((_, i) =>
+      i === 0 ? { status: 429, headers: { 'retry-after': '7' }, body: 'rate_limited' } : { status: 200, body: 'ok' },
+    );
+    const s = await setup(
+      configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }),
+    );
     await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
     expect(slack.requests).toHaveLength(2);
     expect(s.waits).toContain(7000);
-    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack')).toMatchObject({ status: 'sent', attempts: 1 });
+    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack')).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+    });
   });
 
   it('retries a 500 with backoff, then succeeds', async () => {
@@ -161,7 +215,9 @@ describe('notifier against dynalite and loopback receivers', () => {
     await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
     expect(pd.requests).toHaveLength(3);
     expect(s.waits.length).toBeGreaterThanOrEqual(2);
-    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'pagerduty')?.status).toBe('sent');
+    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'pagerduty')?.status).toBe(
+      'sent',
+    );
   });
 
   it('marks a permanent Slack error failed without retrying, while the other channels deliver', async () => {
@@ -172,7 +228,11 @@ describe('notifier against dynalite and loopback receivers', () => {
     expect(slack.requests).toHaveLength(1);
     expect([pd.requests.length, hook.requests.length]).toEqual([1, 1]);
     const slackState = (await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack');
-    expect(slackState).toMatchObject({ status: 'failed', permanent: true, lastError: expect.stringContaining('channel_not_found') });
+    expect(slackState).toMatchObject({
+      status: 'failed',
+      permanent: true,
+      lastError: expect.stringContaining('channel_not_found'),
+    });
     expect((await s.ledger.list({})).length).toBe(1); // the record stands
   });
 
@@ -180,10 +240,16 @@ describe('notifier against dynalite and loopback receivers', () => {
     const down = await refusedUrl(SLACK_PATH);
     const [pd, hook] = [await pdOk(), await hookOk()];
     let clock = new Date('2025-07-01T12:00:00.000Z');
-    const s = await setup(configWith({ slack: down, pd: pd.url, hook: hook.url }), { budgetMs: 2_000, now: () => clock });
+    const s = await setup(configWith({ slack: down, pd: pd.url, hook: hook.url }), {
+      budgetMs: 2_000,
+      now: () => clock,
+    });
     await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
     expect([pd.requests.length, hook.requests.length]).toEqual([1, 1]);
-    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack')).toMatchObject({ status: 'failed', permanent: false });
+    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack')).toMatchObject({
+      status: 'failed',
+      permanent: false,
+    });
     // Slack comes back; the next sweep after the backoff retries just that channel.
     const slack = await slackOk();
     const fixed = configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hook.url });
@@ -196,25 +262,46 @@ describe('notifier against dynalite and loopback receivers', () => {
   it('dead-letters a delivery once its retries across sweeps are exhausted, and only once', async () => {
     let clock = new Date('2025-07-01T12:00:00.000Z');
     const down = await refusedUrl(SLACK_PATH);
-    const s = await setup(configWith({ slack: down, pd: (await pdOk()).url, hook: (await hookOk()).url }), { budgetMs: 1_000, now: () => clock });
+    const s = await setup(configWith({ slack: down, pd: (await pdOk()).url, hook: (await hookOk()).url }), {
+      budgetMs: 1_000,
+      now: () => clock,
+    });
     const dead: { channel: string; attempts: number; reason: string }[] = [];
-    const deps = { ...s.notifier, deadLetters: { send: async (r: { channel: string; attempts: number; reason: string }) => void dead.push(r) } };
+    const deps = {
+      ...s.notifier,
+      deadLetters: { send: async (r: { channel: string; attempts: number; reason: string }) => void dead.push(r) },
+    };
     await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
     for (let i = 0; i < 12; i++) {
       clock = new Date(clock.getTime() + 20 * 60_000);
       await retryFailed(clock, deps);
     }
     expect(dead).toHaveLength(1);
-    expect(dead[0]).toMatchObject({ channel: 'slack', attempts: 8, reason: expect.stringMatching(/^gave up after 8 attempts/) });
-    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack')).toMatchObject({ status: 'failed', permanent: true, attempts: 8 });
+    expect(dead[0]).toMatchObject({
+      channel: 'slack',
+      attempts: 8,
+      reason: expect.stringMatching(/^gave up after 8 attempts/),
+    });
+    expect((await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack')).toMatchObject({
+      status: 'failed',
+      permanent: true,
+      attempts: 8,
+    });
   });
 
   it('gives up on a receiver that never answers within the budget, leaving it for --redrive', async () => {
     const slack = await receiver(() => HANG);
-    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }), { budgetMs: 1_500 });
+    const s = await setup(
+      configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }),
+      { budgetMs: 1_500 },
+    );
     await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
     const state = (await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack');
-    expect(state).toMatchObject({ status: 'failed', permanent: false, lastError: expect.stringContaining('timed out') });
+    expect(state).toMatchObject({
+      status: 'failed',
+      permanent: false,
+      lastError: expect.stringContaining('timed out'),
+    });
     slack.respondWith(() => ({ status: 200, body: 'ok' }));
     const report = await redrive(s.notifier);
     expect(report.notifications[0]?.channels.find((c) => c.channel === 'slack')?.status).toBe('sent');
@@ -223,7 +310,14 @@ describe('notifier against dynalite and loopback receivers', () => {
   it('turns the 3rd transition in 10 minutes into one flapping message, holds the rest, then sends one summary', async () => {
     const [slack, pd, hook] = [await slackOk(), await pdOk(), await hookOk()];
     const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hook.url }));
-    const seq = [primary('ALARM', 'OK', at(0)), primary('OK', 'ALARM', at(2)), primary('ALARM', 'OK', at(4)), primary('OK', 'ALARM', at(6)), primary('ALARM', 'OK', at(7)), primary('OK', 'ALARM', at(8))];
+    const seq = [
+      primary('ALARM', 'OK', at(0)),
+      primary('OK', 'ALARM', at(2)),
+      primary('ALARM', 'OK', at(4)),
+      primary('OK', 'ALARM', at(6)),
+      primary('ALARM', 'OK', at(7)),
+      primary('OK', 'ALARM', at(8)),
+    ];
     for (const t of seq) await recordEvent(eventBridgeEvent(t), s.recorder, t.at);
     expect(headers(slack)).toEqual([
       ':rotating_light: FAILED OVER: orders-api now served from us-west-2 (secondary)',
@@ -233,12 +327,21 @@ describe('notifier against dynalite and loopback receivers', () => {
     await sweep(new Date(Date.parse(at(17, 59))), s.notifier); // 9:59 after the last transition: still holding
     expect(slack.requests).toHaveLength(3);
     await sweep(new Date(Date.parse(at(18))), s.notifier);
-    expect(headers(slack)[3]).toBe(':information_source: FLAPPING ENDED: orders-api stable for 10 min; DNS serves the primary (us-east-1)');
+    expect(headers(slack)[3]).toBe(
+      ':information_source: FLAPPING ENDED: orders-api stable for 10 min; DNS serves the primary (us-east-1)',
+    );
     const summary = slack.requests[3]?.body ?? '';
     expect(summary).toMatch(/changed state 6 times/);
     expect(summary).toMatch(/3 alert\(s\) were held back/);
-    const pdKeys = pd.requests.map((r) => `${(r.json as { event_action: string }).event_action} ${(r.json as { dedup_key: string }).dedup_key}`);
-    expect(pdKeys).toEqual(['trigger r53f:orders-api:1', 'resolve r53f:orders-api:1', 'trigger r53f:orders-api:3', 'resolve r53f:orders-api:3']);
+    const pdKeys = pd.requests.map(
+      (r) => `${(r.json as { event_action: string }).event_action} ${(r.json as { dedup_key: string }).dedup_key}`,
+    );
+    expect(pdKeys).toEqual([
+      'trigger r53f:orders-api:1',
+      'resolve r53f:orders-api:1',
+      'trigger r53f:orders-api:3',
+      'resolve r53f:orders-api:3',
+    ]);
     expect(await s.ledger.list({})).toHaveLength(6); // every transition is still recorded
     await sweep(new Date(Date.parse(at(30))), s.notifier);
     expect(slack.requests).toHaveLength(4); // one summary, not one per sweep
@@ -246,8 +349,15 @@ describe('notifier against dynalite and loopback receivers', () => {
 
   it('judges the flap window on state-change times, not arrival: spread-out transitions replayed fast do not flap', async () => {
     const slack = await slackOk();
-    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }));
-    for (const [i, t] of [primary('ALARM', 'OK', at(0)), primary('OK', 'ALARM', at(11)), primary('ALARM', 'OK', at(22)), primary('OK', 'ALARM', at(33))].entries()) {
+    const s = await setup(
+      configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }),
+    );
+    for (const [i, t] of [
+      primary('ALARM', 'OK', at(0)),
+      primary('OK', 'ALARM', at(11)),
+      primary('ALARM', 'OK', at(22)),
+      primary('OK', 'ALARM', at(33)),
+    ].entries()) {
       await recordEvent(eventBridgeEvent(t), s.recorder, `r${i}`);
     }
     expect(headers(slack).every((h) => !h.includes('FLAPPING'))).toBe(true);
@@ -256,7 +366,9 @@ describe('notifier against dynalite and loopback receivers', () => {
 
   it('reminds every 30 minutes while failed over, once per reminder, and stops after recovery', async () => {
     const slack = await slackOk();
-    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }));
+    const s = await setup(
+      configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }),
+    );
     await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'down');
     await sweep(new Date(Date.parse(at(29))), s.notifier);
     expect(slack.requests).toHaveLength(1);
@@ -272,7 +384,12 @@ describe('notifier against dynalite and loopback receivers', () => {
 
   it('tells people once when a health check has had no data for longer than the threshold', async () => {
     const slack = await slackOk();
-    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }, '  noDataMinutes: 5\n'));
+    const s = await setup(
+      configWith(
+        { slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url },
+        '  noDataMinutes: 5\n',
+      ),
+    );
     await recordEvent(eventBridgeEvent(secondary('INSUFFICIENT_DATA', 'OK', at(0))), s.recorder, 'nodata');
     expect(slack.requests).toHaveLength(0); // UNKNOWN is quiet by default
     await sweep(new Date(Date.parse(at(4))), s.notifier);
@@ -284,8 +401,13 @@ describe('notifier against dynalite and loopback receivers', () => {
 
   it('escapes a hostile alarm reason so it cannot ping or phish', async () => {
     const slack = await slackOk();
-    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }));
-    const hostile = { ...primary('ALARM', 'OK', at(0)), reason: '<!channel> urgent: <https://evil.example/login|click to fix> & <@U024BE7LH>' };
+    const s = await setup(
+      configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }),
+    );
+    const hostile = {
+      ...primary('ALARM', 'OK', at(0)),
+      reason: '<!channel> urgent: <https://evil.example/login|click to fix> & <@U024BE7LH>',
+    };
     await recordEvent(eventBridgeEvent(hostile), s.recorder, 'h');
     const body = slack.requests[0]?.body ?? '';
     expect(body).not.toContain('<!channel>');
@@ -296,11 +418,19 @@ describe('notifier against dynalite and loopback receivers', () => {
 
   it('never puts the Slack webhook URL or the PagerDuty routing key in logs or delivery errors', async () => {
     const slack = await receiver(() => ({ status: 403, body: `invalid_token for ${SLACK_PATH}` }));
-    const pd = await receiver(() => ({ status: 400, body: JSON.stringify({ status: 'invalid event', message: `bad key ${ROUTING_KEY}` }) }));
+    const pd = await receiver(() => ({
+      status: 400,
+      body: JSON.stringify({ status: 'invalid event', message: `bad key ${ROUTING_KEY}` }),
+    }));
     const hookDown = await refusedUrl('/hook?token=HOOKURLSECRET');
-    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hookDown }), { budgetMs: 1_000 });
+    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: pd.url, hook: hookDown }), {
+      budgetMs: 1_000,
+    });
     await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
-    const everything = JSON.stringify({ logs: s.log.lines, deliveries: await s.notifier.deliveries.list('orders-api') });
+    const everything = JSON.stringify({
+      logs: s.log.lines,
+      deliveries: await s.notifier.deliveries.list('orders-api'),
+    });
     expect(everything).toContain('invalid_token'); // the failure is recorded…
     expect(everything).not.toContain('SLACKSECRETTOKEN'); // …without the secret
     expect(everything).not.toContain(ROUTING_KEY);
@@ -310,7 +440,11 @@ describe('notifier against dynalite and loopback receivers', () => {
 
   it('routes per group: a group limited to RECOVERED events is not paged for a failover', async () => {
     const slack = await slackOk();
-    const cfg = configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }).groups;
+    const cfg = configWith({
+      slack: slack.url + SLACK_PATH,
+      pd: (await pdOk()).url,
+      hook: (await hookOk()).url,
+    }).groups;
     const config = configWith({ slack: slack.url + SLACK_PATH, pd: await refusedUrl(), hook: await refusedUrl() });
     config.groups['orders-api'] = { ...cfg['orders-api']!, notify: { channels: ['slack'], events: ['RECOVERED'] } };
     const s = await setup(config);
@@ -322,15 +456,23 @@ describe('notifier against dynalite and loopback receivers', () => {
 
   it('refuses webhook targets the SSRF guard refuses: metadata always, loopback unless allowed', async () => {
     const hook = await hookOk();
-    const config = parseConfigText(`${FIXTURE_CONFIG_YAML}notify:
+    const config = parseConfigText(
+      `${FIXTURE_CONFIG_YAML}notify:
   webhooks:
     - { name: meta, url: "http://169.254.169.254/latest/meta-data/", secret: "${HOOK_SECRET}", allowPrivateTargets: true }
     - { name: local, url: "${hook.url}/strict", secret: "${HOOK_SECRET}" }
     - { name: allowed, url: "${hook.url}/allowed", secret: "${HOOK_SECRET}", allowPrivateTargets: true }
-`, 'test.yml');
+`,
+      'test.yml',
+    );
     const s = await setup(config);
     await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
-    const states = Object.fromEntries((await s.notifier.deliveries.list('orders-api')).map((d) => [d.channel, `${d.status}${d.lastError ? `: ${d.lastError}` : ''}`]));
+    const states = Object.fromEntries(
+      (await s.notifier.deliveries.list('orders-api')).map((d) => [
+        d.channel,
+        `${d.status}${d.lastError ? `: ${d.lastError}` : ''}`,
+      ]),
+    );
     expect(states['webhook:meta']).toMatch(/^failed: refused: link-local address 169\.254\.169\.254/);
     expect(states['webhook:local']).toMatch(/^failed: refused: loopback address 127\.0\.0\.1/);
     expect(states['webhook:allowed']).toBe('sent');
@@ -339,17 +481,30 @@ describe('notifier against dynalite and loopback receivers', () => {
 
   it('never holds back a promotion entry (an approval request) while the group is flapping', async () => {
     const slack = await slackOk();
-    const s = await setup(configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }));
-    for (const t of [primary('ALARM', 'OK', at(0)), primary('OK', 'ALARM', at(2)), primary('ALARM', 'OK', at(4))]) await recordEvent(eventBridgeEvent(t), s.recorder, t.at);
+    const s = await setup(
+      configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }),
+    );
+    for (const t of [primary('ALARM', 'OK', at(0)), primary('OK', 'ALARM', at(2)), primary('ALARM', 'OK', at(4))])
+      await recordEvent(eventBridgeEvent(t), s.recorder, t.at);
     expect(headers(slack).at(-1)).toMatch(/FLAPPING/);
     const approval = await appendToChain(s.ledger, 'orders-api', (head) => ({
-      ...(head.entry as TransitionEntry), kind: 'promotion' as const, seq: head.seq + 1, transitionId: 'p', event: 'PROMOTION_AWAITING_APPROVAL' as const,
-      state: 'AWAITING_APPROVAL' as const, previousState: 'REQUESTED' as const, sources: ['r53-failover'], stale: false, stateChangedAt: at(5),
+      ...(head.entry as TransitionEntry),
+      kind: 'promotion' as const,
+      seq: head.seq + 1,
+      transitionId: 'p',
+      event: 'PROMOTION_AWAITING_APPROVAL' as const,
+      state: 'AWAITING_APPROVAL' as const,
+      previousState: 'REQUESTED' as const,
+      sources: ['r53-failover'],
+      stale: false,
+      stateChangedAt: at(5),
       reason: 'Approve before 10:35 with: r53-failover promote approve orders-api#3',
       promotion: { id: 'orders-api#3', episode: 3, mode: 'approve' as const, actor: 'r53-failover', calls: [] },
     }));
     if (!approval) throw new Error('not appended');
     await notifyGroupEvent({ group: 'orders-api', seq: approval.seq }, s.notifier);
-    expect(headers(slack).at(-1)).toBe(':rotating_light: APPROVE PROMOTION: orders-api (r53-failover promote approve orders-api#3)');
+    expect(headers(slack).at(-1)).toBe(
+      ':rotating_light: APPROVE PROMOTION: orders-api (r53-failover promote approve orders-api#3)',
+    );
   });
 });

@@ -12,8 +12,15 @@ import { loadBundle } from '../helpers/bundle.js';
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC } from '../helpers/events.js';
 import { recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
 
-const context = { awsRequestId: 'req-n', functionName: 'notify', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
-type Handler = (event: unknown, ctx: Context) => Promise<{ reports: unknown[]; batchItemFailures?: { itemIdentifier: string }[] }>;
+const context = {
+  awsRequestId: 'req-n',
+  functionName: 'notify',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
+type Handler = (
+  event: unknown,
+  ctx: Context,
+) => Promise<{ reports: unknown[]; batchItemFailures?: { itemIdentifier: string }[] }>;
 
 const SLACK_SECRET_URL_PATH = '/services/T0/B0/FROMSSM';
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
@@ -31,27 +38,45 @@ beforeAll(async () => {
   fauxqs = await startFauxqs({ port: 0, logger: false });
   const topic = fauxqs.createTopic('r53-failover-test-notifications');
   fauxqs.createQueue('subscriber');
-  fauxqs.subscribe({ topic: 'r53-failover-test-notifications', queue: 'subscriber', attributes: { RawMessageDelivery: 'true' } });
+  fauxqs.subscribe({
+    topic: 'r53-failover-test-notifications',
+    queue: 'subscriber',
+    attributes: { RawMessageDelivery: 'true' },
+  });
   const dlq = fauxqs.createQueue('dlq');
   slack = await startReceiver(() => ({ status: 200, body: 'ok' }));
   // An SSM-compatible peer: the SDK's JSON protocol for GetParameter (X-Amz-Target: AmazonSSM.GetParameter).
   ssm = await startReceiver((req) => {
     const name = (req.json as { Name?: string })?.Name;
     if (req.headers['x-amz-target'] !== 'AmazonSSM.GetParameter' || name !== '/r53-failover/slack-webhook') {
-      return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: 'ParameterNotFound', message: 'not found' }) };
+      return {
+        status: 400,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify({ __type: 'ParameterNotFound', message: 'not found' }),
+      };
     }
-    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ Parameter: { Name: name, Type: 'SecureString', Value: `${slack.url}${SLACK_SECRET_URL_PATH}`, Version: 1 } }) };
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify({
+        Parameter: { Name: name, Type: 'SecureString', Value: `${slack.url}${SLACK_SECRET_URL_PATH}`, Version: 1 },
+      }),
+    };
   });
   // What the plugin ships: SSM parameter names only, no literal secrets.
-  ({ handler, restoreEnv } = loadBundle<Handler>('notify', `${FIXTURE_CONFIG_YAML}notify:\n  slack: { webhookSsmParameter: /r53-failover/slack-webhook }\n  sns: {}\n`, {
-    LEDGER_TABLE: table,
-    NOTIFY_TOPIC_ARN: topic.topicArn,
-    DEAD_LETTER_QUEUE_URL: dlq.queueUrl,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_SNS: fauxqs.address,
-    AWS_ENDPOINT_URL_SQS: fauxqs.address,
-    AWS_ENDPOINT_URL_SSM: ssm.url,
-  }));
+  ({ handler, restoreEnv } = loadBundle<Handler>(
+    'notify',
+    `${FIXTURE_CONFIG_YAML}notify:\n  slack: { webhookSsmParameter: /r53-failover/slack-webhook }\n  sns: {}\n`,
+    {
+      LEDGER_TABLE: table,
+      NOTIFY_TOPIC_ARN: topic.topicArn,
+      DEAD_LETTER_QUEUE_URL: dlq.queueUrl,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SNS: fauxqs.address,
+      AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      AWS_ENDPOINT_URL_SSM: ssm.url,
+    },
+  ));
 });
 afterAll(async () => {
   restoreEnv();
@@ -60,14 +85,39 @@ afterAll(async () => {
 
 /** The DynamoDB stream record Lambda would deliver for a new ledger entry (NEW_IMAGE, as stored). */
 const streamRecordFor = async (group: string, seq: number, sequenceNumber: string) => {
-  const item = (await dynamo.client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: groupPk(group) }, sk: { S: seqSk(seq) } } }))).Item;
-  return { eventID: `e-${sequenceNumber}`, eventName: 'INSERT', eventSource: 'aws:dynamodb', awsRegion: 'us-east-1', dynamodb: { Keys: { pk: item?.pk, sk: item?.sk }, NewImage: item, SequenceNumber: sequenceNumber, StreamViewType: 'NEW_IMAGE' } };
+  const item = (
+    await dynamo.client.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: groupPk(group) }, sk: { S: seqSk(seq) } } }),
+    )
+  ).Item;
+  return {
+    eventID: `e-${sequenceNumber}`,
+    eventName: 'INSERT',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'us-east-1',
+    dynamodb: {
+      Keys: { pk: item?.pk, sk: item?.sk },
+      NewImage: item,
+      SequenceNumber: sequenceNumber,
+      StreamViewType: 'NEW_IMAGE',
+    },
+  };
 };
 const subscriberMessages = () => fauxqs.inspectQueue('subscriber')?.messages.ready ?? [];
 
 describe('notify bundle (dist/notify/index.js)', () => {
   it('turns a ledger stream record into one Slack message (URL from SSM) and one SNS message, exactly once', async () => {
-    await recordEvent(eventBridgeEvent({ alarmName: 'a', healthCheckId: PRIMARY_HC, state: 'ALARM', previousState: 'OK', at: new Date(Date.now() - 60_000).toISOString() }), recorderDeps(store()), 'c');
+    await recordEvent(
+      eventBridgeEvent({
+        alarmName: 'a',
+        healthCheckId: PRIMARY_HC,
+        state: 'ALARM',
+        previousState: 'OK',
+        at: new Date(Date.now() - 60_000).toISOString(),
+      }),
+      recorderDeps(store()),
+      'c',
+    );
     const event = { Records: [await streamRecordFor('orders-api', 1, '100')] };
     const first = await handler(event, context);
     const again = await handler(event, context); // the stream retries a batch: nothing is sent twice
@@ -75,7 +125,10 @@ describe('notify bundle (dist/notify/index.js)', () => {
     expect(again.batchItemFailures).toEqual([]);
     expect(slack.requests.map((r) => r.path)).toEqual([SLACK_SECRET_URL_PATH]);
     expect(subscriberMessages()).toHaveLength(1);
-    expect(JSON.parse(subscriberMessages()[0]?.body ?? '{}')).toMatchObject({ version: 1, notification: { group: 'orders-api', event: 'FAILED_OVER' } });
+    expect(JSON.parse(subscriberMessages()[0]?.body ?? '{}')).toMatchObject({
+      version: 1,
+      notification: { group: 'orders-api', event: 'FAILED_OVER' },
+    });
     expect(ssm.requests.filter((r) => r.headers['x-amz-target'] === 'AmazonSSM.GetParameter')).toHaveLength(1); // cached per container
   });
 
@@ -83,13 +136,35 @@ describe('notify bundle (dist/notify/index.js)', () => {
     const before = slack.requests.length;
     const modify = { ...(await streamRecordFor('orders-api', 1, '101')), eventName: 'MODIFY' };
     await expect(handler({ Records: [modify] }, context)).resolves.toMatchObject({ batchItemFailures: [] });
-    await expect(handler({ version: '0', id: 's', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: '2025-07-01T10:05:00Z', region: 'us-east-1', resources: [], detail: {} }, context)).resolves.toBeDefined();
+    await expect(
+      handler(
+        {
+          version: '0',
+          id: 's',
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          account: '123456789012',
+          time: '2025-07-01T10:05:00Z',
+          region: 'us-east-1',
+          resources: [],
+          detail: {},
+        },
+        context,
+      ),
+    ).resolves.toBeDefined();
     expect(slack.requests.length).toBe(before);
   });
 
   it('reports the failed record (and keeps the ones after it) when the ledger entry is missing', async () => {
     const ghost = await streamRecordFor('orders-api', 1, '102');
-    const res = await handler({ Records: [{ ...ghost, dynamodb: { ...ghost.dynamodb, NewImage: { ...ghost.dynamodb.NewImage, seq: { N: '99' } } } }] }, context);
+    const res = await handler(
+      {
+        Records: [
+          { ...ghost, dynamodb: { ...ghost.dynamodb, NewImage: { ...ghost.dynamodb.NewImage, seq: { N: '99' } } } },
+        ],
+      },
+      context,
+    );
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: '102' }]);
   });
 
@@ -98,16 +173,30 @@ describe('notify bundle (dist/notify/index.js)', () => {
   });
 
   it('dead-letters a given-up delivery to SQS with its notification', async () => {
-    const client = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
+    const client = new SQSClient({
+      endpoint: fauxqs.address,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+    });
     const queueUrl = fauxqs.inspectQueue('dlq')?.url ?? '';
     let built = 0;
     // A factory, as the notify function passes it: the client is built when the first delivery is given up on.
     const deadLetters = sqsDeadLetters(() => (built++, client), queueUrl);
     expect(built).toBe(0);
-    await deadLetters.send({ notification: { id: 'orders-api#1#transition', group: 'orders-api' } as never, channel: 'slack', reason: 'gave up after 8 attempts', attempts: 8 });
+    await deadLetters.send({
+      notification: { id: 'orders-api#1#transition', group: 'orders-api' } as never,
+      channel: 'slack',
+      reason: 'gave up after 8 attempts',
+      attempts: 8,
+    });
     expect(built).toBe(1);
     const [msg] = fauxqs.inspectQueue('dlq')?.messages.ready ?? [];
-    expect(JSON.parse(msg?.body ?? '{}')).toMatchObject({ type: 'r53-failover.undelivered-notification', channel: 'slack', attempts: 8, notification: { id: 'orders-api#1#transition' } });
+    expect(JSON.parse(msg?.body ?? '{}')).toMatchObject({
+      type: 'r53-failover.undelivered-notification',
+      channel: 'slack',
+      attempts: 8,
+      notification: { id: 'orders-api#1#transition' },
+    });
     client.destroy();
   });
 });

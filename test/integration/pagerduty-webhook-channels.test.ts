@@ -37,11 +37,19 @@ beforeAll(async () => {
 afterAll(async () => rx.close());
 beforeEach(() => {
   rx.requests.length = 0;
-  rx.respondWith(() => ({ status: 202, headers: { 'content-type': 'application/json' }, body: '{"status":"success","message":"Event processed","dedup_key":"r53f:orders-api:42"}' }));
+  rx.respondWith(() => ({
+    status: 202,
+    headers: { 'content-type': 'application/json' },
+    body: '{"status":"success","message":"Event processed","dedup_key":"r53f:orders-api:42"}',
+  }));
 });
 
 const pagerDuty = (opts: { eventsUrl?: string; timeoutMs?: number } = {}) =>
-  pagerDutyChannel({ routingKey: async () => ROUTING_KEY, eventsUrl: opts.eventsUrl ?? `${rx.url}/v2/enqueue`, timeoutMs: opts.timeoutMs });
+  pagerDutyChannel({
+    routingKey: async () => ROUTING_KEY,
+    eventsUrl: opts.eventsUrl ?? `${rx.url}/v2/enqueue`,
+    timeoutMs: opts.timeoutMs,
+  });
 
 describe('pagerduty channel', () => {
   it('posts a trigger with the exact Events API v2 body for FAILED_OVER', async () => {
@@ -61,7 +69,8 @@ describe('pagerduty channel', () => {
       event_action: 'trigger',
       dedup_key: 'r53f:orders-api:42',
       payload: {
-        summary: 'orders-api failed over to eu-west-1: The primary health check is unhealthy; Route 53 now answers with the secondary in eu-west-1.',
+        summary:
+          'orders-api failed over to eu-west-1: The primary health check is unhealthy; Route 53 now answers with the secondary in eu-west-1.',
         source: 'api.example.com',
         severity: 'critical',
         timestamp: '2025-06-12T14:03:27.412Z',
@@ -108,7 +117,13 @@ describe('pagerduty channel', () => {
   it('uses one dedup key per episode, and the seq when there is no episode', () => {
     // Arrange
     const nextEpisode: Notification = { ...failedOver, id: 'orders-api#60#transition', seq: 60, episode: 60 };
-    const noEpisode: Notification = { ...failedOver, kind: 'flapping', id: 'orders-api#61#flapping', seq: 61, episode: null };
+    const noEpisode: Notification = {
+      ...failedOver,
+      kind: 'flapping',
+      id: 'orders-api#61#flapping',
+      seq: 61,
+      episode: null,
+    };
     // Act
     const keys = [failedOver, nextEpisode, noEpisode].map((n) => buildPagerDutyEvent(n, ROUTING_KEY).dedup_key);
     // Assert
@@ -133,7 +148,10 @@ describe('pagerduty channel', () => {
       ['no-data', { ...failedOver, kind: 'no-data', event: 'UNKNOWN' }],
     ];
     // Act
-    const outcome = cases.map(([label, n]) => [label, channel.accepts(n) ? buildPagerDutyEvent(n, ROUTING_KEY).event_action : 'ignored']);
+    const outcome = cases.map(([label, n]) => [
+      label,
+      channel.accepts(n) ? buildPagerDutyEvent(n, ROUTING_KEY).event_action : 'ignored',
+    ]);
     // Assert
     expect(Object.fromEntries(outcome)).toEqual({
       FAILED_OVER: 'trigger',
@@ -189,17 +207,24 @@ describe('pagerduty channel', () => {
     expect(result).toEqual({ status: 'retry', reason: 'pagerduty answered 500 upstream exploded' });
   });
 
-  it('gives up on a 400 with PagerDuty\'s message, never the routing key', async () => {
+  it("gives up on a 400 with PagerDuty's message, never the routing key", async () => {
     // Arrange: PagerDuty's real 400 body, here with a peer that echoes the key back.
     rx.respondWith((req) => ({
       status: 400,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ status: 'invalid event', message: 'Event object is invalid', errors: [`Unknown routing_key ${(req.json as { routing_key: string }).routing_key}`] }),
+      body: JSON.stringify({
+        status: 'invalid event',
+        message: 'Event object is invalid',
+        errors: [`Unknown routing_key ${(req.json as { routing_key: string }).routing_key}`],
+      }),
     }));
     // Act
     const result = await pagerDuty().send(failedOver, signal());
     // Assert
-    expect(result).toEqual({ status: 'permanent', reason: 'pagerduty answered 400 Event object is invalid: Unknown routing_key [redacted]' });
+    expect(result).toEqual({
+      status: 'permanent',
+      reason: 'pagerduty answered 400 Event object is invalid: Unknown routing_key [redacted]',
+    });
     expect(JSON.stringify(result)).not.toContain(ROUTING_KEY);
   });
 
@@ -247,7 +272,13 @@ describe('pagerduty channel', () => {
 });
 
 const webhook = (opts: { url?: string; timeoutMs?: number } = {}) =>
-  webhookChannel({ name: 'ops', url: opts.url ?? `${rx.url}/hooks/r53f?token=t0k3n`, secret: async () => SECRET, timeoutMs: opts.timeoutMs, now: () => NOW });
+  webhookChannel({
+    name: 'ops',
+    url: opts.url ?? `${rx.url}/hooks/r53f?token=t0k3n`,
+    secret: async () => SECRET,
+    timeoutMs: opts.timeoutMs,
+    now: () => NOW,
+  });
 
 describe('webhook channel', () => {
   beforeEach(() => rx.respondWith(() => ({ status: 204 })));
@@ -289,7 +320,9 @@ describe('webhook channel', () => {
     });
     expect(verified).toBe(true);
     // The documented scheme, computed independently: HMAC-SHA256(secret, `${timestamp}.${rawBody}`) as hex.
-    const expected = createHmac('sha256', SECRET).update(`${NOW_S}.${req?.body ?? ''}`).digest('hex');
+    const expected = createHmac('sha256', SECRET)
+      .update(`${NOW_S}.${req?.body ?? ''}`)
+      .digest('hex');
     expect(req?.headers['x-r53f-signature']).toBe(`v1=${expected}`);
     expect(signWebhook(SECRET, NOW_S, req?.body ?? '')).toBe(`v1=${expected}`);
   });
@@ -298,7 +331,13 @@ describe('webhook channel', () => {
     // Arrange
     await webhook().send(failedOver, signal());
     const req = rx.requests[0];
-    const genuine = { secret: SECRET, timestamp: String(req?.headers['x-r53f-timestamp']), body: req?.body ?? '', signature: String(req?.headers['x-r53f-signature']), now: NOW };
+    const genuine = {
+      secret: SECRET,
+      timestamp: String(req?.headers['x-r53f-timestamp']),
+      body: req?.body ?? '',
+      signature: String(req?.headers['x-r53f-signature']),
+      now: NOW,
+    };
     // Act
     const verdicts = {
       genuine: verifyWebhookSignature(genuine),
@@ -338,7 +377,11 @@ describe('webhook channel', () => {
   it('accepts every notification kind', () => {
     // Arrange
     const channel = webhook();
-    const kinds = (['transition', 'reminder', 'no-data', 'flapping', 'flap-summary'] as const).map((kind) => ({ ...failedOver, kind, event: 'UNKNOWN' as const }));
+    const kinds = (['transition', 'reminder', 'no-data', 'flapping', 'flap-summary'] as const).map((kind) => ({
+      ...failedOver,
+      kind,
+      event: 'UNKNOWN' as const,
+    }));
     // Act
     const accepted = kinds.map((n) => channel.accepts(n));
     // Assert
@@ -382,7 +425,10 @@ describe('webhook channel', () => {
 
   it('never puts the secret in a reason, even when the receiver echoes the signature and body', async () => {
     // Arrange
-    rx.respondWith((req) => ({ status: 400, body: `bad signature ${String(req.headers['x-r53f-signature'])} ${SECRET}` }));
+    rx.respondWith((req) => ({
+      status: 400,
+      body: `bad signature ${String(req.headers['x-r53f-signature'])} ${SECRET}`,
+    }));
     // Act
     const result = await webhook().send(failedOver, signal());
     // Assert

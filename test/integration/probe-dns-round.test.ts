@@ -21,7 +21,8 @@ afterAll(async () => {
 
 describe('DNS probe in a probe round', () => {
   it('follows the record through a flip: convergence time across resolvers, then Route 53 failing back on its own', async () => {
-    const config = parseConfigText(`version: 1
+    const config = parseConfigText(
+      `version: 1
 groups:
   orders-api:
     hostedZoneId: Z0123456789ABCDEFGHIJ
@@ -31,12 +32,27 @@ groups:
 probes:
   regions: [us-east-1]
   dnsResolvers: ["127.0.0.1:${resolverA.port}", "127.0.0.1:${resolverB.port}"]
-`, 'test.yml');
+`,
+      'test.yml',
+    );
     const { table, store } = await dynamo.freshTable();
     let clock = Date.parse('2025-07-01T10:00:00.000Z');
     const deps = {
-      config, region: 'us-east-1', store: new DynamoDbProbeStore(makeDocumentClient(dynamo.client), table), ledger: store(), log: captureLog(), now: () => new Date(clock),
-      runners: { http: async () => { throw new Error('no http probes'); }, tcp: async () => { throw new Error('no tcp probes'); }, dns: (spec: Parameters<typeof runDnsProbe>[0]) => runDnsProbe(spec, { now: () => clock }) },
+      config,
+      region: 'us-east-1',
+      store: new DynamoDbProbeStore(makeDocumentClient(dynamo.client), table),
+      ledger: store(),
+      log: captureLog(),
+      now: () => new Date(clock),
+      runners: {
+        http: async () => {
+          throw new Error('no http probes');
+        },
+        tcp: async () => {
+          throw new Error('no tcp probes');
+        },
+        dns: (spec: Parameters<typeof runDnsProbe>[0]) => runDnsProbe(spec, { now: () => clock }),
+      },
     };
     const round = async (a: string, b: string) => {
       resolverA.setRecords('api.example.com', 'A', [a]);

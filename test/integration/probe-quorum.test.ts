@@ -15,7 +15,8 @@ import { notifyGroupEvent } from '../../shared/notify/notifier.js';
 import { PRIMARY_HC } from '../helpers/events.js';
 import type { MemberRole } from '../../shared/core/members.js';
 
-const CONFIG = parseConfigText(`version: 1
+const CONFIG = parseConfigText(
+  `version: 1
 groups:
   orders-api:
     hostedZoneId: Z0123456789ABCDEFGHIJ
@@ -27,7 +28,9 @@ probes:
   quorum: { required: 2, consecutive: 3 }
   intervalSeconds: 10
   disagreementSeconds: 60
-`, 'test.yml');
+`,
+  'test.yml',
+);
 
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 beforeAll(async () => {
@@ -38,10 +41,22 @@ afterAll(async () => dynamo.stop());
 /** Simulated probe regions: each region's view of each member is scripted (the engines are tested elsewhere). */
 const scripted = (view: (member: string) => boolean): ProbeRunners => {
   const result = (url: string, ok: boolean): ProbeResult => ({
-    probe: 'http', type: 'http', target: url, ok, latencyMs: ok ? 40 : 2000, startedAt: new Date().toISOString(), warnings: [],
-    assertions: [{ name: 'status', ok, expected: '200-299', actual: ok ? '200' : '500' }], ...(ok ? { status: 200 } : { status: 500, bodySnippet: 'db unreachable' }),
+    probe: 'http',
+    type: 'http',
+    target: url,
+    ok,
+    latencyMs: ok ? 40 : 2000,
+    startedAt: new Date().toISOString(),
+    warnings: [],
+    assertions: [{ name: 'status', ok, expected: '200-299', actual: ok ? '200' : '500' }],
+    ...(ok ? { status: 200 } : { status: 500, bodySnippet: 'db unreachable' }),
   });
-  return { http: async (spec) => result(spec.url, view(spec.url.includes('use1') ? 'primary' : 'secondary')), tcp: async () => { throw new Error('no tcp probes here'); } };
+  return {
+    http: async (spec) => result(spec.url, view(spec.url.includes('use1') ? 'primary' : 'secondary')),
+    tcp: async () => {
+      throw new Error('no tcp probes here');
+    },
+  };
 };
 
 const world = async () => {
@@ -52,7 +67,12 @@ const world = async () => {
   const down = new Map<string, Set<MemberRole>>(); // region → members it sees failing
   const round = (region: string) =>
     runProbeRound({
-      config: CONFIG, region, store: probes, ledger, log: captureLog(), now: () => new Date(clock),
+      config: CONFIG,
+      region,
+      store: probes,
+      ledger,
+      log: captureLog(),
+      now: () => new Date(clock),
       runners: scripted((member) => !down.get(region)?.has(member as MemberRole)),
     });
   const tick = async (regions = ['us-east-1', 'us-west-2', 'eu-west-1']) => {
@@ -61,7 +81,14 @@ const world = async () => {
     for (const r of regions) events.push(...(await round(r)).events);
     return events;
   };
-  return { ledger, probes, down, tick, advance: (ms: number) => (clock += ms), at: () => new Date(clock).toISOString() };
+  return {
+    ledger,
+    probes,
+    down,
+    tick,
+    advance: (ms: number) => (clock += ms),
+    at: () => new Date(clock).toISOString(),
+  };
 };
 
 describe('probe quorum across simulated regions (2 of 3, 3 in a row)', () => {
@@ -78,7 +105,13 @@ describe('probe quorum across simulated regions (2 of 3, 3 in a row)', () => {
     expect(seen).toEqual(['PROBE_DOWN:primary', 'PROBE_UP:primary']);
     const entries = await w.ledger.list({ group: 'orders-api', order: 'asc' });
     expect(entries.map((e) => e.event)).toEqual(['PROBE_DOWN', 'PROBE_UP']);
-    expect(entries[0]).toMatchObject({ kind: 'probe', role: 'primary', state: 'DOWN', previousState: 'UP', probe: { down: ['eu-west-1', 'us-east-1'], required: 2 } });
+    expect(entries[0]).toMatchObject({
+      kind: 'probe',
+      role: 'primary',
+      state: 'DOWN',
+      previousState: 'UP',
+      probe: { down: ['eu-west-1', 'us-east-1'], required: 2 },
+    });
     expect(entries[0]?.reason).toMatch(/2 of 3 probe regions \(eu-west-1, us-east-1\) saw 3 consecutive failures/);
   });
 
@@ -107,7 +140,11 @@ describe('probe quorum across simulated regions (2 of 3, 3 in a row)', () => {
 
   it('reports a HEALTH_DISAGREEMENT once when the health check stays OK while the probes say DOWN (200 OK but broken)', async () => {
     const w = await world();
-    await recordEvent(eventBridgeEvent({ alarmName: 'a', healthCheckId: PRIMARY_HC, state: 'OK', previousState: 'ALARM', at: w.at() }), recorderDeps(w.ledger), 'ok');
+    await recordEvent(
+      eventBridgeEvent({ alarmName: 'a', healthCheckId: PRIMARY_HC, state: 'OK', previousState: 'ALARM', at: w.at() }),
+      recorderDeps(w.ledger),
+      'ok',
+    );
     for (let i = 0; i < 3; i++) await w.tick();
     w.down.set('us-east-1', new Set(['primary']));
     w.down.set('us-west-2', new Set(['primary']));
@@ -115,7 +152,10 @@ describe('probe quorum across simulated regions (2 of 3, 3 in a row)', () => {
     for (let i = 0; i < 12; i++) events.push(...(await w.tick()).map((e) => e.event));
     expect(events).toEqual(['PROBE_DOWN', 'HEALTH_DISAGREEMENT']);
     const d = (await w.ledger.list({ group: 'orders-api' })).find((e) => e.event === 'HEALTH_DISAGREEMENT');
-    expect(d?.kind === 'probe' && d.probe.disagreement).toMatchObject({ kind: 'probes-down-health-ok', healthCheckState: 'OK' });
+    expect(d?.kind === 'probe' && d.probe.disagreement).toMatchObject({
+      kind: 'probes-down-health-ok',
+      healthCheckState: 'OK',
+    });
     expect(d?.reason).toMatch(/200 OK but broken/);
   });
 
@@ -124,24 +164,61 @@ describe('probe quorum across simulated regions (2 of 3, 3 in a row)', () => {
     w.down.set('us-east-1', new Set(['secondary']));
     await w.tick(['us-east-1']);
     const results = await w.probes.listResults('orders-api', 'secondary');
-    expect(results[0]).toMatchObject({ ok: false, status: 500, bodySnippet: 'db unreachable', region: 'us-east-1', member: 'secondary' });
+    expect(results[0]).toMatchObject({
+      ok: false,
+      status: 500,
+      bodySnippet: 'db unreachable',
+      region: 'us-east-1',
+      member: 'secondary',
+    });
   });
 
   it('notifies probe events like any group event (Slack header names the case)', async () => {
     const w = await world();
     const slack = await startReceiver(() => ({ status: 200, body: 'ok' }));
     try {
-      await recordEvent(eventBridgeEvent({ alarmName: 'a', healthCheckId: PRIMARY_HC, state: 'OK', previousState: 'ALARM', at: w.at() }), recorderDeps(w.ledger), 'ok');
+      await recordEvent(
+        eventBridgeEvent({
+          alarmName: 'a',
+          healthCheckId: PRIMARY_HC,
+          state: 'OK',
+          previousState: 'ALARM',
+          at: w.at(),
+        }),
+        recorderDeps(w.ledger),
+        'ok',
+      );
       for (let i = 0; i < 3; i++) await w.tick();
       w.down.set('us-east-1', new Set(['primary']));
       w.down.set('us-west-2', new Set(['primary']));
       const events: ProbeEntry[] = [];
       for (let i = 0; i < 12; i++) events.push(...(await w.tick()));
-      const config = { ...CONFIG, notify: { slack: { webhookUrl: `${slack.url}/services/T/B/X` }, webhooks: [], reminderMinutes: 30, noDataMinutes: 10, flap: { transitions: 3, windowMinutes: 10, holdMinutes: 10 } } };
+      const config = {
+        ...CONFIG,
+        notify: {
+          slack: { webhookUrl: `${slack.url}/services/T/B/X` },
+          webhooks: [],
+          reminderMinutes: 30,
+          noDataMinutes: 10,
+          flap: { transitions: 3, windowMinutes: 10, holdMinutes: 10 },
+        },
+      };
       const { table } = { table: (w.ledger as unknown as { tableName: string }).tableName };
-      const deps = { ledger: w.ledger, deliveries: new DynamoDbDeliveryStore(makeDocumentClient(dynamo.client), table), config, channels: buildChannels(config), log: captureLog(), now: () => new Date(), sleep: async () => {}, budgetMs: () => 10_000, owner: 't' };
+      const deps = {
+        ledger: w.ledger,
+        deliveries: new DynamoDbDeliveryStore(makeDocumentClient(dynamo.client), table),
+        config,
+        channels: buildChannels(config),
+        log: captureLog(),
+        now: () => new Date(),
+        sleep: async () => {},
+        budgetMs: () => 10_000,
+        owner: 't',
+      };
       for (const e of events) await notifyGroupEvent({ group: e.group, seq: e.seq }, deps);
-      const headers = slack.requests.map((r) => (r.json as { blocks: { text: { text: string } }[] }).blocks[0]?.text.text);
+      const headers = slack.requests.map(
+        (r) => (r.json as { blocks: { text: { text: string } }[] }).blocks[0]?.text.text,
+      );
       expect(headers).toEqual([
         ':red_circle: PROBES DOWN: orders-api primary (us-east-1) failing from 2 probe region(s)',
         ':rotating_light: HEALTH DISAGREEMENT: orders-api primary passes Route 53 but fails probes',

@@ -3,7 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asArray, ofType, openShippedConfig, packageStack as packageInto, readZip, serverless, type Packaged, type Resource, type Statement, type Template } from '../helpers/template.js';
+import {
+  asArray,
+  ofType,
+  openShippedConfig,
+  packageStack as packageInto,
+  readZip,
+  serverless,
+  type Packaged,
+  type Resource,
+  type Statement,
+  type Template,
+} from '../helpers/template.js';
 
 // The regional probe in both stacks: serverless.yml (us-east-1, with the ledger) and serverless.probe.yml (every other
 // probe region, writing to the us-east-1 ledger). `serverless package` is offline: no AWS call, no credentials.
@@ -87,13 +98,15 @@ const LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Update
 const ZIP_ENTRIES = ['dist/config/failover.json', 'dist/package.json', 'dist/regional-probe/index.js'];
 const NOT_A_PROBE_REGION = 'is not a probe region of any group';
 
-
 /**
  * The role's inline statements must grant exactly `allowed` (action → resources), each action only on its resources,
  * never "*", with no managed policies, conditions or Deny.
  */
 const expectExactGrants = (role: Resource, allowed: Map<string, unknown[]>): void => {
-  const props = role.Properties as { Policies: { PolicyDocument: { Statement: Statement[] } }[]; ManagedPolicyArns?: unknown[] };
+  const props = role.Properties as {
+    Policies: { PolicyDocument: { Statement: Statement[] } }[];
+    ManagedPolicyArns?: unknown[];
+  };
   expect(props.ManagedPolicyArns ?? []).toEqual([]);
   const statements = props.Policies.flatMap((p) => p.PolicyDocument.Statement);
   const granted = new Map<string, unknown[]>();
@@ -129,7 +142,11 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
     await Promise.all([
       packageStack('main', ['--region', 'us-east-1'], probeConfig),
       packageStack('probe', ['--config', 'serverless.probe.yml', '--region', 'eu-west-1'], probeConfig),
-      packageStack('probeUnlisted', ['--config', 'serverless.probe.yml', '--region', 'us-west-2', '--param=ledgerTable=r53-failover-blue-ledger'], probeConfig),
+      packageStack(
+        'probeUnlisted',
+        ['--config', 'serverless.probe.yml', '--region', 'us-west-2', '--param=ledgerTable=r53-failover-blue-ledger'],
+        probeConfig,
+      ),
       packageStack('mainUnlisted', ['--region', 'us-east-1'], noUsEast1Config),
     ]);
   }, 180_000);
@@ -144,7 +161,11 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
     return entries.get('dist/config/failover.json')?.().toString('utf8') ?? '';
   };
 
-  const expectProbeFunction = (p: Packaged, functionName: string, ledgerEnv: { LEDGER_TABLE: unknown; LEDGER_REGION: string }) => {
+  const expectProbeFunction = (
+    p: Packaged,
+    functionName: string,
+    ledgerEnv: { LEDGER_TABLE: unknown; LEDGER_REGION: string },
+  ) => {
     const fn = p.resource(FUNCTION_ID);
     expect(fn.Properties).toMatchObject({
       FunctionName: functionName,
@@ -166,7 +187,9 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
     });
     expect(p.resource('RegionalDashprobeLogGroup').Properties.RetentionInDays).toBe(30);
     // No async retries: the next minute's run is the retry.
-    const confs = ofType(p.template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) => isDeepStrictEqual(r.Properties.FunctionName, { Ref: FUNCTION_ID }));
+    const confs = ofType(p.template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) =>
+      isDeepStrictEqual(r.Properties.FunctionName, { Ref: FUNCTION_ID }),
+    );
     expect(confs.map(([, r]) => r.Properties.MaximumRetryAttempts)).toEqual([0]);
     // Exactly one schedule invokes it: every minute.
     const rules = ofType(p.template, 'AWS::Events::Rule').filter(([, r]) =>
@@ -177,10 +200,16 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
     expect(rule?.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
     expect(rule?.Properties.EventPattern).toBeUndefined();
     expect(rule?.Properties.Targets).toHaveLength(1);
-    const permissions = ofType(p.template, 'AWS::Lambda::Permission').map(([, r]) => r.Properties).filter((r) => isDeepStrictEqual(r.FunctionName, FUNCTION_ARN));
-    expect(permissions).toEqual([expect.objectContaining({ Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] } })]);
+    const permissions = ofType(p.template, 'AWS::Lambda::Permission')
+      .map(([, r]) => r.Properties)
+      .filter((r) => isDeepStrictEqual(r.FunctionName, FUNCTION_ARN));
+    expect(permissions).toEqual([
+      expect.objectContaining({ Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] } }),
+    ]);
     // Nothing else triggers it.
-    const mappings = ofType(p.template, 'AWS::Lambda::EventSourceMapping').filter(([, r]) => isDeepStrictEqual(r.Properties.FunctionName, FUNCTION_ARN));
+    const mappings = ofType(p.template, 'AWS::Lambda::EventSourceMapping').filter(([, r]) =>
+      isDeepStrictEqual(r.Properties.FunctionName, FUNCTION_ARN),
+    );
     expect(mappings).toEqual([]);
   };
 
@@ -188,28 +217,48 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
     new Map<string, unknown[]>([
       ...LEDGER_ACTIONS.map((a): [string, unknown[]] => [a, ledger]),
       // Added by serverless-iam-roles-per-function for the function's own log group. Metrics are EMF in these logs.
-      ...['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents'].map((a): [string, unknown[]] => [a, [logGroupArn(functionName)]]),
+      ...['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents'].map((a): [string, unknown[]] => [
+        a,
+        [logGroupArn(functionName)],
+      ]),
     ]);
 
   describe('recorder stack (serverless.yml, us-east-1)', () => {
     it('runs regional-probe every minute: 75 s, 256 MB, 2 reserved, no retries, the ledger in its environment', () => {
-      expectProbeFunction(packages.main, 'r53-failover-test-regional-probe', { LEDGER_TABLE: { Ref: 'LedgerTable' }, LEDGER_REGION: 'us-east-1' });
+      expectProbeFunction(packages.main, 'r53-failover-test-regional-probe', {
+        LEDGER_TABLE: { Ref: 'LedgerTable' },
+        LEDGER_REGION: 'us-east-1',
+      });
     });
 
     it('gives it its own role: read/write on the ledger table and its indexes, and its log group, nothing else', () => {
       const { template, resource } = packages.main;
       expect(ofType(template, 'AWS::IAM::Role').map(([id]) => id)).toContain(ROLE_ID);
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-      expectExactGrants(resource(ROLE_ID), roleGrants('r53-failover-test-regional-probe', [TABLE_ARN, TABLE_INDEXES_ARN]));
+      expectExactGrants(
+        resource(ROLE_ID),
+        roleGrants('r53-failover-test-regional-probe', [TABLE_ARN, TABLE_INDEXES_ARN]),
+      );
     });
 
     it('ships the probe bundle with the same validated config as the other functions', () => {
       const text = shippedText('main');
-      expect(text).toBe(readZip(join(packages.main.dir, 'notify.zip')).get('dist/config/failover.json')?.().toString('utf8'));
-      const shipped = openShippedConfig<{ groups: Record<string, { probeSettings?: unknown }>; probes?: unknown }>(text);
+      expect(text).toBe(
+        readZip(join(packages.main.dir, 'notify.zip')).get('dist/config/failover.json')?.().toString('utf8'),
+      );
+      const shipped = openShippedConfig<{ groups: Record<string, { probeSettings?: unknown }>; probes?: unknown }>(
+        text,
+      );
       expect(Object.keys(shipped.groups).sort()).toEqual(['inventory', 'orders-api']);
-      expect(shipped.probes).toEqual({ regions: ['us-east-1', 'ap-southeast-2'], intervalSeconds: 15, quorum: { required: 2, consecutive: 3 } });
-      expect(shipped.groups.inventory?.probeSettings).toEqual({ regions: ['eu-west-1', 'eu-central-1'], allowPrivateTargets: true });
+      expect(shipped.probes).toEqual({
+        regions: ['us-east-1', 'ap-southeast-2'],
+        intervalSeconds: 15,
+        quorum: { required: 2, consecutive: 3 },
+      });
+      expect(shipped.groups.inventory?.probeSettings).toEqual({
+        regions: ['eu-west-1', 'eu-central-1'],
+        allowPrivateTargets: true,
+      });
     });
 
     it('does not warn when us-east-1 is a probe region of some group', () => {
@@ -217,7 +266,9 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
     });
 
     it('warns (and still packages) when no group probes from us-east-1', () => {
-      expect(packages.mainUnlisted.output).toContain(`us-east-1 ${NOT_A_PROBE_REGION}, so regional-probe in this stack will probe nothing`);
+      expect(packages.mainUnlisted.output).toContain(
+        `us-east-1 ${NOT_A_PROBE_REGION}, so regional-probe in this stack will probe nothing`,
+      );
       expect(packages.mainUnlisted.output).toContain(`probe regions in ${noUsEast1Config}: eu-west-1, us-west-2`);
       // Its zips carry its own config, not the one packaged beside it.
       const shipped = openShippedConfig<{ groups: Record<string, unknown> }>(shippedText('mainUnlisted'));
@@ -232,14 +283,24 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
     });
 
     it('runs the same regional-probe, pointed at the us-east-1 ledger table by name', () => {
-      expectProbeFunction(packages.probe, 'r53-failover-probe-test-regional-probe', { LEDGER_TABLE: 'r53-failover-test-ledger', LEDGER_REGION: 'us-east-1' });
+      expectProbeFunction(packages.probe, 'r53-failover-probe-test-regional-probe', {
+        LEDGER_TABLE: 'r53-failover-test-ledger',
+        LEDGER_REGION: 'us-east-1',
+      });
     });
 
     it('scopes the role to the ledger table ARN in us-east-1, not the stack region', () => {
       const role = packages.probe.resource(ROLE_ID);
-      expectExactGrants(role, roleGrants('r53-failover-probe-test-regional-probe', ledgerArns('r53-failover-test-ledger')));
-      const statements = (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
-      const ledger = JSON.stringify(statements.filter((st) => asArray(st.Action).some((a) => String(a).startsWith('dynamodb:'))));
+      expectExactGrants(
+        role,
+        roleGrants('r53-failover-probe-test-regional-probe', ledgerArns('r53-failover-test-ledger')),
+      );
+      const statements = (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+        (p) => p.PolicyDocument.Statement,
+      );
+      const ledger = JSON.stringify(
+        statements.filter((st) => asArray(st.Action).some((a) => String(a).startsWith('dynamodb:'))),
+      );
       expect(ledger).toContain(':dynamodb:us-east-1:');
       expect(ledger).not.toContain('eu-west-1');
       expect(ledger).not.toContain('AWS::Region');
@@ -258,7 +319,8 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
         'AWS::S3::Bucket',
         'AWS::S3::BucketPolicy',
       ]);
-      for (const type of ['AWS::Lambda::Function', 'AWS::IAM::Role', 'AWS::Events::Rule']) expect(ofType(template, type), type).toHaveLength(1);
+      for (const type of ['AWS::Lambda::Function', 'AWS::IAM::Role', 'AWS::Events::Rule'])
+        expect(ofType(template, type), type).toHaveLength(1);
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
       expect(Object.keys(template.Outputs ?? {}).filter((k) => /Ledger|Topic|Queue/.test(k))).toEqual([]);
     });
@@ -273,14 +335,18 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
       const p = packages.probeUnlisted;
       expect(p.output).toContain(`us-west-2 ${NOT_A_PROBE_REGION}, so regional-probe in this stack will probe nothing`);
       expect(p.output).toContain('ap-southeast-2, eu-central-1, eu-west-1, us-east-1');
-      expect((p.resource(FUNCTION_ID).Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      expect(
+        (p.resource(FUNCTION_ID).Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+      ).toMatchObject({
         LEDGER_TABLE: 'r53-failover-blue-ledger',
         LEDGER_REGION: 'us-east-1',
       });
-      expectExactGrants(p.resource(ROLE_ID), roleGrants('r53-failover-probe-test-regional-probe', ledgerArns('r53-failover-blue-ledger')));
+      expectExactGrants(
+        p.resource(ROLE_ID),
+        roleGrants('r53-failover-probe-test-regional-probe', ledgerArns('r53-failover-blue-ledger')),
+      );
     });
   });
-
 });
 
 // Each case is one short-lived `serverless` process that fails before building: run them side by side.
@@ -291,16 +357,32 @@ describe.concurrent('regions each stack refuses', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('the recorder stack still refuses eu-west-1', async ({ expect }) => {
-    const result = await serverless(['package', '--stage', 'test', '--region', 'eu-west-1', '--package', join(work, 'refused-main')], { R53F_CONFIG: probeConfig });
+    const result = await serverless(
+      ['package', '--stage', 'test', '--region', 'eu-west-1', '--package', join(work, 'refused-main')],
+      { R53F_CONFIG: probeConfig },
+    );
     expect(result.code).not.toBe(0);
     expect(result.output).toContain('us-east-1 only, not eu-west-1');
     expect(existsSync(join(work, 'refused-main', 'cloudformation-template-update-stack.json'))).toBe(false);
   }, 60_000);
 
   it('the probe stack refuses us-east-1, where the recorder stack probes', async ({ expect }) => {
-    const result = await serverless(['package', '--config', 'serverless.probe.yml', '--stage', 'test', '--region', 'us-east-1', '--package', join(work, 'refused-probe')], {
-      R53F_CONFIG: probeConfig,
-    });
+    const result = await serverless(
+      [
+        'package',
+        '--config',
+        'serverless.probe.yml',
+        '--stage',
+        'test',
+        '--region',
+        'us-east-1',
+        '--package',
+        join(work, 'refused-probe'),
+      ],
+      {
+        R53F_CONFIG: probeConfig,
+      },
+    );
     expect(result.code).not.toBe(0);
     expect(result.output).toContain('r53-failover-probe is for the probe regions other than us-east-1');
     expect(existsSync(join(work, 'refused-probe', 'cloudformation-template-update-stack.json'))).toBe(false);

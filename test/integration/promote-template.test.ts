@@ -4,7 +4,19 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { asArray, ofType, openShippedConfig, packageStack as packageInto, readZip, root, serverless, type Packaged, type Resource, type Statement, type Template } from '../helpers/template.js';
+import {
+  asArray,
+  ofType,
+  openShippedConfig,
+  packageStack as packageInto,
+  readZip,
+  root,
+  serverless,
+  type Packaged,
+  type Resource,
+  type Statement,
+  type Template,
+} from '../helpers/template.js';
 
 // promote-replica in the recorder stack (role, stream filter, schedule, RDS rule, all derived from failover.yml's
 // promotion hooks) and the RDS event forwarding rule of serverless.probe.yml. `serverless package` is offline: no AWS
@@ -31,23 +43,34 @@ const STREAM_ARN = { 'Fn::GetAtt': ['LedgerTable', 'StreamArn'] };
 const DLQ_ARN = { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] };
 /** Empty region field: a global database belongs to no region. */
 const GLOBAL_CLUSTER_ARN = { 'Fn::Sub': 'arn:${AWS::Partition}:rds::${AWS::AccountId}:global-cluster:orders-global' };
-const ssmParameterArn = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}` });
+const ssmParameterArn = (name: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`,
+});
 const KMS_KEYS_ARN = { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' };
 const LOG_GROUP_ARN = {
-  'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/r53-failover-test-promote-replica:*:*',
+  'Fn::Sub':
+    'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/r53-failover-test-promote-replica:*:*',
 };
 const US_EAST_1_BUS = { 'Fn::Sub': 'arn:${AWS::Partition}:events:us-east-1:${AWS::AccountId}:event-bus/default' };
 const RDS_DETAIL_TYPES = ['RDS DB Cluster Event', 'RDS DB Instance Event'];
 
 /** Statements serverless.yml and the framework give promote-replica whatever failover.yml says. */
 const BASE_GRANTS: [string, unknown[]][] = [
-  ...['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'].map((a): [string, unknown[]] => [a, [TABLE_ARN, TABLE_INDEXES_ARN]]),
+  ...['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'].map((a): [string, unknown[]] => [
+    a,
+    [TABLE_ARN, TABLE_INDEXES_ARN],
+  ]),
   // Added by the framework for the stream event.
-  ...['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:DescribeStream', 'dynamodb:ListStreams'].map((a): [string, unknown[]] => [a, [STREAM_ARN]]),
+  ...['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:DescribeStream', 'dynamodb:ListStreams'].map(
+    (a): [string, unknown[]] => [a, [STREAM_ARN]],
+  ),
   // The stream mapping's on-failure destination.
   ['sqs:SendMessage', [DLQ_ARN]],
   // Added by serverless-iam-roles-per-function for the function's own log group.
-  ...['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents'].map((a): [string, unknown[]] => [a, [LOG_GROUP_ARN]]),
+  ...['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents'].map((a): [string, unknown[]] => [
+    a,
+    [LOG_GROUP_ARN],
+  ]),
 ];
 
 /** The statements the plugin derives from failover.example.yml, exactly. */
@@ -58,14 +81,39 @@ const EXAMPLE_STATEMENTS: Statement[] = [
     Action: ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'],
     Resource: [GLOBAL_CLUSTER_ARN, EXAMPLE.targetCluster, EXAMPLE.primaryCluster],
   },
-  { Sid: 'PromoteReadReplica', Effect: 'Allow', Action: ['rds:PromoteReadReplica'], Resource: [EXAMPLE.replicaInstance] },
-  { Sid: 'DescribePromotionGlobalClusters', Effect: 'Allow', Action: ['rds:DescribeGlobalClusters'], Resource: [GLOBAL_CLUSTER_ARN] },
-  { Sid: 'DescribePromotionClusters', Effect: 'Allow', Action: ['rds:DescribeDBClusters'], Resource: [EXAMPLE.targetCluster, EXAMPLE.primaryCluster] },
-  { Sid: 'DescribePromotionInstances', Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: [EXAMPLE.replicaInstance] },
+  {
+    Sid: 'PromoteReadReplica',
+    Effect: 'Allow',
+    Action: ['rds:PromoteReadReplica'],
+    Resource: [EXAMPLE.replicaInstance],
+  },
+  {
+    Sid: 'DescribePromotionGlobalClusters',
+    Effect: 'Allow',
+    Action: ['rds:DescribeGlobalClusters'],
+    Resource: [GLOBAL_CLUSTER_ARN],
+  },
+  {
+    Sid: 'DescribePromotionClusters',
+    Effect: 'Allow',
+    Action: ['rds:DescribeDBClusters'],
+    Resource: [EXAMPLE.targetCluster, EXAMPLE.primaryCluster],
+  },
+  {
+    Sid: 'DescribePromotionInstances',
+    Effect: 'Allow',
+    Action: ['rds:DescribeDBInstances'],
+    Resource: [EXAMPLE.replicaInstance],
+  },
   { Sid: 'InvokePromotionHooks', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [EXAMPLE.hookFunction] },
   // No resource-level permissions for GetMetricData: the only "*" in the role (read-only).
   { Sid: 'ReadReplicaLag', Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: ['*'] },
-  { Sid: 'ReadPromotionSecrets', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [ssmParameterArn(EXAMPLE.webhookSecret)] },
+  {
+    Sid: 'ReadPromotionSecrets',
+    Effect: 'Allow',
+    Action: ['ssm:GetParameter'],
+    Resource: [ssmParameterArn(EXAMPLE.webhookSecret)],
+  },
   {
     Sid: 'DecryptPromotionSecretsViaSsm',
     Effect: 'Allow',
@@ -76,7 +124,10 @@ const EXAMPLE_STATEMENTS: Statement[] = [
 ];
 
 const statementsOf = (role: Resource): Statement[] => {
-  const props = role.Properties as { Policies: { PolicyDocument: { Statement: Statement[] } }[]; ManagedPolicyArns?: unknown[] };
+  const props = role.Properties as {
+    Policies: { PolicyDocument: { Statement: Statement[] } }[];
+    ManagedPolicyArns?: unknown[];
+  };
   expect(props.ManagedPolicyArns ?? []).toEqual([]);
   return props.Policies.flatMap((p) => p.PolicyDocument.Statement);
 };
@@ -87,14 +138,17 @@ const grantsOf = (statements: Statement[]): Record<string, unknown[]> => {
   for (const s of statements) {
     expect(s.Effect).toBe('Allow');
     expect(Object.keys(s).filter((k) => k.startsWith('Not'))).toEqual([]);
-    for (const action of asArray(s.Action) as string[]) granted[action] = [...(granted[action] ?? []), ...asArray(s.Resource)];
+    for (const action of asArray(s.Action) as string[])
+      granted[action] = [...(granted[action] ?? []), ...asArray(s.Resource)];
   }
   return granted;
 };
 
 /** failover.example.yml without any promotion block. */
 const exampleWithoutPromotion = (): string => {
-  const doc = parse(readFileSync(join(root, 'failover.example.yml'), 'utf8')) as { groups: Record<string, { promotion?: unknown }> };
+  const doc = parse(readFileSync(join(root, 'failover.example.yml'), 'utf8')) as {
+    groups: Record<string, { promotion?: unknown }>;
+  };
   for (const g of Object.values(doc.groups)) delete g.promotion;
   return stringify(doc);
 };
@@ -142,11 +196,16 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   const rulesTargeting = (p: Packaged, arn: unknown) =>
-    ofType(p.template, 'AWS::Events::Rule').filter(([, r]) => (r.Properties.Targets as { Arn: unknown }[]).some((t) => isDeepStrictEqual(t.Arn, arn)));
+    ofType(p.template, 'AWS::Events::Rule').filter(([, r]) =>
+      (r.Properties.Targets as { Arn: unknown }[]).some((t) => isDeepStrictEqual(t.Arn, arn)),
+    );
   const rdsRules = (p: Packaged) =>
-    ofType(p.template, 'AWS::Events::Rule').filter(([, r]) => asArray((r.Properties.EventPattern as { source?: unknown } | undefined)?.source).includes('aws.rds'));
+    ofType(p.template, 'AWS::Events::Rule').filter(([, r]) =>
+      asArray((r.Properties.EventPattern as { source?: unknown } | undefined)?.source).includes('aws.rds'),
+    );
   const dlqStatements = (p: Packaged) =>
-    (p.resource('DeadLetterQueuePolicy').Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement;
+    (p.resource('DeadLetterQueuePolicy').Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument
+      .Statement;
 
   describe('recorder stack with failover.example.yml', () => {
     it('runs the bundled handler: 60 s, 2 reserved, 2 async retries, its own role, the ledger and config in its environment', () => {
@@ -167,26 +226,47 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
         POWERTOOLS_SERVICE_NAME: 'r53-failover',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       });
-      const confs = ofType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) => isDeepStrictEqual(r.Properties.FunctionName, { Ref: FUNCTION_ID }));
+      const confs = ofType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) =>
+        isDeepStrictEqual(r.Properties.FunctionName, { Ref: FUNCTION_ID }),
+      );
       expect(confs.map(([, r]) => r.Properties.MaximumRetryAttempts)).toEqual([2]);
       expect(resource('PromoteDashreplicaLogGroup').Properties.RetentionInDays).toBe(30);
     });
 
     it('ships its bundle with the validated config, promotion hooks included', () => {
       const entries = readZip(join(packages.example.dir, 'promote-replica.zip'));
-      expect([...entries.keys()].sort()).toEqual(['dist/config/failover.json', 'dist/package.json', 'dist/promote-replica/index.js']);
+      expect([...entries.keys()].sort()).toEqual([
+        'dist/config/failover.json',
+        'dist/package.json',
+        'dist/promote-replica/index.js',
+      ]);
       expect(JSON.parse(entries.get('dist/package.json')?.().toString('utf8') ?? '')).toEqual({ type: 'commonjs' });
       const text = entries.get('dist/config/failover.json')?.().toString('utf8') ?? '';
-      expect(text).toBe(readZip(join(packages.example.dir, 'notify.zip')).get('dist/config/failover.json')?.().toString('utf8'));
-      const shipped = openShippedConfig<{ groups: Record<string, { promotion?: { mode: string; hooks: { type: string }[] } }> }>(text);
-      expect(shipped.groups['orders-api']?.promotion?.hooks.map((h) => h.type)).toEqual(['aurora-global', 'lambda', 'webhook']);
-      expect(shipped.groups.inventory?.promotion).toMatchObject({ mode: 'dry-run', hooks: [{ type: 'rds-replica', replicaInstanceArn: EXAMPLE.replicaInstance }] });
+      expect(text).toBe(
+        readZip(join(packages.example.dir, 'notify.zip')).get('dist/config/failover.json')?.().toString('utf8'),
+      );
+      const shipped = openShippedConfig<{
+        groups: Record<string, { promotion?: { mode: string; hooks: { type: string }[] } }>;
+      }>(text);
+      expect(shipped.groups['orders-api']?.promotion?.hooks.map((h) => h.type)).toEqual([
+        'aurora-global',
+        'lambda',
+        'webhook',
+      ]);
+      expect(shipped.groups.inventory?.promotion).toMatchObject({
+        mode: 'dry-run',
+        hooks: [{ type: 'rds-replica', replicaInstanceArn: EXAMPLE.replicaInstance }],
+      });
     });
 
     it('reads the ledger stream: non-stale transition INSERTs of FAILED_OVER, BOTH_UNHEALTHY and RECOVERED only', () => {
-      const mappings = ofType(packages.example.template, 'AWS::Lambda::EventSourceMapping').filter(([, r]) => isDeepStrictEqual(r.Properties.FunctionName, FUNCTION_ARN));
+      const mappings = ofType(packages.example.template, 'AWS::Lambda::EventSourceMapping').filter(([, r]) =>
+        isDeepStrictEqual(r.Properties.FunctionName, FUNCTION_ARN),
+      );
       expect(mappings).toHaveLength(1);
-      const props = mappings[0]?.[1].Properties as Record<string, unknown> & { FilterCriteria: { Filters: { Pattern: string }[] } };
+      const props = mappings[0]?.[1].Properties as Record<string, unknown> & {
+        FilterCriteria: { Filters: { Pattern: string }[] };
+      };
       expect(props).toMatchObject({
         EventSourceArn: STREAM_ARN,
         Enabled: true,
@@ -200,35 +280,58 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
       expect(props.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([
         {
           eventName: ['INSERT'],
-          dynamodb: { NewImage: { kind: { S: ['transition'] }, stale: { BOOL: [false] }, event: { S: ['FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED'] } } },
+          dynamodb: {
+            NewImage: {
+              kind: { S: ['transition'] },
+              stale: { BOOL: [false] },
+              event: { S: ['FAILED_OVER', 'BOTH_UNHEALTHY', 'RECOVERED'] },
+            },
+          },
         },
       ]);
     });
 
     it('checks every minute on a schedule', () => {
-      const schedules = rulesTargeting(packages.example, FUNCTION_ARN).filter(([, r]) => r.Properties.ScheduleExpression !== undefined);
+      const schedules = rulesTargeting(packages.example, FUNCTION_ARN).filter(
+        ([, r]) => r.Properties.ScheduleExpression !== undefined,
+      );
       expect(schedules).toHaveLength(1);
       const [id, rule] = schedules[0] ?? [];
       expect(rule?.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
       expect(rule?.Properties.EventPattern).toBeUndefined();
       const permissions = ofType(packages.example.template, 'AWS::Lambda::Permission').map(([, r]) => r.Properties);
-      expect(permissions).toContainEqual(expect.objectContaining({ FunctionName: FUNCTION_ARN, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [id, 'Arn'] } }));
+      expect(permissions).toContainEqual(
+        expect.objectContaining({
+          FunctionName: FUNCTION_ARN,
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [id, 'Arn'] },
+        }),
+      );
     });
 
     it('receives RDS cluster and instance events about exactly the configured clusters and replica, with retries and the DLQ', () => {
       const p = packages.example;
       const rules = rdsRules(p);
       expect(rules).toHaveLength(1);
-      const props = rules[0]?.[1].Properties as { Name: string; State: string; EventPattern: unknown; Targets: Record<string, unknown>[] };
+      const props = rules[0]?.[1].Properties as {
+        Name: string;
+        State: string;
+        EventPattern: unknown;
+        Targets: Record<string, unknown>[];
+      };
       expect(props.Name).toBe('r53-failover-test-rds-events');
       expect(props.State).toBe('ENABLED');
       expect(props.EventPattern).toEqual({
-        'source': ['aws.rds'],
+        source: ['aws.rds'],
         'detail-type': RDS_DETAIL_TYPES,
-        'detail': { SourceArn: [EXAMPLE.targetCluster, EXAMPLE.primaryCluster, EXAMPLE.replicaInstance] },
+        detail: { SourceArn: [EXAMPLE.targetCluster, EXAMPLE.primaryCluster, EXAMPLE.replicaInstance] },
       });
       expect(props.Targets).toHaveLength(1);
-      expect(props.Targets[0]).toMatchObject({ Arn: FUNCTION_ARN, DeadLetterConfig: { Arn: DLQ_ARN }, RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 } });
+      expect(props.Targets[0]).toMatchObject({
+        Arn: FUNCTION_ARN,
+        DeadLetterConfig: { Arn: DLQ_ARN },
+        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 },
+      });
       // Exactly two rules invoke it: the schedule and this one.
       expect(rulesTargeting(p, FUNCTION_ARN)).toHaveLength(2);
       // The DLQ admits EventBridge for this rule (and the alarm rule), by rule ARN.
@@ -240,7 +343,14 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
           Principal: { Service: 'events.amazonaws.com' },
           Action: 'sqs:SendMessage',
           Resource: DLQ_ARN,
-          Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/r53-failover-test-rds-events' } } },
+          Condition: {
+            ArnEquals: {
+              'aws:SourceArn': {
+                'Fn::Sub':
+                  'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/r53-failover-test-rds-events',
+              },
+            },
+          },
         },
       ]);
       expect(ofType(p.template, 'AWS::SQS::QueuePolicy').map(([id]) => id)).toEqual(['DeadLetterQueuePolicy']);
@@ -253,13 +363,20 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
       // The derived statements, exactly and in this order.
       expect(statements.filter((s) => s.Sid !== undefined)).toEqual(EXAMPLE_STATEMENTS);
       // Everything granted, action by action: the base statements plus the derived ones, nothing else.
-      expect(grantsOf(statements)).toEqual(grantsOf([...BASE_GRANTS.map(([a, r]): Statement => ({ Effect: 'Allow', Action: a, Resource: r })), ...EXAMPLE_STATEMENTS]));
+      expect(grantsOf(statements)).toEqual(
+        grantsOf([
+          ...BASE_GRANTS.map(([a, r]): Statement => ({ Effect: 'Allow', Action: a, Resource: r })),
+          ...EXAMPLE_STATEMENTS,
+        ]),
+      );
       const star = statements.filter((s) => asArray(s.Resource).includes('*'));
       expect(star.map((s) => s.Action)).toEqual([['cloudwatch:GetMetricData']]);
       // The global cluster ARN has an empty region; the cluster and instance ARNs are the config's own.
       expect(JSON.stringify(statements)).toContain(':rds::${AWS::AccountId}:global-cluster:orders-global');
       // Only the KMS statement has a condition.
-      expect(statements.filter((s) => s.Condition !== undefined).map((s) => s.Sid)).toEqual(['DecryptPromotionSecretsViaSsm']);
+      expect(statements.filter((s) => s.Condition !== undefined).map((s) => s.Sid)).toEqual([
+        'DecryptPromotionSecretsViaSsm',
+      ]);
     });
   });
 
@@ -268,15 +385,23 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
       const p = packages.none;
       expect(p.resource(FUNCTION_ID).Properties.Handler).toBe('dist/promote-replica/index.handler');
       expect(rdsRules(p)).toEqual([]);
-      expect(rulesTargeting(p, FUNCTION_ARN).map(([, r]) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
-      expect(ofType(p.template, 'AWS::Lambda::EventSourceMapping').filter(([, r]) => isDeepStrictEqual(r.Properties.FunctionName, FUNCTION_ARN))).toHaveLength(1);
+      expect(rulesTargeting(p, FUNCTION_ARN).map(([, r]) => r.Properties.ScheduleExpression)).toEqual([
+        'rate(1 minute)',
+      ]);
+      expect(
+        ofType(p.template, 'AWS::Lambda::EventSourceMapping').filter(([, r]) =>
+          isDeepStrictEqual(r.Properties.FunctionName, FUNCTION_ARN),
+        ),
+      ).toHaveLength(1);
       expect(dlqStatements(p).map((s) => s.Sid)).toEqual(['EventBridgeRuleDeadLetters', 'AlarmTopicRedrive']);
     });
 
     it('gives the role only the ledger statement (plus the stream, DLQ and log grants every such function has)', () => {
       const statements = statementsOf(packages.none.resource(ROLE_ID));
       expect(statements.filter((s) => s.Sid !== undefined)).toEqual([]);
-      expect(grantsOf(statements)).toEqual(grantsOf(BASE_GRANTS.map(([a, r]): Statement => ({ Effect: 'Allow', Action: a, Resource: r }))));
+      expect(grantsOf(statements)).toEqual(
+        grantsOf(BASE_GRANTS.map(([a, r]): Statement => ({ Effect: 'Allow', Action: a, Resource: r }))),
+      );
       const actions = statements.flatMap((s) => asArray(s.Action) as string[]);
       expect(actions.filter((a) => /^(rds|lambda|cloudwatch|ssm|kms):/.test(a))).toEqual([]);
       expect(statements.filter((s) => asArray(s.Resource).includes('*'))).toEqual([]);
@@ -284,26 +409,45 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
   });
 
   describe('probe stack: forwarding RDS events to us-east-1', () => {
-    const forwardRule = (p: Packaged) => p.resource('RdsEventForwardRule').Properties as {
-      Name: string;
-      EventBusName: string;
-      State: string;
-      EventPattern: unknown;
-      Targets: Record<string, unknown>[];
-    };
+    const forwardRule = (p: Packaged) =>
+      p.resource('RdsEventForwardRule').Properties as {
+        Name: string;
+        EventBusName: string;
+        State: string;
+        EventPattern: unknown;
+        Targets: Record<string, unknown>[];
+      };
 
     it('forwards the us-west-2 target cluster’s events to the us-east-1 default bus', () => {
       const p = packages.probeUsw2;
-      expect(ofType(p.template, 'AWS::Events::Rule').map(([id]) => id).sort()).toEqual(['RdsEventForwardRule', 'RegionalDashprobeEventsRuleSchedule1']);
+      expect(
+        ofType(p.template, 'AWS::Events::Rule')
+          .map(([id]) => id)
+          .sort(),
+      ).toEqual(['RdsEventForwardRule', 'RegionalDashprobeEventsRuleSchedule1']);
       const rule = forwardRule(p);
-      expect(rule).toMatchObject({ Name: 'r53-failover-probe-test-rds-forward', EventBusName: 'default', State: 'ENABLED' });
-      expect(rule.EventPattern).toEqual({ 'source': ['aws.rds'], 'detail-type': RDS_DETAIL_TYPES, 'detail': { SourceArn: [EXAMPLE.targetCluster] } });
-      expect(rule.Targets).toEqual([{ Id: 'us-east-1-default-bus', Arn: US_EAST_1_BUS, RoleArn: { 'Fn::GetAtt': ['RdsEventForwardRole', 'Arn'] } }]);
+      expect(rule).toMatchObject({
+        Name: 'r53-failover-probe-test-rds-forward',
+        EventBusName: 'default',
+        State: 'ENABLED',
+      });
+      expect(rule.EventPattern).toEqual({
+        source: ['aws.rds'],
+        'detail-type': RDS_DETAIL_TYPES,
+        detail: { SourceArn: [EXAMPLE.targetCluster] },
+      });
+      expect(rule.Targets).toEqual([
+        { Id: 'us-east-1-default-bus', Arn: US_EAST_1_BUS, RoleArn: { 'Fn::GetAtt': ['RdsEventForwardRole', 'Arn'] } },
+      ]);
     });
 
     it('lets EventBridge, for this rule only, put events on that bus and nothing else', () => {
       const p = packages.probeUsw2;
-      expect(ofType(p.template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual(['RdsEventForwardRole', 'RegionalDashprobeIamRoleLambdaExecution']);
+      expect(
+        ofType(p.template, 'AWS::IAM::Role')
+          .map(([id]) => id)
+          .sort(),
+      ).toEqual(['RdsEventForwardRole', 'RegionalDashprobeIamRoleLambdaExecution']);
       const role = p.resource('RdsEventForwardRole').Properties as {
         RoleName?: unknown;
         AssumeRolePolicyDocument: { Statement: Statement[] };
@@ -320,18 +464,25 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
           Action: 'sts:AssumeRole',
           Condition: {
             StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-            ArnEquals: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/r53-failover-probe-test-rds-forward' } },
+            ArnEquals: {
+              'aws:SourceArn': {
+                'Fn::Sub':
+                  'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/r53-failover-probe-test-rds-forward',
+              },
+            },
           },
         },
       ]);
-      expect(role.Policies.flatMap((x) => x.PolicyDocument.Statement)).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: US_EAST_1_BUS }]);
+      expect(role.Policies.flatMap((x) => x.PolicyDocument.Statement)).toEqual([
+        { Effect: 'Allow', Action: 'events:PutEvents', Resource: US_EAST_1_BUS },
+      ]);
     });
 
     it('forwards only the targets in its own region: the replica instance in eu-central-1', () => {
       expect(forwardRule(packages.probeEuc1).EventPattern).toEqual({
-        'source': ['aws.rds'],
+        source: ['aws.rds'],
         'detail-type': RDS_DETAIL_TYPES,
-        'detail': { SourceArn: [EXAMPLE.replicaInstance] },
+        detail: { SourceArn: [EXAMPLE.replicaInstance] },
       });
     });
 
@@ -345,9 +496,12 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
 
     it('never ships a promotion webhook hook’s literal secret, only its SSM parameter', () => {
       const p = packages.probeEuw1;
-      const text = readZip(join(p.dir, 'regional-probe.zip')).get('dist/config/failover.json')?.().toString('utf8') ?? '';
+      const text =
+        readZip(join(p.dir, 'regional-probe.zip')).get('dist/config/failover.json')?.().toString('utf8') ?? '';
       expect(text).not.toContain(LITERAL_HOOK_SECRET);
-      const shipped = openShippedConfig<{ groups: Record<string, { promotion?: { hooks: Record<string, unknown>[] } }> }>(text);
+      const shipped = openShippedConfig<{
+        groups: Record<string, { promotion?: { hooks: Record<string, unknown>[] } }>;
+      }>(text);
       expect(shipped.groups['orders-api']?.promotion?.hooks.find((h) => h.type === 'webhook')).toEqual({
         type: 'webhook',
         url: 'https://hooks.example.com/promote',
@@ -365,9 +519,14 @@ describe('serverless package refuses a promotion webhook that could never sign d
     try {
       const file = join(dir, 'failover.yml');
       writeFileSync(file, exampleWithLiteralHookSecret({ ssm: false }));
-      const result = await serverless(['package', '--stage', 'test', '--region', 'us-east-1', '--package', join(dir, 'pkg')], { R53F_CONFIG: file });
+      const result = await serverless(
+        ['package', '--stage', 'test', '--region', 'us-east-1', '--package', join(dir, 'pkg')],
+        { R53F_CONFIG: file },
+      );
       expect(result.code).not.toBe(0);
-      expect(result.output).toContain('groups.orders-api.promotion.hooks[2] (webhook) has secret (a local-only value) but no secretSsmParameter');
+      expect(result.output).toContain(
+        'groups.orders-api.promotion.hooks[2] (webhook) has secret (a local-only value) but no secretSsmParameter',
+      );
       expect(existsSync(join(dir, 'pkg', 'cloudformation-template-update-stack.json'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });

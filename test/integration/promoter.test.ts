@@ -21,7 +21,9 @@ import { captureLog, recorderDeps, startLocalDynamo } from '../helpers/ledger.js
 
 const TARGET = 'arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2';
 const PRIMARY = 'arn:aws:rds:us-east-1:123456789012:cluster:orders-aurora-use1';
-const configFor = (promotion: string, probes = '') => parseConfigText(`version: 1
+const configFor = (promotion: string, probes = '') =>
+  parseConfigText(
+    `version: 1
 groups:
   orders-api:
     hostedZoneId: Z0123456789ABCDEFGHIJ
@@ -30,7 +32,9 @@ groups:
     secondary: { region: us-west-2, healthCheckId: ${SECONDARY_HC} }
     promotion:
 ${promotion}
-`, 'test.yml');
+`,
+    'test.yml',
+  );
 const AURORA_HOOK = `      hooks:\n        - { type: aurora-global, globalClusterId: orders-global, targetClusterArn: "${TARGET}", primaryClusterArn: "${PRIMARY}" }`;
 
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
@@ -41,7 +45,12 @@ afterAll(async () => dynamo.stop());
 
 /** A hook that counts real calls and can be told what the world looks like (fence) — the guardrail logic's view. */
 const countingHook = () => {
-  const state = { calls: 0, fence: { state: 'not-started', detail: 'replica' } as HookFence, lag: 5 as number | undefined, fail: false };
+  const state = {
+    calls: 0,
+    fence: { state: 'not-started', detail: 'replica' } as HookFence,
+    lag: 5 as number | undefined,
+    fail: false,
+  };
   const exec: HookExecutor = {
     type: 'aurora-global',
     describe: () => `rds:FailoverGlobalCluster orders-global → ${TARGET} (AllowDataLoss)`,
@@ -52,15 +61,29 @@ const countingHook = () => {
       state.fence = { state: 'in-progress', detail: 'failing-over' };
       return { status: 'started', detail: 'failover started' };
     },
-    checkCompletion: async () => (state.fence.state === 'done' ? { status: 'succeeded', detail: 'writer moved', topology: { newWriter: TARGET, oldWriter: PRIMARY } } : { status: 'in-progress', detail: 'failing over' }),
+    checkCompletion: async () =>
+      state.fence.state === 'done'
+        ? { status: 'succeeded', detail: 'writer moved', topology: { newWriter: TARGET, oldWriter: PRIMARY } }
+        : { status: 'in-progress', detail: 'failing over' },
     replicaLagSeconds: async () => state.lag,
-    failbackCommand: () => `aws rds switchover-global-cluster --region us-east-1 --global-cluster-identifier orders-global --target-db-cluster-identifier ${PRIMARY}`,
+    failbackCommand: () =>
+      `aws rds switchover-global-cluster --region us-east-1 --global-cluster-identifier orders-global --target-db-cluster-identifier ${PRIMARY}`,
   };
   return { exec, state };
 };
 
-const t = (role: 'primary' | 'secondary', state: SampleTransition['state'], prev: SampleTransition['state'], minute: number): SampleTransition =>
-  ({ alarmName: `r53-failover-prod-orders-api-${role}-health`, healthCheckId: role === 'primary' ? PRIMARY_HC : SECONDARY_HC, state, previousState: prev, at: new Date(Date.UTC(2025, 6, 1, 10, minute)).toISOString() });
+const t = (
+  role: 'primary' | 'secondary',
+  state: SampleTransition['state'],
+  prev: SampleTransition['state'],
+  minute: number,
+): SampleTransition => ({
+  alarmName: `r53-failover-prod-orders-api-${role}-health`,
+  healthCheckId: role === 'primary' ? PRIMARY_HC : SECONDARY_HC,
+  state,
+  previousState: prev,
+  at: new Date(Date.UTC(2025, 6, 1, 10, minute)).toISOString(),
+});
 
 const world = async (config: FailoverConfig, hook: HookExecutor) => {
   const { table, store } = await dynamo.freshTable();
@@ -68,13 +91,23 @@ const world = async (config: FailoverConfig, hook: HookExecutor) => {
   let clock = Date.UTC(2025, 6, 1, 10, 0);
   const doc = makeDocumentClient(dynamo.client);
   const deps: PromoterDeps = {
-    config, ledger, store: new DynamoDbPromotionStore(doc, table), probes: new DynamoDbProbeStore(doc, table),
-    hookFor: () => hook, log: captureLog(), now: () => new Date(clock), owner: 'test',
+    config,
+    ledger,
+    store: new DynamoDbPromotionStore(doc, table),
+    probes: new DynamoDbProbeStore(doc, table),
+    hookFor: () => hook,
+    log: captureLog(),
+    now: () => new Date(clock),
+    owner: 'test',
   };
   const steps: string[] = [];
   const record = async (x: SampleTransition, via: 'eb' | 'sns' = 'eb') => {
     clock = Math.max(clock, Date.parse(x.at));
-    const [o] = (await recordEvent(via === 'eb' ? eventBridgeEvent(x) : snsEvent(x), recorderDeps(ledger, captureLog(), yamlOf(config)), x.at)) as RecordOutcome[];
+    const [o] = (await recordEvent(
+      via === 'eb' ? eventBridgeEvent(x) : snsEvent(x),
+      recorderDeps(ledger, captureLog(), yamlOf(config)),
+      x.at,
+    )) as RecordOutcome[];
     if (o?.outcome === 'recorded') steps.push(...(await onGroupEntry(o.entry, deps)).map((s) => s.event));
   };
   const at = async (minute: number) => {
@@ -84,7 +117,8 @@ const world = async (config: FailoverConfig, hook: HookExecutor) => {
   return { deps, ledger, steps, record, at, table, probes: deps.probes as DynamoDbProbeStore };
 };
 // recorderDeps takes YAML; the groups above are the same health checks as the fixture config.
-const yamlOf = (_c: FailoverConfig) => `version: 1\ngroups:\n  orders-api:\n    hostedZoneId: Z0123456789ABCDEFGHIJ\n    recordName: api.orders.example.com.\n    primary: { region: us-east-1, healthCheckId: ${PRIMARY_HC} }\n    secondary: { region: us-west-2, healthCheckId: ${SECONDARY_HC} }\n`;
+const yamlOf = (_c: FailoverConfig) =>
+  `version: 1\ngroups:\n  orders-api:\n    hostedZoneId: Z0123456789ABCDEFGHIJ\n    recordName: api.orders.example.com.\n    primary: { region: us-east-1, healthCheckId: ${PRIMARY_HC} }\n    secondary: { region: us-west-2, healthCheckId: ${SECONDARY_HC} }\n`;
 
 describe('promotion guardrails', () => {
   it('auto: requests on FAILED_OVER, waits out the hold-down, then promotes once; completion confirmed by a status check', async () => {
@@ -99,8 +133,15 @@ describe('promotion guardrails', () => {
     expect(hook.state.calls).toBe(1);
     hook.state.fence = { state: 'done', detail: 'writer moved' };
     await w.at(4);
-    expect(w.steps).toEqual(['PROMOTION_REQUESTED', 'PROMOTION_IN_PROGRESS', 'PROMOTION_SUCCEEDED', 'TOPOLOGY_CHANGED']);
-    const topo = (await w.ledger.list({ group: 'orders-api' })).find((e) => e.event === 'TOPOLOGY_CHANGED') as PromotionEntry;
+    expect(w.steps).toEqual([
+      'PROMOTION_REQUESTED',
+      'PROMOTION_IN_PROGRESS',
+      'PROMOTION_SUCCEEDED',
+      'TOPOLOGY_CHANGED',
+    ]);
+    const topo = (await w.ledger.list({ group: 'orders-api' })).find(
+      (e) => e.event === 'TOPOLOGY_CHANGED',
+    ) as PromotionEntry;
     expect(topo.promotion.topology).toEqual([{ newWriter: TARGET, oldWriter: PRIMARY }]);
   });
 
@@ -142,8 +183,19 @@ describe('promotion guardrails', () => {
 
   it('the probe quorum must agree that the primary is down when probes are configured', async () => {
     const hook = countingHook();
-    const w = await world(configFor(`      mode: auto\n      holdDownSeconds: 60\n${AURORA_HOOK}`, ', endpoint: "https://use1.example.com/healthz"'), hook.exec);
-    await w.probes.putQuorum('orders-api', 'primary', { quorum: 'UP', since: new Date(0).toISOString(), version: 0 }, 0);
+    const w = await world(
+      configFor(
+        `      mode: auto\n      holdDownSeconds: 60\n${AURORA_HOOK}`,
+        ', endpoint: "https://use1.example.com/healthz"',
+      ),
+      hook.exec,
+    );
+    await w.probes.putQuorum(
+      'orders-api',
+      'primary',
+      { quorum: 'UP', since: new Date(0).toISOString(), version: 0 },
+      0,
+    );
     await w.record(t('primary', 'ALARM', 'OK', 0));
     await w.at(2);
     expect(hook.state.calls).toBe(0);
@@ -153,13 +205,18 @@ describe('promotion guardrails', () => {
 
   it('approve mode waits for an operator; the approval expires', async () => {
     const hook = countingHook();
-    const w = await world(configFor(`      mode: approve\n      holdDownSeconds: 60\n      approvalTimeoutMinutes: 10\n${AURORA_HOOK}`), hook.exec);
+    const w = await world(
+      configFor(`      mode: approve\n      holdDownSeconds: 60\n      approvalTimeoutMinutes: 10\n${AURORA_HOOK}`),
+      hook.exec,
+    );
     await w.record(t('primary', 'ALARM', 'OK', 0));
     await w.at(2);
     await w.at(13);
     expect(hook.state.calls).toBe(0);
     expect(w.steps).toEqual(['PROMOTION_REQUESTED', 'PROMOTION_AWAITING_APPROVAL', 'PROMOTION_EXPIRED']);
-    await expect(decideApproval(w.deps, 'orders-api#1', true, 'alice')).rejects.toThrow(/EXPIRED, not awaiting approval/);
+    await expect(decideApproval(w.deps, 'orders-api#1', true, 'alice')).rejects.toThrow(
+      /EXPIRED, not awaiting approval/,
+    );
   });
 
   it('approve mode: an operator approves, the actor is recorded and the call is made once', async () => {
@@ -176,11 +233,16 @@ describe('promotion guardrails', () => {
   it('replica lag over the budget needs approval even in auto mode', async () => {
     const hook = countingHook();
     hook.state.lag = 240;
-    const w = await world(configFor(`      mode: auto\n      holdDownSeconds: 60\n      maxReplicaLagSeconds: 60\n${AURORA_HOOK}`), hook.exec);
+    const w = await world(
+      configFor(`      mode: auto\n      holdDownSeconds: 60\n      maxReplicaLagSeconds: 60\n${AURORA_HOOK}`),
+      hook.exec,
+    );
     await w.record(t('primary', 'ALARM', 'OK', 0));
     await w.at(2);
     expect(hook.state.calls).toBe(0);
-    const ask = (await w.ledger.list({ group: 'orders-api' })).find((e) => e.event === 'PROMOTION_AWAITING_APPROVAL') as PromotionEntry;
+    const ask = (await w.ledger.list({ group: 'orders-api' })).find(
+      (e) => e.event === 'PROMOTION_AWAITING_APPROVAL',
+    ) as PromotionEntry;
     expect(ask.promotion.lagSeconds).toBe(240);
     expect(ask.reason).toMatch(/Replica lag 240 s is over the 60 s budget/);
   });
@@ -205,8 +267,12 @@ describe('promotion guardrails', () => {
     await w.record(t('primary', 'OK', 'ALARM', 30));
     await w.at(31);
     expect(hook.state.calls).toBe(1);
-    const fb = (await w.ledger.list({ group: 'orders-api' })).find((e) => e.event === 'FAILBACK_READY') as PromotionEntry;
-    expect(fb.promotion.failbackCommands).toEqual([`aws rds switchover-global-cluster --region us-east-1 --global-cluster-identifier orders-global --target-db-cluster-identifier ${PRIMARY}`]);
+    const fb = (await w.ledger.list({ group: 'orders-api' })).find(
+      (e) => e.event === 'FAILBACK_READY',
+    ) as PromotionEntry;
+    expect(fb.promotion.failbackCommands).toEqual([
+      `aws rds switchover-global-cluster --region us-east-1 --global-cluster-identifier orders-global --target-db-cluster-identifier ${PRIMARY}`,
+    ]);
     expect(fb.reason).toMatch(/failing back is never automatic/);
   });
 
@@ -217,7 +283,17 @@ describe('promotion guardrails', () => {
     // Simulate a run that took the lease and marked the hook 'calling', called RDS, then died before recording it.
     const rec = await w.deps.store.get('orders-api', 1);
     if (!rec) throw new Error('no record');
-    await w.deps.store.update({ ...rec, status: 'IN_PROGRESS', epoch: 1, leaseOwner: 'dead-run', leaseUntil: Date.UTC(2025, 6, 1, 10, 1), hooks: [{ status: 'calling', detail: 'calling', epoch: 1 }] }, rec.version);
+    await w.deps.store.update(
+      {
+        ...rec,
+        status: 'IN_PROGRESS',
+        epoch: 1,
+        leaseOwner: 'dead-run',
+        leaseUntil: Date.UTC(2025, 6, 1, 10, 1),
+        hooks: [{ status: 'calling', detail: 'calling', epoch: 1 }],
+      },
+      rec.version,
+    );
     hook.state.fence = { state: 'in-progress', detail: 'failing-over (started by the crashed run)' };
     await w.at(0); // the dead run's lease still holds
     expect(hook.state.calls).toBe(0);
@@ -246,29 +322,50 @@ describe('promotion against a mocked RDS API, completed by the RDS event', () =>
   beforeEach(() => {
     rds.reset();
     cw.reset();
-    rds.callsFake((input) => { throw new Error(`Unexpected RDS command ${JSON.stringify(input)}`); });
+    rds.callsFake((input) => {
+      throw new Error(`Unexpected RDS command ${JSON.stringify(input)}`);
+    });
   });
 
   it('FailoverGlobalCluster with AllowDataLoss in the target region; RDS-EVENT-0238 completes the lifecycle', async () => {
     let writer = PRIMARY;
     let failing = false;
     rds.on(DescribeGlobalClustersCommand).callsFake(() => ({
-      GlobalClusters: [{
-        GlobalClusterIdentifier: 'orders-global',
-        GlobalClusterMembers: [{ DBClusterArn: PRIMARY, IsWriter: writer === PRIMARY }, { DBClusterArn: TARGET, IsWriter: writer === TARGET }],
-        ...(failing ? { FailoverState: { Status: 'failing-over', FromDbClusterArn: PRIMARY, ToDbClusterArn: TARGET, IsDataLossAllowed: true } } : {}),
-      }],
+      GlobalClusters: [
+        {
+          GlobalClusterIdentifier: 'orders-global',
+          GlobalClusterMembers: [
+            { DBClusterArn: PRIMARY, IsWriter: writer === PRIMARY },
+            { DBClusterArn: TARGET, IsWriter: writer === TARGET },
+          ],
+          ...(failing
+            ? {
+                FailoverState: {
+                  Status: 'failing-over',
+                  FromDbClusterArn: PRIMARY,
+                  ToDbClusterArn: TARGET,
+                  IsDataLossAllowed: true,
+                },
+              }
+            : {}),
+        },
+      ],
     }));
     rds.on(FailoverGlobalClusterCommand).callsFake(() => {
       failing = true;
       return { GlobalCluster: { GlobalClusterIdentifier: 'orders-global' } };
     });
-    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'lag', Values: [1200], Timestamps: [new Date()] }] });
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'lag', Values: [1200], Timestamps: [new Date()] }],
+    });
     const regions: string[] = [];
     const clients = {
-      rds: (region: string) => (regions.push(region), new RDSClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })),
+      rds: (region: string) => (
+        regions.push(region), new RDSClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })
+      ),
       lambda: (region: string) => new LambdaClient({ region }),
-      cloudwatch: (region: string) => new CloudWatchClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+      cloudwatch: (region: string) =>
+        new CloudWatchClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
     };
     const config = configFor(`      mode: auto\n      holdDownSeconds: 0\n${AURORA_HOOK}`);
     const hook = makeHook(config.groups['orders-api']!.promotion!.hooks[0]!, clients);
@@ -276,7 +373,11 @@ describe('promotion against a mocked RDS API, completed by the RDS event', () =>
     await w.record(t('primary', 'ALARM', 'OK', 0));
     await w.at(1);
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(1);
-    expect(rds.commandCalls(FailoverGlobalClusterCommand)[0]?.args[0].input).toMatchObject({ GlobalClusterIdentifier: 'orders-global', TargetDbClusterIdentifier: TARGET, AllowDataLoss: true });
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)[0]?.args[0].input).toMatchObject({
+      GlobalClusterIdentifier: 'orders-global',
+      TargetDbClusterIdentifier: TARGET,
+      AllowDataLoss: true,
+    });
     expect(new Set(regions)).toEqual(new Set(['us-west-2'])); // never the impaired region's endpoint
     await w.at(2);
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(1);
@@ -284,6 +385,9 @@ describe('promotion against a mocked RDS API, completed by the RDS event', () =>
     failing = false;
     const steps = await onRdsEvent(parseRdsEvent(loadEvent('rds/global-failover-completed.json'))!, w.deps);
     expect(steps.map((s: LedgerEntry) => s.event)).toEqual(['RDS_EVENT', 'PROMOTION_SUCCEEDED', 'TOPOLOGY_CHANGED']);
-    expect((steps[0] as PromotionEntry).promotion.rdsEvent).toMatchObject({ eventId: 'RDS-EVENT-0238', kind: 'global-failover-completed' });
+    expect((steps[0] as PromotionEntry).promotion.rdsEvent).toMatchObject({
+      eventId: 'RDS-EVENT-0238',
+      kind: 'global-failover-completed',
+    });
   });
 });

@@ -12,8 +12,15 @@ import { FIXTURE_CONFIG_YAML, loadEvent } from '../helpers/events.js';
 import { scanAll, startLocalDynamo } from '../helpers/ledger.js';
 
 const require = createRequire(import.meta.url);
-const context = { awsRequestId: 'req-1', functionName: 'record-failover', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
-type Handler = (event: unknown, ctx: Context) => Promise<{ outcomes: { outcome: string; event?: string; reason?: string }[] }>;
+const context = {
+  awsRequestId: 'req-1',
+  functionName: 'record-failover',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
+type Handler = (
+  event: unknown,
+  ctx: Context,
+) => Promise<{ outcomes: { outcome: string; event?: string; reason?: string }[] }>;
 
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 let table: string;
@@ -24,7 +31,10 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo();
   ({ table } = await dynamo.freshTable());
   // What serverless.yml sets, with the ledger on dynalite.
-  ({ handler, restoreEnv } = loadBundle<Handler>('record-failover', FIXTURE_CONFIG_YAML, { LEDGER_TABLE: table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint }));
+  ({ handler, restoreEnv } = loadBundle<Handler>('record-failover', FIXTURE_CONFIG_YAML, {
+    LEDGER_TABLE: table,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+  }));
 });
 afterAll(async () => {
   restoreEnv();
@@ -33,7 +43,9 @@ afterAll(async () => {
 
 describe('record-failover bundle (dist/record-failover/index.js)', () => {
   it('exports a handler from every function bundle', () => {
-    for (const fn of readdirSync('dist').filter((d) => statSync(join('dist', d)).isDirectory() && d !== 'cli' && d !== 'scripts' && d !== 'sls' && d !== 'config')) {
+    for (const fn of readdirSync('dist').filter(
+      (d) => statSync(join('dist', d)).isDirectory() && d !== 'cli' && d !== 'scripts' && d !== 'sls' && d !== 'config',
+    )) {
       expect(typeof (require(`../../dist/${fn}/index.js`) as { handler?: unknown }).handler, fn).toBe('function');
     }
   });
@@ -56,7 +68,10 @@ describe('record-failover bundle (dist/record-failover/index.js)', () => {
   it('fails the invocation on a malformed event (so it reaches the DLQ) and writes nothing', async () => {
     const before = (await scanAll(dynamo.client, table)).length;
     const attempt = handler(loadEvent('invalid/unknown-state.json'), context);
-    await expect(attempt).rejects.toMatchObject({ name: 'InvalidEventError', message: expect.stringContaining('detail.state.value') });
+    await expect(attempt).rejects.toMatchObject({
+      name: 'InvalidEventError',
+      message: expect.stringContaining('detail.state.value'),
+    });
     expect(await scanAll(dynamo.client, table)).toHaveLength(before);
   });
 
@@ -72,10 +87,14 @@ describe('record-failover bundle (dist/record-failover/index.js)', () => {
     for (const [file, doc, message] of cases) {
       writeFileSync(join(dir, file), JSON.stringify(doc));
       // A fresh process: the bundle reads its config once, at cold start.
-      const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(resolve('dist/record-failover/index.js'))})`], {
-        encoding: 'utf8',
-        env: { ...process.env, LEDGER_TABLE: 'ledger', R53F_CONFIG_FILE: join(dir, file), AWS_REGION: 'us-east-1' },
-      });
+      const r = spawnSync(
+        process.execPath,
+        ['-e', `require(${JSON.stringify(resolve('dist/record-failover/index.js'))})`],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, LEDGER_TABLE: 'ledger', R53F_CONFIG_FILE: join(dir, file), AWS_REGION: 'us-east-1' },
+        },
+      );
       expect(r.status, file).not.toBe(0);
       expect(r.stderr, file).toContain('ConfigError');
       expect(r.stderr, file).toContain(message);
@@ -90,7 +109,10 @@ describe('record-failover bundle (dist/record-failover/index.js)', () => {
         expect(bundle(fn), fn).not.toContain('Provided message too short to accommodate event stream message overhead');
         expect(bundle(fn), fn).toContain('AWS SDK event streams are not bundled');
       }
-      const stub = (await import('../../scripts/lambda-no-event-streams.mjs')) as { EventStreamSerde: new () => unknown; eventStreamSerdeProvider: () => unknown };
+      const stub = (await import('../../scripts/lambda-no-event-streams.mjs')) as {
+        EventStreamSerde: new () => unknown;
+        eventStreamSerdeProvider: () => unknown;
+      };
       expect(() => new stub.EventStreamSerde()).toThrow(/event streams are not bundled into this function/);
       expect(() => stub.eventStreamSerdeProvider()).toThrow(/event streams are not bundled/);
     });
@@ -105,11 +127,26 @@ describe('record-failover bundle (dist/record-failover/index.js)', () => {
     it('does not load node:stream/web at cold start (only middy\u2019s unused streaming path needs it)', () => {
       // Eager would be `var x=require("node:stream/web")` at module scope; the shim's is behind `??=` in a function.
       expect(bundle('record-failover').match(/(?:var |,)[\w$]+=require\("node:stream\/web"\)/)).toBeNull();
-      const r = spawnSync(process.execPath, ['-e', [
-        `require(${JSON.stringify(resolve('dist/record-failover/index.js'))});`,
-        "const before = process.moduleLoadList.includes('NativeModule internal/webstreams/readablestream');",
-        "process.stdout.write(JSON.stringify({ before }));",
-      ].join('')], { encoding: 'utf8', env: { ...process.env, LEDGER_TABLE: 'ledger', R53F_CONFIG_FILE: writeSealedConfig(FIXTURE_CONFIG_YAML, 'fixture'), AWS_REGION: 'us-east-1' } });
+      const r = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          [
+            `require(${JSON.stringify(resolve('dist/record-failover/index.js'))});`,
+            "const before = process.moduleLoadList.includes('NativeModule internal/webstreams/readablestream');",
+            'process.stdout.write(JSON.stringify({ before }));',
+          ].join(''),
+        ],
+        {
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            LEDGER_TABLE: 'ledger',
+            R53F_CONFIG_FILE: writeSealedConfig(FIXTURE_CONFIG_YAML, 'fixture'),
+            AWS_REGION: 'us-east-1',
+          },
+        },
+      );
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual({ before: false });
     });

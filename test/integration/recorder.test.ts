@@ -15,10 +15,28 @@ beforeAll(async () => {
 });
 afterAll(async () => dynamo.stop());
 
-const primary = (state: SampleTransition['state'], previousState: SampleTransition['state'], at: string): SampleTransition =>
-  ({ alarmName: 'r53-failover-prod-orders-api-primary-health', healthCheckId: PRIMARY_HC, state, previousState, at });
-const secondary = (state: SampleTransition['state'], previousState: SampleTransition['state'], at: string): SampleTransition =>
-  ({ alarmName: 'r53-failover-prod-orders-api-secondary-health', healthCheckId: SECONDARY_HC, state, previousState, at });
+const primary = (
+  state: SampleTransition['state'],
+  previousState: SampleTransition['state'],
+  at: string,
+): SampleTransition => ({
+  alarmName: 'r53-failover-prod-orders-api-primary-health',
+  healthCheckId: PRIMARY_HC,
+  state,
+  previousState,
+  at,
+});
+const secondary = (
+  state: SampleTransition['state'],
+  previousState: SampleTransition['state'],
+  at: string,
+): SampleTransition => ({
+  alarmName: 'r53-failover-prod-orders-api-secondary-health',
+  healthCheckId: SECONDARY_HC,
+  state,
+  previousState,
+  at,
+});
 const outcomeOf = (o: RecordOutcome[]) => o.map((x) => x.outcome);
 
 describe('recorder against dynalite', () => {
@@ -34,7 +52,16 @@ describe('recorder against dynalite', () => {
     expect([...outcomeOf(first), ...outcomeOf(second)]).toEqual(['recorded', 'duplicate']);
     const items = await deps.ledger.list({});
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ group: 'orders-api', role: 'primary', state: 'ALARM', previousState: 'OK', event: 'FAILED_OVER', serving: 'secondary', stateChangedAt: '2025-06-12T14:03:27.412Z', sources: ['eventbridge'] });
+    expect(items[0]).toMatchObject({
+      group: 'orders-api',
+      role: 'primary',
+      state: 'ALARM',
+      previousState: 'OK',
+      event: 'FAILED_OVER',
+      serving: 'secondary',
+      stateChangedAt: '2025-06-12T14:03:27.412Z',
+      sources: ['eventbridge'],
+    });
   });
 
   it('stores the EventBridge and SNS copies of one transition as one item listing both sources', async () => {
@@ -55,7 +82,9 @@ describe('recorder against dynalite', () => {
     const { store, table } = await dynamo.freshTable();
     const deps = recorderDeps(store());
     const event = eventBridgeEvent(primary('ALARM', 'OK', '2025-07-01T10:00:00.000Z'));
-    const outcomes = (await Promise.all(Array.from({ length: 20 }, (_, i) => recordEvent(event, deps, `c-${i}`)))).flat();
+    const outcomes = (
+      await Promise.all(Array.from({ length: 20 }, (_, i) => recordEvent(event, deps, `c-${i}`)))
+    ).flat();
     expect(outcomes.filter((o) => o.outcome === 'recorded')).toHaveLength(1);
     expect(outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(19);
     expect(await scanAll(dynamo.client, table)).toHaveLength(1);
@@ -65,7 +94,11 @@ describe('recorder against dynalite', () => {
     const { store, table } = await dynamo.freshTable();
     const t = primary('ALARM', 'OK', '2025-07-01T10:00:00.000Z');
     const payloads = [eventBridgeEvent(t), snsEvent(t), alarmActionEvent(t)];
-    const outcomes = (await Promise.all(Array.from({ length: 20 }, (_, i) => recordEvent(payloads[i % 3], recorderDeps(store()), `c-${i}`)))).flat();
+    const outcomes = (
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => recordEvent(payloads[i % 3], recorderDeps(store()), `c-${i}`)),
+      )
+    ).flat();
     expect(outcomes.filter((o) => o.outcome === 'recorded')).toHaveLength(1);
     const items = await scanAll(dynamo.client, table);
     expect(items).toHaveLength(1);
@@ -80,7 +113,12 @@ describe('recorder against dynalite', () => {
       eventBridgeEvent(secondary('OK', 'ALARM', '2025-07-01T10:02:00.000Z')),
       eventBridgeEvent(primary('OK', 'ALARM', '2025-07-01T10:03:00.000Z')),
     ];
-    await Promise.all(events.flatMap((e, i) => [recordEvent(e, recorderDeps(store()), `a-${i}`), recordEvent(e, recorderDeps(store()), `b-${i}`)]));
+    await Promise.all(
+      events.flatMap((e, i) => [
+        recordEvent(e, recorderDeps(store()), `a-${i}`),
+        recordEvent(e, recorderDeps(store()), `b-${i}`),
+      ]),
+    );
     const ledger = store();
     const items = await ledger.list({ group: 'orders-api', order: 'asc' });
     expect(items).toHaveLength(4);
@@ -97,7 +135,10 @@ describe('recorder against dynalite', () => {
     const deps = recorderDeps(store());
     const down = primary('ALARM', 'OK', '2025-07-01T10:00:00.000Z');
     const up = primary('OK', 'ALARM', '2025-07-01T10:05:00.000Z');
-    const outcomes = [...(await recordEvent(eventBridgeEvent(up), deps, 'up')), ...(await recordEvent(eventBridgeEvent(down), deps, 'down'))];
+    const outcomes = [
+      ...(await recordEvent(eventBridgeEvent(up), deps, 'up')),
+      ...(await recordEvent(eventBridgeEvent(down), deps, 'down')),
+    ];
     expect(outcomes.map((o) => (o.outcome === 'recorded' ? o.event : o.outcome))).toEqual(['HEALTHY', 'STALE']);
     const head = await store().head('orders-api');
     expect(head.snapshot.primary).toMatchObject({ state: 'OK', stateChangedAt: '2025-07-01T10:05:00.000Z' });
@@ -114,7 +155,9 @@ describe('recorder against dynalite', () => {
     const real = makeDocumentClient(dynamo.client);
     const lagging = {
       send: (cmd: { input?: { IndexName?: string } }, ...rest: unknown[]) =>
-        cmd.input?.IndexName === GSI_BY_GROUP_TIME ? Promise.resolve({ Items: [] }) : (real.send as (...a: unknown[]) => Promise<unknown>)(cmd, ...rest),
+        cmd.input?.IndexName === GSI_BY_GROUP_TIME
+          ? Promise.resolve({ Items: [] })
+          : (real.send as (...a: unknown[]) => Promise<unknown>)(cmd, ...rest),
     } as unknown as DynamoDBDocumentClient;
     const deps = recorderDeps(new DynamoDbLedgerStore(lagging, table));
     const down = primary('ALARM', 'OK', '2025-07-01T10:00:00.000Z');
@@ -143,7 +186,14 @@ describe('recorder against dynalite', () => {
     }
     const events = [];
     for (const t of seq) events.push(...(await recordEvent(eventBridgeEvent(t), deps, t.at)));
-    expect(events.map((o) => (o.outcome === 'recorded' ? o.event : o.outcome))).toEqual(['FAILED_OVER', 'RECOVERED', 'FAILED_OVER', 'RECOVERED', 'FAILED_OVER', 'RECOVERED']);
+    expect(events.map((o) => (o.outcome === 'recorded' ? o.event : o.outcome))).toEqual([
+      'FAILED_OVER',
+      'RECOVERED',
+      'FAILED_OVER',
+      'RECOVERED',
+      'FAILED_OVER',
+      'RECOVERED',
+    ]);
   });
 
   it('records INSUFFICIENT_DATA as UNKNOWN, never as a failover, and a later OK after ALARM as RECOVERED', async () => {
@@ -151,9 +201,25 @@ describe('recorder against dynalite', () => {
     const deps = recorderDeps(store());
     const out = [];
     out.push(...(await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', '2025-07-01T10:00:00.000Z')), deps, '1')));
-    out.push(...(await recordEvent(eventBridgeEvent(primary('INSUFFICIENT_DATA', 'ALARM', '2025-07-01T10:01:00.000Z')), deps, '2')));
-    out.push(...(await recordEvent(eventBridgeEvent(primary('OK', 'INSUFFICIENT_DATA', '2025-07-01T10:02:00.000Z')), deps, '3')));
-    expect(out.map((o) => (o.outcome === 'recorded' ? o.event : o.outcome))).toEqual(['FAILED_OVER', 'UNKNOWN', 'RECOVERED']);
+    out.push(
+      ...(await recordEvent(
+        eventBridgeEvent(primary('INSUFFICIENT_DATA', 'ALARM', '2025-07-01T10:01:00.000Z')),
+        deps,
+        '2',
+      )),
+    );
+    out.push(
+      ...(await recordEvent(
+        eventBridgeEvent(primary('OK', 'INSUFFICIENT_DATA', '2025-07-01T10:02:00.000Z')),
+        deps,
+        '3',
+      )),
+    );
+    expect(out.map((o) => (o.outcome === 'recorded' ? o.event : o.outcome))).toEqual([
+      'FAILED_OVER',
+      'UNKNOWN',
+      'RECOVERED',
+    ]);
     const unknown = (await deps.ledger.list({ order: 'asc' }))[1];
     // No data after ALARM is not healthy: DNS is taken to stay on the secondary until an OK arrives.
     expect(unknown).toMatchObject({ state: 'INSUFFICIENT_DATA', event: 'UNKNOWN', serving: 'secondary' });
@@ -172,7 +238,13 @@ describe('recorder against dynalite', () => {
     const { store } = await dynamo.freshTable();
     const log = captureLog();
     const deps = recorderDeps(store(), log);
-    const stranger = { alarmName: 'someone-elses-alarm', healthCheckId: '00000000-1111-2222-3333-444444444444', state: 'ALARM' as const, previousState: 'OK' as const, at: '2025-07-01T10:00:00.000Z' };
+    const stranger = {
+      alarmName: 'someone-elses-alarm',
+      healthCheckId: '00000000-1111-2222-3333-444444444444',
+      state: 'ALARM' as const,
+      previousState: 'OK' as const,
+      at: '2025-07-01T10:00:00.000Z',
+    };
     const [o] = await recordEvent(eventBridgeEvent(stranger), deps, 'x');
     expect(o).toMatchObject({ outcome: 'recorded', group: 'unassigned', role: 'unknown', event: 'UNASSIGNED' });
     expect(log.lines.some((l) => l.level === 'warn' && l.extra.healthCheckId === stranger.healthCheckId)).toBe(true);
@@ -183,7 +255,10 @@ describe('recorder against dynalite', () => {
     ['invalid/missing-detail.json', 'detail'],
     ['invalid/reason-data-not-json.json', 'detail.state.reasonData'],
     ['invalid/unknown-state.json', 'detail.state.value'],
-    ['invalid/missing-health-check-id.json', 'detail.configuration.metrics[0].metricStat.metric.dimensions.HealthCheckId'],
+    [
+      'invalid/missing-health-check-id.json',
+      'detail.configuration.metrics[0].metricStat.metric.dimensions.HealthCheckId',
+    ],
     ['invalid/not-an-event.json', '(root)'],
     ['invalid/sns-message-not-json.json', 'Records[0].Sns.Message'],
   ])('rejects %s naming %s and writes nothing', async (file, field) => {
@@ -197,15 +272,23 @@ describe('recorder against dynalite', () => {
 
   it('rejects an event larger than AWS can deliver and writes nothing', async () => {
     const { store, table } = await dynamo.freshTable();
-    const event = eventBridgeEvent({ ...primary('ALARM', 'OK', '2025-07-01T10:00:00.000Z'), reason: 'x'.repeat(300_000) });
-    await expect(recordEvent(event, recorderDeps(store()), 'big', Buffer.byteLength(JSON.stringify(event)))).rejects.toThrow(/at most 262144 bytes/);
+    const event = eventBridgeEvent({
+      ...primary('ALARM', 'OK', '2025-07-01T10:00:00.000Z'),
+      reason: 'x'.repeat(300_000),
+    });
+    await expect(
+      recordEvent(event, recorderDeps(store()), 'big', Buffer.byteLength(JSON.stringify(event))),
+    ).rejects.toThrow(/at most 262144 bytes/);
     expect(await scanAll(dynamo.client, table)).toHaveLength(0);
   });
 
   it('records a long reason bounded and flagged', async () => {
     const { store } = await dynamo.freshTable();
     const deps = recorderDeps(store());
-    const event = eventBridgeEvent({ ...primary('ALARM', 'OK', '2025-07-01T10:00:00.000Z'), reason: 'y'.repeat(50_000) });
+    const event = eventBridgeEvent({
+      ...primary('ALARM', 'OK', '2025-07-01T10:00:00.000Z'),
+      reason: 'y'.repeat(50_000),
+    });
     await recordEvent(event, deps, 'long', Buffer.byteLength(JSON.stringify(event)));
     const [item] = await deps.ledger.list({});
     expect(item?.reasonTruncated).toBe(true);
@@ -229,10 +312,19 @@ describe('recorder against dynalite', () => {
   it('filters history by group and inclusive time range', async () => {
     const { store } = await dynamo.freshTable();
     const deps = recorderDeps(store());
-    for (const [i, at] of ['2025-07-01T10:00:00.000Z', '2025-07-02T10:00:00.000Z', '2025-07-03T10:00:00.000Z'].entries()) {
+    for (const [i, at] of [
+      '2025-07-01T10:00:00.000Z',
+      '2025-07-02T10:00:00.000Z',
+      '2025-07-03T10:00:00.000Z',
+    ].entries()) {
       await recordEvent(eventBridgeEvent(primary(i % 2 ? 'OK' : 'ALARM', i % 2 ? 'ALARM' : 'OK', at)), deps, at);
     }
-    const mid = await deps.ledger.list({ group: 'orders-api', since: '2025-07-02T10:00:00.000Z', until: '2025-07-03T10:00:00.000Z', order: 'asc' });
+    const mid = await deps.ledger.list({
+      group: 'orders-api',
+      since: '2025-07-02T10:00:00.000Z',
+      until: '2025-07-03T10:00:00.000Z',
+      order: 'asc',
+    });
     expect(mid.map((i) => i.stateChangedAt)).toEqual(['2025-07-02T10:00:00.000Z', '2025-07-03T10:00:00.000Z']);
     expect(await deps.ledger.list({ group: 'inventory' })).toEqual([]);
     const newest = await deps.ledger.list({ limit: 1, order: 'desc' });

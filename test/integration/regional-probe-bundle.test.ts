@@ -17,8 +17,12 @@ let restoreEnv: () => void;
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   ({ table } = await dynamo.freshTable());
-  app = await startReceiver((req) => (req.path.startsWith('/use1') ? { status: 200, body: '{"db":"up"}' } : { status: 500, body: '{"db":"down"}' }));
-  ({ handler, restoreEnv } = loadBundle<Handler>('regional-probe', `version: 1
+  app = await startReceiver((req) =>
+    req.path.startsWith('/use1') ? { status: 200, body: '{"db":"up"}' } : { status: 500, body: '{"db":"down"}' },
+  );
+  ({ handler, restoreEnv } = loadBundle<Handler>(
+    'regional-probe',
+    `version: 1
 groups:
   orders-api:
     hostedZoneId: Z0123456789ABCDEFGHIJ
@@ -29,10 +33,15 @@ probes:
   regions: [us-east-1]
   quorum: { required: 1, consecutive: 1 }
   allowPrivateTargets: true
-`, {
-    LEDGER_TABLE: table, LEDGER_REGION: 'us-east-1', PROBE_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, ROUND_BUDGET_MS: '1000',
-  }));
+`,
+    {
+      LEDGER_TABLE: table,
+      LEDGER_REGION: 'us-east-1',
+      PROBE_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      ROUND_BUDGET_MS: '1000',
+    },
+  ));
 });
 afterAll(async () => {
   restoreEnv();
@@ -49,7 +58,10 @@ describe('regional-probe bundle (dist/regional-probe/index.js)', () => {
     let res: Awaited<ReturnType<Handler>>;
     try {
       // Little time left: exactly one round, then the function returns instead of waiting for the next interval.
-      res = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, { awsRequestId: 'p', getRemainingTimeInMillis: () => 5_000 } as unknown as Context);
+      res = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, {
+        awsRequestId: 'p',
+        getRemainingTimeInMillis: () => 5_000,
+      } as unknown as Context);
     } finally {
       spy.mockRestore();
     }
@@ -57,15 +69,36 @@ describe('regional-probe bundle (dist/regional-probe/index.js)', () => {
     expect(res.events).toEqual(['orders-api#1 PROBE_DOWN secondary']);
     expect(app.requests.map((r) => r.path).sort()).toEqual(['/use1/healthz', '/usw2/healthz']);
     const store = new DynamoDbProbeStore(makeDocumentClient(dynamo.client), table);
-    expect((await store.listResults('orders-api', 'secondary'))[0]).toMatchObject({ ok: false, status: 500, region: 'us-east-1' });
-    const emf = written.map((l) => { try { return JSON.parse(l) as { _aws?: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }; ProbeSuccess?: number; Member?: string }; } catch { return undefined; } }).filter((x) => x?._aws);
+    expect((await store.listResults('orders-api', 'secondary'))[0]).toMatchObject({
+      ok: false,
+      status: 500,
+      region: 'us-east-1',
+    });
+    const emf = written
+      .map((l) => {
+        try {
+          return JSON.parse(l) as {
+            _aws?: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] };
+            ProbeSuccess?: number;
+            Member?: string;
+          };
+        } catch {
+          return undefined;
+        }
+      })
+      .filter((x) => x?._aws);
     expect(emf.length).toBeGreaterThanOrEqual(2);
     expect(emf[0]?._aws?.CloudWatchMetrics[0]?.Namespace).toBe('R53Failover/Probes');
-    expect(emf[0]?._aws?.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(expect.arrayContaining(['Group', 'Member', 'ProbeRegion']));
+    expect(emf[0]?._aws?.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(
+      expect.arrayContaining(['Group', 'Member', 'ProbeRegion']),
+    );
     expect(emf.find((e) => e?.Member === 'secondary' && e.ProbeSuccess !== undefined)?.ProbeSuccess).toBe(0);
     // Every metric keeps its dimensions (a single-metric logger drops them after its first metric).
     const latency = emf.filter((e) => (e as { ProbeLatency?: number })?.ProbeLatency !== undefined);
     expect(latency).toHaveLength(2);
-    for (const e of latency) expect(e?._aws?.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(expect.arrayContaining(['Group', 'Member', 'ProbeRegion']));
+    for (const e of latency)
+      expect(e?._aws?.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(
+        expect.arrayContaining(['Group', 'Member', 'ProbeRegion']),
+      );
   });
 });

@@ -36,9 +36,25 @@ let cwd: string;
 const saved = { ...process.env };
 
 const at = (hhmm: string) => `2025-06-12T${hhmm}:00.000Z`;
-const hc = { orders: { primary: PRIMARY_HC, secondary: SECONDARY_HC }, inventory: { primary: INV_PRIMARY, secondary: INV_SECONDARY } };
-const change = (group: keyof typeof hc, role: 'primary' | 'secondary', state: SampleTransition['state'], previousState: SampleTransition['state'], hhmm: string, reason?: string): SampleTransition =>
-  ({ alarmName: `r53f-${group}-${role}-health`, healthCheckId: hc[group][role], state, previousState, at: at(hhmm), ...(reason ? { reason } : {}) });
+const hc = {
+  orders: { primary: PRIMARY_HC, secondary: SECONDARY_HC },
+  inventory: { primary: INV_PRIMARY, secondary: INV_SECONDARY },
+};
+const change = (
+  group: keyof typeof hc,
+  role: 'primary' | 'secondary',
+  state: SampleTransition['state'],
+  previousState: SampleTransition['state'],
+  hhmm: string,
+  reason?: string,
+): SampleTransition => ({
+  alarmName: `r53f-${group}-${role}-health`,
+  healthCheckId: hc[group][role],
+  state,
+  previousState,
+  at: at(hhmm),
+  ...(reason ? { reason } : {}),
+});
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
@@ -49,11 +65,32 @@ beforeAll(async () => {
   const config = parseConfigText(CONFIG, 'test.yml');
   const record = async (t: SampleTransition) => (await recordEvent(eventBridgeEvent(t), deps, `c-${t.at}`))[0];
   const promotion = async (state: 'IN_PROGRESS' | 'SUCCEEDED', hhmm: string) =>
-    appendToChain(ledger, 'orders-api', (head): PromotionEntry => ({
-      ...(head.entry as PromotionEntry), kind: 'promotion', seq: head.seq + 1, transitionId: `promotion:p-1:${state}`, state, previousState: null, event: `PROMOTION_${state}`,
-      stateChangedAt: at(hhmm), recordedAt: at(hhmm), sources: ['r53-failover'], stale: false, reason: `promotion ${state.toLowerCase()}`, episode: 3,
-      promotion: { id: 'orders-api-3', episode: 3, mode: 'auto', actor: 'r53-failover', calls: ['POST promote hook'] },
-    }));
+    appendToChain(
+      ledger,
+      'orders-api',
+      (head): PromotionEntry => ({
+        ...(head.entry as PromotionEntry),
+        kind: 'promotion',
+        seq: head.seq + 1,
+        transitionId: `promotion:p-1:${state}`,
+        state,
+        previousState: null,
+        event: `PROMOTION_${state}`,
+        stateChangedAt: at(hhmm),
+        recordedAt: at(hhmm),
+        sources: ['r53-failover'],
+        stale: false,
+        reason: `promotion ${state.toLowerCase()}`,
+        episode: 3,
+        promotion: {
+          id: 'orders-api-3',
+          episode: 3,
+          mode: 'auto',
+          actor: 'r53-failover',
+          calls: ['POST promote hook'],
+        },
+      }),
+    );
   // orders-api: healthy from 09:00; failed over 10:00 (hostile reason), both down 10:20–10:25, recovered 11:00, failed over again 13:00 (open).
   await record(change('orders', 'primary', 'OK', 'INSUFFICIENT_DATA', '09:00'));
   await record(change('orders', 'secondary', 'OK', 'INSUFFICIENT_DATA', '09:00'));
@@ -72,14 +109,26 @@ beforeAll(async () => {
   if (failedOver?.outcome !== 'recorded') throw new Error('setup: failover not recorded');
   const deliveries = new DynamoDbDeliveryStore(makeDocumentClient(dynamo.client), table);
   const n = composeNotification(failedOver.entry, config, new Date(at('10:01')));
-  for (const channel of ['slack', 'sns']) await deliveries.claim(n, channel, { owner: 'test', now: new Date(at('10:01')), leaseMs: 60_000 });
+  for (const channel of ['slack', 'sns'])
+    await deliveries.claim(n, channel, { owner: 'test', now: new Date(at('10:01')), leaseMs: 60_000 });
   await deliveries.complete(n, 'slack', 'test', { status: 'sent' }, new Date(at('10:01')));
-  await deliveries.complete(n, 'sns', 'test', { status: 'failed', reason: 'throttled', permanent: false }, new Date(at('10:02')));
+  await deliveries.complete(
+    n,
+    'sns',
+    'test',
+    { status: 'failed', reason: 'throttled', permanent: false },
+    new Date(at('10:02')),
+  );
 
   cwd = mkdtempSync(join(tmpdir(), 'r53f-report-'));
   writeFileSync(join(cwd, 'failover.yml'), CONFIG);
   // The CLI's SDK client reads the endpoint and credentials from the process environment.
-  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+  });
 });
 afterAll(async () => {
   process.env = saved;
@@ -89,7 +138,13 @@ afterAll(async () => {
 const cli = async (...argv: string[]) => {
   const out: string[] = [];
   const err: string[] = [];
-  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), env: { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint }, cwd, now: () => new Date('2025-06-13T00:00:00.000Z') };
+  const io: Io = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    env: { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint },
+    cwd,
+    now: () => new Date('2025-06-13T00:00:00.000Z'),
+  };
   const code = await run([...argv, '--table', table], io);
   return { code, out: out.join('\n'), err: err.join('\n') };
 };
@@ -106,17 +161,48 @@ describe('stats', () => {
     expect(doc).toMatchObject({ since: '2025-06-12T08:00:00.000Z', until: '2025-06-12T14:00:00.000Z' });
     const [inventory, orders] = doc.groups;
     expect(orders).toMatchObject({
-      group: 'orders-api', failovers: 2, timeOnSecondarySeconds: 115 * MIN, downtimeSeconds: 5 * MIN, flaps: 0, mttrSeconds: 60 * MIN,
+      group: 'orders-api',
+      failovers: 2,
+      timeOnSecondarySeconds: 115 * MIN,
+      downtimeSeconds: 5 * MIN,
+      flaps: 0,
+      mttrSeconds: 60 * MIN,
       timeToNotify: { count: 1, p50Seconds: 60, maxSeconds: 60 },
       promotions: { count: 1, succeeded: 1, failed: 0, durationsSeconds: [5 * MIN] },
     });
     expect((orders?.episodes as { open: boolean }[]).map((e) => e.open)).toEqual([false, true]);
-    expect(inventory).toMatchObject({ group: 'inventory-api', failovers: 1, timeOnSecondarySeconds: 30 * MIN, downtimeSeconds: 0, mttrSeconds: 30 * MIN });
+    expect(inventory).toMatchObject({
+      group: 'inventory-api',
+      failovers: 1,
+      timeOnSecondarySeconds: 30 * MIN,
+      downtimeSeconds: 0,
+      mttrSeconds: 30 * MIN,
+    });
   });
 
   it('splits by period and prints a text table', async () => {
-    const byHour = JSON.parse((await cli('stats', '--json', '--period', 'day', '--group', 'orders-api', '--since', '2025-06-11T12:00:00Z', '--until', '2025-06-12T14:00:00Z')).out) as StatsJson;
-    expect((byHour.groups[0]?.periods as { label: string; failovers: number }[]).map((p) => [p.label, p.failovers])).toEqual([['2025-06-11', 0], ['2025-06-12', 2]]);
+    const byHour = JSON.parse(
+      (
+        await cli(
+          'stats',
+          '--json',
+          '--period',
+          'day',
+          '--group',
+          'orders-api',
+          '--since',
+          '2025-06-11T12:00:00Z',
+          '--until',
+          '2025-06-12T14:00:00Z',
+        )
+      ).out,
+    ) as StatsJson;
+    expect(
+      (byHour.groups[0]?.periods as { label: string; failovers: number }[]).map((p) => [p.label, p.failovers]),
+    ).toEqual([
+      ['2025-06-11', 0],
+      ['2025-06-12', 2],
+    ]);
     const text = await cli('stats', ...WINDOW);
     expect(text.out).toMatch(/orders-api\s+2\s+1 h 55 min\s+5 min\s+0\s+1 h\s/);
     expect((await cli('stats', '--period', 'hour')).code).toBe(2);
@@ -139,12 +225,20 @@ describe('report --format html', () => {
 
   it('has one SVG timeline per group with bands coloured by condition', () => {
     expect(doc.querySelectorAll('svg')).toHaveLength(2);
-    const bands = [...section('orders-api').querySelectorAll('svg rect.band')].map((r) => [r.getAttribute('data-condition'), r.getAttribute('fill'), r.classList.contains(`band-${r.getAttribute('data-condition')}`)]);
+    const bands = [...section('orders-api').querySelectorAll('svg rect.band')].map((r) => [
+      r.getAttribute('data-condition'),
+      r.getAttribute('fill'),
+      r.classList.contains(`band-${r.getAttribute('data-condition')}`),
+    ]);
     const colour = { unknown: '#9e9e9e', healthy: '#2e7d32', 'failed-over': '#f59e0b', down: '#c62828' } as const;
     const expected = ['unknown', 'healthy', 'failed-over', 'down', 'failed-over', 'healthy', 'failed-over'] as const;
     expect(bands).toEqual(expected.map((c) => [c, colour[c], true]));
-    expect([...section('inventory-api').querySelectorAll('rect.band')].map((r) => r.getAttribute('data-condition'))).toEqual(['unknown', 'failed-over', 'healthy']);
-    expect(section('orders-api').querySelector('rect.band-down title')?.textContent).toBe('down: 2025-06-12 10:20:00Z – 2025-06-12 10:25:00Z (5 min)');
+    expect(
+      [...section('inventory-api').querySelectorAll('rect.band')].map((r) => r.getAttribute('data-condition')),
+    ).toEqual(['unknown', 'failed-over', 'healthy']);
+    expect(section('orders-api').querySelector('rect.band-down title')?.textContent).toBe(
+      'down: 2025-06-12 10:20:00Z – 2025-06-12 10:25:00Z (5 min)',
+    );
   });
 
   it('marks notifications and promotion steps, with time axis labels', () => {
@@ -161,8 +255,15 @@ describe('report --format html', () => {
   it('shows the statistics table with the figures of stats --json', () => {
     const stat = (key: string) => section('orders-api').querySelector(`table.stats td[data-stat="${key}"]`);
     expect([stat('failovers')?.textContent, stat('failovers')?.getAttribute('data-value')]).toEqual(['2', '2']);
-    expect([stat('timeOnSecondarySeconds')?.textContent, stat('timeOnSecondarySeconds')?.getAttribute('data-value')]).toEqual(['1 h 55 min', '6900']);
-    expect([stat('downtimeSeconds')?.textContent, stat('mttrSeconds')?.textContent, stat('flaps')?.textContent]).toEqual(['5 min', '1 h', '0']);
+    expect([
+      stat('timeOnSecondarySeconds')?.textContent,
+      stat('timeOnSecondarySeconds')?.getAttribute('data-value'),
+    ]).toEqual(['1 h 55 min', '6900']);
+    expect([
+      stat('downtimeSeconds')?.textContent,
+      stat('mttrSeconds')?.textContent,
+      stat('flaps')?.textContent,
+    ]).toEqual(['5 min', '1 h', '0']);
     expect(stat('promotions')?.textContent).toBe('1 (1 succeeded, 0 failed); took 5 min');
   });
 
@@ -177,8 +278,12 @@ describe('report --format html', () => {
 
   it('is self-contained: no scripts, no external references; URLs only as text', () => {
     expect(html).not.toMatch(/<script/i);
-    expect(doc.querySelectorAll('script, link, img, iframe, object, embed, use, image, foreignObject, a, base, form')).toHaveLength(0);
-    const attributes = [...doc.querySelectorAll('*')].flatMap((el) => [...el.attributes].map((a) => `${el.tagName} ${a.name}=${a.value}`));
+    expect(
+      doc.querySelectorAll('script, link, img, iframe, object, embed, use, image, foreignObject, a, base, form'),
+    ).toHaveLength(0);
+    const attributes = [...doc.querySelectorAll('*')].flatMap((el) =>
+      [...el.attributes].map((a) => `${el.tagName} ${a.name}=${a.value}`),
+    );
     expect(attributes.length).toBeGreaterThan(100);
     expect(attributes.filter((a) => /https?:|url\(|^\S+ on/i.test(a))).toEqual([]);
     const css = [...doc.querySelectorAll('style')].map((s) => s.textContent).join('');
@@ -200,14 +305,20 @@ describe('report --format md and text', () => {
     const md = (await cli('report', '--format', 'md', ...WINDOW)).out;
     expect(md).toContain('| failed-over | 2025-06-12 10:25:00Z | 2025-06-12 11:00:00Z | 35 min |');
     expect(md).toContain('| Time on secondary | 1 h 55 min | DNS served the secondary |');
-    expect(md).toMatch(/- \*\*Episode #3: 2025-06-12 10:00:00Z → 2025-06-12 11:00:00Z \(1 h\), 4 events, 2 promotion steps\*\*/);
+    expect(md).toMatch(
+      /- \*\*Episode #3: 2025-06-12 10:00:00Z → 2025-06-12 11:00:00Z \(1 h\), 4 events, 2 promotion steps\*\*/,
+    );
     expect(md).toContain('Episode #9: 2025-06-12 13:00:00Z → open');
-    expect(md).toContain('\\<script\\>alert(1)\\</script\\>\\<img src=x onerror="alert(2)"\\> see https\\://evil.example/x \\& \'q\'');
+    expect(md).toContain(
+      '\\<script\\>alert(1)\\</script\\>\\<img src=x onerror="alert(2)"\\> see https\\://evil.example/x \\& \'q\'',
+    );
     expect(md).not.toContain('<script>');
 
     const text = (await cli('report', ...WINDOW)).out;
     expect(text).toMatch(/Failovers\s+2\s/);
-    expect(text).toContain('Episode #3: 2025-06-12 10:00:00Z → 2025-06-12 11:00:00Z (1 h), 4 events, 2 promotion steps');
+    expect(text).toContain(
+      'Episode #3: 2025-06-12 10:00:00Z → 2025-06-12 11:00:00Z (1 h), 4 events, 2 promotion steps',
+    );
     expect(text).toContain(HOSTILE.replace('\u001b', '\uFFFD'));
     expect(text).not.toContain('\u001b');
   });

@@ -1,12 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildSlackMessage, escapeMrkdwn, SLACK_LIMITS, slackChannel, truncate, TRUNCATED, type SlackChannelOptions } from '../../shared/notify/channels/slack.js';
+import {
+  buildSlackMessage,
+  escapeMrkdwn,
+  SLACK_LIMITS,
+  slackChannel,
+  truncate,
+  TRUNCATED,
+  type SlackChannelOptions,
+} from '../../shared/notify/channels/slack.js';
 import type { Notification, SendResult } from '../../shared/notify/notification.js';
 import { HANG, refusedUrl, startReceiver, type Receiver, type Reply } from '../helpers/http-receiver.js';
 
 const SECRET_PATH = '/services/T000/B000/SECRETSECRET';
 const HEALTH_CHECK_ID = 'abcdef01-2345-6789-abcd-ef0123456789';
 const HC_LINK = `https://us-east-1.console.aws.amazon.com/route53/healthchecks/home#/details/${HEALTH_CHECK_ID}`;
-const ALARM_LINK = 'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/r53-failover-prod-orders-api-primary-health';
+const ALARM_LINK =
+  'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/r53-failover-prod-orders-api-primary-health';
 const RUNBOOK_LINK = 'https://runbooks.example.com/orders-api?section=failover&env=prod';
 const REASON =
   'Threshold Crossed: 1 out of the last 1 datapoints [0.0 (12/06/25 14:02:00)] was less than the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).';
@@ -21,7 +30,8 @@ const failedOver: Notification = {
   event: 'FAILED_OVER',
   severity: 'critical',
   title: 'orders-api failed over to secondary',
-  summary: 'The primary health check is in ALARM and the secondary is healthy: Route 53 now answers with the secondary.',
+  summary:
+    'The primary health check is in ALARM and the secondary is healthy: Route 53 now answers with the secondary.',
   recordName: 'api.example.com.',
   serving: 'secondary',
   servingRegion: 'eu-west-1',
@@ -44,12 +54,24 @@ const failedOver: Notification = {
 
 const md = (text: string) => ({ type: 'mrkdwn', text, verbatim: true });
 
-interface TextObject { type: string; text: string }
-interface RenderedBlock { type: string; text?: TextObject; fields?: TextObject[]; elements?: TextObject[] }
+interface TextObject {
+  type: string;
+  text: string;
+}
+interface RenderedBlock {
+  type: string;
+  text?: TextObject;
+  fields?: TextObject[];
+  elements?: TextObject[];
+}
 const blocksOf = (n: Notification) => buildSlackMessage(n).blocks as RenderedBlock[];
 /** Every text object in the message, with the block type it sits in. */
 const textsOf = (blocks: RenderedBlock[]) =>
-  blocks.flatMap((b) => [b.text, ...(b.fields ?? []), ...(b.elements ?? [])].filter((t): t is TextObject => t !== undefined).map((t) => ({ block: b, t })));
+  blocks.flatMap((b) =>
+    [b.text, ...(b.fields ?? []), ...(b.elements ?? [])]
+      .filter((t): t is TextObject => t !== undefined)
+      .map((t) => ({ block: b, t })),
+  );
 
 const expectWithinSlackLimits = (message: { text: string; blocks: object[] }) => {
   const blocks = message.blocks as RenderedBlock[];
@@ -71,7 +93,10 @@ describe('buildSlackMessage', () => {
     expect(message).toEqual({
       text: `orders-api failed over to secondary\n${failedOver.summary}`,
       blocks: [
-        { type: 'header', text: { type: 'plain_text', text: ':rotating_light: orders-api failed over to secondary', emoji: true } },
+        {
+          type: 'header',
+          text: { type: 'plain_text', text: ':rotating_light: orders-api failed over to secondary', emoji: true },
+        },
         { type: 'section', text: md(failedOver.summary) },
         {
           type: 'section',
@@ -102,7 +127,9 @@ describe('buildSlackMessage', () => {
         },
         {
           type: 'section',
-          text: md(`<${HC_LINK}|Health check>  ·  <${ALARM_LINK}|Alarm>  ·  <https://runbooks.example.com/orders-api?section=failover&amp;env=prod|Runbook>`),
+          text: md(
+            `<${HC_LINK}|Health check>  ·  <${ALARM_LINK}|Alarm>  ·  <https://runbooks.example.com/orders-api?section=failover&amp;env=prod|Runbook>`,
+          ),
         },
       ],
     });
@@ -148,13 +175,21 @@ describe('buildSlackMessage', () => {
     // Act
     const message = buildSlackMessage(hostile);
     // Assert
-    const mrkdwnTexts = textsOf(message.blocks as RenderedBlock[]).filter(({ t }) => t.type === 'mrkdwn').map(({ t }) => t.text);
+    const mrkdwnTexts = textsOf(message.blocks as RenderedBlock[])
+      .filter(({ t }) => t.type === 'mrkdwn')
+      .map(({ t }) => t.text);
     const linkSection = `<https://runbooks.example.com/orders-api?section=failover&amp;env=prod|Runbook>`;
     expect(mrkdwnTexts.at(-1)).toBe(linkSection);
     expect(mrkdwnTexts.slice(0, -1).filter((t) => /[<>]/.test(t.replace(/^>/gm, '')))).toEqual([]);
     // The fallback is mrkdwn too; the header is plain_text, which Slack shows literally and never parses.
-    expect(message.text).toBe(`${'&lt;!channel&gt; please &lt;https://evil.example|click here&gt; &amp; &lt;@U123&gt;'}\n${'&lt;!channel&gt; please &lt;https://evil.example|click here&gt; &amp; &lt;@U123&gt;'}`);
-    expect((message.blocks as RenderedBlock[])[0]?.text).toEqual({ type: 'plain_text', text: `:rotating_light: ${HOSTILE}`, emoji: true });
+    expect(message.text).toBe(
+      `${'&lt;!channel&gt; please &lt;https://evil.example|click here&gt; &amp; &lt;@U123&gt;'}\n${'&lt;!channel&gt; please &lt;https://evil.example|click here&gt; &amp; &lt;@U123&gt;'}`,
+    );
+    expect((message.blocks as RenderedBlock[])[0]?.text).toEqual({
+      type: 'plain_text',
+      text: `:rotating_light: ${HOSTILE}`,
+      emoji: true,
+    });
   });
 
   it('truncates a 50 KB reason visibly and keeps every Slack limit', () => {
@@ -174,7 +209,17 @@ describe('buildSlackMessage', () => {
   it('keeps the whole message within 40,000 characters when every untrusted text is huge and JSON-expensive', () => {
     // Arrange: a control character costs six JSON characters (\u0001), so per-block caps alone would overflow.
     const huge = '\u0001'.repeat(50_000);
-    const n: Notification = { ...failedOver, group: huge, recordName: huge, summary: huge, alarmName: huge, reason: huge, title: huge, correlationId: huge, id: huge };
+    const n: Notification = {
+      ...failedOver,
+      group: huge,
+      recordName: huge,
+      summary: huge,
+      alarmName: huge,
+      reason: huge,
+      title: huge,
+      correlationId: huge,
+      id: huge,
+    };
     // Act
     const message = buildSlackMessage(n);
     // Assert
@@ -208,9 +253,19 @@ describe('buildSlackMessage', () => {
     expect(blocks[2]?.fields?.[2]).toEqual(md('*Event*\nFAILED_OVER (flapping)'));
     expect(blocks[4]).toEqual({
       type: 'section',
-      text: md('*Flapping:* 7 state changes between 2025-06-12T13:30:00.000Z and 2025-06-12T14:00:00.000Z; 5 notifications suppressed.'),
+      text: md(
+        '*Flapping:* 7 state changes between 2025-06-12T13:30:00.000Z and 2025-06-12T14:00:00.000Z; 5 notifications suppressed.',
+      ),
     });
-    expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'context', 'section']);
+    expect(blocks.map((b) => b.type)).toEqual([
+      'header',
+      'section',
+      'section',
+      'section',
+      'section',
+      'context',
+      'section',
+    ]);
   });
 
   it('labels the flap figures of a flap summary as a summary', () => {
@@ -249,7 +304,9 @@ describe('slackChannel against a loopback Slack', () => {
     // Arrange
     const channel = slackChannel({ webhookUrl: async () => webhookUrl });
     // Act
-    const accepted = (['transition', 'reminder', 'no-data', 'flapping', 'flap-summary'] as const).map((kind) => channel.accepts({ ...failedOver, kind }));
+    const accepted = (['transition', 'reminder', 'no-data', 'flapping', 'flap-summary'] as const).map((kind) =>
+      channel.accepts({ ...failedOver, kind }),
+    );
     // Assert
     expect(channel.name).toBe('slack');
     expect(accepted).toEqual([true, true, true, true, true]);
@@ -340,10 +397,25 @@ describe('slackChannel against a loopback Slack', () => {
     results.push(await send(await refusedUrl(SECRET_PATH)));
     results.push(await send(`not a url ${SECRET_PATH}`));
     results.push(
-      await slackChannel({ webhookUrl: async () => Promise.reject(new Error(`cannot resolve ${webhookUrl}`)) }).send(failedOver, new AbortController().signal),
+      await slackChannel({ webhookUrl: async () => Promise.reject(new Error(`cannot resolve ${webhookUrl}`)) }).send(
+        failedOver,
+        new AbortController().signal,
+      ),
     );
     // Assert
-    expect(results.map((r) => r.status)).toEqual(['retry', 'retry', 'permanent', 'permanent', 'permanent', 'permanent', 'sent', 'retry', 'retry', 'permanent', 'retry']);
+    expect(results.map((r) => r.status)).toEqual([
+      'retry',
+      'retry',
+      'permanent',
+      'permanent',
+      'permanent',
+      'permanent',
+      'sent',
+      'retry',
+      'retry',
+      'permanent',
+      'retry',
+    ]);
     expect(results[2]).toEqual({ status: 'permanent', reason: 'slack answered 404 no_service <redacted>' });
     expect(results[10]).toEqual({ status: 'retry', reason: 'webhook url unavailable (Error)' });
     const rendered = JSON.stringify(results);

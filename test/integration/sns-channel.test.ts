@@ -11,7 +11,13 @@ import {
 } from '@aws-sdk/client-sns';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildSnsPublish, classifySnsError, SNS_MAX_PAYLOAD_BYTES, snsChannel, snsSubject } from '../../shared/notify/channels/sns.js';
+import {
+  buildSnsPublish,
+  classifySnsError,
+  SNS_MAX_PAYLOAD_BYTES,
+  snsChannel,
+  snsSubject,
+} from '../../shared/notify/channels/sns.js';
 import type { Notification } from '../../shared/notify/notification.js';
 import { refusedUrl } from '../helpers/http-receiver.js';
 import { failedOverNotification } from '../helpers/notification.js';
@@ -20,7 +26,12 @@ const notification: Notification = failedOverNotification;
 
 const signal = () => new AbortController().signal;
 const snsClient = (endpoint: string) =>
-  new SNSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  new SNSClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
 
 /** The SNS-to-SQS envelope (non-raw delivery): the only place a subscriber sees the Subject. */
 interface SnsEnvelope {
@@ -44,13 +55,23 @@ beforeAll(async () => {
   const rawQueue = fauxqs.createQueue('alerts-raw');
   const criticalQueue = fauxqs.createQueue('alerts-critical');
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: envelopeQueue.queueArn }));
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: rawQueue.queueArn, Attributes: { RawMessageDelivery: 'true' } }));
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: rawQueue.queueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
   await sns.send(
     new SubscribeCommand({
       TopicArn: topicArn,
       Protocol: 'sqs',
       Endpoint: criticalQueue.queueArn,
-      Attributes: { RawMessageDelivery: 'true', FilterPolicy: JSON.stringify({ severity: ['critical'], event: ['FAILED_OVER', 'BOTH_UNHEALTHY'] }) },
+      Attributes: {
+        RawMessageDelivery: 'true',
+        FilterPolicy: JSON.stringify({ severity: ['critical'], event: ['FAILED_OVER', 'BOTH_UNHEALTHY'] }),
+      },
     }),
   );
 });
@@ -78,7 +99,11 @@ describe('sns channel against fauxqs', () => {
     expect(result).toEqual({ status: 'sent', info: expect.any(String) });
     const [envelope, ...rest] = envelopes();
     expect(rest).toHaveLength(0);
-    expect(envelope).toMatchObject({ Type: 'Notification', TopicArn: topicArn, Subject: 'orders-api failed over to eu-west-1' });
+    expect(envelope).toMatchObject({
+      Type: 'Notification',
+      TopicArn: topicArn,
+      Subject: 'orders-api failed over to eu-west-1',
+    });
     expect(JSON.parse(envelope?.Message ?? '')).toEqual({ version: 1, notification });
     expect(envelope?.MessageAttributes).toEqual({
       group: { Type: 'String', Value: 'orders-api' },
@@ -120,13 +145,26 @@ describe('sns channel against fauxqs', () => {
   it('lets a subscriber filter on the attributes (critical failovers only)', async () => {
     // Arrange
     const channel = snsChannel({ client: sns, topicArn });
-    const reminder: Notification = { ...notification, id: 'orders-api#42#reminder#1', kind: 'reminder', severity: 'warning' };
-    const recovered: Notification = { ...notification, id: 'orders-api#47#transition', seq: 47, event: 'RECOVERED', severity: 'info' };
+    const reminder: Notification = {
+      ...notification,
+      id: 'orders-api#42#reminder#1',
+      kind: 'reminder',
+      severity: 'warning',
+    };
+    const recovered: Notification = {
+      ...notification,
+      id: 'orders-api#47#transition',
+      seq: 47,
+      event: 'RECOVERED',
+      severity: 'info',
+    };
     // Act
     for (const n of [notification, reminder, recovered]) await channel.send(n, signal());
     // Assert
     expect(queued('alerts-envelope')).toHaveLength(3);
-    expect(queued('alerts-critical').map((m) => (JSON.parse(m.body) as { notification: Notification }).notification.id)).toEqual(['orders-api#42#transition']);
+    expect(
+      queued('alerts-critical').map((m) => (JSON.parse(m.body) as { notification: Notification }).notification.id),
+    ).toEqual(['orders-api#42#transition']);
   });
 
   it('truncates a 300 KB reason visibly so the message fits under 256 KiB', async () => {
@@ -210,7 +248,7 @@ describe('sns channel against fauxqs', () => {
   });
 });
 
-describe('sns error classification (the SDK\'s own exception classes; fauxqs cannot throttle or fail KMS)', () => {
+describe("sns error classification (the SDK's own exception classes; fauxqs cannot throttle or fail KMS)", () => {
   const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
   it('retries throttling and server errors, and gives up on auth, parameter and KMS configuration errors', () => {
@@ -220,8 +258,15 @@ describe('sns error classification (the SDK\'s own exception classes; fauxqs can
       kmsThrottled: new KMSThrottlingException({ message: 'KMS rate exceeded', ...meta(400) }),
       internal: new InternalErrorException({ message: 'Internal error', ...meta(500) }),
       bare503: Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', ...meta(503) }),
-      retryableFlag: Object.assign(new Error('whatever'), { name: 'SomethingNew', $retryable: { throttling: true }, ...meta(400) }),
-      authorization: new AuthorizationErrorException({ message: 'User is not authorized to perform SNS:Publish', ...meta(403) }),
+      retryableFlag: Object.assign(new Error('whatever'), {
+        name: 'SomethingNew',
+        $retryable: { throttling: true },
+        ...meta(400),
+      }),
+      authorization: new AuthorizationErrorException({
+        message: 'User is not authorized to perform SNS:Publish',
+        ...meta(403),
+      }),
       invalidParameter: new InvalidParameterException({ message: 'Invalid parameter: Subject', ...meta(400) }),
       kmsDisabled: new KMSDisabledException({ message: 'Key is disabled', ...meta(400) }),
       unknown4xx: Object.assign(new Error('Nope'), { name: 'SomethingElse', ...meta(400) }),
@@ -235,7 +280,10 @@ describe('sns error classification (the SDK\'s own exception classes; fauxqs can
       internal: { status: 'retry', reason: 'sns InternalErrorException: Internal error' },
       bare503: { status: 'retry', reason: 'sns ServiceUnavailable: Service Unavailable' },
       retryableFlag: { status: 'retry', reason: 'sns SomethingNew: whatever' },
-      authorization: { status: 'permanent', reason: 'sns AuthorizationErrorException: User is not authorized to perform SNS:Publish' },
+      authorization: {
+        status: 'permanent',
+        reason: 'sns AuthorizationErrorException: User is not authorized to perform SNS:Publish',
+      },
       invalidParameter: { status: 'permanent', reason: 'sns InvalidParameterException: Invalid parameter: Subject' },
       kmsDisabled: { status: 'permanent', reason: 'sns KMSDisabledException: Key is disabled' },
       unknown4xx: { status: 'permanent', reason: 'sns SomethingElse: Nope' },

@@ -6,8 +6,16 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alarmNameFor } from '../../shared/config/schema.js';
 import { ledgerTableDefinition } from '../../shared/ledger/schema.js';
-import { asArray, ofType, openShippedConfig, readZip, serverless, type Resource, type Statement, type Template } from '../helpers/template.js';
-
+import {
+  asArray,
+  ofType,
+  openShippedConfig,
+  readZip,
+  serverless,
+  type Resource,
+  type Statement,
+  type Template,
+} from '../helpers/template.js';
 
 const HC = {
   ordersPrimary: '4dd370d3-b015-4e3f-a866-db054eabfffb',
@@ -75,10 +83,34 @@ notify:
 // Logical ids are part of the contract: renaming one replaces the alarm, and CloudFormation then deletes the
 // replacement's (identical) AlarmName.
 const MEMBERS = [
-  { logicalId: 'OrdersDashapiPrimaryHealthAlarm', group: 'orders-api', role: 'primary', region: 'us-east-1', hc: HC.ordersPrimary },
-  { logicalId: 'OrdersDashapiSecondaryHealthAlarm', group: 'orders-api', role: 'secondary', region: 'us-west-2', hc: HC.ordersSecondary },
-  { logicalId: 'InventoryPrimaryHealthAlarm', group: 'inventory', role: 'primary', region: 'eu-west-1', hc: HC.inventoryPrimary },
-  { logicalId: 'InventorySecondaryHealthAlarm', group: 'inventory', role: 'secondary', region: 'eu-central-1', hc: HC.inventorySecondary },
+  {
+    logicalId: 'OrdersDashapiPrimaryHealthAlarm',
+    group: 'orders-api',
+    role: 'primary',
+    region: 'us-east-1',
+    hc: HC.ordersPrimary,
+  },
+  {
+    logicalId: 'OrdersDashapiSecondaryHealthAlarm',
+    group: 'orders-api',
+    role: 'secondary',
+    region: 'us-west-2',
+    hc: HC.ordersSecondary,
+  },
+  {
+    logicalId: 'InventoryPrimaryHealthAlarm',
+    group: 'inventory',
+    role: 'primary',
+    region: 'eu-west-1',
+    hc: HC.inventoryPrimary,
+  },
+  {
+    logicalId: 'InventorySecondaryHealthAlarm',
+    group: 'inventory',
+    role: 'secondary',
+    region: 'eu-central-1',
+    hc: HC.inventorySecondary,
+  },
 ] as const;
 
 const FUNCTION_ID = 'RecordDashfailoverLambdaFunction';
@@ -101,10 +133,12 @@ const logGroupArn = (fn: string) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/r53-failover-test-${fn}:*:*`,
 });
 
-
 /** Every statement of a role's inline policies, after checking it has no managed policies and only Allow. */
 const roleStatements = (role: Resource): Statement[] => {
-  const props = role.Properties as { Policies: { PolicyDocument: { Statement: Statement[] } }[]; ManagedPolicyArns?: unknown[] };
+  const props = role.Properties as {
+    Policies: { PolicyDocument: { Statement: Statement[] } }[];
+    ManagedPolicyArns?: unknown[];
+  };
   expect(props.ManagedPolicyArns ?? []).toEqual([]);
   const statements = props.Policies.flatMap((p) => p.PolicyDocument.Statement);
   expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
@@ -162,7 +196,9 @@ describe('serverless package (stage test, us-east-1)', () => {
     });
     if (result.code !== 0) throw new Error(`serverless package failed (${result.code}):\n${result.output}`);
     packageOutput = result.output;
-    template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+    template = JSON.parse(
+      readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as Template;
     resource = (id) => {
       const r = template.Resources[id];
       if (!r) throw new Error(`no resource ${id} in the template`);
@@ -203,14 +239,21 @@ describe('serverless package (stage test, us-east-1)', () => {
     it('is SSE-encrypted and keeps messages 14 days', () => {
       const q = resource('DeadLetterQueue');
       expect(q.Type).toBe('AWS::SQS::Queue');
-      expect(q.Properties).toMatchObject({ QueueName: 'r53-failover-test-dlq', SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+      expect(q.Properties).toMatchObject({
+        QueueName: 'r53-failover-test-dlq',
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1_209_600,
+      });
     });
 
     it('has one queue policy letting only the rule and the topic send to it', () => {
       // Two QueuePolicy resources on one queue overwrite each other, so there must be exactly one.
       const policies = ofType(template, 'AWS::SQS::QueuePolicy');
       expect(policies.map(([id]) => id)).toEqual(['DeadLetterQueuePolicy']);
-      const props = resource('DeadLetterQueuePolicy').Properties as { Queues: unknown[]; PolicyDocument: { Statement: Statement[] } };
+      const props = resource('DeadLetterQueuePolicy').Properties as {
+        Queues: unknown[];
+        PolicyDocument: { Statement: Statement[] };
+      };
       expect(props.Queues).toEqual([{ Ref: 'DeadLetterQueue' }]);
       const byService = Object.fromEntries(
         props.PolicyDocument.Statement.map((s) => [(s.Principal as { Service: string }).Service, s]),
@@ -221,7 +264,10 @@ describe('serverless package (stage test, us-east-1)', () => {
       }
       expect(byService['events.amazonaws.com']?.Condition).toEqual({
         ArnEquals: {
-          'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/r53-failover-test-alarm-state-change' },
+          'aws:SourceArn': {
+            'Fn::Sub':
+              'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/r53-failover-test-alarm-state-change',
+          },
         },
       });
       expect(byService['sns.amazonaws.com']?.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': TOPIC_REF } });
@@ -230,7 +276,10 @@ describe('serverless package (stage test, us-east-1)', () => {
 
   describe('alarm topic', () => {
     it('is named after the stack and lets CloudWatch in this account publish', () => {
-      expect(resource('AlarmTopic')).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { TopicName: 'r53-failover-test-alarms' } });
+      expect(resource('AlarmTopic')).toMatchObject({
+        Type: 'AWS::SNS::Topic',
+        Properties: { TopicName: 'r53-failover-test-alarms' },
+      });
       const policy = resource('AlarmTopicPolicy');
       expect(policy.Type).toBe('AWS::SNS::TopicPolicy');
       const props = policy.Properties as { Topics: unknown[]; PolicyDocument: { Statement: Statement[] } };
@@ -258,24 +307,34 @@ describe('serverless package (stage test, us-east-1)', () => {
       const patterned = rules.filter(([, r]) => r.Properties.EventPattern !== undefined);
       expect(patterned).toHaveLength(1);
       const [, rule] = patterned[0] ?? [];
-      const props = rule?.Properties as { Name: string; EventPattern: unknown; State: string; Targets: Record<string, unknown>[] };
+      const props = rule?.Properties as {
+        Name: string;
+        EventPattern: unknown;
+        State: string;
+        Targets: Record<string, unknown>[];
+      };
       expect(props.Name).toBe('r53-failover-test-alarm-state-change');
       expect(props.State).toBe('ENABLED');
       expect(props.EventPattern).toEqual({
-        'source': ['aws.cloudwatch'],
+        source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
-        'detail': { alarmName: [{ prefix: 'r53-failover-test-' }] },
+        detail: { alarmName: [{ prefix: 'r53-failover-test-' }] },
       });
       expect(props.Targets).toHaveLength(1);
       expect(props.Targets[0]).toMatchObject({ Arn: FUNCTION_ARN, DeadLetterConfig: { Arn: DLQ_ARN } });
-      expect(props.Targets[0]?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: expect.any(Number), MaximumRetryAttempts: expect.any(Number) });
+      expect(props.Targets[0]?.RetryPolicy).toEqual({
+        MaximumEventAgeInSeconds: expect.any(Number),
+        MaximumRetryAttempts: expect.any(Number),
+      });
       // No other rule: everything else is a schedule (checked under notify).
       for (const [id, r] of rules) if (r !== rule) expect(r.Properties.ScheduleExpression, id).toBeDefined();
       expect(rules).toHaveLength(4);
     });
 
     it('subscribes the recorder to the alarm topic with a redrive policy to the DLQ', () => {
-      const subs = ofType(template, 'AWS::SNS::Subscription').filter(([, r]) => isDeepStrictEqual(r.Properties.TopicArn, TOPIC_REF));
+      const subs = ofType(template, 'AWS::SNS::Subscription').filter(([, r]) =>
+        isDeepStrictEqual(r.Properties.TopicArn, TOPIC_REF),
+      );
       expect(subs).toHaveLength(1);
       expect(subs[0]?.[1].Properties).toEqual({
         TopicArn: TOPIC_REF,
@@ -284,14 +343,22 @@ describe('serverless package (stage test, us-east-1)', () => {
         RedrivePolicy: { deadLetterTargetArn: DLQ_ARN },
       });
       const permissions = ofType(template, 'AWS::Lambda::Permission').map(([, r]) => r.Properties);
-      expect(permissions).toContainEqual(expect.objectContaining({ FunctionName: FUNCTION_ARN, Principal: 'sns.amazonaws.com', SourceArn: TOPIC_REF }));
-      expect(permissions).toContainEqual(expect.objectContaining({ FunctionName: FUNCTION_ARN, Principal: 'events.amazonaws.com' }));
+      expect(permissions).toContainEqual(
+        expect.objectContaining({ FunctionName: FUNCTION_ARN, Principal: 'sns.amazonaws.com', SourceArn: TOPIC_REF }),
+      );
+      expect(permissions).toContainEqual(
+        expect.objectContaining({ FunctionName: FUNCTION_ARN, Principal: 'events.amazonaws.com' }),
+      );
     });
   });
 
   describe('health check alarms', () => {
     it('creates one alarm per group member and nothing else', () => {
-      expect(ofType(template, 'AWS::CloudWatch::Alarm').map(([id]) => id).sort()).toEqual(MEMBERS.map((m) => m.logicalId).sort());
+      expect(
+        ofType(template, 'AWS::CloudWatch::Alarm')
+          .map(([id]) => id)
+          .sort(),
+      ).toEqual(MEMBERS.map((m) => m.logicalId).sort());
     });
 
     it.each(MEMBERS)('$group $role alarms on HealthCheckStatus < 1 and notifies the topic on every state', (m) => {
@@ -318,7 +385,9 @@ describe('serverless package (stage test, us-east-1)', () => {
     });
 
     it('names alarms with the prefix the EventBridge rule filters on', () => {
-      expect(resource('OrdersDashapiPrimaryHealthAlarm').Properties.AlarmName).toBe('r53-failover-test-orders-api-primary-health');
+      expect(resource('OrdersDashapiPrimaryHealthAlarm').Properties.AlarmName).toBe(
+        'r53-failover-test-orders-api-primary-health',
+      );
     });
   });
 
@@ -345,7 +414,9 @@ describe('serverless package (stage test, us-east-1)', () => {
 
     it('sends failed async invocations to the DLQ after two retries', () => {
       expect(resource(FUNCTION_ID).Properties.DeadLetterConfig).toEqual({ TargetArn: DLQ_ARN });
-      const confs = ofType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) => isDeepStrictEqual(r.Properties.FunctionName, { Ref: FUNCTION_ID }));
+      const confs = ofType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) =>
+        isDeepStrictEqual(r.Properties.FunctionName, { Ref: FUNCTION_ID }),
+      );
       expect(confs).toHaveLength(1);
       expect(confs[0]?.[1].Properties).toMatchObject({ MaximumRetryAttempts: 2 });
     });
@@ -355,19 +426,43 @@ describe('serverless package (stage test, us-east-1)', () => {
     });
 
     it('serves the audit API only with AWS_IAM authorization, from a read-only role', () => {
-      const routes = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as { RouteKey: string; AuthorizationType?: string });
-      expect(routes.map((r) => r.RouteKey).sort()).toEqual(['GET /episodes/{group}/{episode}', 'GET /export', 'GET /groups', 'GET /history', 'GET /stats']);
+      const routes = ofType(template, 'AWS::ApiGatewayV2::Route').map(
+        ([, r]) => r.Properties as { RouteKey: string; AuthorizationType?: string },
+      );
+      expect(routes.map((r) => r.RouteKey).sort()).toEqual([
+        'GET /episodes/{group}/{episode}',
+        'GET /export',
+        'GET /groups',
+        'GET /history',
+        'GET /stats',
+      ]);
       expect(routes.every((r) => r.AuthorizationType === 'AWS_IAM')).toBe(true);
-      const role = resource('AuditDashapiIamRoleLambdaExecution') as unknown as { Properties: { Policies: { PolicyDocument: { Statement: { Action: string[] | string; Resource: unknown }[] } }[] } };
-      const actions = role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])));
+      const role = resource('AuditDashapiIamRoleLambdaExecution') as unknown as {
+        Properties: {
+          Policies: { PolicyDocument: { Statement: { Action: string[] | string; Resource: unknown }[] } }[];
+        };
+      };
+      const actions = role.Properties.Policies.flatMap((p) =>
+        p.PolicyDocument.Statement.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])),
+      );
       expect(actions.filter((a) => !a.startsWith('logs:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     });
 
     it('has its own role with only the ledger and DLQ actions, scoped to their ARNs', () => {
       // One role per function, and the framework's default role is gone (nothing uses it). regional-probe's role is
       // checked in probe-template.test.ts, promote-replica's in promote-template.test.ts.
-      expect(ofType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual(
-        [NOTIFY_ROLE_ID, ROLE_ID, 'RegionalDashprobeIamRoleLambdaExecution', 'PromoteDashreplicaIamRoleLambdaExecution', 'AuditDashapiIamRoleLambdaExecution'].sort(),
+      expect(
+        ofType(template, 'AWS::IAM::Role')
+          .map(([id]) => id)
+          .sort(),
+      ).toEqual(
+        [
+          NOTIFY_ROLE_ID,
+          ROLE_ID,
+          'RegionalDashprobeIamRoleLambdaExecution',
+          'PromoteDashreplicaIamRoleLambdaExecution',
+          'AuditDashapiIamRoleLambdaExecution',
+        ].sort(),
       );
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
       expect(JSON.stringify(template)).not.toContain('"IamRoleLambdaExecution"');
@@ -394,7 +489,11 @@ describe('serverless package (stage test, us-east-1)', () => {
       const zip = join(packageDir, 'record-failover.zip');
       expect(existsSync(zip)).toBe(true);
       const entries = readZip(zip);
-      expect([...entries.keys()].sort()).toEqual(['dist/config/failover.json', 'dist/package.json', 'dist/record-failover/index.js']);
+      expect([...entries.keys()].sort()).toEqual([
+        'dist/config/failover.json',
+        'dist/package.json',
+        'dist/record-failover/index.js',
+      ]);
       expect(JSON.parse(entries.get('dist/package.json')?.().toString('utf8') ?? '')).toEqual({ type: 'commonjs' });
       const { text, config: shipped } = shippedConfig(entries);
       expect(Object.keys(shipped.groups).sort()).toEqual(['inventory', 'orders-api']);
@@ -425,15 +524,21 @@ describe('serverless package (stage test, us-east-1)', () => {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       });
       expect(resource('NotifyLogGroup').Properties.RetentionInDays).toBe(30);
-      const confs = ofType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) => isDeepStrictEqual(r.Properties.FunctionName, { Ref: NOTIFY_ID }));
+      const confs = ofType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) =>
+        isDeepStrictEqual(r.Properties.FunctionName, { Ref: NOTIFY_ID }),
+      );
       expect(confs.map(([, r]) => r.Properties.MaximumRetryAttempts)).toEqual([2]);
     });
 
     it('reads the ledger stream: fresh non-stale INSERTs only, partial batch failures, bisect, then the DLQ', () => {
       // promote-replica's own mapping on the same stream is checked in promote-template.test.ts.
-      const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping').filter(([, r]) => isDeepStrictEqual(r.Properties.FunctionName, NOTIFY_ARN));
+      const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping').filter(([, r]) =>
+        isDeepStrictEqual(r.Properties.FunctionName, NOTIFY_ARN),
+      );
       expect(mappings).toHaveLength(1);
-      const props = mappings[0]?.[1].Properties as Record<string, unknown> & { FilterCriteria: { Filters: { Pattern: string }[] } };
+      const props = mappings[0]?.[1].Properties as Record<string, unknown> & {
+        FilterCriteria: { Filters: { Pattern: string }[] };
+      };
       expect(props).toMatchObject({
         EventSourceArn: STREAM_ARN,
         FunctionName: NOTIFY_ARN,
@@ -447,25 +552,38 @@ describe('serverless package (stage test, us-east-1)', () => {
       });
       // Filter patterns are JSON strings; compare them parsed.
       expect(props.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([
-        { eventName: ['INSERT'], dynamodb: { NewImage: { kind: { S: ['transition', 'probe', 'promotion'] }, stale: { BOOL: [false] } } } },
+        {
+          eventName: ['INSERT'],
+          dynamodb: { NewImage: { kind: { S: ['transition', 'probe', 'promotion'] }, stale: { BOOL: [false] } } },
+        },
       ]);
     });
 
     it('sweeps every minute on a schedule', () => {
       // The other schedule is regional-probe's (probe-template.test.ts).
       const schedules = ofType(template, 'AWS::Events::Rule').filter(
-        ([, r]) => r.Properties.ScheduleExpression !== undefined && isDeepStrictEqual((r.Properties.Targets as { Arn: unknown }[])[0]?.Arn, NOTIFY_ARN),
+        ([, r]) =>
+          r.Properties.ScheduleExpression !== undefined &&
+          isDeepStrictEqual((r.Properties.Targets as { Arn: unknown }[])[0]?.Arn, NOTIFY_ARN),
       );
       expect(schedules).toHaveLength(1);
       const [id, rule] = schedules[0] ?? [];
-      const props = rule?.Properties as { ScheduleExpression: string; State: string; Targets: Record<string, unknown>[] };
+      const props = rule?.Properties as {
+        ScheduleExpression: string;
+        State: string;
+        Targets: Record<string, unknown>[];
+      };
       expect(props.ScheduleExpression).toBe('rate(1 minute)');
       expect(props.State).toBe('ENABLED');
       expect(props.Targets).toHaveLength(1);
       expect(props.Targets[0]).toMatchObject({ Arn: NOTIFY_ARN });
       const permissions = ofType(template, 'AWS::Lambda::Permission').map(([, r]) => r.Properties);
       expect(permissions).toContainEqual(
-        expect.objectContaining({ FunctionName: NOTIFY_ARN, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [id, 'Arn'] } }),
+        expect.objectContaining({
+          FunctionName: NOTIFY_ARN,
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [id, 'Arn'] },
+        }),
       );
     });
 
@@ -505,7 +623,9 @@ describe('serverless package (stage test, us-east-1)', () => {
       const kms = granted.get('kms:Decrypt') ?? [];
       expect(kms).toHaveLength(1);
       expect(asArray(kms[0]?.Action)).toEqual(['kms:Decrypt']);
-      expect(kms[0]?.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } });
+      expect(kms[0]?.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } },
+      });
       // Only the KMS statement has a condition; none has a Deny or a NotAction/NotResource.
       expect(statements.filter((s) => s.Condition !== undefined)).toEqual(kms);
       for (const s of statements) expect(Object.keys(s).filter((k) => k.startsWith('Not'))).toEqual([]);
@@ -515,14 +635,22 @@ describe('serverless package (stage test, us-east-1)', () => {
       const zip = join(packageDir, 'notify.zip');
       expect(existsSync(zip)).toBe(true);
       const entries = readZip(zip);
-      expect([...entries.keys()].sort()).toEqual(['dist/config/failover.json', 'dist/notify/index.js', 'dist/package.json']);
+      expect([...entries.keys()].sort()).toEqual([
+        'dist/config/failover.json',
+        'dist/notify/index.js',
+        'dist/package.json',
+      ]);
       const { text, config: shipped } = shippedConfig(entries);
       expect(text).toBe(shippedConfig(readZip(join(packageDir, 'record-failover.zip'))).text);
       expect(shipped.notify?.slack).toEqual({ webhookSsmParameter: SSM.slack });
       expect(shipped.notify?.pagerduty).toMatchObject({ routingKeySsmParameter: SSM.pagerduty });
       expect(shipped.notify?.pagerduty).not.toHaveProperty('routingKey');
       expect(shipped.notify?.webhooks).toHaveLength(1);
-      expect(shipped.notify?.webhooks?.[0]).toMatchObject({ name: 'ops', url: 'https://hooks.example.com/r53-failover', secretSsmParameter: SSM.webhook });
+      expect(shipped.notify?.webhooks?.[0]).toMatchObject({
+        name: 'ops',
+        url: 'https://hooks.example.com/r53-failover',
+        secretSsmParameter: SSM.webhook,
+      });
       expect(shipped.notify?.webhooks?.[0]).not.toHaveProperty('secret');
       expect(shipped.notify?.sns?.subscriptions).toHaveLength(2);
       // As JSON keys: `"secret"` does not match `"secretSsmParameter"`.
@@ -540,15 +668,24 @@ describe('serverless package (stage test, us-east-1)', () => {
     it('is encrypted with the AWS-managed SNS key', () => {
       expect(resource('NotificationTopic')).toEqual({
         Type: 'AWS::SNS::Topic',
-        Properties: { TopicName: 'r53-failover-test-notifications', DisplayName: 'r53-failover test', KmsMasterKeyId: 'alias/aws/sns' },
+        Properties: {
+          TopicName: 'r53-failover-test-notifications',
+          DisplayName: 'r53-failover test',
+          KmsMasterKeyId: 'alias/aws/sns',
+        },
       });
     });
 
     it('has one subscription per notify.sns.subscriptions entry', () => {
-      const subs = ofType(template, 'AWS::SNS::Subscription').filter(([, r]) => isDeepStrictEqual(r.Properties.TopicArn, NOTIFICATION_TOPIC_REF));
+      const subs = ofType(template, 'AWS::SNS::Subscription').filter(([, r]) =>
+        isDeepStrictEqual(r.Properties.TopicArn, NOTIFICATION_TOPIC_REF),
+      );
       expect(subs.map(([id]) => id).sort()).toEqual(['NotificationSubscription1', 'NotificationSubscription2']);
       SUBSCRIPTIONS.forEach((sub, i) => {
-        expect(resource(`NotificationSubscription${i + 1}`).Properties).toEqual({ TopicArn: NOTIFICATION_TOPIC_REF, ...sub });
+        expect(resource(`NotificationSubscription${i + 1}`).Properties).toEqual({
+          TopicArn: NOTIFICATION_TOPIC_REF,
+          ...sub,
+        });
       });
       // Every subscription in the stack is either the recorder's on the alarm topic or one of these.
       expect(ofType(template, 'AWS::SNS::Subscription')).toHaveLength(1 + SUBSCRIPTIONS.length);
@@ -571,9 +708,12 @@ describe.concurrent('serverless package refuses bad input', () => {
   it('fails on an invalid failover.yml, naming the field', async ({ expect }) => {
     const configFile = join(work, 'bad-region.yml');
     writeFileSync(configFile, configYaml({ ordersPrimaryRegion: 'useast1' }));
-    const result = await serverless(['package', '--stage', 'test', '--region', 'us-east-1', '--package', join(work, 'out-bad')], {
-      R53F_CONFIG: configFile,
-    });
+    const result = await serverless(
+      ['package', '--stage', 'test', '--region', 'us-east-1', '--package', join(work, 'out-bad')],
+      {
+        R53F_CONFIG: configFile,
+      },
+    );
     expect(result.code).not.toBe(0);
     expect(result.output).toContain('groups.orders-api.primary.region');
     expect(result.output).toContain('useast1');
@@ -583,18 +723,24 @@ describe.concurrent('serverless package refuses bad input', () => {
   it('fails outside us-east-1, saying why', async ({ expect }) => {
     const configFile = join(work, 'good.yml');
     writeFileSync(configFile, configYaml());
-    const result = await serverless(['package', '--stage', 'test', '--region', 'eu-west-1', '--package', join(work, 'out-region')], {
-      R53F_CONFIG: configFile,
-    });
+    const result = await serverless(
+      ['package', '--stage', 'test', '--region', 'eu-west-1', '--package', join(work, 'out-region')],
+      {
+        R53F_CONFIG: configFile,
+      },
+    );
     expect(result.code).not.toBe(0);
     expect(result.output).toContain('us-east-1 only, not eu-west-1');
     expect(result.output).toContain('HealthCheckStatus');
   }, 60_000);
 
   it('fails when the config file is missing, pointing at the example', async ({ expect }) => {
-    const result = await serverless(['package', '--stage', 'test', '--region', 'us-east-1', '--package', join(work, 'out-missing')], {
-      R53F_CONFIG: join(work, 'does-not-exist.yml'),
-    });
+    const result = await serverless(
+      ['package', '--stage', 'test', '--region', 'us-east-1', '--package', join(work, 'out-missing')],
+      {
+        R53F_CONFIG: join(work, 'does-not-exist.yml'),
+      },
+    );
     expect(result.code).not.toBe(0);
     expect(result.output).toContain('not found');
     expect(result.output).toContain('cp failover.example.yml failover.yml');
@@ -603,7 +749,12 @@ describe.concurrent('serverless package refuses bad input', () => {
 
 describe.concurrent('ledger deletion protection per stage', () => {
   const protection = async (args: string[]): Promise<string> => {
-    const result = await serverless(['print', ...args, '--path', 'resources.Resources.LedgerTable.Properties.DeletionProtectionEnabled']);
+    const result = await serverless([
+      'print',
+      ...args,
+      '--path',
+      'resources.Resources.LedgerTable.Properties.DeletionProtectionEnabled',
+    ]);
     if (result.code !== 0) throw new Error(`serverless print failed (${result.code}):\n${result.output}`);
     return result.output.trim();
   };
@@ -621,13 +772,31 @@ describe('serverless package refuses a channel that could never deliver', () => 
   it('fails when a channel has only a local secret and no SSM parameter', () => {
     const dir = mkdtempSync(join(tmpdir(), 'r53f-localonly-'));
     const file = join(dir, 'failover.yml');
-    writeFileSync(file, `${readFileSync('failover.example.yml', 'utf8').replace(/\n {4}webhookSsmParameter: .*\n/, '\n')}`);
-    const res = spawnSync(process.execPath, ['node_modules/osls/bin/serverless.js', 'package', '--stage', 'test', '--region', 'us-east-1', '--package', join(dir, 'pkg')], {
-      encoding: 'utf8',
-      env: { ...process.env, R53F_CONFIG: file, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      timeout: 120_000,
-    });
+    writeFileSync(
+      file,
+      `${readFileSync('failover.example.yml', 'utf8').replace(/\n {4}webhookSsmParameter: .*\n/, '\n')}`,
+    );
+    const res = spawnSync(
+      process.execPath,
+      [
+        'node_modules/osls/bin/serverless.js',
+        'package',
+        '--stage',
+        'test',
+        '--region',
+        'us-east-1',
+        '--package',
+        join(dir, 'pkg'),
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, R53F_CONFIG: file, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        timeout: 120_000,
+      },
+    );
     expect(res.status).not.toBe(0);
-    expect(`${res.stdout}${res.stderr}`).toContain('notify.slack has webhookUrl (a local-only value) but no webhookSsmParameter');
+    expect(`${res.stdout}${res.stderr}`).toContain(
+      'notify.slack has webhookUrl (a local-only value) but no webhookSsmParameter',
+    );
   });
 });

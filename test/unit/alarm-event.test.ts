@@ -45,17 +45,20 @@ const transitionOf = (raw: unknown, prefer?: (id: string) => boolean): AlarmTran
 
 const ignoredReasonOf = (raw: unknown): string => {
   const outcome = onlyOutcome(raw);
-  if (outcome.kind !== 'ignored') throw new Error(`expected ignored, got a transition of ${outcome.transition.alarmArn}`);
+  if (outcome.kind !== 'ignored')
+    throw new Error(`expected ignored, got a transition of ${outcome.transition.alarmArn}`);
   return outcome.reason;
 };
-
 
 interface SnsEnvelope {
   Records: Array<Record<string, unknown> & { Sns: Record<string, unknown> & { Message: string } }>;
 }
 
 /** Returns a copy of an SNS event whose first record's alarm notification went through `edit`. */
-const editSnsMessage = (raw: SnsEnvelope, edit: (message: Record<string, unknown>) => Record<string, unknown>): SnsEnvelope => {
+const editSnsMessage = (
+  raw: SnsEnvelope,
+  edit: (message: Record<string, unknown>) => Record<string, unknown>,
+): SnsEnvelope => {
   const [record, ...rest] = raw.Records;
   if (!record) throw new Error('SNS event has no record');
   const message = JSON.parse(record.Sns.Message) as Record<string, unknown>;
@@ -110,11 +113,20 @@ const metricMathSns = (healthCheckIds: string[]) =>
       TreatMissingData: 'missing',
       EvaluateLowSampleCountPercentile: '',
       Metrics: [
-        { Expression: `MIN([${healthCheckIds.map((_, i) => `m${i + 1}`).join(', ')}])`, Id: 'e1', Label: 'worst health check', ReturnData: true },
+        {
+          Expression: `MIN([${healthCheckIds.map((_, i) => `m${i + 1}`).join(', ')}])`,
+          Id: 'e1',
+          Label: 'worst health check',
+          ReturnData: true,
+        },
         ...healthCheckIds.map((hc, i) => ({
           Id: `m${i + 1}`,
           MetricStat: {
-            Metric: { Dimensions: [{ value: hc, name: 'HealthCheckId' }], MetricName: 'HealthCheckStatus', Namespace: 'AWS/Route53' },
+            Metric: {
+              Dimensions: [{ value: hc, name: 'HealthCheckId' }],
+              MetricName: 'HealthCheckStatus',
+              Namespace: 'AWS/Route53',
+            },
             Period: 60,
             Stat: 'Minimum',
           },
@@ -128,50 +140,111 @@ describe('normaliseAlarmEvent: fixtures', () => {
   const transitions = [
     {
       file: 'eventbridge/alarm-state-change-alarm.json',
-      expected: { source: 'eventbridge', alarmArn: PRIMARY_ARN, healthCheckId: PRIMARY_HC, previousState: 'OK', state: 'ALARM', stateChangedAt: '2025-06-12T14:03:27.412Z' },
+      expected: {
+        source: 'eventbridge',
+        alarmArn: PRIMARY_ARN,
+        healthCheckId: PRIMARY_HC,
+        previousState: 'OK',
+        state: 'ALARM',
+        stateChangedAt: '2025-06-12T14:03:27.412Z',
+      },
     },
     {
       file: 'eventbridge/alarm-state-change-ok.json',
-      expected: { source: 'eventbridge', alarmArn: PRIMARY_ARN, healthCheckId: PRIMARY_HC, previousState: 'ALARM', state: 'OK', stateChangedAt: '2025-06-12T16:48:05.093Z' },
+      expected: {
+        source: 'eventbridge',
+        alarmArn: PRIMARY_ARN,
+        healthCheckId: PRIMARY_HC,
+        previousState: 'ALARM',
+        state: 'OK',
+        stateChangedAt: '2025-06-12T16:48:05.093Z',
+      },
     },
     {
       file: 'eventbridge/alarm-state-change-insufficient-data.json',
-      expected: { source: 'eventbridge', alarmArn: SECONDARY_ARN, healthCheckId: SECONDARY_HC, previousState: 'OK', state: 'INSUFFICIENT_DATA', stateChangedAt: '2025-06-13T02:11:54.226Z' },
+      expected: {
+        source: 'eventbridge',
+        alarmArn: SECONDARY_ARN,
+        healthCheckId: SECONDARY_HC,
+        previousState: 'OK',
+        state: 'INSUFFICIENT_DATA',
+        stateChangedAt: '2025-06-13T02:11:54.226Z',
+      },
     },
     {
       file: 'sns/alarm-notification.json',
-      expected: { source: 'sns', alarmArn: PRIMARY_ARN, healthCheckId: PRIMARY_HC, previousState: 'OK', state: 'ALARM', stateChangedAt: '2025-06-12T14:03:27.412Z' },
+      expected: {
+        source: 'sns',
+        alarmArn: PRIMARY_ARN,
+        healthCheckId: PRIMARY_HC,
+        previousState: 'OK',
+        state: 'ALARM',
+        stateChangedAt: '2025-06-12T14:03:27.412Z',
+      },
     },
     {
       file: 'sns/alarm-notification-ok.json',
-      expected: { source: 'sns', alarmArn: PRIMARY_ARN, healthCheckId: PRIMARY_HC, previousState: 'ALARM', state: 'OK', stateChangedAt: '2025-06-12T16:48:05.093Z' },
+      expected: {
+        source: 'sns',
+        alarmArn: PRIMARY_ARN,
+        healthCheckId: PRIMARY_HC,
+        previousState: 'ALARM',
+        state: 'OK',
+        stateChangedAt: '2025-06-12T16:48:05.093Z',
+      },
     },
   ];
 
   const ignored = [
     { file: 'eventbridge/composite-alarm-state-change.json', reason: /composite alarm/ },
     { file: 'eventbridge/alarm-configuration-change.json', reason: /configuration-change event \(operation update\)/ },
-    { file: 'eventbridge/other-namespace-alarm.json', reason: /AWS\/EC2 CPUUtilization, not AWS\/Route53 HealthCheckStatus/ },
-    { file: 'scheduler/scheduled-event.json', reason: /not a CloudWatch alarm event: source "aws\.events", detail-type "Scheduled Event"/ },
+    {
+      file: 'eventbridge/other-namespace-alarm.json',
+      reason: /AWS\/EC2 CPUUtilization, not AWS\/Route53 HealthCheckStatus/,
+    },
+    {
+      file: 'scheduler/scheduled-event.json',
+      reason: /not a CloudWatch alarm event: source "aws\.events", detail-type "Scheduled Event"/,
+    },
     { file: 'scheduler/eventbridge-scheduler.json', reason: /not a CloudWatch alarm event: source "aws\.scheduler"/ },
-    { file: 'rds/db-instance-promotion.json', reason: /not a CloudWatch alarm event: source "aws\.rds", detail-type "RDS DB Instance Event"/ },
-    { file: 'rds/global-failover-completed.json', reason: /not a CloudWatch alarm event: source "aws\.rds", detail-type "RDS DB Cluster Event"/ },
-    { file: 'rds/global-switchover-completed.json', reason: /not a CloudWatch alarm event: source "aws\.rds", detail-type "RDS DB Cluster Event"/ },
+    {
+      file: 'rds/db-instance-promotion.json',
+      reason: /not a CloudWatch alarm event: source "aws\.rds", detail-type "RDS DB Instance Event"/,
+    },
+    {
+      file: 'rds/global-failover-completed.json',
+      reason: /not a CloudWatch alarm event: source "aws\.rds", detail-type "RDS DB Cluster Event"/,
+    },
+    {
+      file: 'rds/global-switchover-completed.json',
+      reason: /not a CloudWatch alarm event: source "aws\.rds", detail-type "RDS DB Cluster Event"/,
+    },
   ];
 
   const rejected = [
     { file: 'invalid/missing-detail.json', message: 'detail: ' },
     { file: 'invalid/reason-data-not-json.json', message: 'detail.state.reasonData: is present but is not valid JSON' },
-    { file: 'invalid/unknown-state.json', message: 'detail.state.value: expected one of OK, ALARM, INSUFFICIENT_DATA, got "BROKEN"' },
-    { file: 'invalid/missing-health-check-id.json', message: 'detail.configuration.metrics[0].metricStat.metric.dimensions.HealthCheckId: is required' },
-    { file: 'invalid/not-an-event.json', message: '(root): not an EventBridge event, SNS event or Lambda alarm-action payload' },
+    {
+      file: 'invalid/unknown-state.json',
+      message: 'detail.state.value: expected one of OK, ALARM, INSUFFICIENT_DATA, got "BROKEN"',
+    },
+    {
+      file: 'invalid/missing-health-check-id.json',
+      message: 'detail.configuration.metrics[0].metricStat.metric.dimensions.HealthCheckId: is required',
+    },
+    {
+      file: 'invalid/not-an-event.json',
+      message: '(root): not an EventBridge event, SNS event or Lambda alarm-action payload',
+    },
     { file: 'invalid/sns-message-not-json.json', message: 'Records[0].Sns.Message: is not JSON' },
   ];
 
   it('has an expected outcome for every fixture in test/events', () => {
     // Arrange
     const onDisk = ['eventbridge', 'sns', 'invalid', 'scheduler', 'rds'].flatMap((dir) =>
-      readdirSync(join(EVENTS_DIR, dir)).filter((f) => f.endsWith('.json')).map((f) => `${dir}/${f}`),
+      readdirSync(join(EVENTS_DIR, dir))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => `${dir}/${f}`),
     );
     // Act
     const covered = [...transitions, ...ignored, ...rejected].map((c) => c.file);
@@ -185,7 +258,13 @@ describe('normaliseAlarmEvent: fixtures', () => {
     // Act
     const transition = transitionOf(raw);
     // Assert
-    expect(transition).toMatchObject({ ...expected, region: 'us-east-1', accountId: '123456789012', reasonTruncated: false, metricMath: false });
+    expect(transition).toMatchObject({
+      ...expected,
+      region: 'us-east-1',
+      accountId: '123456789012',
+      reasonTruncated: false,
+      metricMath: false,
+    });
   });
 
   it.each(ignored)('$file is ignored with a reason', ({ file, reason }) => {
@@ -225,20 +304,35 @@ describe('normaliseAlarmEvent: missing fields say they are required', () => {
 
 describe('normaliseAlarmEvent: EventBridge and SNS agree', () => {
   const pairs = [
-    { eventBridge: 'eventbridge/alarm-state-change-alarm.json', sns: 'sns/alarm-notification.json', at: '2025-06-12T14:03:27.412Z' },
-    { eventBridge: 'eventbridge/alarm-state-change-ok.json', sns: 'sns/alarm-notification-ok.json', at: '2025-06-12T16:48:05.093Z' },
+    {
+      eventBridge: 'eventbridge/alarm-state-change-alarm.json',
+      sns: 'sns/alarm-notification.json',
+      at: '2025-06-12T14:03:27.412Z',
+    },
+    {
+      eventBridge: 'eventbridge/alarm-state-change-ok.json',
+      sns: 'sns/alarm-notification-ok.json',
+      at: '2025-06-12T16:48:05.093Z',
+    },
   ];
 
-  it.each(pairs)('$eventBridge and $sns normalise to the same alarmArn, state and stateChangedAt', ({ eventBridge, sns, at }) => {
-    // Arrange
-    const [ebRaw, snsRaw] = [loadEvent(eventBridge), loadEvent(sns)];
-    // Act
-    const [eb, viaSns] = [transitionOf(ebRaw), transitionOf(snsRaw)];
-    // Assert
-    const identity = (t: AlarmTransition) => ({ alarmArn: t.alarmArn, state: t.state, stateChangedAt: t.stateChangedAt });
-    expect(identity(viaSns)).toEqual(identity(eb));
-    expect(eb.stateChangedAt).toBe(at);
-  });
+  it.each(pairs)(
+    '$eventBridge and $sns normalise to the same alarmArn, state and stateChangedAt',
+    ({ eventBridge, sns, at }) => {
+      // Arrange
+      const [ebRaw, snsRaw] = [loadEvent(eventBridge), loadEvent(sns)];
+      // Act
+      const [eb, viaSns] = [transitionOf(ebRaw), transitionOf(snsRaw)];
+      // Assert
+      const identity = (t: AlarmTransition) => ({
+        alarmArn: t.alarmArn,
+        state: t.state,
+        stateChangedAt: t.stateChangedAt,
+      });
+      expect(identity(viaSns)).toEqual(identity(eb));
+      expect(eb.stateChangedAt).toBe(at);
+    },
+  );
 
   it.each(pairs)('$eventBridge and $sns have the same transitionIdOf', ({ eventBridge, sns }) => {
     // Arrange
@@ -252,7 +346,10 @@ describe('normaliseAlarmEvent: EventBridge and SNS agree', () => {
 
   it('keeps the delivery ids of the two paths apart', () => {
     // Arrange
-    const [ebRaw, snsRaw] = [loadEvent('eventbridge/alarm-state-change-alarm.json'), loadEvent('sns/alarm-notification.json')];
+    const [ebRaw, snsRaw] = [
+      loadEvent('eventbridge/alarm-state-change-alarm.json'),
+      loadEvent('sns/alarm-notification.json'),
+    ];
     // Act
     const ids = [transitionOf(ebRaw).deliveryId, transitionOf(snsRaw).deliveryId];
     // Assert
@@ -263,7 +360,11 @@ describe('normaliseAlarmEvent: EventBridge and SNS agree', () => {
 describe('normaliseAlarmEvent: SNS region', () => {
   it('takes the region from the alarm ARN when the topic is in another region ("US West (Oregon)", ARN in us-west-2)', () => {
     // Arrange: the fixture's topic is in us-east-1
-    const raw = editSnsMessage(loadSns('sns/alarm-notification.json'), (m) => ({ ...m, Region: 'US West (Oregon)', AlarmArn: USW2_ARN }));
+    const raw = editSnsMessage(loadSns('sns/alarm-notification.json'), (m) => ({
+      ...m,
+      Region: 'US West (Oregon)',
+      AlarmArn: USW2_ARN,
+    }));
     // Act
     const transition = transitionOf(raw);
     // Assert
@@ -272,7 +373,11 @@ describe('normaliseAlarmEvent: SNS region', () => {
 
   it('takes the region from the alarm ARN when the Region display name names another region', () => {
     // Arrange
-    const raw = editSnsMessage(loadSns('sns/alarm-notification.json'), (m) => ({ ...m, Region: 'US East (N. Virginia)', AlarmArn: USW2_ARN }));
+    const raw = editSnsMessage(loadSns('sns/alarm-notification.json'), (m) => ({
+      ...m,
+      Region: 'US East (N. Virginia)',
+      AlarmArn: USW2_ARN,
+    }));
     // Act
     const transition = transitionOf(raw);
     // Assert
@@ -307,7 +412,12 @@ describe('normaliseAlarmEvent: metric-math alarms', () => {
     // Act
     const transition = transitionOf(raw);
     // Assert
-    expect(transition).toMatchObject({ source: 'sns', state: 'ALARM', healthCheckId: PRIMARY_HC, healthCheckIds: [PRIMARY_HC] });
+    expect(transition).toMatchObject({
+      source: 'sns',
+      state: 'ALARM',
+      healthCheckId: PRIMARY_HC,
+      healthCheckIds: [PRIMARY_HC],
+    });
   });
 
   // Source bug: fromSnsRecord pushes only `MetricStat` entries into the list classifyMetrics counts, so the

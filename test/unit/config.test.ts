@@ -39,7 +39,6 @@ const variant = (from: string | RegExp, to: string): string => {
   return out;
 };
 
-
 const configErrorOf = (text: string): Error => {
   const err = errorOf(() => parseConfigText(text, 'failover.yml'));
   expect(err).toBeInstanceOf(ConfigError);
@@ -66,8 +65,16 @@ describe('parseConfigText: accepted', () => {
           hostedZoneId: 'Z0123456789ABCDEFGHIJ',
           recordName: 'api.example.com.',
           recordType: 'A',
-          primary: { region: 'us-east-1', healthCheckId: '11111111-2222-3333-4444-555555555555', endpoint: 'https://api-use1.example.com/healthz' },
-          secondary: { region: 'us-west-2', healthCheckId: '66666666-7777-8888-9999-000000000000', endpoint: 'https://api-usw2.example.com/healthz' },
+          primary: {
+            region: 'us-east-1',
+            healthCheckId: '11111111-2222-3333-4444-555555555555',
+            endpoint: 'https://api-use1.example.com/healthz',
+          },
+          secondary: {
+            region: 'us-west-2',
+            healthCheckId: '66666666-7777-8888-9999-000000000000',
+            endpoint: 'https://api-usw2.example.com/healthz',
+          },
         },
       },
       notify: {
@@ -119,7 +126,10 @@ describe('parseConfigText: accepted', () => {
 
   it('lower-cases health check ids', () => {
     // Arrange
-    const text = variant('healthCheckId: 66666666-7777-8888-9999-000000000000', 'healthCheckId: ABCDEF00-7777-8888-9999-000000000000');
+    const text = variant(
+      'healthCheckId: 66666666-7777-8888-9999-000000000000',
+      'healthCheckId: ABCDEF00-7777-8888-9999-000000000000',
+    );
     // Act
     const group = groupOf(text);
     // Assert
@@ -162,7 +172,9 @@ describe('parseConfigText: rejected', () => {
     // Act
     const err = configErrorOf(text);
     // Assert
-    expect(err.message).toBe('failover.yml: groups.orders-api.primary.region: expected an AWS region like us-east-1, got "useast1"');
+    expect(err.message).toBe(
+      'failover.yml: groups.orders-api.primary.region: expected an AWS region like us-east-1, got "useast1"',
+    );
   });
 
   it('rejects a malformed health check id naming the field', () => {
@@ -182,7 +194,9 @@ describe('parseConfigText: rejected', () => {
     // Act
     const err = configErrorOf(text);
     // Assert
-    expect(err.message).toBe('failover.yml: groups.orders-api.hostedZoneId: expected a hosted zone id like Z0123456789ABCDEFGHIJ, got "example.com"');
+    expect(err.message).toBe(
+      'failover.yml: groups.orders-api.hostedZoneId: expected a hosted zone id like Z0123456789ABCDEFGHIJ, got "example.com"',
+    );
   });
 
   it('rejects the group name Orders_API naming the group', () => {
@@ -246,11 +260,16 @@ describe('parseConfigText: rejected', () => {
 
   it('rejects the same health check in two members naming both places', () => {
     // Arrange
-    const text = variant('healthCheckId: 66666666-7777-8888-9999-000000000000', 'healthCheckId: 11111111-2222-3333-4444-555555555555');
+    const text = variant(
+      'healthCheckId: 66666666-7777-8888-9999-000000000000',
+      'healthCheckId: 11111111-2222-3333-4444-555555555555',
+    );
     // Act
     const err = configErrorOf(text);
     // Assert
-    expect(err.message).toContain('groups.orders-api.secondary.healthCheckId: health check 11111111-2222-3333-4444-555555555555 is already used by groups.orders-api.primary');
+    expect(err.message).toContain(
+      'groups.orders-api.secondary.healthCheckId: health check 11111111-2222-3333-4444-555555555555 is already used by groups.orders-api.primary',
+    );
   });
 
   it('rejects the same health check in two groups even when written in another case', () => {
@@ -269,7 +288,9 @@ describe('parseConfigText: rejected', () => {
     // Act
     const err = configErrorOf(text);
     // Assert
-    expect(err.message).toContain('groups.billing.secondary.healthCheckId: health check 66666666-7777-8888-9999-000000000000 is already used by groups.orders-api.secondary');
+    expect(err.message).toContain(
+      'groups.billing.secondary.healthCheckId: health check 66666666-7777-8888-9999-000000000000 is already used by groups.orders-api.secondary',
+    );
   });
 
   it('rejects the reserved group name unassigned', () => {
@@ -283,7 +304,8 @@ describe('parseConfigText: rejected', () => {
 
   it('reports the line number of invalid YAML', () => {
     // Arrange: line 5 is indented one column short of its siblings
-    const text = 'version: 1\ngroups:\n  orders-api:\n    hostedZoneId: Z0123456789ABCDEFGHIJ\n   recordName: api.example.com.\n';
+    const text =
+      'version: 1\ngroups:\n  orders-api:\n    hostedZoneId: Z0123456789ABCDEFGHIJ\n   recordName: api.example.com.\n';
     // Act
     const err = configErrorOf(text);
     // Assert
@@ -352,7 +374,10 @@ describe('loadConfigFile', () => {
 describe('indexHealthChecks', () => {
   it('maps every health check id to its group, role and region', () => {
     // Arrange
-    const config = parseConfigText(readFileSync(join(REPO_ROOT, 'failover.example.yml'), 'utf8'), 'failover.example.yml');
+    const config = parseConfigText(
+      readFileSync(join(REPO_ROOT, 'failover.example.yml'), 'utf8'),
+      'failover.example.yml',
+    );
     // Act
     const index = indexHealthChecks(config);
     // Assert
@@ -375,10 +400,20 @@ describe('indexHealthChecks', () => {
 
   it('keys on the lower-cased id so an alarm dimension in lower case finds a member written in upper case', () => {
     // Arrange
-    const config = parseConfigText(variant('healthCheckId: 66666666-7777-8888-9999-000000000000', 'healthCheckId: ABCDEF00-7777-8888-9999-000000000000'), 'failover.yml');
+    const config = parseConfigText(
+      variant(
+        'healthCheckId: 66666666-7777-8888-9999-000000000000',
+        'healthCheckId: ABCDEF00-7777-8888-9999-000000000000',
+      ),
+      'failover.yml',
+    );
     // Act
     const index = indexHealthChecks(config);
     // Assert
-    expect(index.get('abcdef00-7777-8888-9999-000000000000')).toEqual({ group: 'orders-api', role: 'secondary', region: 'us-west-2' });
+    expect(index.get('abcdef00-7777-8888-9999-000000000000')).toEqual({
+      group: 'orders-api',
+      role: 'secondary',
+      region: 'us-west-2',
+    });
   });
 });

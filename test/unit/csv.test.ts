@@ -76,8 +76,14 @@ const entry = (over: Partial<TransitionEntry> = {}): TransitionEntry => ({
 
 describe('CSV writer', () => {
   it('leaves plain fields bare and quotes those with a comma, quote, CR or LF', () => {
-    expect(['plain', 'a,b', 'say "hi"', 'line\nbreak', 'cr\rhere', 'crlf\r\nhere'].map(csvField))
-      .toEqual(['plain', '"a,b"', '"say ""hi"""', '"line\nbreak"', '"cr\rhere"', '"crlf\r\nhere"']);
+    expect(['plain', 'a,b', 'say "hi"', 'line\nbreak', 'cr\rhere', 'crlf\r\nhere'].map(csvField)).toEqual([
+      'plain',
+      '"a,b"',
+      '"say ""hi"""',
+      '"line\nbreak"',
+      '"cr\rhere"',
+      '"crlf\r\nhere"',
+    ]);
   });
 
   it('ends every record with CRLF', () => {
@@ -107,8 +113,18 @@ describe('CSV writer', () => {
     const [row] = parseCsv(entryToCsv(entry({ previousState: null, episode: null })));
     const record = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, row?.[i]]));
     expect(record).toMatchObject({
-      group: 'orders-api', seq: '3', kind: 'transition', event: 'FAILED_OVER', state: 'ALARM', previousState: '',
-      sources: 'eventbridge|sns', episode: '', stale: 'false', serving: 'secondary', prevHash: 'a'.repeat(64), hash: 'b'.repeat(64),
+      group: 'orders-api',
+      seq: '3',
+      kind: 'transition',
+      event: 'FAILED_OVER',
+      state: 'ALARM',
+      previousState: '',
+      sources: 'eventbridge|sns',
+      episode: '',
+      stale: 'false',
+      serving: 'secondary',
+      prevHash: 'a'.repeat(64),
+      hash: 'b'.repeat(64),
     });
     expect(row).toHaveLength(CSV_COLUMNS.length);
     expect(row?.some((f) => f.includes('[object Object]'))).toBe(false);

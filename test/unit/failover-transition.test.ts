@@ -47,7 +47,12 @@ const member = (
   };
 };
 
-const transition = (role: MemberRole, state: AlarmStateValue, at: string, previousState?: AlarmStateValue): AlarmTransition => ({
+const transition = (
+  role: MemberRole,
+  state: AlarmStateValue,
+  at: string,
+  previousState?: AlarmStateValue,
+): AlarmTransition => ({
   source: 'eventbridge',
   deliveryId: `d-${role}-${state}-${at}`,
   alarmName: `r53-failover-orders-api-${role}-health`,
@@ -66,7 +71,11 @@ const transition = (role: MemberRole, state: AlarmStateValue, at: string, previo
 
 const idOf = (t: AlarmTransition) => transitionIdOf(t);
 
-const placement = (role: MemberRole): HealthCheckPlacement => ({ group: GROUP, role, region: role === 'primary' ? 'us-east-1' : 'us-west-2' });
+const placement = (role: MemberRole): HealthCheckPlacement => ({
+  group: GROUP,
+  role,
+  region: role === 'primary' ? 'us-east-1' : 'us-west-2',
+});
 
 type OtherState = AlarmStateValue | 'absent';
 type Previous = AlarmStateValue | 'ALARM→INSUFFICIENT_DATA' | 'OK→INSUFFICIENT_DATA' | 'none';
@@ -129,28 +138,34 @@ describe('deriveGroupEvent', () => {
     { role: 'secondary', state: 'INSUFFICIENT_DATA', other: 'OK', previous: 'ALARM', expected: 'UNKNOWN' },
   ];
 
-  it.each(rows)('$role $previous → $state while the other member is $other: $expected', ({ role, state, other, previous, expected }) => {
-    // Arrange
-    const otherRole: MemberRole = role === 'primary' ? 'secondary' : 'primary';
-    const memberBefore = previousMember(role, previous);
-    const before: GroupSnapshot = {
-      ...(memberBefore ? { [role]: memberBefore } : {}),
-      ...(other === 'absent' ? {} : { [otherRole]: member(otherRole, other) }),
-    };
-    // Act
-    const event = deriveGroupEvent(role, state, before, memberBefore);
-    // Assert
-    expect(event).toBe(expected);
-  });
+  it.each(rows)(
+    '$role $previous → $state while the other member is $other: $expected',
+    ({ role, state, other, previous, expected }) => {
+      // Arrange
+      const otherRole: MemberRole = role === 'primary' ? 'secondary' : 'primary';
+      const memberBefore = previousMember(role, previous);
+      const before: GroupSnapshot = {
+        ...(memberBefore ? { [role]: memberBefore } : {}),
+        ...(other === 'absent' ? {} : { [otherRole]: member(otherRole, other) }),
+      };
+      // Act
+      const event = deriveGroupEvent(role, state, before, memberBefore);
+      // Assert
+      expect(event).toBe(expected);
+    },
+  );
 
-  it.each<AlarmStateValue>(['OK', 'ALARM', 'INSUFFICIENT_DATA'])('is UNASSIGNED for %s when the role is unknown', (state) => {
-    // Arrange
-    const role: Role = 'unknown';
-    // Act
-    const event = deriveGroupEvent(role, state, {}, undefined);
-    // Assert
-    expect(event).toBe('UNASSIGNED');
-  });
+  it.each<AlarmStateValue>(['OK', 'ALARM', 'INSUFFICIENT_DATA'])(
+    'is UNASSIGNED for %s when the role is unknown',
+    (state) => {
+      // Arrange
+      const role: Role = 'unknown';
+      // Act
+      const event = deriveGroupEvent(role, state, {}, undefined);
+      // Assert
+      expect(event).toBe('UNASSIGNED');
+    },
+  );
 });
 
 describe('servingOf', () => {
@@ -165,21 +180,26 @@ describe('servingOf', () => {
     { primary: 'absent', secondary: 'absent', expected: 'primary' },
   ];
 
-  it.each(rows)('answers with $expected when primary is $primary and secondary is $secondary', ({ primary, secondary, expected }) => {
-    // Arrange
-    const snapshot: GroupSnapshot = {
-      ...(primary === 'absent' ? {} : { primary: member('primary', primary) }),
-      ...(secondary === 'absent' ? {} : { secondary: member('secondary', secondary) }),
-    };
-    // Act
-    const serving = servingOf(GROUP, snapshot);
-    // Assert
-    expect(serving).toBe(expected);
-  });
+  it.each(rows)(
+    'answers with $expected when primary is $primary and secondary is $secondary',
+    ({ primary, secondary, expected }) => {
+      // Arrange
+      const snapshot: GroupSnapshot = {
+        ...(primary === 'absent' ? {} : { primary: member('primary', primary) }),
+        ...(secondary === 'absent' ? {} : { secondary: member('secondary', secondary) }),
+      };
+      // Act
+      const serving = servingOf(GROUP, snapshot);
+      // Assert
+      expect(serving).toBe(expected);
+    },
+  );
 
   it('answers with none for the unassigned group', () => {
     // Arrange
-    const snapshot: GroupSnapshot = { [UNASSIGNED_HC]: { ...member('primary', 'ALARM'), healthCheckId: UNASSIGNED_HC } };
+    const snapshot: GroupSnapshot = {
+      [UNASSIGNED_HC]: { ...member('primary', 'ALARM'), healthCheckId: UNASSIGNED_HC },
+    };
     // Act
     const serving = servingOf(UNASSIGNED_GROUP, snapshot);
     // Assert
@@ -188,7 +208,10 @@ describe('servingOf', () => {
 });
 
 describe('applyTransition', () => {
-  const healthy: GroupSnapshot = { primary: member('primary', 'OK', { at: T1 }), secondary: member('secondary', 'OK', { at: T1 }) };
+  const healthy: GroupSnapshot = {
+    primary: member('primary', 'OK', { at: T1 }),
+    secondary: member('secondary', 'OK', { at: T1 }),
+  };
 
   it('moves the member to a newer state', () => {
     // Arrange
@@ -268,7 +291,11 @@ describe('applyTransition', () => {
     // Act
     const applied = applyTransition(GROUP, placement('primary'), noData, idOf(noData), before, 2);
     // Assert
-    expect(applied.kind === 'newer' && applied.snapshot.primary).toMatchObject({ state: 'INSUFFICIENT_DATA', lastKnown: 'ALARM', event: 'UNKNOWN' });
+    expect(applied.kind === 'newer' && applied.snapshot.primary).toMatchObject({
+      state: 'INSUFFICIENT_DATA',
+      lastKnown: 'ALARM',
+      event: 'UNKNOWN',
+    });
   });
 
   it('reads ALARM → INSUFFICIENT_DATA → OK of the primary as RECOVERED', () => {
@@ -291,7 +318,11 @@ describe('applyTransition', () => {
   it('keys an unassigned member by its health check id', () => {
     // Arrange
     const where: HealthCheckPlacement = { group: UNASSIGNED_GROUP, role: 'unknown' };
-    const t = { ...transition('primary', 'ALARM', T2, 'OK'), healthCheckId: UNASSIGNED_HC, healthCheckIds: [UNASSIGNED_HC] };
+    const t = {
+      ...transition('primary', 'ALARM', T2, 'OK'),
+      healthCheckId: UNASSIGNED_HC,
+      healthCheckIds: [UNASSIGNED_HC],
+    };
     // Act
     const applied = applyTransition(UNASSIGNED_GROUP, where, t, idOf(t), {}, 2);
     // Assert
@@ -301,7 +332,11 @@ describe('applyTransition', () => {
   it('reports UNASSIGNED and serving none for an unassigned member', () => {
     // Arrange
     const where: HealthCheckPlacement = { group: UNASSIGNED_GROUP, role: 'unknown' };
-    const t = { ...transition('primary', 'ALARM', T2, 'OK'), healthCheckId: UNASSIGNED_HC, healthCheckIds: [UNASSIGNED_HC] };
+    const t = {
+      ...transition('primary', 'ALARM', T2, 'OK'),
+      healthCheckId: UNASSIGNED_HC,
+      healthCheckIds: [UNASSIGNED_HC],
+    };
     // Act
     const applied = applyTransition(UNASSIGNED_GROUP, where, t, idOf(t), {}, 2);
     // Assert
@@ -311,7 +346,11 @@ describe('applyTransition', () => {
   it('tracks two unassigned health checks side by side', () => {
     // Arrange
     const where: HealthCheckPlacement = { group: UNASSIGNED_GROUP, role: 'unknown' };
-    const first = { ...transition('primary', 'ALARM', T2, 'OK'), healthCheckId: UNASSIGNED_HC, healthCheckIds: [UNASSIGNED_HC] };
+    const first = {
+      ...transition('primary', 'ALARM', T2, 'OK'),
+      healthCheckId: UNASSIGNED_HC,
+      healthCheckIds: [UNASSIGNED_HC],
+    };
     const otherHc = '9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
     const second = { ...transition('secondary', 'OK', T1, 'ALARM'), healthCheckId: otherHc, healthCheckIds: [otherHc] };
     const step = applyTransition(UNASSIGNED_GROUP, where, first, idOf(first), {}, 2);

@@ -137,7 +137,17 @@ describe('checkTarget', () => {
     expect(verdict).toEqual({ ok: false, reason: expect.stringMatching(/^refused: /) });
   });
 
-  const privateOnes = ['127.0.0.1', '::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '10.0.0.1', '172.16.5.4', '192.168.0.10', '100.64.1.1', 'fd12::1'];
+  const privateOnes = [
+    '127.0.0.1',
+    '::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '10.0.0.1',
+    '172.16.5.4',
+    '192.168.0.10',
+    '100.64.1.1',
+    'fd12::1',
+  ];
 
   it.each(privateOnes)('refuses %s by default', (ip) => {
     // Act
@@ -174,12 +184,15 @@ describe('checkTarget', () => {
     ['::ffff:127.0.0.1', 9001, undefined],
     ['127.0.0.1', 9123, '127.0.0.1:9123'],
     ['127.0.0.1', 9123, 'localhost:9123'],
-  ])('refuses the Lambda runtime API at %s:%i (AWS_LAMBDA_RUNTIME_API=%s) even with allowPrivateTargets', (ip, port, runtimeApi) => {
-    // Act
-    const verdict = checkTarget(ip, port, { ...LENIENT, runtimeApi });
-    // Assert
-    expect(verdict).toEqual({ ok: false, reason: `refused: Lambda runtime API ${ip}:${port}` });
-  });
+  ])(
+    'refuses the Lambda runtime API at %s:%i (AWS_LAMBDA_RUNTIME_API=%s) even with allowPrivateTargets',
+    (ip, port, runtimeApi) => {
+      // Act
+      const verdict = checkTarget(ip, port, { ...LENIENT, runtimeApi });
+      // Assert
+      expect(verdict).toEqual({ ok: false, reason: `refused: Lambda runtime API ${ip}:${port}` });
+    },
+  );
 
   it('allows another loopback port when the runtime API is elsewhere', () => {
     // Act
@@ -231,7 +244,10 @@ describe('canonicalAddress and verifyConnected', () => {
     // Act
     const verdict = verifyConnected('127.0.0.2', '127.0.0.1');
     // Assert
-    expect(verdict).toEqual({ ok: false, reason: 'refused: connected to 127.0.0.2, not the checked address 127.0.0.1' });
+    expect(verdict).toEqual({
+      ok: false,
+      reason: 'refused: connected to 127.0.0.2, not the checked address 127.0.0.1',
+    });
   });
 });
 
@@ -261,7 +277,9 @@ describe('guardedLookup', () => {
     const answer = await lookupWith(guardedLookup({ ...STRICT, port: 80 }, resolve), 'rebind.example');
     // Assert
     expect(answer.err).toBeInstanceOf(TargetRefusedError);
-    expect(answer.err?.message).toMatch(/^refused: loopback address 127\.0\.0\.1 .*\(one of 2 addresses of rebind\.example\)$/);
+    expect(answer.err?.message).toMatch(
+      /^refused: loopback address 127\.0\.0\.1 .*\(one of 2 addresses of rebind\.example\)$/,
+    );
   });
 
   it('checks every resolution: a rebinding answer on the next lookup is refused, never passed on', async () => {
@@ -298,7 +316,10 @@ describe('guardedLookup', () => {
     // Arrange
     const failure = Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), { code: 'ENOTFOUND' });
     // Act
-    const answer = await lookupWith(guardedLookup({ ...STRICT, port: 80 }, () => Promise.reject(failure)), 'nowhere.invalid');
+    const answer = await lookupWith(
+      guardedLookup({ ...STRICT, port: 80 }, () => Promise.reject(failure)),
+      'nowhere.invalid',
+    );
     // Assert
     expect(answer.err).toBe(failure);
   });

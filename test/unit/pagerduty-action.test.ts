@@ -3,9 +3,29 @@ import { pagerDutyAction, pagerDutyDedupKey } from '../../shared/notify/channels
 import type { Notification } from '../../shared/notify/notification.js';
 
 const n = (event: Notification['event'], kind: Notification['kind'] = 'transition'): Notification => ({
-  id: `orders-api#3#${kind}`, kind, group: 'orders-api', seq: 3, event, severity: 'critical', title: 't', summary: 's', recordName: 'api.example.com.',
-  serving: 'secondary', servingRegion: 'us-west-2', role: 'secondary', state: 'AWAITING_APPROVAL', previousState: 'REQUESTED', healthCheckId: 'h',
-  alarmName: '', alarmArn: '', reason: '', stateChangedAt: '2025-07-01T10:00:00.000Z', notifiedAt: '2025-07-01T10:00:01.000Z', latencySeconds: 1, links: {}, episode: 1,
+  id: `orders-api#3#${kind}`,
+  kind,
+  group: 'orders-api',
+  seq: 3,
+  event,
+  severity: 'critical',
+  title: 't',
+  summary: 's',
+  recordName: 'api.example.com.',
+  serving: 'secondary',
+  servingRegion: 'us-west-2',
+  role: 'secondary',
+  state: 'AWAITING_APPROVAL',
+  previousState: 'REQUESTED',
+  healthCheckId: 'h',
+  alarmName: '',
+  alarmArn: '',
+  reason: '',
+  stateChangedAt: '2025-07-01T10:00:00.000Z',
+  notifiedAt: '2025-07-01T10:00:01.000Z',
+  latencySeconds: 1,
+  links: {},
+  episode: 1,
 });
 
 describe('PagerDuty: what pages', () => {

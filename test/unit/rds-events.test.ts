@@ -36,7 +36,13 @@ describe('parseRdsEvent: the fixtures', () => {
     // Act
     const evt = parseRdsEvent(raw);
     // Assert
-    expect(evt).toMatchObject({ kind: 'global-switchover-finished', sourceId: 'orders-aurora-use1', region: 'us-east-1', eventId: 'RDS-EVENT-0185', at: '2025-06-21T03:18:52.904Z' });
+    expect(evt).toMatchObject({
+      kind: 'global-switchover-finished',
+      sourceId: 'orders-aurora-use1',
+      region: 'us-east-1',
+      eventId: 'RDS-EVENT-0185',
+      at: '2025-06-21T03:18:52.904Z',
+    });
   });
 
   it('reads the read-replica promotion by its message, with no event id', () => {
@@ -66,7 +72,10 @@ describe('parseRdsEvent: event ids and identifiers', () => {
     ['RDS-EVENT-0187', 'global-switchover-failed'],
   ])('maps %s to %s', (eventId, kind) => {
     // Arrange
-    const raw = withDetail('rds/global-failover-completed.json', { EventID: eventId, Message: 'text that must not matter' });
+    const raw = withDetail('rds/global-failover-completed.json', {
+      EventID: eventId,
+      Message: 'text that must not matter',
+    });
     // Act
     const evt = parseRdsEvent(raw);
     // Assert
@@ -84,16 +93,26 @@ describe('parseRdsEvent: event ids and identifiers', () => {
 
   it('keys on EventID, not on message text that merely mentions a failover', () => {
     // Arrange
-    const raw = withDetail('rds/global-failover-completed.json', { EventID: 'RDS-EVENT-0006', Message: 'DB instance restarted after global failover completed.' });
+    const raw = withDetail('rds/global-failover-completed.json', {
+      EventID: 'RDS-EVENT-0006',
+      Message: 'DB instance restarted after global failover completed.',
+    });
     // Act
     const evt = parseRdsEvent(raw);
     // Assert
-    expect(evt).toEqual({ kind: 'other', reason: expect.stringContaining('RDS-EVENT-0006 on orders-aurora-usw2 is not a promotion event') });
+    expect(evt).toEqual({
+      kind: 'other',
+      reason: expect.stringContaining('RDS-EVENT-0006 on orders-aurora-usw2 is not a promotion event'),
+    });
   });
 
   it('reports a valid RDS event about something else as other, with a reason', () => {
     // Arrange
-    const raw = withDetail('rds/db-instance-promotion.json', { EventCategories: ['backup'], Message: 'Backing up DB instance', EventID: 'RDS-EVENT-0001' });
+    const raw = withDetail('rds/db-instance-promotion.json', {
+      EventCategories: ['backup'],
+      Message: 'Backing up DB instance',
+      EventID: 'RDS-EVENT-0001',
+    });
     // Act
     const evt = parseRdsEvent(raw);
     // Assert

@@ -24,17 +24,27 @@ export interface ChannelOptions {
  * runs before each send; the request itself then resolves again (fetch has no lookup hook), a narrow window the
  * probes close and this documents.
  */
-export const guardedChannel = (channel: Channel, rawUrl: string, allowPrivateTargets: boolean, runtimeApi?: string): Channel => ({
+export const guardedChannel = (
+  channel: Channel,
+  rawUrl: string,
+  allowPrivateTargets: boolean,
+  runtimeApi?: string,
+): Channel => ({
   name: channel.name,
   accepts: (n) => channel.accepts(n),
   async send(n, signal) {
     const parsed = checkUrl(rawUrl);
     if (!parsed.ok) return { status: 'permanent', reason: parsed.reason };
     const port = Number(parsed.url.port) || (parsed.url.protocol === 'https:' ? 443 : 80);
-    const checked = await resolveChecked(parsed.url.hostname, port, { allowPrivateTargets, ...(runtimeApi ? { runtimeApi } : {}) });
+    const checked = await resolveChecked(parsed.url.hostname, port, {
+      allowPrivateTargets,
+      ...(runtimeApi ? { runtimeApi } : {}),
+    });
     if (!checked.ok) {
       const refused = checked.error.name === 'TargetRefusedError';
-      return refused ? { status: 'permanent', reason: checked.error.message } : { status: 'retry', reason: `DNS: ${checked.error.message.split(' ')[0] ?? 'lookup failed'}` };
+      return refused
+        ? { status: 'permanent', reason: checked.error.message }
+        : { status: 'retry', reason: `DNS: ${checked.error.message.split(' ')[0] ?? 'lookup failed'}` };
     }
     return channel.send(n, signal);
   },
@@ -48,15 +58,36 @@ export const buildChannels = (config: FailoverConfig, opts: ChannelOptions = {})
   const channels: Channel[] = [];
   const topicArn = opts.sns?.topicArn ?? n.sns?.topicArn;
   if (n.sns && opts.sns && topicArn) channels.push(snsChannel({ client: opts.sns.client, topicArn }));
-  if (n.slack) channels.push(slackChannel({ webhookUrl: secretGetter(local(n.slack.webhookUrl), n.slack.webhookSsmParameter, opts.secrets, 'slack webhook URL') }));
+  if (n.slack)
+    channels.push(
+      slackChannel({
+        webhookUrl: secretGetter(
+          local(n.slack.webhookUrl),
+          n.slack.webhookSsmParameter,
+          opts.secrets,
+          'slack webhook URL',
+        ),
+      }),
+    );
   if (n.pagerduty) {
-    channels.push(pagerDutyChannel({
-      routingKey: secretGetter(local(n.pagerduty.routingKey), n.pagerduty.routingKeySsmParameter, opts.secrets, 'PagerDuty routing key'),
-      eventsUrl: n.pagerduty.eventsUrl,
-    }));
+    channels.push(
+      pagerDutyChannel({
+        routingKey: secretGetter(
+          local(n.pagerduty.routingKey),
+          n.pagerduty.routingKeySsmParameter,
+          opts.secrets,
+          'PagerDuty routing key',
+        ),
+        eventsUrl: n.pagerduty.eventsUrl,
+      }),
+    );
   }
   for (const w of n.webhooks) {
-    const hook = webhookChannel({ name: w.name, url: w.url, secret: secretGetter(local(w.secret), w.secretSsmParameter, opts.secrets, `webhook ${w.name} secret`) });
+    const hook = webhookChannel({
+      name: w.name,
+      url: w.url,
+      secret: secretGetter(local(w.secret), w.secretSsmParameter, opts.secrets, `webhook ${w.name} secret`),
+    });
     channels.push(guardedChannel(hook, w.url, w.allowPrivateTargets, opts.runtimeApi));
   }
   return channels;

@@ -41,7 +41,13 @@ export const pagerDutyAction = (n: Notification): PagerDutyAction | null => {
     case 'transition':
       // A promotion waiting for an operator, or one that failed, is part of the failover's incident (same episode
       // key): it re-alerts the open incident rather than opening another.
-      if (n.event === 'FAILED_OVER' || n.event === 'BOTH_UNHEALTHY' || n.event === 'PROMOTION_AWAITING_APPROVAL' || n.event === 'PROMOTION_FAILED') return 'trigger';
+      if (
+        n.event === 'FAILED_OVER' ||
+        n.event === 'BOTH_UNHEALTHY' ||
+        n.event === 'PROMOTION_AWAITING_APPROVAL' ||
+        n.event === 'PROMOTION_FAILED'
+      )
+        return 'trigger';
       return n.event === 'RECOVERED' ? 'resolve' : null;
     case 'flapping':
       return 'trigger';
@@ -149,7 +155,11 @@ const classify = (status: number, headers: Headers, body: string, sentKey: strin
 };
 
 /** The PagerDuty channel: pages on failovers, double outages and flapping, resolves on recovery. */
-export const pagerDutyChannel = ({ routingKey, eventsUrl, timeoutMs = DEFAULT_TIMEOUT_MS }: PagerDutyChannelOptions): Channel => ({
+export const pagerDutyChannel = ({
+  routingKey,
+  eventsUrl,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+}: PagerDutyChannelOptions): Channel => ({
   name: 'pagerduty',
   accepts: (n) => pagerDutyAction(n) !== null,
   async send(n, signal) {
@@ -162,7 +172,12 @@ export const pagerDutyChannel = ({ routingKey, eventsUrl, timeoutMs = DEFAULT_TI
     }
     const event = buildPagerDutyEvent(n, key);
     try {
-      const res = await postJson(eventsUrl, JSON.stringify(event), {}, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
+      const res = await postJson(
+        eventsUrl,
+        JSON.stringify(event),
+        {},
+        AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      );
       return classify(res.status, res.headers, res.body, event.dedup_key, key);
     } catch (err) {
       return networkFailure(err);

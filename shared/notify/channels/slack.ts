@@ -43,9 +43,17 @@ export const truncate = (s: string, max: number, mrkdwn = false): string => {
   return cut + TRUNCATED;
 };
 
-interface PlainText { type: 'plain_text'; text: string; emoji: true }
+interface PlainText {
+  type: 'plain_text';
+  text: string;
+  emoji: true;
+}
 // verbatim: Slack must not auto-link or auto-mention anything in our text; manual `<url|label>` links still render.
-interface Mrkdwn { type: 'mrkdwn'; text: string; verbatim: true }
+interface Mrkdwn {
+  type: 'mrkdwn';
+  text: string;
+  verbatim: true;
+}
 export type SlackBlock =
   | { type: 'header'; text: PlainText }
   | { type: 'section'; text: Mrkdwn }
@@ -86,10 +94,20 @@ const render = (n: Notification, scale: number): { text: string; blocks: SlackBl
   const safe = (s: string, limit: number) => truncate(escapeMrkdwn(s), cap(limit), true);
   const field = (label: string, value: string) => mrkdwn(truncate(`*${label}*\n${value}`, SLACK_LIMITS.field, true));
   const eventText = n.kind === 'transition' ? n.event : `${n.event} (${n.kind})`;
-  const quoted = (n.reason.trim() ? escapeMrkdwn(n.reason) : '(no reason given)').split('\n').map((l) => `>${l}`).join('\n');
+  const quoted = (n.reason.trim() ? escapeMrkdwn(n.reason) : '(no reason given)')
+    .split('\n')
+    .map((l) => `>${l}`)
+    .join('\n');
 
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`${SEVERITY_EMOJI[n.severity]} ${n.title}`, SLACK_LIMITS.header), emoji: true } },
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: truncate(`${SEVERITY_EMOJI[n.severity]} ${n.title}`, SLACK_LIMITS.header),
+        emoji: true,
+      },
+    },
     { type: 'section', text: mrkdwn(safe(n.summary, SLACK_LIMITS.sectionText)) },
     {
       type: 'section',
@@ -104,7 +122,13 @@ const render = (n: Notification, scale: number): { text: string; blocks: SlackBl
     },
     {
       type: 'section',
-      text: mrkdwn(truncate(`*Alarm* ${safe(n.alarmName, 512)}: ${n.previousState ?? '?'} → ${n.state}\n${quoted}`, cap(SLACK_LIMITS.sectionText), true)),
+      text: mrkdwn(
+        truncate(
+          `*Alarm* ${safe(n.alarmName, 512)}: ${n.previousState ?? '?'} → ${n.state}\n${quoted}`,
+          cap(SLACK_LIMITS.sectionText),
+          true,
+        ),
+      ),
     },
   ];
   const notice = noticeText(n);
@@ -125,7 +149,10 @@ const render = (n: Notification, scale: number): { text: string; blocks: SlackBl
   ].filter((l): l is string => Boolean(l));
   if (links.length) blocks.push({ type: 'section', text: mrkdwn(links.join('  ·  ')) });
 
-  return { text: truncate(`${escapeMrkdwn(n.title)}\n${escapeMrkdwn(n.summary)}`, cap(FALLBACK_TEXT_MAX), true), blocks };
+  return {
+    text: truncate(`${escapeMrkdwn(n.title)}\n${escapeMrkdwn(n.summary)}`, cap(FALLBACK_TEXT_MAX), true),
+    blocks,
+  };
 };
 
 /**
@@ -135,7 +162,8 @@ const render = (n: Notification, scale: number): { text: string; blocks: SlackBl
 export const buildSlackMessage = (n: Notification): { text: string; blocks: object[] } => {
   // Per-block caps alone allow ~30k characters, and JSON escaping can multiply that: halve the untrusted texts until it fits.
   let message = render(n, 1);
-  for (let scale = 0.5; JSON.stringify(message).length > SLACK_LIMITS.message && scale > 1 / 512; scale /= 2) message = render(n, scale);
+  for (let scale = 0.5; JSON.stringify(message).length > SLACK_LIMITS.message && scale > 1 / 512; scale /= 2)
+    message = render(n, scale);
   return message;
 };
 
@@ -166,7 +194,9 @@ const classify = ({ status, headers, body }: PostResult, url: string): SendResul
   if (status >= 200 && status < 300) return code === 'ok' ? { status: 'sent' } : { status: 'sent', info: answered };
   if (status === 429) {
     const wait = retryAfterMs(headers.get('retry-after'));
-    return wait === undefined ? { status: 'retry', reason: answered } : { status: 'retry', reason: answered, retryAfterMs: wait };
+    return wait === undefined
+      ? { status: 'retry', reason: answered }
+      : { status: 'retry', reason: answered, retryAfterMs: wait };
   }
   if (PERMANENT_ERRORS.has(code)) return { status: 'permanent', reason: answered };
   if (status >= 500) return { status: 'retry', reason: answered };
@@ -198,7 +228,12 @@ export const slackChannel = (options: SlackChannelOptions): Channel => {
       if (!URL.canParse(url)) return { status: 'permanent', reason: 'webhook url is not a valid URL' };
       let res: PostResult;
       try {
-        res = await postJson(url, JSON.stringify(buildSlackMessage(n)), {}, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
+        res = await postJson(
+          url,
+          JSON.stringify(buildSlackMessage(n)),
+          {},
+          AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        );
       } catch (err) {
         return networkFailure(err);
       }

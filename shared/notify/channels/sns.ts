@@ -1,4 +1,9 @@
-import { PublishCommand, type MessageAttributeValue, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import {
+  PublishCommand,
+  type MessageAttributeValue,
+  type PublishCommandInput,
+  type SNSClient,
+} from '@aws-sdk/client-sns';
 import type { Channel, Notification, SendResult } from '../notification.js';
 
 export interface SnsChannelOptions {
@@ -53,7 +58,10 @@ const attributesOf = (n: Notification): Record<string, MessageAttributeValue> =>
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 const attributeBytes = (attrs: Record<string, MessageAttributeValue>) =>
-  Object.entries(attrs).reduce((sum, [k, v]) => sum + bytes(k) + bytes(v.DataType ?? '') + bytes(v.StringValue ?? ''), 0);
+  Object.entries(attrs).reduce(
+    (sum, [k, v]) => sum + bytes(k) + bytes(v.DataType ?? '') + bytes(v.StringValue ?? ''),
+    0,
+  );
 
 /** Cuts `text` to `keep` UTF-16 units (never splitting a surrogate pair) and says so in the text itself. */
 const cut = (text: string, keep: number): string => {
@@ -133,9 +141,11 @@ export const classifySnsError = (err: unknown): SendResult => {
   const reason = `sns ${name}${message ? `: ${message}` : ''}`;
   const status = e.$metadata?.httpStatusCode;
   if (name === 'TimeoutError' || name === 'AbortError') return { status: 'retry', reason: 'sns timed out' };
-  if (RETRYABLE_NAMES.has(name) || e.$retryable || (status !== undefined && status >= 500)) return { status: 'retry', reason };
+  if (RETRYABLE_NAMES.has(name) || e.$retryable || (status !== undefined && status >= 500))
+    return { status: 'retry', reason };
   // No HTTP status at all: the request never got an answer (connection refused, reset, DNS).
-  if (status === undefined) return { status: 'retry', reason: `sns network error${e.code ? ` (${e.code})` : ''}: ${name}` };
+  if (status === undefined)
+    return { status: 'retry', reason: `sns network error${e.code ? ` (${e.code})` : ''}: ${name}` };
   return { status: 'permanent', reason };
 };
 

@@ -41,7 +41,13 @@ const classify = (status: number, headers: Headers): SendResult => {
 };
 
 /** A generic signed JSON webhook; receivers verify with `verifyWebhookSignature` and dedupe on `X-R53F-Id`. */
-export const webhookChannel = ({ name, url, secret, timeoutMs = DEFAULT_TIMEOUT_MS, now = Date.now }: WebhookChannelOptions): Channel => ({
+export const webhookChannel = ({
+  name,
+  url,
+  secret,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+  now = Date.now,
+}: WebhookChannelOptions): Channel => ({
   name: `webhook:${name}`,
   accepts: () => true,
   async send(n, signal) {

@@ -1,12 +1,19 @@
 // The aurora-global hook: FailoverGlobalCluster (outage) or SwitchoverGlobalCluster (planned) to the target cluster.
-import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import {
+  DescribeGlobalClustersCommand,
+  FailoverGlobalClusterCommand,
+  SwitchoverGlobalClusterCommand,
+} from '@aws-sdk/client-rds';
 import type { HookConfig } from '../../config/schema.js';
 import { arnParts, lagSeconds, send } from './common.js';
 import { HookError, type HookClients, type HookExecutor } from './types.js';
 
 const IN_FLIGHT = new Set(['pending', 'failing-over', 'switching-over', 'cancelling']);
 
-export const auroraGlobalHook = (hook: Extract<HookConfig, { type: 'aurora-global' }>, clients: HookClients): HookExecutor => {
+export const auroraGlobalHook = (
+  hook: Extract<HookConfig, { type: 'aurora-global' }>,
+  clients: HookClients,
+): HookExecutor => {
   const id = hook.globalClusterId;
   const target = arnParts(hook.targetClusterArn);
   const primary = arnParts(hook.primaryClusterArn);
@@ -15,7 +22,9 @@ export const auroraGlobalHook = (hook: Extract<HookConfig, { type: 'aurora-globa
   const rds = () => clients.rds(target.region);
 
   const read = async () => {
-    const out = await send('rds:DescribeGlobalClusters', false, () => rds().send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: id })));
+    const out = await send('rds:DescribeGlobalClusters', false, () =>
+      rds().send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: id })),
+    );
     const gc = out.GlobalClusters?.find((g) => same(g.GlobalClusterIdentifier, id));
     if (!gc) throw new HookError(`global cluster ${id} is not visible from ${target.region}`, { retryable: false });
     const members = gc.GlobalClusterMembers ?? [];
@@ -24,9 +33,10 @@ export const auroraGlobalHook = (hook: Extract<HookConfig, { type: 'aurora-globa
       member: members.find((m) => same(m.DBClusterArn, hook.targetClusterArn)),
       writer: members.find((m) => m.IsWriter)?.DBClusterArn ?? 'none',
       members: members.map((m) => m.DBClusterArn).join(', ') || 'none',
-      inFlight: fs && IN_FLIGHT.has(String(fs.Status))
-        ? `global ${fs.IsDataLossAllowed ? 'failover' : 'switchover'} ${String(fs.Status)} from ${fs.FromDbClusterArn ?? '?'} to ${fs.ToDbClusterArn ?? '?'}`
-        : undefined,
+      inFlight:
+        fs && IN_FLIGHT.has(String(fs.Status))
+          ? `global ${fs.IsDataLossAllowed ? 'failover' : 'switchover'} ${String(fs.Status)} from ${fs.FromDbClusterArn ?? '?'} to ${fs.ToDbClusterArn ?? '?'}`
+          : undefined,
     };
   };
 
@@ -39,7 +49,11 @@ export const auroraGlobalHook = (hook: Extract<HookConfig, { type: 'aurora-globa
     async fence() {
       const s = await read();
       if (s.inFlight) return { state: 'in-progress', detail: s.inFlight };
-      if (!s.member) throw new HookError(`${hook.targetClusterArn} is not a member of global cluster ${id} (members: ${s.members})`, { retryable: false });
+      if (!s.member)
+        throw new HookError(
+          `${hook.targetClusterArn} is not a member of global cluster ${id} (members: ${s.members})`,
+          { retryable: false },
+        );
       if (s.member.IsWriter) return { state: 'done', detail: `${target.name} is already the writer of ${id}` };
       return { state: 'not-started', detail: `writer of ${id} is ${s.writer}; no failover or switchover in progress` };
     },
@@ -50,24 +64,51 @@ export const auroraGlobalHook = (hook: Extract<HookConfig, { type: 'aurora-globa
       const out = await send(op, true, () =>
         ctx.reason === 'outage'
           ? rds().send(new FailoverGlobalClusterCommand({ ...input, AllowDataLoss: true }), opts)
-          : rds().send(new SwitchoverGlobalClusterCommand(input), opts));
+          : rds().send(new SwitchoverGlobalClusterCommand(input), opts),
+      );
       const status = out.GlobalCluster?.FailoverState?.Status ?? out.GlobalCluster?.Status ?? 'accepted';
-      return { status: 'started', detail: `${op} ${id} → ${target.name} accepted in ${target.region} (${String(status)})` };
+      return {
+        status: 'started',
+        detail: `${op} ${id} → ${target.name} accepted in ${target.region} (${String(status)})`,
+      };
     },
     async checkCompletion() {
       const s = await read();
-      if (!s.member) return { status: 'failed', detail: `${hook.targetClusterArn} is no longer a member of ${id} (members: ${s.members})` };
+      if (!s.member)
+        return {
+          status: 'failed',
+          detail: `${hook.targetClusterArn} is no longer a member of ${id} (members: ${s.members})`,
+        };
       if (s.inFlight) return { status: 'in-progress', detail: s.inFlight };
       if (s.member.IsWriter) {
-        return { status: 'succeeded', detail: `${target.name} is the writer of ${id}`, topology: { newWriter: hook.targetClusterArn, oldWriter: hook.primaryClusterArn } };
+        return {
+          status: 'succeeded',
+          detail: `${target.name} is the writer of ${id}`,
+          topology: { newWriter: hook.targetClusterArn, oldWriter: hook.primaryClusterArn },
+        };
       }
-      return { status: 'failed', detail: `no failover or switchover in progress and ${target.name} is not the writer (writer: ${s.writer}): it failed or was cancelled (RDS-EVENT-0239, 0186, 0187)` };
+      return {
+        status: 'failed',
+        detail: `no failover or switchover in progress and ${target.name} is not the writer (writer: ${s.writer}): it failed or was cancelled (RDS-EVENT-0239, 0186, 0187)`,
+      };
     },
     // AuroraGlobalDBRPOLag is published by Aurora PostgreSQL only; AuroraGlobalDBReplicationLag (also ms) stands in for Aurora MySQL.
     replicaLagSeconds: (now) =>
       lagSeconds(clients.cloudwatch(target.region), now, [
-        { id: 'rpo', metric: 'AuroraGlobalDBRPOLag', dimension: 'DBClusterIdentifier', value: target.name, perSecond: 1000 },
-        { id: 'replication', metric: 'AuroraGlobalDBReplicationLag', dimension: 'DBClusterIdentifier', value: target.name, perSecond: 1000 },
+        {
+          id: 'rpo',
+          metric: 'AuroraGlobalDBRPOLag',
+          dimension: 'DBClusterIdentifier',
+          value: target.name,
+          perSecond: 1000,
+        },
+        {
+          id: 'replication',
+          metric: 'AuroraGlobalDBReplicationLag',
+          dimension: 'DBClusterIdentifier',
+          value: target.name,
+          perSecond: 1000,
+        },
       ]),
     failbackCommand: () =>
       `aws rds switchover-global-cluster --region ${primary.region} --global-cluster-identifier ${id} --target-db-cluster-identifier ${hook.primaryClusterArn}`,

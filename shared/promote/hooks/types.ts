@@ -21,9 +21,16 @@ export interface HookContext {
   event: Record<string, unknown>;
 }
 
-export type HookFence = { state: 'not-started'; detail: string } | { state: 'in-progress'; detail: string } | { state: 'done'; detail: string };
+export type HookFence =
+  | { state: 'not-started'; detail: string }
+  | { state: 'in-progress'; detail: string }
+  | { state: 'done'; detail: string };
 
-export interface HookTopology { newWriter: string; oldWriter: string; replicationSource?: string }
+export interface HookTopology {
+  newWriter: string;
+  oldWriter: string;
+  replicationSource?: string;
+}
 
 export interface HookExecutor {
   readonly type: HookConfig['type'];
@@ -34,7 +41,11 @@ export interface HookExecutor {
   /** Starts (RDS: asynchronous) or performs (lambda/webhook: synchronous) the promotion. Throws HookError. */
   execute(ctx: HookContext, signal?: AbortSignal): Promise<{ status: 'started' | 'done'; detail: string }>;
   /** Follow-up status check (no waiting loops). */
-  checkCompletion(): Promise<{ status: 'in-progress' | 'succeeded' | 'failed'; detail: string; topology?: HookTopology }>;
+  checkCompletion(): Promise<{
+    status: 'in-progress' | 'succeeded' | 'failed';
+    detail: string;
+    topology?: HookTopology;
+  }>;
   /** Data-loss budget input: replication lag into the target region, seconds; undefined when there is no datapoint. */
   replicaLagSeconds?(now: Date): Promise<number | undefined>;
   /** The exact command an operator runs to fail back when ready (never run automatically). */

@@ -23,21 +23,35 @@ export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts
       try {
         return await opts.secret(hook.secretSsmParameter);
       } catch (err) {
-        throw new HookError(`webhook secret: reading ${hook.secretSsmParameter} failed (${(err as Error)?.name ?? 'Error'})`, { cause: err, retryable: true });
+        throw new HookError(
+          `webhook secret: reading ${hook.secretSsmParameter} failed (${(err as Error)?.name ?? 'Error'})`,
+          { cause: err, retryable: true },
+        );
       }
     }
     if (hook.secret) return hook.secret;
-    throw new HookError('webhook hook has no secret: set secretSsmParameter (deployed) or secret (local runs)', { retryable: false });
+    throw new HookError('webhook hook has no secret: set secretSsmParameter (deployed) or secret (local runs)', {
+      retryable: false,
+    });
   };
 
   /** One guarded, signed POST: resolves on 2xx, returns a retry reason, or throws a non-retryable HookError. */
-  const attempt = async (body: string, ctx: HookContext, key: string, signal?: AbortSignal): Promise<{ ok: true; status: number } | { ok: false; reason: string; waitMs?: number }> => {
+  const attempt = async (
+    body: string,
+    ctx: HookContext,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<{ ok: true; status: number } | { ok: false; reason: string; waitMs?: number }> => {
     const parsed = checkUrl(hook.url);
     if (!parsed.ok) throw new HookError(`webhook ${parsed.reason}`, { retryable: false });
     const port = Number(parsed.url.port) || (parsed.url.protocol === 'https:' ? 443 : 80);
-    const checked = await resolveChecked(parsed.url.hostname, port, { allowPrivateTargets: hook.allowPrivateTargets, ...(opts.runtimeApi ? { runtimeApi: opts.runtimeApi } : {}) });
+    const checked = await resolveChecked(parsed.url.hostname, port, {
+      allowPrivateTargets: hook.allowPrivateTargets,
+      ...(opts.runtimeApi ? { runtimeApi: opts.runtimeApi } : {}),
+    });
     if (!checked.ok) {
-      if (checked.error.name === 'TargetRefusedError') throw new HookError(`webhook ${checked.error.message}`, { cause: checked.error, retryable: false });
+      if (checked.error.name === 'TargetRefusedError')
+        throw new HookError(`webhook ${checked.error.message}`, { cause: checked.error, retryable: false });
       return { ok: false, reason: `DNS: ${checked.error.message.split(' ')[0] ?? 'lookup failed'}` };
     }
     const headers = signedWebhookHeaders({ secret: key, body, id: ctx.promotionId, event: 'promotion', now: now() });
@@ -46,16 +60,26 @@ export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts
     try {
       res = await postJson(hook.url, body, headers, signal ? AbortSignal.any([signal, timeout]) : timeout);
     } catch (err) {
-      if (signal?.aborted) throw new HookError('webhook request aborted by the caller', { cause: err, retryable: true, recheckFence: true });
+      if (signal?.aborted)
+        throw new HookError('webhook request aborted by the caller', {
+          cause: err,
+          retryable: true,
+          recheckFence: true,
+        });
       const e = err as { name?: string; cause?: { code?: string } };
       // Never the URL: fetch errors can carry it.
-      return { ok: false, reason: e?.name === 'TimeoutError' ? 'timed out' : `network error${e?.cause?.code ? ` (${e.cause.code})` : ''}` };
+      return {
+        ok: false,
+        reason: e?.name === 'TimeoutError' ? 'timed out' : `network error${e?.cause?.code ? ` (${e.cause.code})` : ''}`,
+      };
     }
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
     // The body is not echoed: receivers are third parties and may reflect anything back.
     if (res.status === 429 || res.status === 408 || res.status >= 500) {
       const waitMs = retryAfterMs(res.headers.get('retry-after'), now());
-      return waitMs === undefined ? { ok: false, reason: `answered ${res.status}` } : { ok: false, reason: `answered ${res.status}`, waitMs };
+      return waitMs === undefined
+        ? { ok: false, reason: `answered ${res.status}` }
+        : { ok: false, reason: `answered ${res.status}`, waitMs };
     }
     const note = res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : '';
     throw new HookError(`webhook ${origin} answered ${res.status}${note}`, { retryable: false });
@@ -63,7 +87,8 @@ export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts
 
   return {
     type: 'webhook',
-    describe: (ctx) => `webhook:POST ${origin} (signed r53-failover.promotion, ${WEBHOOK_HEADERS.id}: ${ctx.promotionId}; the receiver must be idempotent on it)`,
+    describe: (ctx) =>
+      `webhook:POST ${origin} (signed r53-failover.promotion, ${WEBHOOK_HEADERS.id}: ${ctx.promotionId}; the receiver must be idempotent on it)`,
     fence: state.fence,
     checkCompletion: state.checkCompletion,
     execute: (ctx, signal) =>
@@ -79,10 +104,17 @@ export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts
           try {
             await sleep(Math.min(r.waitMs ?? 1000 * 2 ** (n - 1), MAX_WAIT_MS), signal);
           } catch (err) {
-            throw new HookError(`webhook ${origin} retry abandoned: aborted by the caller after ${reason}`, { cause: err, retryable: true, recheckFence: true });
+            throw new HookError(`webhook ${origin} retry abandoned: aborted by the caller after ${reason}`, {
+              cause: err,
+              retryable: true,
+              recheckFence: true,
+            });
           }
         }
-        throw new HookError(`webhook ${origin} failed after ${WEBHOOK_ATTEMPTS} attempts: ${reason}`, { retryable: true, recheckFence: true });
+        throw new HookError(`webhook ${origin} failed after ${WEBHOOK_ATTEMPTS} attempts: ${reason}`, {
+          retryable: true,
+          recheckFence: true,
+        });
       }),
   };
 };
