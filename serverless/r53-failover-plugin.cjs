@@ -40,7 +40,7 @@ class R53FailoverPlugin {
     this.serverless = serverless;
     this.options = options || {};
     this.provider = serverless.getProvider('aws');
-    this.log = (utils && utils.log) || { notice: console.error, warning: console.error, verbose: () => {} };
+    this.log = utils?.log || { notice: console.error, warning: console.error, verbose: () => {} };
     /** The validated config, set by validate(). */
     this.config = undefined;
     this.built = false;
@@ -98,12 +98,12 @@ class R53FailoverPlugin {
 
   /** custom.r53failover.stack: `probe` for serverless.probe.yml, else the recorder stack. */
   get isProbeStack() {
-    const custom = (this.serverless.service.custom || {}).r53failover || {};
+    const custom = this.serverless.service.custom?.r53failover || {};
     return custom.stack === 'probe';
   }
 
   get alarmPrefix() {
-    const custom = (this.serverless.service.custom || {}).r53failover || {};
+    const custom = this.serverless.service.custom?.r53failover || {};
     return custom.alarmPrefix || `${this.serverless.service.service}-${this.provider.getStage()}-`;
   }
 
@@ -115,7 +115,7 @@ class R53FailoverPlugin {
   configLocation() {
     const fromEnv = process.env.R53F_CONFIG;
     if (fromEnv) return { name: fromEnv, base: process.cwd(), via: 'R53F_CONFIG' };
-    const custom = (this.serverless.service.custom || {}).r53failover || {};
+    const custom = this.serverless.service.custom?.r53failover || {};
     return { name: custom.config || DEFAULT_CONFIG, base: this.serviceDir, via: 'custom.r53failover.config' };
   }
 
@@ -125,7 +125,7 @@ class R53FailoverPlugin {
       const { buildAll } = await import(pathToFileURL(script).href);
       await buildAll({ quiet: true });
     } catch (err) {
-      throw this.error(`r53-failover: building the bundles (${BUILD_SCRIPT}) failed: ${err && err.message}`);
+      throw this.error(`r53-failover: building the bundles (${BUILD_SCRIPT}) failed: ${err?.message}`);
     }
     this.built = true;
   }
@@ -215,7 +215,7 @@ class R53FailoverPlugin {
   checkProbeRegions() {
     if (this.probeRegionsChecked || !this.config) return;
     this.probeRegionsChecked = true;
-    if (!(this.serverless.service.functions || {})[PROBE_FUNCTION]) return;
+    if (!this.serverless.service.functions?.[PROBE_FUNCTION]) return;
     const groups = Object.keys(this.config.groups);
     if (groups.length === 0) return; // already reported
     if (typeof this.tools.probeSettingsFor !== 'function') {
@@ -259,7 +259,7 @@ class R53FailoverPlugin {
    * nothing; with no promotion anywhere the role keeps only the ledger (and DLQ) statements of serverless.yml.
    */
   configurePromotion() {
-    const fn = (this.serverless.service.functions || {})[PROMOTE_FUNCTION];
+    const fn = this.serverless.service.functions?.[PROMOTE_FUNCTION];
     if (!fn || !this.config) return;
     const t = promotionTargets(this.config);
     grantPromotion(fn, t);

@@ -8,7 +8,7 @@ import { localNotifier, localPromoter, reactionPublisher, withFreshBudget } from
 import { notifyGroupEvent, sweep, type NotificationReport } from '../../shared/notify/notifier.js';
 import { runDnsProbe } from '../../shared/probe/dns-probe.js';
 import { probeEngines } from '../../shared/probe/engines.js';
-import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
+import type { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
 import { runProbeRound, type ProbeRunners, type RoundReport } from '../../shared/probe/runner.js';
 import type { HookClients } from '../../shared/promote/hooks/types.js';
 import { decideApproval, tick, type PromoterDeps } from '../../shared/promote/promoter.js';

@@ -50,7 +50,7 @@ const normalize = (name) => {
 
 /** Email/SMS/… subscriptions to the notification topic, from failover.yml notify.sns.subscriptions. */
 const addSubscriptions = (resources, config) => {
-  const subs = (config.notify && config.notify.sns && config.notify.sns.subscriptions) || [];
+  const subs = config.notify?.sns?.subscriptions || [];
   subs.forEach((sub, i) => {
     resources[`NotificationSubscription${i + 1}`] = {
       Type: 'AWS::SNS::Subscription',

@@ -20,12 +20,12 @@ const DEFAULT_ROLE_ID = 'IamRoleLambdaExecution';
  * Runs before serverless-iam-roles-per-function builds the role.
  */
 const grantNotifySecrets = (functions, config) => {
-  const fn = (functions || {})[NOTIFY_FUNCTION];
+  const fn = functions?.[NOTIFY_FUNCTION];
   if (!fn || !config) return;
   const n = config.notify || {};
   const names = [
-    n.slack && n.slack.webhookSsmParameter,
-    n.pagerduty && n.pagerduty.routingKeySsmParameter,
+    n.slack?.webhookSsmParameter,
+    n.pagerduty?.routingKeySsmParameter,
     ...(n.webhooks || []).map((w) => w.secretSsmParameter),
   ].filter(Boolean);
   const statements = (fn.iamRoleStatements || []).filter(

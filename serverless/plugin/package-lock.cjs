@@ -20,7 +20,7 @@ const acquirePackageLock = async (serviceDir, error) => {
       writeFileSync(path.join(dir, 'pid'), `${process.pid}\n`);
       break;
     } catch (err) {
-      if (!err || err.code !== 'EEXIST') throw err;
+      if (err?.code !== 'EEXIST') throw err;
       if (isStaleLock(dir)) {
         rmSync(dir, { recursive: true, force: true });
         continue;

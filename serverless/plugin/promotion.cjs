@@ -19,7 +19,7 @@ const promotionTargets = (config) => {
     secrets: new Set(),
   };
   for (const g of Object.values(config.groups || {})) {
-    for (const h of (g.promotion && g.promotion.hooks) || []) {
+    for (const h of g.promotion?.hooks || []) {
       if (h.type === 'aurora-global') {
         t.globalClusters.add(h.globalClusterId);
         t.clusters.add(h.targetClusterArn);
@@ -49,7 +49,7 @@ const limitRdsRule = (events, t) => {
 
 /** promote-replica's eventBridge event on `source: aws.rds`. */
 const isRdsRule = (event) => {
-  const pattern = event && event.eventBridge && event.eventBridge.pattern;
+  const pattern = event?.eventBridge?.pattern;
   return Boolean(pattern && [].concat(pattern.source || []).includes('aws.rds'));
 };
 

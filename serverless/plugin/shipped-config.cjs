@@ -22,9 +22,11 @@ const withoutLocalSecrets = (config, { error, log }) => {
   };
   strip(n.slack, 'webhookUrl', 'webhookSsmParameter', 'notify.slack');
   strip(n.pagerduty, 'routingKey', 'routingKeySsmParameter', 'notify.pagerduty');
-  (n.webhooks || []).forEach((w, i) => strip(w, 'secret', 'secretSsmParameter', `notify.webhooks[${i}] (${w.name})`));
+  (n.webhooks || []).forEach((w, i) => {
+    strip(w, 'secret', 'secretSsmParameter', `notify.webhooks[${i}] (${w.name})`);
+  });
   for (const [group, g] of Object.entries(shipped.groups || {})) {
-    ((g.promotion && g.promotion.hooks) || []).forEach((h, i) => {
+    (g.promotion?.hooks || []).forEach((h, i) => {
       if (h.type === 'webhook')
         strip(h, 'secret', 'secretSsmParameter', `groups.${group}.promotion.hooks[${i}] (webhook)`);
     });

@@ -10,8 +10,7 @@ const RDS_RULE_DLQ_SID = 'RdsEventRuleDeadLetters';
 /** LedgerTable must equal ledgerTableDefinition (from the bundled tools); a string deletion protection becomes a boolean. */
 const checkLedgerTable = (resources, tools, error) => {
   const table = resources[TABLE_ID];
-  if (!table || table.Type !== 'AWS::DynamoDB::Table')
-    throw error(`r53-failover: resource ${TABLE_ID} (the ledger) is missing`);
+  if (table?.Type !== 'AWS::DynamoDB::Table') throw error(`r53-failover: resource ${TABLE_ID} (the ledger) is missing`);
   // Every key of the CreateTable input the store and the embedded ledger use (keys, attributes, indexes, billing).
   const expected = JSON.parse(JSON.stringify(tools.ledgerTableDefinition));
   for (const key of Object.keys(expected)) {
@@ -30,7 +29,7 @@ const checkLedgerTable = (resources, tools, error) => {
 /** Without an RDS event rule in the template (no promotion target), its DLQ policy statement goes too. */
 const dropRdsRuleDeadLetters = (resources) => {
   const policy = resources[DLQ_POLICY_ID];
-  if (!policy || !policy.Properties || !policy.Properties.PolicyDocument) return;
+  if (!policy?.Properties?.PolicyDocument) return;
   const hasRule = Object.values(resources).some(
     (r) =>
       r.Type === 'AWS::Events::Rule' &&
@@ -51,7 +50,7 @@ const mergeQueuePolicies = (resources) => {
   const byQueue = new Map();
   for (const [id, res] of Object.entries(resources)) {
     if (res.Type !== 'AWS::SQS::QueuePolicy') continue;
-    const queues = (res.Properties && res.Properties.Queues) || [];
+    const queues = res.Properties?.Queues || [];
     if (queues.length !== 1) continue; // multi-queue policies are left alone
     const key = JSON.stringify(queues[0]);
     const list = byQueue.get(key) || [];

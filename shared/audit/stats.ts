@@ -1,4 +1,4 @@
-import { type FailoverConfig } from '../config/schema.js';
+import type { FailoverConfig } from '../config/schema.js';
 import { DEFAULT_FLAP, FLAP_COUNTING_EVENTS, type FlapRule, type GroupEvent } from '../core/group-events.js';
 import type { LedgerEntry, LedgerStore, PromotionEntry } from '../ledger/store.js';
 import type { DeliveryRecord, DeliveryStore } from '../notify/delivery-store.js';

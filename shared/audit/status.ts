@@ -1,5 +1,5 @@
 import type { AlarmStateValue } from '../core/alarm-event.js';
-import { type FailoverConfig } from '../config/schema.js';
+import type { FailoverConfig } from '../config/schema.js';
 import { servingOf, type GroupEvent, type Serving } from '../core/failover-transition.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { ProbeStore } from '../probe/probe-store.js';

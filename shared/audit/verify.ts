@@ -36,13 +36,14 @@ interface GroupState extends GroupVerification {
   gap?: { seq: number; after: number };
 }
 
-const fail = (s: GroupState, seq: number, problem: string): void => {
+const fail = (s: GroupState, seq: number, problem: string): undefined => {
   s.problem = problem;
   s.problemSeq = seq;
+  return undefined;
 };
 
 /** Checks one entry against its group's chain so far: seq next in line, prevHash linking, hash recomputing. */
-const check = (s: GroupState, e: LedgerEntry): void => {
+const check = (s: GroupState, e: LedgerEntry): undefined => {
   const { group } = s;
   if (s.problem) {
     if (s.gap && e.seq === s.gap.seq) {

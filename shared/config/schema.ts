@@ -477,13 +477,13 @@ const buildConfigSchema = () => {
           ...[...hookNames].map((h) => `webhook:${h}`),
         ]);
         for (const [name, group] of Object.entries(cfg.groups)) {
-          group.notify?.channels?.forEach((c, i) =>
+          group.notify?.channels?.forEach((c, i) => {
             need(
               configured.has(c),
               ['groups', name, 'notify', 'channels', i],
               `channel ${c} is not configured under notify (configured: ${[...configured].join(', ') || 'none'})`,
-            ),
-          );
+            );
+          });
         }
         for (const [name, group] of Object.entries(cfg.groups)) {
           for (const role of ['primary', 'secondary'] as const) {

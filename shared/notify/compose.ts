@@ -1,4 +1,4 @@
-import { type FailoverConfig } from '../config/schema.js';
+import type { FailoverConfig } from '../config/schema.js';
 import { DEFAULT_NOTIFY_EVENTS, DEFAULT_SEVERITY, type GroupEvent, type Severity } from '../core/group-events.js';
 import type { LedgerEntry } from '../ledger/store.js';
 import type { Notification, NotificationKind } from './notification.js';

@@ -1,4 +1,4 @@
-import { type FailoverConfig } from '../config/schema.js';
+import type { FailoverConfig } from '../config/schema.js';
 import { R53FailoverError } from '../support/errors.js';
 import { isDown, servingOf } from '../core/failover-transition.js';
 import { DEFAULT_FLAP, FLAP_COUNTING_EVENTS, type GroupEvent } from '../core/group-events.js';

@@ -114,7 +114,7 @@ probes:
       expect(rows.map((r) => [r.member ?? 'dns', r.probe, r.ok])).toEqual([
         ['primary', 'http', true],
         ['secondary', 'healthz', false],
-        ['secondary', 'tcp-' + new URL(usw2.url).port, true],
+        ['secondary', `tcp-${new URL(usw2.url).port}`, true],
         ['dns', 'dns', true],
       ]);
       expect(rows[3]?.pointsTo).toBe('primary');

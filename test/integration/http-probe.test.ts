@@ -358,7 +358,7 @@ describe('runHttpProbe target guard', () => {
 
   it('stops after maxRedirects', async () => {
     // Arrange
-    const rx = await receiver((req, i) => ({ status: 302, headers: { location: `/hop-${i + 1}` } }));
+    const rx = await receiver((_req, i) => ({ status: 302, headers: { location: `/hop-${i + 1}` } }));
     // Act
     const result = await runHttpProbe(spec({ url: rx.url, followRedirects: true, maxRedirects: 2 }));
     // Assert

@@ -170,7 +170,7 @@ describe('stats', () => {
       timeToNotify: { count: 1, p50Seconds: 60, maxSeconds: 60 },
       promotions: { count: 1, succeeded: 1, failed: 0, durationsSeconds: [5 * MIN] },
     });
-    expect((orders?.episodes as { open: boolean }[]).map((e) => e.open)).toEqual([false, true]);
+    expect(((orders?.episodes ?? []) as { open: boolean }[]).map((e) => e.open)).toEqual([false, true]);
     expect(inventory).toMatchObject({
       group: 'inventory-api',
       failovers: 1,
@@ -198,7 +198,7 @@ describe('stats', () => {
       ).out,
     ) as StatsJson;
     expect(
-      (byHour.groups[0]?.periods as { label: string; failovers: number }[]).map((p) => [p.label, p.failovers]),
+      ((byHour.groups[0]?.periods ?? []) as { label: string; failovers: number }[]).map((p) => [p.label, p.failovers]),
     ).toEqual([
       ['2025-06-11', 0],
       ['2025-06-12', 2],

@@ -1,7 +1,7 @@
 // The webhook hook: a signed, SSRF-guarded POST of the promotion to the operator's receiver, with bounded retries.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { HookConfig } from '../../config/schema.js';
-import { postJson, retryAfterMs } from '../../net/http.js';
+import { type PostResult, postJson, retryAfterMs } from '../../net/http.js';
 import { checkUrl, resolveChecked } from '../../net/guard.js';
 import { signedWebhookHeaders, WEBHOOK_HEADERS } from '../../net/signing.js';
 import { payloadOf, syncState } from './common.js';
@@ -56,7 +56,7 @@ export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts
     }
     const headers = signedWebhookHeaders({ secret: key, body, id: ctx.promotionId, event: 'promotion', now: now() });
     const timeout = AbortSignal.timeout(opts.fetchTimeoutMs ?? WEBHOOK_TIMEOUT_MS);
-    let res;
+    let res: PostResult;
     try {
       res = await postJson(hook.url, body, headers, signal ? AbortSignal.any([signal, timeout]) : timeout);
     } catch (err) {
