@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+
+/**
+ * moto_server (Python moto 5): a real AWS-protocol peer for CloudWatch, Route 53, S3, SSM, ELBv2 and more, on one
+ * port. Not on npm: a user's machine may not have it. Tests that need it skip with a printed reason, except under
+ * `CI=true`, where a missing peer fails the run (CI must not pass by skipping).
+ */
+
+const onPath = (name: string): boolean =>
+  (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+export const motoAvailable = onPath('moto_server');
+
+/** Why moto tests are skipped (undefined when they run); throws under CI=true, where skipping is not allowed. */
+export const motoSkipReason = (): string | undefined => {
+  if (motoAvailable) return undefined;
+  const reason = 'moto_server is not on PATH (pip install "moto[server]" to run these tests)';
+  if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`);
+  console.warn(`skipped: ${reason}`);
+  return reason;
+};
+
+export interface MotoServer {
+  /** `http://127.0.0.1:<port>`: give it to a client as `endpoint`, or as AWS_ENDPOINT_URL(_<SERVICE>). */
+  endpoint: string;
+  /** Clears every service's state (`POST /moto-api/reset`). */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+
+/** Starts a moto_server on a free loopback port and waits until it answers. */
+export const startMoto = async (timeoutMs = 30_000): Promise<MotoServer> => {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited (${child.exitCode}): ${stderr}`);
+    try {
+      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    endpoint,
+    reset: async () => {
+      await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+};
+
+/** Dummy credentials and region for SDK clients pointed at moto. */
+export const motoClientConfig = (moto: MotoServer, region = 'us-east-1') => ({
+  region,
+  endpoint: moto.endpoint,
+  credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+});
