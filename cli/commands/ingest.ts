@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { assertDeliverableSize } from '../../shared/core/alarm-event.js';
 import { InvalidEventError, UsageError } from '../../shared/support/errors.js';
@@ -62,7 +62,7 @@ const expandPaths = (paths: string[], cwd: string): string[] =>
   paths.flatMap((p) => {
     if (p === '-') return [p];
     const abs = resolve(cwd, p);
-    let st;
+    let st: Stats;
     try {
       st = statSync(abs);
     } catch {
