@@ -6,7 +6,7 @@ import type { ProbeStore, StoredProbeResult } from '../probe/probe-store.js';
 import { csvHeader, entryToCsv } from './csv.js';
 import { episodeOf } from './queries.js';
 import type { MemberRole } from '../core/members.js';
-import { readChain } from '../ledger/chain.js';
+import { ledgerGroups, readChain } from '../ledger/chain.js';
 
 export const EXPORT_FORMATS = ['json', 'ndjson', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -63,7 +63,7 @@ async function* chainOrder(
   group: string | undefined,
   pageSize: number,
 ): AsyncGenerator<LedgerEntry> {
-  for (const g of group ? [group] : await ledger.groups()) yield* readChain(ledger, g, pageSize);
+  for (const g of group ? [group] : await ledgerGroups(ledger)) yield* readChain(ledger, g, pageSize);
 }
 
 async function* timeOrder(

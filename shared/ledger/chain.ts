@@ -9,3 +9,10 @@ export async function* readChain(ledger: LedgerStore, group: string, pageSize = 
     cursor = page.cursor;
   } while (cursor);
 }
+
+/**
+ * Every group of the ledger: the registry's and those found from the chain entries themselves, so deleting a
+ * registry item hides no group from verify, export or the digest.
+ */
+export const ledgerGroups = async (ledger: LedgerStore): Promise<string[]> =>
+  [...new Set([...(await ledger.groups()), ...(await ledger.chainGroups())])].sort();

@@ -9,7 +9,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DeliverySource } from '../core/alarm-event.js';
 import { LedgerWriteError, R53FailoverError } from '../support/errors.js';
-import { ALL_GROUPS_PK, GSI_BY_GROUP_TIME, GSI_BY_TIME, SEQ_PREFIX, groupPk, seqSk } from './schema.js';
+import {
+  ALL_GROUPS_PK,
+  GROUP_PK_PREFIX,
+  GSI_BY_GROUP_TIME,
+  GSI_BY_TIME,
+  SEQ_PREFIX,
+  groupPk,
+  seqSk,
+} from './schema.js';
 import type { LedgerEntry, LedgerHead, LedgerStore, ListQuery } from './store.js';
 import { isRecord } from '../support/values.js';
 
@@ -173,23 +181,52 @@ export class DynamoDbLedgerStore implements LedgerStore {
   }
 
   async groups(): Promise<string[]> {
-    const out: string[] = [];
+    const groups: string[] = [];
+    await this.#queryEach(
+      'list groups of',
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': GROUPS_PK },
+      },
+      (i) => groups.push(String(i.sk)),
+    );
+    return groups.sort();
+  }
+
+  /**
+   * Groups from the chain entries: every entry (and only an entry) is in the `byTime` index, so one pass over it,
+   * keys only, finds each group that has one, registry item or not. The index is eventually consistent: a group whose
+   * first entry was appended a moment ago may show up on the next call only (its registry item is written first).
+   */
+  async chainGroups(): Promise<string[]> {
+    const groups = new Set<string>();
+    await this.#queryEach(
+      'discover groups of',
+      {
+        TableName: this.tableName,
+        IndexName: GSI_BY_TIME,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': ALL_GROUPS_PK },
+        ProjectionExpression: 'pk',
+      },
+      ({ pk }) => {
+        if (typeof pk === 'string' && pk.startsWith(GROUP_PK_PREFIX)) groups.add(pk.slice(GROUP_PK_PREFIX.length));
+      },
+    );
+    return [...groups].sort();
+  }
+
+  /** Hands `each` every item a query across all groups matches, a page at a time (the registry, `byTime`). */
+  async #queryEach(what: string, input: QueryCommandInput, each: (item: Item) => void): Promise<void> {
     let startKey: Item | undefined;
     do {
-      const page = await this.#send('list groups of', 'all groups', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': GROUPS_PK },
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
+      const page = await this.#send(what, 'all groups', () =>
+        this.doc.send(new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) })),
       );
-      for (const i of page.Items ?? []) out.push(String(i.sk));
+      for (const item of page.Items ?? []) each(item);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return out.sort();
   }
 
   /** A group's chain entries (`SEQ#…`), read strongly consistent. */

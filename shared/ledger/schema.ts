@@ -15,7 +15,8 @@ export const GSI_BY_TIME = 'byTime';
 export const GSI_BY_GROUP_TIME = 'byGroupTime';
 export const ALL_GROUPS_PK = 'LEDGER';
 
-export const groupPk = (group: string): string => `GROUP#${group}`;
+export const GROUP_PK_PREFIX = 'GROUP#';
+export const groupPk = (group: string): string => `${GROUP_PK_PREFIX}${group}`;
 export const seqSk = (seq: number): string => `SEQ#${String(seq).padStart(10, '0')}`;
 export const SEQ_PREFIX = 'SEQ#';
 

@@ -135,4 +135,6 @@ export interface LedgerStore {
   chain(group: string, cursor?: string, limit?: number): Promise<{ items: LedgerEntry[]; cursor?: string }>;
   /** Groups that have entries (the ledger's own registry, config or not). */
   groups(): Promise<string[]>;
+  /** Groups found from the chain entries themselves (the `byTime` index), whether or not the registry names them. */
+  chainGroups(): Promise<string[]>;
 }
