@@ -2,6 +2,7 @@ import { ConfigError, R53FailoverError, UsageError } from '../shared/support/err
 import { processIo, type Io } from './context.js';
 import { check } from './commands/check.js';
 import { demo } from './commands/demo.js';
+import { digest } from './commands/digest.js';
 import { drill } from './commands/drill.js';
 import { exportCommand } from './commands/export.js';
 import { history } from './commands/history.js';
@@ -25,7 +26,8 @@ Commands:
   stats            failovers, time on secondary, downtime, flaps, MTTR per group (--period day|week|month, --json)
   report           audit report: timeline, statistics, episodes (--format text|html|md, --out FILE)
   export           write the ledger out: json, ndjson or csv (--group --since --until --out); --evidence G#N
-  verify           check each group's hash chain (--group, --file EXPORT, --json): exit 1 naming group and seq
+  verify           check each group's hash chain (--group, --file, --digest, --json): exit 1 naming group and seq
+  digest           write the head (seq, hash) of every group's chain as JSON (--out FILE), for verify --digest
   promote          database promotions: list, show ID, approve ID, reject ID, dry-run --group G
   probe            run the configured synthetic probes once (or --url URL), each assertion pass/fail
   notify           delivery state of notifications (--status), resend failed ones (--redrive), send what is due (--sweep)
@@ -50,6 +52,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   drill,
   export: exportCommand,
   verify,
+  digest,
 };
 
 /** Runs the CLI and returns the exit status: 0 ok, 1 rejected input or failure, 2 usage or config error. */
@@ -72,7 +75,8 @@ export const run = async (argv: string[], io: Io = processIo()): Promise<number>
       return 2;
     }
     if (err instanceof R53FailoverError) {
-      const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+      // A zod cause's message is its issues as JSON, which the error's own message already words.
+      const cause = err.cause instanceof Error && !('issues' in err.cause) ? `: ${err.cause.message}` : '';
       io.err(`r53-failover ${command}: ${err.message}${cause}`);
       return 1;
     }

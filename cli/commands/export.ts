@@ -58,7 +58,7 @@ const ioStream = (io: Io): Writable => {
 };
 
 /** Writes via `FILE.partial`, renamed on success: an interrupted export never leaves a truncated FILE behind. */
-const toFile = async <T>(file: string, fn: (out: Writable) => Promise<T>): Promise<T> => {
+export const toFile = async <T>(file: string, fn: (out: Writable) => Promise<T>): Promise<T> => {
   const partial = `${file}.partial`;
   const out = createWriteStream(partial);
   let failure: Error | undefined;

@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { R53FailoverError } from '../support/errors.js';
-import { readChain } from '../ledger/chain.js';
+import { ledgerGroups, readChain } from '../ledger/chain.js';
 import { GENESIS_HASH, entryHash } from '../ledger/hash.js';
 import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
+import { digestOf, type DigestHead, type LedgerDigest } from './digest.js';
 import type { ChainLink, EvidenceBundle } from './export.js';
 import { isRecord } from '../support/values.js';
 
@@ -34,6 +35,9 @@ type Entries = AsyncIterable<LedgerEntry> | Iterable<LedgerEntry>;
 interface GroupState extends GroupVerification {
   /** A seq skipped over: `missing #n` unless #n turns up later (then it was moved, not deleted). */
   gap?: { seq: number; after: number };
+  /** The digest's head for this group, and the hash the chain had at that seq once it verified up to there. */
+  anchor?: DigestHead;
+  anchorHash?: string;
 }
 
 const fail = (s: GroupState, seq: number, problem: string): undefined => {
@@ -75,25 +79,69 @@ const check = (s: GroupState, e: LedgerEntry): undefined => {
   if (entryHash(e) !== e.hash) return fail(s, e.seq, `${group} #${e.seq}: hash mismatch (edited?)`);
   s.headSeq = e.seq;
   s.headHash = e.hash;
+  if (s.anchor?.seq === e.seq) s.anchorHash = e.hash;
 };
+
+/**
+ * After the walk: a chain that verified must still reach the digest's head, with the same hash there. A chain
+ * rewritten from some entry to its head, or cut short, is self-consistent; only a head recorded earlier shows it.
+ */
+const checkAnchor = (s: GroupState, generatedAt: string): void => {
+  const { group, anchor } = s;
+  if (!anchor || s.problem) return;
+  if (s.headSeq < anchor.seq) {
+    fail(
+      s,
+      s.headSeq + 1,
+      `${group}: chain ends at #${s.headSeq}, but the digest of ${generatedAt} has head #${anchor.seq} (entries removed from the end?)`,
+    );
+  } else if (s.anchorHash !== anchor.hash) {
+    fail(
+      s,
+      anchor.seq,
+      `${group} #${anchor.seq}: hash differs from the digest of ${generatedAt} (chain rewritten since?)`,
+    );
+  }
+};
+
+/** A group the digest names and the ledger or the file holds no entry of. */
+const goneGroup = (group: string, head: DigestHead, generatedAt: string): GroupVerification => ({
+  group,
+  entries: 0,
+  headSeq: 0,
+  headHash: GENESIS_HASH,
+  problem: `missing ${group}: no entries, but the digest of ${generatedAt} has head #${head.seq} (group deleted?)`,
+  problemSeq: 1,
+});
 
 /**
  * Verifies chains entry by entry (constant memory per group): within each group, in the order given, seq must run
  * 1, 2, 3 …, each prevHash must be the previous entry's hash, and each hash must recompute. This is self-consistency:
  * a chain rewritten from some entry to its head verifies too, so compare the head hash with one recorded earlier.
  */
-export const verifyEntries = async (entries: Entries): Promise<VerifyResult> => {
+export const verifyEntries = async (entries: Entries, digest?: LedgerDigest): Promise<VerifyResult> => {
   const groups = new Map<string, GroupState>();
   for await (const e of entries) {
     const group = typeof e.group === 'string' ? e.group : '(no group)';
     let s = groups.get(group);
-    if (!s) groups.set(group, (s = { group, entries: 0, headSeq: 0, headHash: GENESIS_HASH }));
+    if (!s) {
+      s = { group, entries: 0, headSeq: 0, headHash: GENESIS_HASH };
+      const anchor = digest?.groups[group];
+      if (anchor) s.anchor = anchor;
+      groups.set(group, s);
+    }
     s.entries++;
     check(s, e);
   }
-  const out = [...groups.values()]
-    .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0))
-    .map(({ gap: _gap, ...g }) => g);
+  const out: GroupVerification[] = [];
+  for (const s of groups.values()) {
+    if (digest) checkAnchor(s, digest.generatedAt);
+    const { gap: _gap, anchor: _anchor, anchorHash: _hash, ...g } = s;
+    out.push(g);
+  }
+  for (const [group, head] of Object.entries(digest?.groups ?? {}))
+    if (!groups.has(group)) out.push(goneGroup(group, head, digest?.generatedAt ?? ''));
+  out.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
   return { ok: out.every((g) => !g.problem), groups: out };
 };
 
@@ -106,11 +154,27 @@ const emptyGroup = (group: string): GroupVerification => ({
   problemSeq: 1,
 });
 
-/** Verifies the ledger's chains as stored: one group, or every group in the ledger's registry. */
-export const verifyLedger = async (ledger: LedgerStore, group?: string, pageSize?: number): Promise<VerifyResult> => {
+export interface VerifyOptions {
+  /** Only this group (and only its part of the digest). */
+  group?: string | undefined;
+  /** Heads recorded earlier (`r53-failover digest`): each must still be in its chain, with the same hash. */
+  digest?: LedgerDigest | undefined;
+}
+
+/**
+ * Verifies the ledger's chains as stored: one group, or every group, found from the registry and from the chain
+ * entries themselves (a deleted registry item hides nothing), plus every group the digest names.
+ */
+export const verifyLedger = async (
+  ledger: LedgerStore,
+  { group, digest }: VerifyOptions = {},
+  pageSize?: number,
+): Promise<VerifyResult> => {
+  const anchors = digest && group ? digestOf(digest, group) : digest;
+  const names = group ? [group] : await ledgerGroups(ledger);
   const out: GroupVerification[] = [];
-  for (const g of group ? [group] : await ledger.groups()) {
-    const r = await verifyEntries(readChain(ledger, g, pageSize));
+  for (const g of [...new Set([...names, ...Object.keys(anchors?.groups ?? {})])].sort()) {
+    const r = await verifyEntries(readChain(ledger, g, pageSize), anchors && digestOf(anchors, g));
     // An item naming another group inside this group's partition shows up as a group of its own: a problem too.
     out.push(...(r.groups.length ? r.groups : [emptyGroup(g)]));
   }
@@ -221,16 +285,28 @@ async function* onlyGroup(entries: Entries, group: string): AsyncGenerator<Ledge
   for await (const e of entries) if (e.group === group) yield e;
 }
 
+const evidenceOnly = (path: string, digest: LedgerDigest | undefined, g: GroupVerification): VerifyResult => {
+  if (digest)
+    throw new ExportFileError(
+      `${path}: an evidence bundle holds one episode, not whole chains, so it cannot be checked against a digest; verify an export made without --since/--until`,
+    );
+  return evidenceResult(g);
+};
+
 /**
  * Verifies an export file, json or ndjson (or an evidence bundle), told apart by its first line. ndjson and our own json layout are read a
  * line at a time; a JSON document laid out otherwise (e.g. reformatted by jq) is parsed whole. `group`: only that one.
+ * `digest`: every group it names must be in the file and reach its head with the same hash.
  */
-export const verifyExportFile = async (path: string, group?: string): Promise<VerifyResult> => {
+export const verifyExportFile = async (path: string, { group, digest }: VerifyOptions = {}): Promise<VerifyResult> => {
   const input = createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
   const rest: AsyncIterable<string> = { [Symbol.asyncIterator]: () => lines };
+  const anchors = digest && group ? digestOf(digest, group) : digest;
   try {
-    let first = await lines.next();
+    let first = await lines.next().catch((err: unknown) => {
+      throw new ExportFileError(`${path}: cannot read`, { cause: err });
+    });
     while (!first.done && !first.value.trim()) first = await lines.next();
     if (first.done) throw new ExportFileError(`${path}: empty`);
     const head = first.value.trim();
@@ -251,13 +327,13 @@ export const verifyExportFile = async (path: string, group?: string): Promise<Ve
         const parts = [first.value];
         for await (const line of rest) parts.push(line);
         parsed = parseJson(parts.join('\n'), path);
-        if (isEvidence(parsed)) return evidenceResult(verifyEvidence(parsed));
+        if (isEvidence(parsed)) return evidenceOnly(path, anchors, verifyEvidence(parsed));
         entries = documentEntries(parsed, path);
-      } else if (isEvidence(parsed)) return evidenceResult(verifyEvidence(parsed));
+      } else if (isEvidence(parsed)) return evidenceOnly(path, anchors, verifyEvidence(parsed));
       else if (isRecord(parsed) && Array.isArray(parsed.entries)) entries = documentEntries(parsed, path);
       else entries = ndjson(rest, parsed, path);
     }
-    const r = await verifyEntries(group ? onlyGroup(entries, group) : entries);
+    const r = await verifyEntries(group ? onlyGroup(entries, group) : entries, anchors);
     return group && r.groups.length === 0 ? { ok: false, groups: [emptyGroup(group)] } : r;
   } finally {
     input.destroy();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
 import type { Io } from '../../cli/context.js';
@@ -10,7 +11,8 @@ import { exportLedger, type EvidenceBundle } from '../../shared/audit/export.js'
 import { verifyEntries, verifyLedger } from '../../shared/audit/verify.js';
 import { makeDocumentClient } from '../../shared/support/clients.js';
 import { parseConfigText } from '../../shared/config/file.js';
-import { entryHash } from '../../shared/ledger/hash.js';
+import { entryHash, seal } from '../../shared/ledger/hash.js';
+import { toItem } from '../../shared/ledger/dynamodb-store.js';
 import { groupPk, seqSk } from '../../shared/ledger/schema.js';
 import type { LedgerEntry, LedgerStore } from '../../shared/ledger/store.js';
 import { composeNotification } from '../../shared/notify/compose.js';
@@ -418,5 +420,204 @@ describe('verify and export against dynalite', () => {
     const res = await cli(table, workdir(), 'export', '--evidence', 'orders-api#2');
     expect(res.code).toBe(1);
     expect(res.err).toContain('no episode #2 in orders-api');
+  });
+});
+
+describe('digest and verify --digest: a ledger that proves its completeness', () => {
+  const deleteItem = (table: string, pk: string, sk: string) =>
+    dynamo.client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: sk } } }));
+  /** Writes `digest --out digest.json` for the seeded ledger and returns the workdir and the digest. */
+  const digestOfSeed = async () => {
+    const seeded = await seedLedger();
+    const cwd = workdir();
+    const res = await cli(seeded.table, cwd, 'digest', '--out', 'digest.json');
+    expect(res.code).toBe(0);
+    expect(res.out).toContain('digest of 2 groups (2025-06-12T15:00:00.000Z) written to');
+    const digest = JSON.parse(readFileSync(join(cwd, 'digest.json'), 'utf8')) as {
+      generatedAt: string;
+      groups: Record<string, { seq: number; hash: string }>;
+    };
+    return { ...seeded, cwd, digest };
+  };
+  /** The seeded chain of `group` re-sealed from `from` on, with `from`'s reason edited: self-consistent again. */
+  const rewriteFrom = async (store: LedgerStore, group: string, from: number, head: number) => {
+    const rewritten: LedgerEntry[] = [];
+    let prev = (await store.get(group, from - 1))?.hash;
+    for (let seq = from; seq <= head; seq++) {
+      const e = (await store.get(group, seq)) as LedgerEntry;
+      const sealed = seal(seq === from ? { ...e, reason: 'nothing happened' } : e, prev);
+      rewritten.push(sealed);
+      prev = sealed.hash;
+    }
+    return rewritten;
+  };
+
+  it('writes exactly {generatedAt, groups: {<group>: {seq, hash}}} with the heads verify prints', async () => {
+    const { table, cwd, digest } = await digestOfSeed();
+    const verified = JSON.parse((await cli(table, cwd, 'verify', '--json')).out) as {
+      groups: { group: string; headSeq: number; headHash: string }[];
+    };
+    expect(Object.keys(digest)).toEqual(['generatedAt', 'groups']);
+    expect(digest).toEqual({
+      generatedAt: NOW.toISOString(),
+      groups: Object.fromEntries(verified.groups.map((g) => [g.group, { seq: g.headSeq, hash: g.headHash }])),
+    });
+    expect(digest.groups['orders-api']?.seq).toBe(6);
+    // To stdout, the same document.
+    expect(JSON.parse((await cli(table, cwd, 'digest')).out)).toEqual(digest);
+  });
+
+  describe('on the table', () => {
+    it('passes an intact ledger, saying which digest it checked against', async () => {
+      const { table, cwd } = await digestOfSeed();
+      const res = await cli(table, cwd, 'verify', '--digest', 'digest.json');
+      expect(res.code).toBe(0);
+      expect(res.out).toContain('against the digest of 2025-06-12T15:00:00.000Z (2 groups)');
+      expect(res.out).toContain('2 groups verified in');
+      const asJson = JSON.parse((await cli(table, cwd, 'verify', '--digest', 'digest.json', '--json')).out) as {
+        ok: boolean;
+        digest: unknown;
+      };
+      expect(asJson).toMatchObject({ ok: true, digest: { generatedAt: NOW.toISOString(), groups: 2 } });
+    });
+
+    it('fails on the tail of a chain deleted, which verify alone cannot see', async () => {
+      const { table, cwd } = await digestOfSeed();
+      await deleteItem(table, groupPk('orders-api'), seqSk(6));
+      await deleteItem(table, groupPk('orders-api'), seqSk(5));
+      expect((await cli(table, cwd, 'verify')).code).toBe(0);
+      const res = await cli(table, cwd, 'verify', '--digest', 'digest.json');
+      expect(res.code).toBe(1);
+      expect(res.out).toContain(
+        'orders-api: chain ends at #4, but the digest of 2025-06-12T15:00:00.000Z has head #6 (entries removed from the end?)',
+      );
+      expect(res.out).toMatch(/unassigned\s+ok/);
+      expect(res.out).toContain('1 of 2 groups failed verification');
+    });
+
+    it('fails on a whole group deleted, registry item included', async () => {
+      const { table, cwd } = await digestOfSeed();
+      await deleteItem(table, groupPk('unassigned'), seqSk(1));
+      await deleteItem(table, 'GROUPS', 'unassigned');
+      expect((await cli(table, cwd, 'verify')).out).toContain('1 group verified');
+      const res = await cli(table, cwd, 'verify', '--digest', 'digest.json');
+      expect(res.code).toBe(1);
+      expect(res.out).toContain(
+        'missing unassigned: no entries, but the digest of 2025-06-12T15:00:00.000Z has head #1',
+      );
+    });
+
+    it('fails on a chain rewritten and re-sealed from an entry to its head', async () => {
+      const { table, cwd, store } = await digestOfSeed();
+      const doc = makeDocumentClient(dynamo.client);
+      for (const e of await rewriteFrom(store, 'orders-api', 5, 6))
+        await doc.send(new PutCommand({ TableName: table, Item: toItem(e) }));
+      expect((await cli(table, cwd, 'verify')).code).toBe(0);
+      const res = await cli(table, cwd, 'verify', '--digest', 'digest.json');
+      expect(res.code).toBe(1);
+      expect(res.out).toContain(
+        'orders-api #6: hash differs from the digest of 2025-06-12T15:00:00.000Z (chain rewritten since?)',
+      );
+    });
+
+    it('still finds and verifies a group whose registry item was deleted', async () => {
+      const { table, store } = await seedLedger();
+      await deleteItem(table, 'GROUPS', 'unassigned');
+      expect(await store.groups()).toEqual(['orders-api']);
+      const res = await cli(table, workdir(), 'verify');
+      expect(res.code).toBe(0);
+      expect(res.out).toMatch(/unassigned\s+ok\s+1 entries, head #1/);
+      expect(res.out).toContain('2 groups verified');
+      // ... and a broken chain there is still reported.
+      await dynamo.client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: groupPk('unassigned') }, sk: { S: seqSk(1) } },
+          UpdateExpression: 'SET reason = :r',
+          ExpressionAttributeValues: { ':r': { S: 'nothing happened' } },
+        }),
+      );
+      expect((await verifyLedger(store)).groups.map((g) => [g.group, g.problemSeq])).toEqual([
+        ['orders-api', undefined],
+        ['unassigned', 1],
+      ]);
+    });
+
+    it('checks only the named group against its part of the digest', async () => {
+      const { table, cwd } = await digestOfSeed();
+      await deleteItem(table, groupPk('unassigned'), seqSk(1));
+      const res = await cli(table, cwd, 'verify', '--group', 'orders-api', '--digest', 'digest.json');
+      expect(res.code).toBe(0);
+      expect(res.out).toContain('1 group verified');
+    });
+  });
+
+  describe('on an export file', () => {
+    /** Exports the seeded ledger (after its digest), edits the file's lines and verifies it against the digest. */
+    const exported = async (
+      edit: (rows: string[], store: LedgerStore) => string[] | Promise<string[]>,
+      format: 'ndjson' | 'json' = 'ndjson',
+    ) => {
+      const { table, cwd, store } = await digestOfSeed();
+      await cli(table, cwd, 'export', '--format', format, '--out', `ledger.${format}`);
+      const path = join(cwd, `ledger.${format}`);
+      writeFileSync(path, `${(await edit(lines(path), store)).join('\n')}\n`);
+      return {
+        plain: await cli(table, cwd, 'verify', '--file', path),
+        res: await cli(table, cwd, 'verify', '--file', path, '--digest', 'digest.json'),
+      };
+    };
+    const groupOf = (row: string) => (JSON.parse(row.endsWith(',') ? row.slice(0, -1) : row) as LedgerEntry).group;
+    const seqOf = (row: string) => (JSON.parse(row.endsWith(',') ? row.slice(0, -1) : row) as LedgerEntry).seq;
+
+    it('passes an intact export', async () => {
+      const { res } = await exported((rows) => rows);
+      expect(res.code).toBe(0);
+      expect(res.out).toContain('2 groups verified');
+    });
+
+    it('fails on a group\u2019s tail lines dropped, naming the group', async () => {
+      const { plain, res } = await exported((rows) =>
+        rows.filter((r) => !(groupOf(r) === 'orders-api' && seqOf(r) > 4)),
+      );
+      expect(plain.code).toBe(0);
+      expect(res.code).toBe(1);
+      expect(res.out).toContain('orders-api: chain ends at #4, but the digest of 2025-06-12T15:00:00.000Z has head #6');
+    });
+
+    it('fails on every line of a group dropped, naming the group', async () => {
+      const { plain, res } = await exported((rows) => rows.filter((r) => groupOf(r) !== 'unassigned'));
+      expect(plain.code).toBe(0);
+      expect(res.code).toBe(1);
+      expect(res.out).toContain('missing unassigned: no entries, but the digest');
+    });
+
+    it('fails on tail lines dropped from the json document too', async () => {
+      // Line 0 is the header and the last line closes the document: entries #5 and #6 of orders-api are lines 5, 6.
+      const { res } = await exported((rows) => rows.filter((_, i) => i !== 5 && i !== 6), 'json');
+      expect(res.code).toBe(1);
+      expect(res.out).toContain('orders-api: chain ends at #4');
+    });
+
+    it('fails on a chain rewritten in the file, naming the group and the seq', async () => {
+      const { plain, res } = await exported(async (rows, store) => {
+        const rewritten = new Map((await rewriteFrom(store, 'orders-api', 3, 6)).map((e) => [e.seq, e]));
+        return rows.map((r) => {
+          const e = groupOf(r) === 'orders-api' ? rewritten.get(seqOf(r)) : undefined;
+          return e ? JSON.stringify(e) : r;
+        });
+      });
+      expect(plain.code).toBe(0);
+      expect(res.code).toBe(1);
+      expect(res.out).toContain('orders-api #6: hash differs from the digest of 2025-06-12T15:00:00.000Z');
+    });
+
+    it('refuses to check an evidence bundle against a digest, saying why', async () => {
+      const { table, cwd } = await digestOfSeed();
+      await cli(table, cwd, 'export', '--evidence', 'orders-api#1', '--out', 'evidence.json');
+      const res = await cli(table, cwd, 'verify', '--file', 'evidence.json', '--digest', 'digest.json');
+      expect(res.code).toBe(1);
+      expect(res.err).toContain('an evidence bundle holds one episode, not whole chains');
+    });
   });
 });
