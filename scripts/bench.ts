@@ -95,6 +95,7 @@ const bundles = async () => {
   const env = {
     ...process.env,
     LEDGER_TABLE: 'bench-ledger',
+    DIGEST_BUCKET: 'bench-digests',
     R53F_CONFIG_FILE: configFile,
     AWS_REGION: 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

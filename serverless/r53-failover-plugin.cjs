@@ -14,7 +14,8 @@
 //
 // The parts live in serverless/plugin/: region.cjs (where each stack may deploy), shipped-config.cjs (the config the
 // functions get), package-lock.cjs (one package at a time), alarms.cjs (alarms, subscriptions), iam.cjs (role
-// statements, the default role), promotion.cjs (promotion targets, RDS event rules), template.cjs (ledger and DLQ).
+// statements, the default role), promotion.cjs (promotion targets, RDS event rules), template.cjs (ledger, digest
+// bucket and DLQ).
 const { existsSync, mkdirSync, renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -24,7 +25,12 @@ const { acquirePackageLock } = require('./plugin/package-lock.cjs');
 const { configureForwarding, limitRdsRule, promotionTargets } = require('./plugin/promotion.cjs');
 const { checkRegion } = require('./plugin/region.cjs');
 const { withoutLocalSecrets } = require('./plugin/shipped-config.cjs');
-const { checkLedgerTable, dropRdsRuleDeadLetters, mergeQueuePolicies } = require('./plugin/template.cjs');
+const {
+  checkLedgerTable,
+  dropRdsRuleDeadLetters,
+  mergeQueuePolicies,
+  setDigestRetention,
+} = require('./plugin/template.cjs');
 
 const DEFAULT_CONFIG = 'failover.yml';
 const TOOLS_MODULE = 'dist/sls/config.cjs';
@@ -268,7 +274,7 @@ class R53FailoverPlugin {
     fn.events = limitRdsRule(this.promoteEvents, t);
   }
 
-  /** Runs once user resources are merged: table drift check, one DLQ policy, no unused default role. */
+  /** Once user resources are merged: table drift check, digest retention, one DLQ policy, no unused default role. */
   finalizeTemplate() {
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
     if (this.isProbeStack) {
@@ -281,6 +287,7 @@ class R53FailoverPlugin {
       return;
     }
     checkLedgerTable(template.Resources, this.tools, this.error);
+    setDigestRetention(template.Resources, this.tools, this.config, this.error);
     dropRdsRuleDeadLetters(template.Resources);
     mergeQueuePolicies(template.Resources);
     removeUnusedDefaultRole(template);

@@ -1,8 +1,10 @@
 'use strict';
-// Recorder template checks and edits once resources are merged: the ledger table's drift check and the one DLQ policy.
+// Recorder template checks and edits once resources are merged: the ledger table's drift check, the one DLQ policy
+// and the digest bucket's retention.
 const { isDeepStrictEqual } = require('node:util');
 
 const TABLE_ID = 'LedgerTable';
+const DIGEST_BUCKET_ID = 'DigestBucket';
 const DLQ_POLICY_ID = 'DeadLetterQueuePolicy';
 /** The DLQ policy statement for the RDS event rule (serverless.yml); dropped with the rule. */
 const RDS_RULE_DLQ_SID = 'RdsEventRuleDeadLetters';
@@ -24,6 +26,13 @@ const checkLedgerTable = (resources, tools, error) => {
   const protection = table.Properties.DeletionProtectionEnabled;
   if (protection === 'true' || protection === 'false')
     table.Properties.DeletionProtectionEnabled = protection === 'true';
+};
+
+/** DigestBucket's default retention: failover.yml `audit.digestRetentionDays` (from the bundled tools: default 400). */
+const setDigestRetention = (resources, tools, config, error) => {
+  const rule = resources[DIGEST_BUCKET_ID]?.Properties?.ObjectLockConfiguration?.Rule?.DefaultRetention;
+  if (!rule) throw error(`r53-failover: resource ${DIGEST_BUCKET_ID} (the digest bucket, with Object Lock) is missing`);
+  rule.Days = tools.digestRetentionDays(config);
 };
 
 /** Without an RDS event rule in the template (no promotion target), its DLQ policy statement goes too. */
@@ -89,4 +98,4 @@ const renameDependsOn = (resources, from, to) => {
   }
 };
 
-module.exports = { checkLedgerTable, dropRdsRuleDeadLetters, mergeQueuePolicies };
+module.exports = { checkLedgerTable, dropRdsRuleDeadLetters, mergeQueuePolicies, setDigestRetention };

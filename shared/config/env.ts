@@ -61,3 +61,16 @@ export const loadProbeEnv = (env: Env = process.env) =>
 /** The promote-replica function's environment. */
 export const loadPromoteEnv = (env: Env = process.env) =>
   parseOrThrow(z.object({ ...ledgerFields(), AWS_LAMBDA_RUNTIME_API: z.optional(z.string()) }), env, ConfigError);
+
+/** The write-digest function's environment: the ledger, and the Object Lock bucket its digests go to. */
+export const loadDigestEnv = (env: Env = process.env) =>
+  parseOrThrow(
+    z.object({
+      ...ledgerFields(),
+      DIGEST_BUCKET: z
+        .string({ error: 'is required (the digest bucket name)' })
+        .check(z.minLength(3, { error: 'is required (the digest bucket name, 3+ characters)' })),
+    }),
+    env,
+    ConfigError,
+  );

@@ -34,6 +34,11 @@ export const RECORD_TYPES = [
 
 export const GROUP_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,62})$/;
 
+/** `audit.digestRetentionDays` when failover.yml leaves it out: a year and a month, so last year's audit can use it. */
+export const DEFAULT_DIGEST_RETENTION_DAYS = 400;
+/** S3 Object Lock retention periods go up to 100 years (Amazon S3 User Guide, "Locking objects with Object Lock"). */
+const MAX_DIGEST_RETENTION_DAYS = 36_500;
+
 /**
  * The full `failover.yml` schema, built on first use: hundreds of zod objects that a Lambda whose config arrives
  * sealed (shared/config/deployed.ts) never needs, so they are not built at its cold start.
@@ -425,6 +430,9 @@ const buildConfigSchema = () => {
     notify: z.optional(GroupNotifySchema),
   });
 
+  const retentionError = (i: { input?: unknown }) =>
+    `expected a whole number of days from 1 to ${MAX_DIGEST_RETENTION_DAYS}, got ${show(i.input)}`;
+
   const FailoverConfigSchema = z
     .strictObject({
       version: z.literal(1, { error: (i) => `expected 1 (the only config version), got ${show(i.input)}` }),
@@ -441,6 +449,20 @@ const buildConfigSchema = () => {
       ),
       notify: z.optional(NotifySchema),
       probes: z.optional(ProbeSettingsSchema),
+      audit: z.optional(
+        z.strictObject({
+          /** How long each hourly ledger digest stays locked in the digest bucket (S3 Object Lock, compliance). */
+          digestRetentionDays: z.optional(
+            z
+              .number({ error: retentionError })
+              .check(
+                z.int({ error: retentionError }),
+                z.gte(1, { error: retentionError }),
+                z.lte(MAX_DIGEST_RETENTION_DAYS, { error: retentionError }),
+              ),
+          ),
+        }),
+      ),
     })
     .check(
       z.superRefine((cfg, ctx) => {
@@ -594,6 +616,10 @@ export const probeSettingsFor = (config: FailoverConfig, group: string) => {
   };
 };
 export type EffectiveProbeSettings = ReturnType<typeof probeSettingsFor>;
+
+/** Days each ledger digest object is locked for: `audit.digestRetentionDays`, else 400. */
+export const digestRetentionDays = (config: FailoverConfig): number =>
+  config.audit?.digestRetentionDays ?? DEFAULT_DIGEST_RETENTION_DAYS;
 
 /** A member's probes with defaults filled in: an endpoint and no probes means "GET endpoint, expect 2xx, 2 s". */
 export const memberProbes = (

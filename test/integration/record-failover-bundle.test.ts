@@ -43,6 +43,8 @@ afterAll(async () => {
 
 describe('record-failover bundle (dist/record-failover/index.js)', () => {
   it('exports a handler from every function bundle', () => {
+    // write-digest reads its bucket (serverless.yml: the stack's DigestBucket) at load; the env is restored afterAll.
+    process.env.DIGEST_BUCKET ??= 'r53-failover-test-digests';
     for (const fn of readdirSync('dist').filter(
       (d) => statSync(join('dist', d)).isDirectory() && d !== 'cli' && d !== 'scripts' && d !== 'sls' && d !== 'config',
     )) {
@@ -118,7 +120,14 @@ describe('record-failover bundle (dist/record-failover/index.js)', () => {
     });
 
     it('carries no config schema: functions open the sealed config, only packaging validates it', () => {
-      for (const fn of ['record-failover', 'notify', 'regional-probe', 'promote-replica', 'audit-api']) {
+      for (const fn of [
+        'record-failover',
+        'notify',
+        'regional-probe',
+        'promote-replica',
+        'audit-api',
+        'write-digest',
+      ]) {
         expect(bundle(fn), fn).not.toContain('group names must match');
         expect(bundle(fn), fn).toContain('not a sealed r53-failover config');
       }

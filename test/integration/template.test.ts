@@ -10,6 +10,7 @@ import {
   asArray,
   ofType,
   openShippedConfig,
+  packageStack,
   readZip,
   serverless,
   type Resource,
@@ -326,9 +327,9 @@ describe('serverless package (stage test, us-east-1)', () => {
         MaximumEventAgeInSeconds: expect.any(Number),
         MaximumRetryAttempts: expect.any(Number),
       });
-      // No other rule: everything else is a schedule (checked under notify).
+      // No other rule: everything else is a schedule (checked under notify and write-digest).
       for (const [id, r] of rules) if (r !== rule) expect(r.Properties.ScheduleExpression, id).toBeDefined();
-      expect(rules).toHaveLength(4);
+      expect(rules).toHaveLength(5);
     });
 
     it('subscribes the recorder to the alarm topic with a redrive policy to the DLQ', () => {
@@ -450,7 +451,7 @@ describe('serverless package (stage test, us-east-1)', () => {
 
     it('has its own role with only the ledger and DLQ actions, scoped to their ARNs', () => {
       // One role per function, and the framework's default role is gone (nothing uses it). regional-probe's role is
-      // checked in probe-template.test.ts, promote-replica's in promote-template.test.ts.
+      // checked in probe-template.test.ts, promote-replica's in promote-template.test.ts, write-digest's below.
       expect(
         ofType(template, 'AWS::IAM::Role')
           .map(([id]) => id)
@@ -462,6 +463,7 @@ describe('serverless package (stage test, us-east-1)', () => {
           'RegionalDashprobeIamRoleLambdaExecution',
           'PromoteDashreplicaIamRoleLambdaExecution',
           'AuditDashapiIamRoleLambdaExecution',
+          'WriteDashdigestIamRoleLambdaExecution',
         ].sort(),
       );
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
@@ -692,6 +694,110 @@ describe('serverless package (stage test, us-east-1)', () => {
     });
   });
 
+  describe('digest bucket and write-digest function', () => {
+    const DIGEST_FN_ID = 'WriteDashdigestLambdaFunction';
+    const DIGEST_FN_ARN = { 'Fn::GetAtt': [DIGEST_FN_ID, 'Arn'] };
+    const BUCKET_ARN = { 'Fn::GetAtt': ['DigestBucket', 'Arn'] };
+
+    it('locks every digest in COMPLIANCE mode for 400 days by default, versioned, private, encrypted, retained', () => {
+      const bucket = resource('DigestBucket') as Resource & { DeletionPolicy?: string; UpdateReplacePolicy?: string };
+      expect(bucket.Type).toBe('AWS::S3::Bucket');
+      expect(bucket.Properties).toEqual({
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } },
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      });
+      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.UpdateReplacePolicy).toBe('Retain');
+      expect(template.Outputs?.DigestBucketName?.Value).toEqual({ Ref: 'DigestBucket' });
+    });
+
+    it('denies every request to the bucket that does not use TLS', () => {
+      const policy = resource('DigestBucketPolicy');
+      expect(policy.Properties.Bucket).toEqual({ Ref: 'DigestBucket' });
+      expect((policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
+        {
+          Sid: 'TlsOnly',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [BUCKET_ARN, { 'Fn::Join': ['', [BUCKET_ARN, '/*']] }],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ]);
+    });
+
+    it('runs the bundled handler every hour with the ledger, the bucket and the config in its environment', () => {
+      expect(resource(DIGEST_FN_ID).Properties).toMatchObject({
+        FunctionName: 'r53-failover-test-write-digest',
+        Handler: 'dist/write-digest/index.handler',
+        Runtime: 'nodejs24.x',
+        Role: { 'Fn::GetAtt': ['WriteDashdigestIamRoleLambdaExecution', 'Arn'] },
+        Environment: {
+          Variables: {
+            LEDGER_TABLE: { Ref: 'LedgerTable' },
+            DIGEST_BUCKET: { Ref: 'DigestBucket' },
+            R53F_CONFIG_FILE: 'dist/config/failover.json',
+            POWERTOOLS_SERVICE_NAME: 'r53-failover',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          },
+        },
+      });
+      const schedules = ofType(template, 'AWS::Events::Rule').filter(([, r]) =>
+        isDeepStrictEqual((r.Properties.Targets as { Arn: unknown }[])[0]?.Arn, DIGEST_FN_ARN),
+      );
+      expect(schedules.map(([, r]) => [r.Properties.ScheduleExpression, r.Properties.State])).toEqual([
+        ['rate(1 hour)', 'ENABLED'],
+      ]);
+      expect(ofType(template, 'AWS::Lambda::Permission').map(([, r]) => r.Properties)).toContainEqual(
+        expect.objectContaining({
+          FunctionName: DIGEST_FN_ARN,
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [schedules[0]?.[0], 'Arn'] },
+        }),
+      );
+    });
+
+    it('has its own role: Query on the table and its byTime index, PutObject(+Retention) under digests/ only', () => {
+      const logs = logGroupArn('write-digest');
+      const digests = { 'Fn::Join': ['', [BUCKET_ARN, '/digests/*']] };
+      checkGrants(
+        roleStatements(resource('WriteDashdigestIamRoleLambdaExecution')),
+        new Map<string, unknown[]>([
+          ['dynamodb:Query', [TABLE_ARN, { 'Fn::Join': ['/', [TABLE_ARN, 'index', 'byTime']] }]],
+          ['s3:PutObject', [digests]],
+          ['s3:PutObjectRetention', [digests]],
+          ['logs:CreateLogStream', [logs]],
+          ['logs:CreateLogGroup', [logs]],
+          ['logs:PutLogEvents', [logs]],
+        ]),
+      );
+    });
+
+    it('ships its bundle and the same validated config', () => {
+      const entries = readZip(join(packageDir, 'write-digest.zip'));
+      expect([...entries.keys()].sort()).toEqual([
+        'dist/config/failover.json',
+        'dist/package.json',
+        'dist/write-digest/index.js',
+      ]);
+      expect(shippedConfig(entries).text).toBe(shippedConfig(readZip(join(packageDir, 'record-failover.zip'))).text);
+    });
+  });
+
   it('outputs the table name, topic ARNs and DLQ URL', () => {
     expect(template.Outputs?.LedgerTableName?.Value).toEqual({ Ref: 'LedgerTable' });
     expect(template.Outputs?.AlarmTopicArn?.Value).toEqual(TOPIC_REF);
@@ -720,6 +826,20 @@ describe.concurrent('serverless package refuses bad input', () => {
     expect(existsSync(join(work, 'out-bad', 'cloudformation-template-update-stack.json'))).toBe(false);
   }, 60_000);
 
+  it('fails on a digest retention out of range, naming the field, the value and the rule', async ({ expect }) => {
+    const configFile = join(work, 'bad-retention.yml');
+    writeFileSync(configFile, `${configYaml()}audit:\n  digestRetentionDays: 0\n`);
+    const result = await serverless(
+      ['package', '--stage', 'test', '--region', 'us-east-1', '--package', join(work, 'out-retention')],
+      { R53F_CONFIG: configFile },
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain(
+      'audit.digestRetentionDays: expected a whole number of days from 1 to 36500, got 0',
+    );
+    expect(existsSync(join(work, 'out-retention', 'cloudformation-template-update-stack.json'))).toBe(false);
+  }, 60_000);
+
   it('fails outside us-east-1, saying why', async ({ expect }) => {
     const configFile = join(work, 'good.yml');
     writeFileSync(configFile, configYaml());
@@ -745,6 +865,21 @@ describe.concurrent('serverless package refuses bad input', () => {
     expect(result.output).toContain('not found');
     expect(result.output).toContain('cp failover.example.yml failover.yml');
   }, 60_000);
+});
+
+describe('digest retention from failover.yml', () => {
+  const work = mkdtempSync(join(tmpdir(), 'r53f-template-retention-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('sets the digest bucket’s default retention to audit.digestRetentionDays', async () => {
+    const configFile = join(work, 'failover.yml');
+    writeFileSync(configFile, `${configYaml()}audit:\n  digestRetentionDays: 2555\n`);
+    const { resource } = await packageStack(join(work, 'package'), ['--region', 'us-east-1'], configFile);
+    expect(resource('DigestBucket').Properties.ObjectLockConfiguration).toEqual({
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } },
+    });
+  }, 120_000);
 });
 
 describe.concurrent('ledger deletion protection per stage', () => {
