@@ -139,8 +139,10 @@ export const verifyEntries = async (entries: Entries, digest?: LedgerDigest): Pr
     const { gap: _gap, anchor: _anchor, anchorHash: _hash, ...g } = s;
     out.push(g);
   }
-  for (const [group, head] of Object.entries(digest?.groups ?? {}))
-    if (!groups.has(group)) out.push(goneGroup(group, head, digest?.generatedAt ?? ''));
+  if (digest) {
+    for (const [group, head] of Object.entries(digest.groups))
+      if (!groups.has(group)) out.push(goneGroup(group, head, digest.generatedAt));
+  }
   out.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
   return { ok: out.every((g) => !g.problem), groups: out };
 };
