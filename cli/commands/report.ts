@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildReport, renderReport, REPORT_FORMATS, type ReportFormat } from '../../shared/audit/report.js';
+import { buildReport, REPORT_FORMATS, type ReportFormat } from '../../shared/audit/report.js';
 import { R53FailoverError, UsageError } from '../../shared/support/errors.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import { COMMON_OPTIONS, FILTER_OPTIONS, parseFlags } from '../args.js';
 import { withContext, type Io } from '../context.js';
 import { windowFlags } from './stats.js';
+import { renderReport } from '../../shared/audit/report-render.js';
 
 export const REPORT_HELP = `r53-failover report [options]
 

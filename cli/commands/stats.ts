@@ -1,10 +1,10 @@
 import { PERIODS, statsReport, type Period } from '../../shared/audit/stats.js';
-import { textTable } from '../../shared/audit/report.js';
 import { UsageError } from '../../shared/support/errors.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import { COMMON_OPTIONS, FILTER_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
 import { formatDuration } from '../../shared/support/text.js';
+import { textTable } from '../../shared/audit/report-render.js';
 
 export const STATS_HELP = `r53-failover stats [options]
 

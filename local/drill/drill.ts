@@ -1,36 +1,33 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { buildReport, renderHtml, renderText, type Report } from '../../shared/audit/report.js';
+import { buildReport, type Report } from '../../shared/audit/report.js';
 import { parseConfig } from '../../shared/config/schema.js';
-import { openLedger, type OpenedLedger } from '../embedded-ledger.js';
-import type { LedgerEntry } from '../../shared/ledger/store.js';
-import { startDnsServer, type LocalDnsServer } from '../dns-server.js';
-import { startReceiver, type Receiver } from '../receiver.js';
+import { openLedger } from '../embedded-ledger.js';
+import { startDnsServer } from '../dns-server.js';
+import { startReceiver } from '../receiver.js';
 import type { Log } from '../../shared/support/logger.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
-import { eventBridgeEvent, snsEvent, type SampleTransition } from '../sample-events.js';
-import { startPipeline, PROBE_REGIONS, type Pipeline } from './pipeline.js';
-import { clockTime, describeEntry, describeOutcome, offset, slackTitle, webhookNotice } from './progress.js';
-import { httpCall } from './regional-app.js';
+import { startPipeline, PROBE_REGIONS } from './pipeline.js';
+import { SCENARIOS, type ScenarioName, type ScenarioResult, type ScenarioSpec } from './scenarios.js';
+import { DRILL_ZONE, startWorld, type World } from './world.js';
 import {
-  SCENARIOS,
-  type ScenarioName,
-  type ScenarioResult,
-  type ScenarioSpec,
-  type ScenarioView,
-  type ScriptStep,
-} from './scenarios.js';
-import { HEALTHY_FRACTION } from './health-checker.js';
-import { DRILL_ZONE, ROLES, startWorld, type Role, type World } from './world.js';
+  DRILL_START,
+  FAILURE_THRESHOLD,
+  HOOK_SECRET,
+  type Infra,
+  iso,
+  NOTIFY_SECRET,
+  runScenario,
+  STEP_SECONDS,
+} from './run.js';
+import { renderHtml, renderText } from '../../shared/audit/report-render.js';
 
 /**
  * The local failover drill: each scenario's world (apps, databases, Route 53 health checks, alarms, DNS) runs against
  * the real pipeline on an embedded ledger, on a simulated clock advanced 10 s per step; HTTP and DNS traffic is real.
  */
 
-/** Every scenario starts here on the simulated clock (each on its own group, so they never interfere). */
-export const DRILL_START = Date.parse('2025-06-12T14:00:00.000Z');
 /** `normal`: Route 53's standard 30-second request interval; `fast`: its 10-second one (shorter scenarios, for CI). */
 export const SPEED_NAMES = ['normal', 'fast'] as const;
 export type DrillSpeed = (typeof SPEED_NAMES)[number];
@@ -38,11 +35,6 @@ const SPEEDS: Record<DrillSpeed, { requestIntervalSeconds: number }> = {
   normal: { requestIntervalSeconds: 30 },
   fast: { requestIntervalSeconds: 10 },
 };
-const FAILURE_THRESHOLD = 3;
-const STEP_SECONDS = 10;
-const OPERATOR = 'operator (drill)';
-const NOTIFY_SECRET = 'drill-notify-webhook-secret-0123';
-const HOOK_SECRET = 'drill-promotion-hook-secret-0123';
 
 export interface DrillOptions {
   scenarios: readonly ScenarioName[];
@@ -68,299 +60,6 @@ export interface DrillResult {
   passed: boolean;
 }
 
-interface Infra {
-  dns: LocalDnsServer;
-  slack: Receiver;
-  webhook: Receiver;
-  pipeline: Pipeline;
-  ledger: OpenedLedger;
-  clock: { ms: number };
-  progress: (line: string) => void;
-}
-
-interface Run {
-  spec: ScenarioSpec;
-  world: World;
-  result: ScenarioResult;
-  serving: Role;
-  /** What the DNS probe last resolved the record to. */
-  dnsMember?: string;
-  entriesFrom: number;
-  marks: { slack: number; webhook: number; entries: number; notifications: number; calls: number };
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const GUTTER = ' '.repeat(10);
-
-const say = (x: Infra, r: Run, text: string) =>
-  x.progress(`  ${offset(x.clock.ms - Date.parse(r.result.startedAt))}  ${text}`);
-const more = (x: Infra, text: string) => x.progress(`${GUTTER}${text}`);
-
-/**
- * Prints what the pipeline appended and what the receivers got since the last flush (under `lead`, a timestamped
- * line, when there is anything), and keeps it in the result.
- */
-const flush = (x: Infra, r: Run, lead?: string): void => {
-  const { sink } = x.pipeline;
-  const lines: string[] = [];
-  for (const e of sink.entries.slice(r.marks.entries)) if (e.kind !== 'transition') lines.push(describeEntry(e));
-  for (const n of sink.notifications.slice(r.marks.notifications))
-    if (n.result === 'suppressed') lines.push(`held back (the group is flapping): ${n.title}`);
-  const at = iso(x.clock.ms);
-  const hooks = x.webhook.requests.slice(r.marks.webhook).map((req) => webhookNotice(req, NOTIFY_SECRET));
-  for (const req of x.slack.requests.slice(r.marks.slack)) {
-    const title = slackTitle(req);
-    r.result.notifications.push({ at, channel: 'slack', title });
-    const twin = hooks.findIndex((h) => h.title === title);
-    const signed = twin >= 0 ? hooks.splice(twin, 1)[0] : undefined;
-    if (signed) r.result.notifications.push({ at, channel: 'webhook', ...signed });
-    lines.push(`slack   ◀ ${title}${signed ? `  (+ webhook, signature ${signed.signature})` : ''}`);
-  }
-  for (const h of hooks) {
-    r.result.notifications.push({ at, channel: 'webhook', ...h });
-    lines.push(`webhook ◀ ${h.title}  (signature ${h.signature})`);
-  }
-  for (const c of r.world.dbControl.calls.slice(r.marks.calls)) {
-    r.result.promotionCalls.push({ at, ...c });
-    lines.push(
-      `db-control ◀ POST ${c.path}${c.promotionId ? ` (X-R53F-Id ${c.promotionId}, signature ${c.signature})` : ''} → ${c.status}: ${c.detail}`,
-    );
-  }
-  r.marks = {
-    slack: x.slack.requests.length,
-    webhook: x.webhook.requests.length,
-    entries: sink.entries.length,
-    notifications: sink.notifications.length,
-    calls: r.world.dbControl.calls.length,
-  };
-  if (lines.length && lead) say(x, r, lead);
-  for (const line of lines) more(x, line);
-};
-
-const view = (x: Infra, r: Run): ScenarioView => ({
-  events: x.pipeline.sink.entries.slice(r.entriesFrom).map((e) => e.event),
-  slack: r.result.notifications.filter((n) => n.channel === 'slack').map((n) => n.title),
-});
-
-/** One alarm state change, delivered the way AWS does: EventBridge always; an ALARM also through the SNS topic. */
-const deliverChange = async (x: Infra, r: Run, role: Role, t: SampleTransition): Promise<void> => {
-  const paths = [
-    ['eventbridge', eventBridgeEvent(t)] as const,
-    ...(t.state === 'ALARM' ? [['sns', snsEvent(t)] as const] : []),
-  ];
-  const deliveries: ScenarioResult['alarms'][number]['deliveries'] = [];
-  for (const [path, payload] of paths) {
-    for (const o of await x.pipeline.deliver(payload, `${path}:${t.alarmName}:${t.at}`)) {
-      deliveries.push({
-        path,
-        outcome: o.outcome,
-        ...(o.outcome === 'recorded' || o.outcome === 'duplicate' ? { event: o.event, seq: o.seq } : {}),
-      });
-      more(x, `${path === 'sns' ? 'SNS copy' : 'EventBridge'} → ${describeOutcome(o)}`);
-    }
-    flush(x, r);
-  }
-  r.result.alarms.push({ at: t.at, member: role, from: t.previousState, to: t.state, deliveries });
-};
-
-const deliverAlarms = async (x: Infra, r: Run, from: number, to: number) => {
-  for (const role of ROLES) {
-    const site = r.world.sites[role];
-    for (const change of site.alarm.evaluate(from, to)) {
-      say(
-        x,
-        r,
-        `CloudWatch ${site.alarm.name}: ${change.previousState} → ${change.state} (HealthCheckStatus Minimum ${change.minimum} over ${clockTime(change.periodStart)}–${clockTime(change.periodStart + 60_000)})`,
-      );
-      await deliverChange(x, r, role, {
-        alarmName: site.alarm.name,
-        healthCheckId: site.healthCheckId,
-        state: change.state,
-        previousState: change.previousState,
-        at: iso(change.at),
-      });
-    }
-  }
-};
-
-/** One step of simulated time: health checkers, Route 53's answer, alarms, probe rounds, the minute's work, the operator. */
-const step = async (x: Infra, r: Run, stepMs: number): Promise<void> => {
-  const from = x.clock.ms;
-  const to = from + stepMs;
-  x.clock.ms = to;
-  const { world } = r;
-  const stepEntries = x.pipeline.sink.entries.length;
-  for (const role of ROLES) {
-    const site = world.sites[role];
-    const p = await site.check.advance(from, to);
-    if (!p.countChanged) continue;
-    const pct = Math.round((100 * p.healthyCheckers) / p.checkers);
-    const verdict = p.healthy
-      ? `healthy (${pct} % > ${HEALTHY_FRACTION * 100} %)`
-      : `UNHEALTHY (${pct} % ≤ ${HEALTHY_FRACTION * 100} %)`;
-    say(
-      x,
-      r,
-      `Route 53 ${role} ${world.checkPath}: ${p.healthyCheckers} of ${p.checkers} checkers see it healthy → ${verdict}${p.lastResult ? `; last answer: ${p.lastResult}` : ''}`,
-    );
-  }
-  const answer = world.route53Answer();
-  if (answer !== r.serving) {
-    r.serving = answer;
-    world.publish(x.dns, answer);
-    say(
-      x,
-      r,
-      `Route 53 now answers ${world.recordName} with the ${answer}: ${world.sites[answer].ip} (${world.sites[answer].region})`,
-    );
-  }
-  await deliverAlarms(x, r, from, to);
-  const reports = await x.pipeline.probeRound(world.group);
-  const dnsSeen = reports.flatMap((rep) => rep.dns)[0]?.result;
-  if (dnsSeen && dnsSeen.pointsTo !== r.dnsMember) {
-    r.dnsMember = dnsSeen.pointsTo;
-    const answers = dnsSeen.dns[0]?.answers ?? [];
-    r.result.dns.push({ at: iso(to), member: dnsSeen.pointsTo, answers });
-    say(
-      x,
-      r,
-      `DNS probe (${PROBE_REGIONS.length} regions, resolver ${x.dns.address}): ${world.recordName} → ${answers.join(', ') || 'no answer'} = ${dnsSeen.pointsTo}`,
-    );
-  }
-  flush(x, r, `probe round from ${PROBE_REGIONS.join(', ')}:`);
-  if (Math.floor(from / 60_000) !== Math.floor(to / 60_000)) {
-    await x.pipeline.everyMinute(world.group);
-    flush(x, r, 'every-minute schedule (notifier sweep, promotion tick):');
-  }
-  for (const e of x.pipeline.sink.entries.slice(stepEntries)) {
-    if (e.kind !== 'promotion' || e.event !== 'PROMOTION_AWAITING_APPROVAL') continue;
-    say(x, r, `the operator approves: r53-failover promote approve ${e.promotion.id} --actor "${OPERATOR}"`);
-    await x.pipeline.approve(e.promotion.id, OPERATOR);
-    flush(x, r);
-  }
-  r.result.steps++;
-};
-
-const runStep = async (x: Infra, r: Run, s: ScriptStep): Promise<void> => {
-  const { world } = r;
-  if (s.kind === 'run') {
-    if (s.note) say(x, r, s.note);
-    const end = x.clock.ms + s.seconds * 1000;
-    while (x.clock.ms < end) {
-      await step(x, r, (s.stepSeconds ?? STEP_SECONDS) * 1000);
-      if (s.until?.(view(x, r))) return;
-    }
-    if (s.until) say(x, r, `(gave up waiting after ${s.seconds} s)`);
-    return;
-  }
-  if (s.kind === 'fault') {
-    s.apply(world);
-    say(x, r, `✖ ${s.say}`);
-    return;
-  }
-  if (s.kind === 'write') {
-    const site = world.sites[s.role];
-    const res = await httpCall(`${site.app.url}/orders`, { method: 'POST', body: '{"item":"drill"}' });
-    const detail =
-      'body' in res ? ((JSON.parse(res.body) as { error?: string }).error ?? `written in ${site.region}`) : res.error;
-    r.result.writes.push({ at: iso(x.clock.ms), region: site.region, status: res.status, detail });
-    say(x, r, `${s.say}: POST /orders → ${res.status || 'no answer'} (${detail})`);
-    return;
-  }
-  say(x, r, `${s.say}:`);
-  more(x, world.failbackCommand());
-  await httpCall(`${world.dbControl.receiver.url}/switchover`, {
-    method: 'POST',
-    body: JSON.stringify({ writer: world.sites.primary.region }),
-  });
-  flush(x, r);
-};
-
-const runScenario = async (x: Infra, spec: ScenarioSpec, world: World, index: string): Promise<ScenarioResult> => {
-  x.clock.ms = DRILL_START;
-  const result: ScenarioResult = {
-    scenario: spec.name,
-    title: spec.title,
-    group: world.group,
-    recordName: world.recordName,
-    startedAt: iso(DRILL_START),
-    endedAt: iso(DRILL_START),
-    steps: 0,
-    ledger: [],
-    alarms: [],
-    dns: [],
-    notifications: [],
-    promotionCalls: [],
-    writes: [],
-    writer: null,
-    checks: [],
-    passed: false,
-  };
-  const { sink } = x.pipeline;
-  const marks = {
-    slack: x.slack.requests.length,
-    webhook: x.webhook.requests.length,
-    entries: sink.entries.length,
-    notifications: sink.notifications.length,
-    calls: 0,
-  };
-  const r: Run = { spec, world, result, serving: 'primary', entriesFrom: sink.entries.length, marks };
-  world.publish(x.dns, 'primary');
-  const [p, s] = [world.sites.primary, world.sites.secondary];
-  x.progress(`\n━━ ${spec.name} (${index}): ${spec.title} ━━`);
-  x.progress(
-    `  group ${world.group}, record ${world.recordName}: primary ${p.region} ${p.app.url} (${p.ip}), secondary ${s.region} ${s.app.url} (${s.ip})`,
-  );
-  x.progress(
-    `  Route 53 checks GET ${world.checkPath} every ${p.check.settings.requestIntervalSeconds} s from ${p.check.checkers.length} locations (failure threshold ${FAILURE_THRESHOLD}; healthy while more than ${HEALTHY_FRACTION * 100} % of them say so);`,
-  );
-  x.progress(
-    `  alarms: HealthCheckStatus Minimum < 1 per 60 s period; probes: GET /healthz from ${PROBE_REGIONS.join(', ')} every ${STEP_SECONDS} s, quorum 2 of 3, 3 in a row`,
-  );
-  say(
-    x,
-    r,
-    `clock ${iso(DRILL_START)}: both regions healthy, Route 53 answers ${world.recordName} with the primary (${p.ip}); both alarms have data (OK)`,
-  );
-  for (const role of ROLES) {
-    const site = world.sites[role];
-    await deliverChange(x, r, role, {
-      alarmName: site.alarm.name,
-      healthCheckId: site.healthCheckId,
-      state: 'OK',
-      previousState: 'INSUFFICIENT_DATA',
-      at: iso(DRILL_START),
-    });
-  }
-  for (const s of spec.script) await runStep(x, r, s);
-  result.endedAt = iso(x.clock.ms);
-  const chain: LedgerEntry[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await x.ledger.store.chain(world.group, cursor);
-    chain.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  result.ledger = chain.map((e) => ({
-    seq: e.seq,
-    at: e.stateChangedAt,
-    kind: e.kind,
-    event: e.event,
-    role: e.role,
-    state: e.state,
-    reason: e.reason,
-  }));
-  result.writer = world.dbs.writer?.region ?? null;
-  result.checks = spec.expect(result);
-  result.passed = result.checks.every((c) => c.ok);
-  x.progress(
-    `  ${result.passed ? 'PASSED' : 'FAILED'} after ${result.steps} steps (${offset(x.clock.ms - DRILL_START)} simulated):`,
-  );
-  for (const c of result.checks) x.progress(`    ${c.ok ? '✔' : '✘'} ${c.what}`);
-  return result;
-};
-
-/** Runs the scenarios one after the other, then writes the audit report (text returned, HTML to a file). */
 export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
   const progress = o.progress;
   const log: Log = {

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { buildReport, renderHtml } from '../../shared/audit/report.js';
+import { buildReport } from '../../shared/audit/report.js';
 import { historyPage } from '../../shared/audit/queries.js';
 import { makeDocumentClient } from '../../shared/support/clients.js';
 import { parseConfig } from '../../shared/config/schema.js';
@@ -10,6 +10,7 @@ import { DynamoDbLedgerStore, toItem } from '../../shared/ledger/dynamodb-store.
 import { ensureLedgerTable, localClient } from '../../local/embedded-ledger.js';
 import { seal } from '../../shared/ledger/hash.js';
 import type { LedgerEntry } from '../../shared/ledger/store.js';
+import { renderHtml } from '../../shared/audit/report-render.js';
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
