@@ -14,7 +14,7 @@ Options:
   --group NAME      one group (default: every group in the ledger, or in the file)
   --file EXPORT     a json or ndjson export (export without --since/--until), or an evidence bundle, instead of the ledger
   --json            {"ok": true|false, "groups": [{"group", "entries", "headSeq", "headHash", "problem"?, "problemSeq"?}]}
-  --ledger, --table as for ingest
+  --ledger, --table, --stage, --region, --profile   as for ingest
 
 Keep the head hashes it prints: a chain rewritten from some entry onwards is self-consistent again, and only a
 head hash recorded earlier (or elsewhere) shows that it changed.`;
