@@ -65,7 +65,7 @@ const expandPaths = (paths: string[], cwd: string): string[] =>
   paths.flatMap((p) => {
     if (p === '-') return [p];
     const abs = resolve(cwd, p);
-    let st;
+    let st: import('node:fs').Stats;
     try {
       st = statSync(abs);
     } catch {
