@@ -1,11 +1,16 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AWS_REGION_RE } from '../shared/config/schema.js';
 import { UsageError } from '../shared/support/errors.js';
+import { stageTable, type OpenLedgerOptions } from '../local/embedded-ledger.js';
 
 /** Flags every command takes: where the config and the ledger are, and the output format. */
 export const COMMON_OPTIONS = {
   config: { type: 'string' },
   ledger: { type: 'string' },
   table: { type: 'string' },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
@@ -31,6 +36,37 @@ export const parseFlags = <O extends NonNullable<ParseArgsConfig['options']>>(
       { cause: err },
     );
   }
+};
+
+/** As `serverless deploy --stage` accepts them (osls lib/utils/stage-pattern.js). */
+const STAGE_RE = /^[A-Za-z0-9-]+$/;
+
+export interface LedgerFlags {
+  ledger?: string;
+  table?: string;
+  stage?: string;
+  region?: string;
+  profile?: string;
+}
+
+/**
+ * The ledger flags as `openLedger` takes them. `--stage NAME` stands for `--table r53-failover-NAME-ledger`, so
+ * giving both is a usage error rather than a silent precedence; either one beats `R53F_TABLE`.
+ */
+export const ledgerOptions = (flags: LedgerFlags): Omit<OpenLedgerOptions, 'env' | 'cwd'> => {
+  const { ledger, table, stage, region, profile } = flags;
+  if (stage !== undefined && table !== undefined)
+    throw new UsageError(
+      `--stage ${stage} and --table ${table} both name the ledger table; give one (--stage ${stage} means --table ${stageTable(stage)})`,
+    );
+  if (stage !== undefined && !STAGE_RE.test(stage))
+    throw new UsageError(
+      `--stage: expected a stage name (ASCII letters, digits and hyphens, as serverless deploy --stage takes), got ${JSON.stringify(stage)}`,
+    );
+  if (region !== undefined && !AWS_REGION_RE.test(region))
+    throw new UsageError(`--region: expected an AWS region like us-east-1, got ${JSON.stringify(region)}`);
+  if (profile === '') throw new UsageError('--profile: expected a profile name, got ""');
+  return { ledgerDir: ledger, table: stage === undefined ? table : stageTable(stage), region, profile };
 };
 
 const DURATION_RE = /^(\d+)(s|m|h|d|w)$/;

@@ -3,6 +3,7 @@ import { indexHealthChecks } from '../shared/config/schema.js';
 import { openLedger, type OpenedLedger } from '../local/embedded-ledger.js';
 import type { Log } from '../shared/support/logger.js';
 import type { RecorderDeps } from '../shared/record/recorder.js';
+import { ledgerOptions, type LedgerFlags } from './args.js';
 
 export interface Io {
   out: (text: string) => void;
@@ -45,14 +46,18 @@ export interface CommandContext {
   deps: RecorderDeps;
 }
 
+/** Opens the ledger the flags name: `--ledger`, `--table` or `--stage` (with `--region`, `--profile`), or the env's. */
+export const openCliLedger = (io: Io, flags: LedgerFlags): Promise<OpenedLedger> =>
+  openLedger({ ...ledgerOptions(flags), env: io.env, cwd: io.cwd });
+
 /** Loads the config (`--config` / `R53F_CONFIG` / ./failover.yml) and opens the ledger, then runs `fn` and closes it. */
 export const withContext = async <T>(
   io: Io,
-  flags: { config?: string; ledger?: string; table?: string },
+  flags: { config?: string } & LedgerFlags,
   fn: (ctx: CommandContext) => Promise<T>,
 ): Promise<T> => {
   const loaded = loadConfigFile(flags.config ?? io.env.R53F_CONFIG, io.cwd);
-  const ledger = await openLedger({ ledgerDir: flags.ledger, table: flags.table, env: io.env, cwd: io.cwd });
+  const ledger = await openCliLedger(io, flags);
   try {
     return await fn({
       loaded,

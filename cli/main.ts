@@ -1,3 +1,4 @@
+import { version } from '../package.json';
 import { ConfigError, R53FailoverError, UsageError } from '../shared/support/errors.js';
 import { processIo, type Io } from './context.js';
 import { check } from './commands/check.js';
@@ -35,10 +36,13 @@ Commands:
   drill            local end-to-end failover drill: apps, Route 53 health checks, DNS, the whole pipeline (what npm start runs)
   demo             replay a realistic outage through the recorder and notifier on an embedded ledger
 
-Run r53-failover <command> --help for its options. Config: --config FILE or R53F_CONFIG (default ./failover.yml).
-Ledger: --ledger DIR or R53F_LEDGER_DIR (default .r53-failover/), or --table NAME for a real DynamoDB table.`;
+Run r53-failover help <command> (or r53-failover <command> --help) for its options; r53-failover --version.
+Config: --config FILE or R53F_CONFIG (default ./failover.yml).
+Ledger: --ledger DIR or R53F_LEDGER_DIR (default .r53-failover/), or a deployed DynamoDB table: --table NAME or
+--stage NAME (r53-failover-NAME-ledger), in --region (default us-east-1, where the stack lives; not AWS_REGION),
+with credentials from --profile NAME (or AWS_PROFILE) or the SDK's default chain.`;
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
+export const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   ingest,
   history,
   status,
@@ -58,11 +62,24 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
 /** Runs the CLI and returns the exit status: 0 ok, 1 rejected input or failure, 2 usage or config error. */
 export const run = async (argv: string[], io: Io = processIo()): Promise<number> => {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v') {
+    io.out(version);
+    return 0;
+  }
+  // `help <command>` is `<command> --help`: each command keeps its one help text.
+  if (command === 'help' && rest.length > 0) {
+    const [name = '', ...extra] = rest;
+    if (Object.hasOwn(COMMANDS, name) && extra.length === 0) return run([name, '--help'], io);
+    io.err(
+      `r53-failover help: ${extra.length ? 'expected one command name' : `unknown command ${JSON.stringify(name)}`}\n\n${HELP}`,
+    );
+    return 2;
+  }
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(HELP);
     return command ? 0 : 2;
   }
-  const fn = COMMANDS[command];
+  const fn = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!fn) {
     io.err(`r53-failover: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
     return 2;

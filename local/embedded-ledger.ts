@@ -7,15 +7,23 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import { fromIni } from '@aws-sdk/credential-provider-ini';
 import dynalite from 'dynalite';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../shared/support/clients.js';
 import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
-import { ConfigError, LedgerWriteError } from '../shared/support/errors.js';
+import { ConfigError, LedgerWriteError, UsageError } from '../shared/support/errors.js';
 import { ledgerTableDefinition } from '../shared/ledger/schema.js';
 
 export const DEFAULT_LEDGER_DIR = '.r53-failover';
 export const DEFAULT_TABLE = 'r53-failover-ledger';
+/**
+ * Where a deployed ledger lives: the recorder stack deploys to us-east-1 only (serverless/plugin/region.cjs; Route 53
+ * publishes its health-check metrics there), wherever the CLI runs.
+ */
+export const LEDGER_REGION = 'us-east-1';
+/** The ledger table `serverless deploy --stage <stage>` creates (serverless.yml: `${self:service}-${sls:stage}-ledger`). */
+export const stageTable = (stage: string): string => `r53-failover-${stage}-ledger`;
 
 export interface OpenedLedger {
   store: DynamoDbLedgerStore;
@@ -77,13 +85,18 @@ export interface OpenLedgerOptions {
   ledgerDir?: string;
   /** A real table (`--table` or `R53F_TABLE`); with `AWS_ENDPOINT_URL_DYNAMODB` the SDK talks to that endpoint instead of AWS. */
   table?: string;
+  /** The table's region (`--region`); default {@link LEDGER_REGION}, whatever `AWS_REGION` says. */
+  region?: string;
+  /** A profile of the shared config and credentials files (`--profile`); without it the SDK's chain (`AWS_PROFILE`, …). */
+  profile?: string;
   env?: Record<string, string | undefined>;
   cwd?: string;
 }
 
 /**
- * The CLI's ledger: `--table` or `AWS_ENDPOINT_URL_DYNAMODB` → a real table through the SDK's usual configuration;
- * otherwise an embedded dynalite persisted in `--ledger DIR` (default `.r53-failover/`), no AWS account needed.
+ * The CLI's ledger: `--table` or `AWS_ENDPOINT_URL_DYNAMODB` → a real table in `region` (default us-east-1), with
+ * credentials from `profile` or else the SDK's default chain; otherwise an embedded dynalite persisted in
+ * `--ledger DIR` (default `.r53-failover/`), no AWS account needed.
  */
 export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLedger> => {
   const env = opts.env ?? process.env;
@@ -91,9 +104,19 @@ export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLe
   const named = opts.table ?? env.R53F_TABLE;
   if (named || endpoint) {
     const table = named ?? DEFAULT_TABLE;
-    const client = new DynamoDBClient({});
+    const client = new DynamoDBClient({
+      region: opts.region ?? LEDGER_REGION,
+      // The profile's own credentials (static keys, role, SSO, process), as `AWS_PROFILE` would resolve them, but
+      // never the AWS_ACCESS_KEY_ID pair the default chain would also find in the environment.
+      ...(opts.profile ? { credentials: fromIni({ profile: opts.profile }) } : {}),
+      ...(endpoint ? { endpoint } : {}),
+    });
     // Only a local endpoint gets its table created on demand; a real AWS table comes from `serverless deploy`.
-    if (endpoint) await ensureLedgerTable(client, table);
+    if (endpoint)
+      await ensureLedgerTable(client, table).catch((err: unknown) => {
+        client.destroy();
+        throw new LedgerWriteError(`cannot open table ${table} at ${endpoint}`, { cause: err });
+      });
     const doc = makeDocumentClient(client);
     return {
       store: new DynamoDbLedgerStore(doc, table),
@@ -104,6 +127,11 @@ export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLe
     };
   }
   const dir = resolve(opts.cwd ?? process.cwd(), opts.ledgerDir ?? env.R53F_LEDGER_DIR ?? DEFAULT_LEDGER_DIR);
+  const awsOnly = [opts.region && '--region', opts.profile && '--profile'].filter(Boolean);
+  if (awsOnly.length > 0)
+    throw new UsageError(
+      `${awsOnly.join(' and ')} ${awsOnly.length > 1 ? 'are' : 'is'} for a DynamoDB table (--table NAME or --stage NAME); the embedded ledger in ${dir} needs no AWS region or credentials`,
+    );
   let server: Awaited<ReturnType<typeof startDynalite>>;
   try {
     server = await startDynalite(dir);

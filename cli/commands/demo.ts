@@ -229,7 +229,9 @@ const scenario = (primaryHc: string, secondaryHc: string, group: string): Step[]
 };
 
 export const demo = async (args: string[], io: Io): Promise<number> => {
-  const { values } = parseFlags('demo', args, COMMON_OPTIONS);
+  // Always the embedded ledger: a deployed table's flags would be silently ignored, so they are unknown here.
+  const { table: _table, stage: _stage, region: _region, profile: _profile, ...options } = COMMON_OPTIONS;
+  const { values } = parseFlags('demo', args, options);
   if (values.help) {
     io.out(DEMO_HELP);
     return 0;

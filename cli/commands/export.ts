@@ -4,12 +4,12 @@ import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { EXPORT_FORMATS, exportEvidence, exportLedger, type ExportFormat } from '../../shared/audit/export.js';
-import { openLedger, type OpenedLedger } from '../../local/embedded-ledger.js';
+import type { OpenedLedger } from '../../local/embedded-ledger.js';
 import { R53FailoverError, UsageError } from '../../shared/support/errors.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
-import { COMMON_OPTIONS, FILTER_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
-import type { Io } from '../context.js';
+import { COMMON_OPTIONS, FILTER_OPTIONS, parseFlags, parseTimeFlag, type LedgerFlags } from '../args.js';
+import { openCliLedger, type Io } from '../context.js';
 
 export const EXPORT_HELP = `r53-failover export [--format json|ndjson|csv] [options]
 r53-failover export --evidence <group>#<episode> [--out FILE]
@@ -27,7 +27,7 @@ Options:
   --out FILE        write to FILE (complete or not at all) instead of stdout
   --evidence G#N    one failover episode as a JSON evidence bundle: timeline, alarm states, probe verdicts and
                     results, notifications and their delivery, promotion approvals, and the chain hashes to check them
-  --ledger, --table as for ingest
+  --ledger, --table, --stage, --region, --profile   as for ingest
 
 Order: without --since/--until, group by group in chain (seq) order, every field kept (snapshot included): what
 verify --file checks. With --since or --until, a time window in state-change order: for reading, not for verify.
@@ -99,10 +99,10 @@ const parseEpisodeRef = (ref: string): { group: string; episode: number } => {
 /** Opens the ledger (embedded or --table) without a config: exporting and verifying need none. */
 export const withLedger = async <T>(
   io: Io,
-  flags: { ledger?: string; table?: string },
+  flags: LedgerFlags,
   fn: (ledger: OpenedLedger) => Promise<T>,
 ): Promise<T> => {
-  const ledger = await openLedger({ ledgerDir: flags.ledger, table: flags.table, env: io.env, cwd: io.cwd });
+  const ledger = await openCliLedger(io, flags);
   try {
     return await fn(ledger);
   } finally {

@@ -15,7 +15,7 @@ Options:
   --order asc|desc  oldest or newest first (default desc)
   --json            {"items": [...]}: each item carries group, role, healthCheckId, alarmArn, alarmName, region,
                     state, previousState, stateChangedAt, recordedAt, sources, event, stale, serving, seq, reason
-  --config, --ledger, --table   as for ingest`;
+  --config, --ledger, --table, --stage, --region, --profile   as for ingest`;
 
 /** The JSON form of an entry: everything but the internal snapshot. */
 export const publicEntry = <E extends LedgerEntry>({ snapshot: _snapshot, ...rest }: E): Omit<E, 'snapshot'> => rest;

@@ -28,6 +28,9 @@ Options:
   --config FILE     failover.yml (default ./failover.yml or $R53F_CONFIG; none: every health check is "unassigned")
   --ledger DIR      embedded ledger directory (default .r53-failover/ or $R53F_LEDGER_DIR)
   --table NAME      a real DynamoDB table instead (AWS credentials, or AWS_ENDPOINT_URL_DYNAMODB)
+  --stage NAME      the table a stage deployed: r53-failover-NAME-ledger (not with --table)
+  --region REGION   the table's region (default us-east-1, where the stack lives; AWS_REGION is not used)
+  --profile NAME    a profile of ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE, else the SDK's chain)
 
 Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 on a usage or config error.`;
 

@@ -13,7 +13,7 @@ export const NOTIFY_HELP = `r53-failover notify (--status | --redrive | --sweep 
   --at TIME    with --sweep: judge "now" as TIME (ISO 8601), e.g. to rehearse a replayed outage
   --group NAME only this group
   --json       machine-readable output
-  --config, --ledger, --table   as for ingest
+  --config, --ledger, --table, --stage, --region, --profile   as for ingest
 
 Every (notification, channel) is sent at most once: a redrive or sweep never repeats a delivered message.`;
 

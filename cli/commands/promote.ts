@@ -22,7 +22,8 @@ export const PROMOTE_HELP = `r53-failover promote <list | show ID | approve ID |
   check [--at TIME] what the deployed schedule does every minute: decide promotions whose hold-down passed,
                     expire approvals, run approved ones, check in-flight ones
 
-Options: --actor NAME (default $USER), --group, --json, --no-notify, --config, --ledger, --table.
+Options: --actor NAME (default $USER), --group, --json, --no-notify, and --config, --ledger, --table, --stage,
+--region, --profile as for ingest.
 Promoting a read replica (rds-replica hook) is one-way. Failback is never automatic: see FAILBACK_READY.`;
 
 export const promote = async (args: string[], io: Io): Promise<number> => {

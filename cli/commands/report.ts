@@ -19,7 +19,7 @@ Options:
   --group NAME            one group (default: every configured group and every group in the ledger)
   --since TIME            ISO 8601 time or a duration back from now (30m, 24h, 7d); default 30d
   --until TIME            same form; default now
-  --config, --ledger, --table   as for ingest`;
+  --config, --ledger, --table, --stage, --region, --profile   as for ingest`;
 
 export const report = async (args: string[], io: Io): Promise<number> => {
   const { json: _json, ...common } = COMMON_OPTIONS;

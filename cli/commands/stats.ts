@@ -18,7 +18,7 @@ Options:
   --json                     {"since", "until", "period"?, "groups": [{group, failovers, timeOnSecondarySeconds,
                              downtimeSeconds, flaps, mttrSeconds, episodes, timeToDetect, timeToNotify, promotions,
                              flapPeriods, periods?: [{label, since, until, ...the same figures}]}]}
-  --config, --ledger, --table   as for ingest`;
+  --config, --ledger, --table, --stage, --region, --profile   as for ingest`;
 
 /** The window flags of stats and report: since defaults to 30 days back, until to now. */
 export const windowFlags = (command: string, values: { since?: string; until?: string }, now: Date) => {

@@ -14,7 +14,7 @@ Options:
   --json            {"groups": [{group, recordName, serving, lastEvent, lastChangeAt, entries,
                     members: {primary: {healthCheckId, region, state, stateChangedAt, event, probes?}, secondary: {...}},
                     promotion?: {id, status, dueAt, expiresAt?}}]}
-  --config, --ledger, --table   as for ingest`;
+  --config, --ledger, --table, --stage, --region, --profile   as for ingest`;
 
 export const status = async (args: string[], io: Io): Promise<number> => {
   const { values } = parseFlags('status', args, { ...COMMON_OPTIONS, group: { type: 'string' } });

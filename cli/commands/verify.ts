@@ -21,7 +21,7 @@ Options:
                     digest's seq, or when the entry at that seq has another hash
   --json            {"ok": true|false, "groups": [{"group", "entries", "headSeq", "headHash", "problem"?,
                     "problemSeq"?}]}, plus "digest": {"generatedAt", "groups": N} with --digest
-  --ledger, --table as for ingest
+  --ledger, --table, --stage, --region, --profile   as for ingest
 
 Exit 1 also when the export or the digest file cannot be read, naming the file and the field.
 

@@ -43,3 +43,25 @@ describe('Lambda bundles carry no local/ tooling', () => {
     }
   });
 });
+
+/** Package → the install directories its bundled inputs came from (`node_modules/a/node_modules/b/…` → b's copy). */
+const bundledCopies = (fn: string) => {
+  const copies = new Map<string, Set<string>>();
+  for (const input of Object.keys(meta(fn).inputs)) {
+    const m = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+    if (m) copies.set(m[2] as string, (copies.get(m[2] as string) ?? new Set()).add(m[1] as string));
+  }
+  return copies;
+};
+
+describe('Lambda bundles carry one copy of each package', () => {
+  it.each(FUNCTIONS)('%s: no package bundled from two install directories', (fn) => {
+    const twice = [...bundledCopies(fn)].filter(([, dirs]) => dirs.size > 1).map(([name, dirs]) => [name, [...dirs]]);
+    expect(twice).toEqual([]);
+  });
+
+  it.each(FUNCTIONS)('%s: credentials from the environment only (no INI, SSO or default chain)', (fn) => {
+    const providers = [...bundledCopies(fn).keys()].filter((name) => /credential-provider|shared-ini/.test(name));
+    expect(providers).toEqual(['@aws-sdk/credential-provider-env']);
+  });
+});
