@@ -268,7 +268,11 @@ const buildConfigSchema = () => {
     maxAttempts: z._default(
       z
         .number()
-        .check(z.int(), z.gte(1, { error: 'expected at least 1' }), z.lte(20, { error: 'expected at most 20' })),
+        .check(
+          z.int(),
+          z.gte(1, { error: (i) => `expected 1 to 20 attempts, got ${show(i.input)}` }),
+          z.lte(20, { error: (i) => `expected 1 to 20 attempts, got ${show(i.input)}` }),
+        ),
       5,
     ),
     hooks: z.array(HookSchema).check(z.minLength(1, { error: 'expected at least one hook' })),
