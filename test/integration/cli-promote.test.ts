@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../../local/receiver.js';
-import { verifyWebhookSignature } from '../../shared/net/signing.js';
+import { isSignedWith, startReceiver, type Receiver } from '../helpers/http-receiver.js';
 import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
 import { PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { cliIn } from '../helpers/cli.js';
@@ -64,6 +63,18 @@ const files = (cwd: string, events: unknown[]) =>
     return f;
   });
 
+/** The primary fails at 10:00; an event at 10:03 makes ingest run the decision due after the 120 s hold-down. */
+const failedOverThenDecided = (cwd: string) =>
+  cli(
+    cwd,
+    'ingest',
+    '--no-notify',
+    ...files(cwd, [
+      eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)),
+      eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3)),
+    ]),
+  );
+
 describe('ingest runs the promotion pipeline; promote approve/show/list', () => {
   it('approve: waits, an operator approves, the actor is in the lifecycle; --no-promote records only', async () => {
     const { hook, cwd } = await setup('approve');
@@ -96,15 +107,7 @@ describe('ingest runs the promotion pipeline; promote approve/show/list', () => 
 
   it('approve --record-only records the approver and calls nothing; the scheduled pass then runs it as them', async () => {
     const { hook, cwd } = await setup('approve');
-    await cli(
-      cwd,
-      'ingest',
-      '--no-notify',
-      ...files(cwd, [
-        eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)),
-        eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3)),
-      ]),
-    );
+    await failedOverThenDecided(cwd);
     const approved = await cli(
       cwd,
       'promote',
@@ -132,15 +135,7 @@ describe('ingest runs the promotion pipeline; promote approve/show/list', () => 
 
   it('reject records the operator and calls nothing; dry-run explains what would happen', async () => {
     const { hook, cwd } = await setup('approve');
-    await cli(
-      cwd,
-      'ingest',
-      '--no-notify',
-      ...files(cwd, [
-        eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)),
-        eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3)),
-      ]),
-    );
+    await failedOverThenDecided(cwd);
     const plan = await cli(cwd, 'promote', 'dry-run', '--group', 'orders-api');
     expect(plan.out).toMatch(/orders-api: would promote \(mode approve\) by calling:/);
     expect((await cli(cwd, 'promote', 'reject', 'orders-api#1')).code).toBe(0);
@@ -158,15 +153,7 @@ describe('ingest runs the promotion pipeline; promote approve/show/list', () => 
       extra: `notify:\n  slack: { webhookUrl: "${slack.url}/services/T/B/X" }\n`,
       reply: () => ({ status: 503, headers: { 'retry-after': '30' } }),
     });
-    await cli(
-      cwd,
-      'ingest',
-      '--no-notify',
-      ...files(cwd, [
-        eventBridgeEvent(t('primary', 'ALARM', 'OK', 0)),
-        eventBridgeEvent(t('secondary', 'OK', 'INSUFFICIENT_DATA', 3)),
-      ]),
-    );
+    await failedOverThenDecided(cwd);
     // The webhook would retry after 30 s; with 2 s the call is abandoned after its first request and recorded.
     const approved = await cli(cwd, 'promote', 'approve', 'orders-api#1', '--budget', '2', '--no-notify');
     expect(approved.code).toBe(0);
@@ -276,16 +263,7 @@ describe.skipIf(Boolean(skipReason))('mode auto corroborated by HealthCheckStatu
       group: 'orders-api',
       reason: 'outage',
     });
-    expect(
-      req &&
-        verifyWebhookSignature({
-          secret: SECRET,
-          timestamp: String(req.headers['x-r53f-timestamp']),
-          body: req.body,
-          signature: String(req.headers['x-r53f-signature']),
-          now: Date.now(),
-        }),
-    ).toBe(true);
+    expect(isSignedWith(req, SECRET)).toBe(true);
     const hist = JSON.parse((await cli(cwd, 'history', '--json', '--order', 'asc')).out) as {
       items: { event: string; kind: string }[];
     };
