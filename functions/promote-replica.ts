@@ -8,6 +8,7 @@ import { loadDeployedConfig } from '../shared/config/deployed.js';
 import { loadPromoteEnv } from '../shared/config/env.js';
 import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
 import { DynamoDbProbeStore } from '../shared/probe/probe-store.js';
+import { HEALTH_METRICS_REGION } from '../shared/promote/corroboration.js';
 import { regionalHookClients } from '../shared/promote/hooks/clients.js';
 import { makeHook } from '../shared/promote/hooks/index.js';
 import { DynamoDbPromotionStore } from '../shared/promote/promotion-store.js';
@@ -26,6 +27,8 @@ const hookOpts = {
   secret: (name: string) => ssm().get(name, { decrypt: true, maxAge: 300 }) as Promise<string>,
   ...(env.AWS_LAMBDA_RUNTIME_API ? { runtimeApi: env.AWS_LAMBDA_RUNTIME_API } : {}),
 };
+/** Kept back from the remaining time: a hook call cut short is still recorded as an attempt before the timeout. */
+const SAFETY_MS = 5_000;
 
 /** Ledger stream records, the every-minute schedule or RDS events → promotion steps (shared/promote/trigger.ts). */
 export const promoteReplica = (event: unknown, context: Context): Promise<PromoteResult> =>
@@ -36,6 +39,9 @@ export const promoteReplica = (event: unknown, context: Context): Promise<Promot
     ledger: new DynamoDbLedgerStore(doc, env.LEDGER_TABLE),
     store: new DynamoDbPromotionStore(doc, env.LEDGER_TABLE),
     probes: new DynamoDbProbeStore(doc, env.LEDGER_TABLE),
+    // Route 53's HealthCheckStatus (mode auto's corroboration) is published in us-east-1 only.
+    cloudwatch: () => clients.cloudwatch(HEALTH_METRICS_REGION),
+    budgetMs: () => (context.getRemainingTimeInMillis?.() ?? 30_000) - SAFETY_MS,
     hookFor: (_group, _i, hook) => makeHook(hook, clients, hookOpts),
     now: () => new Date(),
     owner: context.awsRequestId ?? randomUUID(),

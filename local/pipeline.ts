@@ -9,6 +9,7 @@ import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import type { NotifierDeps } from '../shared/notify/notifier.js';
 import { DynamoDbProbeStore } from '../shared/probe/probe-store.js';
 import { makeHook } from '../shared/promote/hooks/index.js';
+import { HEALTH_METRICS_REGION } from '../shared/promote/corroboration.js';
 import { regionalHookClients } from '../shared/promote/hooks/clients.js';
 import type { HookClients, HookExecutor } from '../shared/promote/hooks/types.js';
 import type { PromoterDeps } from '../shared/promote/promoter.js';
@@ -23,10 +24,10 @@ export const LOCAL_BUDGET_MS = 15_000;
 /** A budget counting down to `deadline` (epoch ms). */
 export const budgetUntil = (deadline: number) => () => Math.max(0, deadline - Date.now());
 
-/** The same deps with a fresh budget: each replayed event gets its own. */
-export const withFreshBudget = (deps: NotifierDeps): NotifierDeps => ({
+/** The same deps with a fresh budget (`ms`, default the notifier's): each replayed event or pass gets its own. */
+export const withFreshBudget = <T extends { budgetMs: () => number }>(deps: T, ms = LOCAL_BUDGET_MS): T => ({
   ...deps,
-  budgetMs: budgetUntil(Date.now() + LOCAL_BUDGET_MS),
+  budgetMs: budgetUntil(Date.now() + ms),
 });
 
 /**
@@ -61,13 +62,23 @@ export const localNotifier = (
   };
 };
 
-/** The promoter as the CLI runs it, on the CLI's ledger; hooks call AWS with the caller's credentials. */
+/** `promote --budget` by default: seconds one CLI pass may spend on promotion hooks and the reads around them. */
+export const PROMOTE_BUDGET_SECONDS = 50;
+
+/**
+ * The promoter as the CLI runs it, on the CLI's ledger; hooks call AWS with the caller's credentials (the SDK's
+ * standard endpoint variables apply). Its time budget starts now: `budgetSeconds`, default 50.
+ */
 export const localPromoter = (
   config: FailoverConfig,
   ledger: OpenedLedger,
   log: Log,
   now: () => Date = () => new Date(),
-  opts: { clients?: HookClients; decorate?: (group: string, exec: HookExecutor) => HookExecutor } = {},
+  opts: {
+    clients?: HookClients;
+    decorate?: (group: string, exec: HookExecutor) => HookExecutor;
+    budgetSeconds?: number;
+  } = {},
 ): PromoterDeps => {
   const clients = opts.clients ?? regionalHookClients();
   let ssm: SSMProvider | undefined;
@@ -76,6 +87,8 @@ export const localPromoter = (
     ledger: ledger.store,
     store: new DynamoDbPromotionStore(ledger.doc, ledger.store.tableName),
     probes: new DynamoDbProbeStore(ledger.doc, ledger.store.tableName),
+    cloudwatch: () => clients.cloudwatch(HEALTH_METRICS_REGION),
+    budgetMs: budgetUntil(Date.now() + (opts.budgetSeconds ?? PROMOTE_BUDGET_SECONDS) * 1000),
     hookFor: (group, _i, hook) => {
       const exec = makeHook(hook, clients, {
         secret: (name) => (ssm ??= new SSMProvider()).get(name, { decrypt: true, maxAge: 300 }) as Promise<string>,

@@ -6,7 +6,7 @@ import type { GroupEventPublisher } from '../../shared/ledger/publisher.js';
 import { notifyGroupEvent, sweep, type NotificationReport } from '../../shared/notify/notifier.js';
 import { normaliseFor, recordNormalised, type RecorderDeps, type RecordOutcome } from '../../shared/record/recorder.js';
 import { localNotifier, reactionPublisher, withFreshBudget } from '../../local/pipeline.js';
-import { localPromoter } from '../../local/pipeline.js';
+import { localPromoter, PROMOTE_BUDGET_SECONDS } from '../../local/pipeline.js';
 import { tick as promotionTick } from '../../shared/promote/promoter.js';
 import type { LedgerEntry } from '../../shared/ledger/store.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';
@@ -171,7 +171,9 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
         if (first?.kind === 'transition') {
           clock = new Date(first.transition.stateChangedAt);
           if (notifier) reports.push(...(await sweep(clock, withFreshBudget(notifier))).notifications);
-          if (promoter) for (const s of await promotionTick(promoter)) await notifyEntry(s);
+          if (promoter)
+            for (const s of await promotionTick(withFreshBudget(promoter, PROMOTE_BUDGET_SECONDS * 1000)))
+              await notifyEntry(s);
         }
         const outcomes = await recordNormalised(normalised, recorder, `file:${file}`);
         const parts = outcomes.map(rowOf);

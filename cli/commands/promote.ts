@@ -2,11 +2,11 @@ import { UsageError } from '../../shared/support/errors.js';
 import { isDown } from '../../shared/core/failover-transition.js';
 import { publicEntry } from './history.js';
 import { decideApproval, tick } from '../../shared/promote/promoter.js';
-import { PromotionNotFoundError, PromotionNotPendingError } from '../../shared/promote/promoter.js';
+import { PromotionNotFoundError, PromotionNotPendingError, PromotionPassError } from '../../shared/promote/promoter.js';
 import { COMMON_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
 import { localNotifier, withFreshBudget } from '../../local/pipeline.js';
-import { localPromoter } from '../../local/pipeline.js';
+import { localPromoter, PROMOTE_BUDGET_SECONDS } from '../../local/pipeline.js';
 import { notifyGroupEvent } from '../../shared/notify/notifier.js';
 import type { PromotionEntry } from '../../shared/ledger/store.js';
 
@@ -24,7 +24,20 @@ export const PROMOTE_HELP = `r53-failover promote <list | show ID | approve ID |
 
 Options: --actor NAME (default $USER), --group, --json, --no-notify, and --config, --ledger, --table, --stage,
 --region, --profile as for ingest.
+  --budget SECONDS  (check, approve) time the hook calls may take, default 50: a call still running then is
+                    abandoned and recorded as a failed attempt, retried by a later check after a backoff
 Promoting a read replica (rds-replica hook) is one-way. Failback is never automatic: see FAILBACK_READY.`;
+
+/** `--budget SECONDS`: a positive number of seconds (at most an hour), or the default. */
+const parseBudget = (value: string | undefined): number => {
+  if (value === undefined) return PROMOTE_BUDGET_SECONDS;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0) || n > 3600)
+    throw new UsageError(
+      `promote: --budget: expected seconds between 0 and 3600 (like 50), got ${JSON.stringify(value)}`,
+    );
+  return n;
+};
 
 export const promote = async (args: string[], io: Io): Promise<number> => {
   const { values, positionals } = parseFlags(
@@ -37,6 +50,7 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
       'no-notify': { type: 'boolean', default: false },
       at: { type: 'string' },
       'record-only': { type: 'boolean', default: false },
+      budget: { type: 'string' },
     },
     true,
   );
@@ -54,10 +68,13 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
   if (sub === 'dry-run' && !values.group) throw new UsageError('promote dry-run: --group is required');
   if (values['record-only'] && sub !== 'approve')
     throw new UsageError(`promote ${sub}: --record-only applies to approve only`);
+  if (values.budget !== undefined && sub !== 'check' && sub !== 'approve')
+    throw new UsageError(`promote ${sub}: --budget applies to check and approve only`);
+  const budgetSeconds = parseBudget(values.budget);
   const actor = values.actor ?? io.env.USER ?? 'operator';
   return withContext(io, values, async ({ loaded, ledger, deps }) => {
     const at = values.at ? new Date(parseTimeFlag('at', values.at, io.now()) as string) : undefined;
-    const promoter = localPromoter(loaded.config, ledger, deps.log, at ? () => at : io.now);
+    const promoter = localPromoter(loaded.config, ledger, deps.log, at ? () => at : io.now, { budgetSeconds });
     const notifier = values['no-notify'] ? undefined : localNotifier(loaded.config, ledger, deps.log);
     const announce = async (steps: PromotionEntry[]) => {
       for (const s of steps) {
@@ -75,7 +92,7 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
       else
         for (const r of recs)
           io.out(
-            `${r.id.padEnd(22)} ${r.status.padEnd(18)} ${r.mode.padEnd(8)} due ${r.dueAt}${r.expiresAt ? ` expires ${r.expiresAt}` : ''}  hooks: ${r.hooks.map((h) => h.status).join(', ')}${r.reason ? `  (${r.reason})` : ''}`,
+            `${r.id.padEnd(22)} ${r.status.padEnd(18)} ${r.mode.padEnd(8)} due ${r.dueAt}${r.expiresAt ? ` expires ${r.expiresAt}` : ''}  hooks: ${r.hooks.map((h) => `${h.status}${h.attempts ? ` (${h.attempts} attempt${h.attempts > 1 ? 's' : ''})` : ''}`).join(', ')}${r.retryAt ? `  next attempt after ${r.retryAt}` : ''}${r.reason ? `  (${r.reason})` : ''}`,
           );
       return 0;
     }
@@ -97,7 +114,14 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
       return 0;
     }
     if (sub === 'check') {
-      const steps = await tick(promoter, groups);
+      let steps: PromotionEntry[];
+      try {
+        steps = await tick(promoter, groups);
+      } catch (err) {
+        // The other groups went on: tell what they did before reporting the failure.
+        if (err instanceof PromotionPassError) await announce(err.steps);
+        throw err;
+      }
       await announce(steps);
       if (values.json) io.out(JSON.stringify({ steps: steps.map(publicEntry) }, null, 2));
       else if (steps.length === 0) io.out('nothing to do');

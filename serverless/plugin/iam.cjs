@@ -9,7 +9,7 @@ const PROMOTE_SIDS = [
   'DescribePromotionClusters',
   'DescribePromotionInstances',
   'InvokePromotionHooks',
-  'ReadReplicaLag',
+  'ReadPromotionMetrics',
   'ReadPromotionSecrets',
   'DecryptPromotionSecretsViaSsm',
 ];
@@ -45,8 +45,9 @@ const grantNotifySecrets = (functions, config) => {
 
 /**
  * promote-replica's role statements from the promotion targets (promotion.cjs promotionTargets): rds
- * failover/switchover/promote/describe, lambda:InvokeFunction, cloudwatch:GetMetricData, ssm:GetParameter (+
- * kms:Decrypt via SSM), each only when something names its resources. Replaces the statements of PROMOTE_SIDS.
+ * failover/switchover/promote/describe, lambda:InvokeFunction, cloudwatch:GetMetricData (replica lag; mode auto's
+ * HealthCheckStatus), ssm:GetParameter (+ kms:Decrypt via SSM), each only when something needs it. Replaces the
+ * statements of PROMOTE_SIDS.
  */
 const grantPromotion = (fn, t) => {
   const statements = (fn.iamRoleStatements || []).filter((st) => !PROMOTE_SIDS.includes(st.Sid));
@@ -69,9 +70,13 @@ const grantPromotion = (fn, t) => {
   add('DescribePromotionClusters', ['rds:DescribeDBClusters'], t.clusters);
   add('DescribePromotionInstances', ['rds:DescribeDBInstances'], t.instances);
   add('InvokePromotionHooks', ['lambda:InvokeFunction'], t.functions);
-  // GetMetricData has no resource-level permissions, so "*" is the only possible resource. It is read-only
-  // (metric values: the replica lag of the RDS hooks), and only granted when some hook is an RDS one.
-  if (t.globalClusters.length + t.instances.length > 0) add('ReadReplicaLag', ['cloudwatch:GetMetricData'], ['*']);
+  // cloudwatch:GetMetricData reads the replica lag of the RDS hooks and, in mode auto, the primary's HealthCheckStatus
+  // (us-east-1). It supports no resource-level permissions: its row in the Service Authorization Reference, "Actions,
+  // resources, and condition keys for Amazon CloudWatch" (https://docs.aws.amazon.com/service-authorization/latest/
+  // reference/list_amazoncloudwatch.html), names no resource type, so "*" is the only possible resource. Read-only,
+  // and only granted when some hook is an RDS one or some group promotes in mode auto.
+  if (t.globalClusters.length + t.instances.length + t.autoGroups.length > 0)
+    add('ReadPromotionMetrics', ['cloudwatch:GetMetricData'], ['*']);
   add('ReadPromotionSecrets', ['ssm:GetParameter'], t.secrets.map(ssmParameterArn));
   if (t.secrets.length > 0) statements.push(decryptViaSsm('DecryptPromotionSecretsViaSsm'));
   fn.iamRoleStatements = statements;

@@ -8,7 +8,8 @@ const FORWARD_ROLE_ID = 'RdsEventForwardRole';
 
 /**
  * What the promotion hooks of failover.yml name, deduplicated in config order: global cluster ids, DB cluster ARNs
- * (target and primary), replica instance ARNs, Lambda function ARNs and the webhook hooks' SSM parameters.
+ * (target and primary), replica instance ARNs, Lambda function ARNs and the webhook hooks' SSM parameters; and the
+ * groups in mode auto (they read their primary's HealthCheckStatus before promoting without an approval).
  */
 const promotionTargets = (config) => {
   const t = {
@@ -17,8 +18,10 @@ const promotionTargets = (config) => {
     instances: new Set(),
     functions: new Set(),
     secrets: new Set(),
+    autoGroups: new Set(),
   };
-  for (const g of Object.values(config.groups || {})) {
+  for (const [name, g] of Object.entries(config.groups || {})) {
+    if (g.promotion?.mode === 'auto') t.autoGroups.add(name);
     for (const h of g.promotion?.hooks || []) {
       if (h.type === 'aurora-global') {
         t.globalClusters.add(h.globalClusterId);

@@ -269,6 +269,17 @@ const buildConfigSchema = () => {
     approvalTimeoutMinutes: z._default(z.number().check(z.int(), z.positive()), 30),
     /** Replica lag (seconds) above which an ungraceful promotion needs approval even in auto mode. */
     maxReplicaLagSeconds: z._default(z.number().check(z.nonnegative()), 60),
+    /** Attempts of each hook call (a retryable error, or a call the run's time budget cut short) before PROMOTION_FAILED. */
+    maxAttempts: z._default(
+      z
+        .number()
+        .check(
+          z.int(),
+          z.gte(1, { error: (i) => `expected 1 to 20 attempts, got ${show(i.input)}` }),
+          z.lte(20, { error: (i) => `expected 1 to 20 attempts, got ${show(i.input)}` }),
+        ),
+      5,
+    ),
     hooks: z.array(HookSchema).check(z.minLength(1, { error: 'expected at least one hook' })),
   });
 

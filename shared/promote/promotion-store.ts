@@ -21,7 +21,10 @@ export interface PromotionRecord {
   epoch: number;
   leaseOwner?: string;
   leaseUntil?: number;
-  hooks: { status: HookStatus; detail: string; epoch?: number }[];
+  /** Each hook's progress; `attempts` counts calls begun (a call is counted before it is made, so a run that dies mid-call still counts). */
+  hooks: { status: HookStatus; detail: string; epoch?: number; attempts?: number }[];
+  /** After a failed attempt: no run resumes the promotion before this time (backoff). */
+  retryAt?: string;
   lagSeconds?: number;
   actor: string;
   reason?: string;

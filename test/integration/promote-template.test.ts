@@ -107,7 +107,7 @@ const EXAMPLE_STATEMENTS: Statement[] = [
   },
   { Sid: 'InvokePromotionHooks', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [EXAMPLE.hookFunction] },
   // No resource-level permissions for GetMetricData: the only "*" in the role (read-only).
-  { Sid: 'ReadReplicaLag', Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: ['*'] },
+  { Sid: 'ReadPromotionMetrics', Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: ['*'] },
   {
     Sid: 'ReadPromotionSecrets',
     Effect: 'Allow',

@@ -3,39 +3,24 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeDocumentClient } from '../../shared/support/clients.js';
-import { parseConfigText } from '../../shared/config/file.js';
 import type { FailoverConfig } from '../../shared/config/schema.js';
-import type { DynamoDbLedgerStore } from '../../shared/ledger/dynamodb-store.js';
 import type { LedgerEntry, PromotionEntry } from '../../shared/ledger/store.js';
-import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
 import { makeHook } from '../../shared/promote/hooks/index.js';
-import type { HookExecutor, HookFence } from '../../shared/promote/hooks/types.js';
-import { decideApproval, onGroupEntry, onRdsEvent, tick, type PromoterDeps } from '../../shared/promote/promoter.js';
-import { DynamoDbPromotionStore } from '../../shared/promote/promotion-store.js';
+import type { HookExecutor } from '../../shared/promote/hooks/types.js';
+import { decideApproval, onRdsEvent, tick } from '../../shared/promote/promoter.js';
 import { parseRdsEvent } from '../../shared/promote/rds-events.js';
-import { recordEvent, type RecordOutcome } from '../../shared/record/recorder.js';
-import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
-import { loadEvent, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
-import { captureLog, recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
-
-const TARGET = 'arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2';
-const PRIMARY = 'arn:aws:rds:us-east-1:123456789012:cluster:orders-aurora-use1';
-const configFor = (promotion: string, probes = '') =>
-  parseConfigText(
-    `version: 1
-groups:
-  orders-api:
-    hostedZoneId: Z0123456789ABCDEFGHIJ
-    recordName: api.orders.example.com.
-    primary: { region: us-east-1, healthCheckId: ${PRIMARY_HC}${probes} }
-    secondary: { region: us-west-2, healthCheckId: ${SECONDARY_HC} }
-    promotion:
-${promotion}
-`,
-    'test.yml',
-  );
-const AURORA_HOOK = `      hooks:\n        - { type: aurora-global, globalClusterId: orders-global, targetClusterArn: "${TARGET}", primaryClusterArn: "${PRIMARY}" }`;
+import { loadEvent } from '../helpers/events.js';
+import { startLocalDynamo } from '../helpers/ledger.js';
+import {
+  AURORA_HOOK,
+  configFor,
+  countingHook,
+  PRIMARY,
+  PROBED,
+  promoterWorld,
+  t,
+  TARGET,
+} from '../helpers/promoter.js';
 
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 beforeAll(async () => {
@@ -43,87 +28,18 @@ beforeAll(async () => {
 });
 afterAll(async () => dynamo.stop());
 
-/** A hook that counts real calls and can be told what the world looks like (fence) — the guardrail logic's view. */
-const countingHook = () => {
-  const state = {
-    calls: 0,
-    fence: { state: 'not-started', detail: 'replica' } as HookFence,
-    lag: 5 as number | undefined,
-    fail: false,
-  };
-  const exec: HookExecutor = {
-    type: 'aurora-global',
-    describe: () => `rds:FailoverGlobalCluster orders-global → ${TARGET} (AllowDataLoss)`,
-    fence: async () => state.fence,
-    execute: async () => {
-      state.calls++;
-      if (state.fail) throw new Error('InvalidGlobalClusterStateFault');
-      state.fence = { state: 'in-progress', detail: 'failing-over' };
-      return { status: 'started', detail: 'failover started' };
-    },
-    checkCompletion: async () =>
-      state.fence.state === 'done'
-        ? { status: 'succeeded', detail: 'writer moved', topology: { newWriter: TARGET, oldWriter: PRIMARY } }
-        : { status: 'in-progress', detail: 'failing over' },
-    replicaLagSeconds: async () => state.lag,
-    failbackCommand: () =>
-      `aws rds switchover-global-cluster --region us-east-1 --global-cluster-identifier orders-global --target-db-cluster-identifier ${PRIMARY}`,
-  };
-  return { exec, state };
+const world = (config: FailoverConfig, hook: HookExecutor) => promoterWorld(dynamo, config, hook);
+/** Mode auto with probes on the primary whose quorum says DOWN: the independent signal these tests take as given. */
+const corroboratedWorld = async (promotion: string, hook: HookExecutor) => {
+  const w = await world(configFor(promotion, PROBED), hook);
+  await w.probesSay('DOWN');
+  return w;
 };
-
-const t = (
-  role: 'primary' | 'secondary',
-  state: SampleTransition['state'],
-  prev: SampleTransition['state'],
-  minute: number,
-): SampleTransition => ({
-  alarmName: `r53-failover-prod-orders-api-${role}-health`,
-  healthCheckId: role === 'primary' ? PRIMARY_HC : SECONDARY_HC,
-  state,
-  previousState: prev,
-  at: new Date(Date.UTC(2025, 6, 1, 10, minute)).toISOString(),
-});
-
-const world = async (config: FailoverConfig, hook: HookExecutor) => {
-  const { table, store } = await dynamo.freshTable();
-  const ledger: DynamoDbLedgerStore = store();
-  let clock = Date.UTC(2025, 6, 1, 10, 0);
-  const doc = makeDocumentClient(dynamo.client);
-  const deps: PromoterDeps = {
-    config,
-    ledger,
-    store: new DynamoDbPromotionStore(doc, table),
-    probes: new DynamoDbProbeStore(doc, table),
-    hookFor: () => hook,
-    log: captureLog(),
-    now: () => new Date(clock),
-    owner: 'test',
-  };
-  const steps: string[] = [];
-  const record = async (x: SampleTransition, via: 'eb' | 'sns' = 'eb') => {
-    clock = Math.max(clock, Date.parse(x.at));
-    const [o] = (await recordEvent(
-      via === 'eb' ? eventBridgeEvent(x) : snsEvent(x),
-      recorderDeps(ledger, captureLog(), yamlOf(config)),
-      x.at,
-    )) as RecordOutcome[];
-    if (o?.outcome === 'recorded') steps.push(...(await onGroupEntry(o.entry, deps)).map((s) => s.event));
-  };
-  const at = async (minute: number) => {
-    clock = Date.UTC(2025, 6, 1, 10, minute);
-    steps.push(...(await tick(deps)).map((s) => s.event));
-  };
-  return { deps, ledger, steps, record, at, table, probes: deps.probes as DynamoDbProbeStore };
-};
-// recorderDeps takes YAML; the groups above are the same health checks as the fixture config.
-const yamlOf = (_c: FailoverConfig) =>
-  `version: 1\ngroups:\n  orders-api:\n    hostedZoneId: Z0123456789ABCDEFGHIJ\n    recordName: api.orders.example.com.\n    primary: { region: us-east-1, healthCheckId: ${PRIMARY_HC} }\n    secondary: { region: us-west-2, healthCheckId: ${SECONDARY_HC} }\n`;
 
 describe('promotion guardrails', () => {
   it('auto: requests on FAILED_OVER, waits out the hold-down, then promotes once; completion confirmed by a status check', async () => {
     const hook = countingHook();
-    const w = await world(configFor(`      mode: auto\n      holdDownSeconds: 120\n${AURORA_HOOK}`), hook.exec);
+    const w = await corroboratedWorld(`      mode: auto\n      holdDownSeconds: 120\n${AURORA_HOOK}`, hook.exec);
     await w.record(t('primary', 'ALARM', 'OK', 0));
     await w.at(1);
     expect(hook.state.calls).toBe(0); // within the hold-down
@@ -147,7 +63,7 @@ describe('promotion guardrails', () => {
 
   it('20 concurrent FAILED_OVER deliveries and ticks make exactly one promotion call', async () => {
     const hook = countingHook();
-    const w = await world(configFor(`      mode: auto\n      holdDownSeconds: 0\n${AURORA_HOOK}`), hook.exec);
+    const w = await corroboratedWorld(`      mode: auto\n      holdDownSeconds: 0\n${AURORA_HOOK}`, hook.exec);
     const x = t('primary', 'ALARM', 'OK', 0);
     await Promise.all(Array.from({ length: 20 }, (_, i) => w.record(x, i % 2 ? 'sns' : 'eb')));
     await Promise.all(Array.from({ length: 20 }, (_, i) => tick({ ...w.deps, owner: `run-${i}` })));
@@ -183,19 +99,8 @@ describe('promotion guardrails', () => {
 
   it('the probe quorum must agree that the primary is down when probes are configured', async () => {
     const hook = countingHook();
-    const w = await world(
-      configFor(
-        `      mode: auto\n      holdDownSeconds: 60\n${AURORA_HOOK}`,
-        ', endpoint: "https://use1.example.com/healthz"',
-      ),
-      hook.exec,
-    );
-    await w.probes.putQuorum(
-      'orders-api',
-      'primary',
-      { quorum: 'UP', since: new Date(0).toISOString(), version: 0 },
-      0,
-    );
+    const w = await world(configFor(`      mode: auto\n      holdDownSeconds: 60\n${AURORA_HOOK}`, PROBED), hook.exec);
+    await w.probesSay('UP');
     await w.record(t('primary', 'ALARM', 'OK', 0));
     await w.at(2);
     expect(hook.state.calls).toBe(0);
@@ -259,7 +164,7 @@ describe('promotion guardrails', () => {
 
   it('never fails back automatically: RECOVERED after a promotion announces the switchover command', async () => {
     const hook = countingHook();
-    const w = await world(configFor(`      mode: auto\n      holdDownSeconds: 0\n${AURORA_HOOK}`), hook.exec);
+    const w = await corroboratedWorld(`      mode: auto\n      holdDownSeconds: 0\n${AURORA_HOOK}`, hook.exec);
     await w.record(t('primary', 'ALARM', 'OK', 0));
     await w.at(1);
     hook.state.fence = { state: 'done', detail: 'writer moved' };
@@ -307,7 +212,7 @@ describe('promotion guardrails', () => {
   it('a failing hook marks the promotion FAILED without retrying it', async () => {
     const hook = countingHook();
     hook.state.fail = true;
-    const w = await world(configFor(`      mode: auto\n      holdDownSeconds: 0\n${AURORA_HOOK}`), hook.exec);
+    const w = await corroboratedWorld(`      mode: auto\n      holdDownSeconds: 0\n${AURORA_HOOK}`, hook.exec);
     await w.record(t('primary', 'ALARM', 'OK', 0));
     await w.at(1);
     await w.at(5);
@@ -367,9 +272,10 @@ describe('promotion against a mocked RDS API, completed by the RDS event', () =>
       cloudwatch: (region: string) =>
         new CloudWatchClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
     };
-    const config = configFor(`      mode: auto\n      holdDownSeconds: 0\n${AURORA_HOOK}`);
+    const config = configFor(`      mode: auto\n      holdDownSeconds: 0\n${AURORA_HOOK}`, PROBED);
     const hook = makeHook(config.groups['orders-api']!.promotion!.hooks[0]!, clients);
     const w = await world(config, hook);
+    await w.probesSay('DOWN');
     await w.record(t('primary', 'ALARM', 'OK', 0));
     await w.at(1);
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(1);

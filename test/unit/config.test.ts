@@ -177,6 +177,20 @@ describe('parseConfigText: rejected', () => {
     );
   });
 
+  it('defaults promotion.maxAttempts to 5 and rejects 0 naming the field, the value and the range', () => {
+    // Arrange
+    const promotion = (extra: string) =>
+      variant(
+        '      endpoint: https://api-usw2.example.com/healthz\n',
+        `      endpoint: https://api-usw2.example.com/healthz\n    promotion:\n${extra}      hooks: [{ type: lambda, functionArn: "arn:aws:lambda:us-west-2:123456789012:function:promote" }]\n`,
+      );
+    // Act
+    const err = configErrorOf(promotion('      maxAttempts: 0\n'));
+    // Assert
+    expect(groupOf(promotion('')).promotion?.maxAttempts).toBe(5);
+    expect(err.message).toBe('failover.yml: groups.orders-api.promotion.maxAttempts: expected 1 to 20 attempts, got 0');
+  });
+
   it('rejects a malformed health check id naming the field', () => {
     // Arrange
     const text = variant('healthCheckId: 66666666-7777-8888-9999-000000000000', 'healthCheckId: hc-secondary');
