@@ -2,8 +2,10 @@ import { arnParts, type AlarmTransition } from './alarm-event.js';
 
 /**
  * Whether an alarm notification can be one of ours. Payloads that reach the recorder through SNS or a Lambda alarm
- * action carry whatever ARN their sender wrote; EventBridge `aws.*` events cannot be forged (PutEvents refuses the
- * `aws.` source prefix), but they get the same check, which a genuine one always passes.
+ * action carry whatever ARN their sender wrote; EventBridge `aws.*` events cannot be forged (PutEvents answers
+ * NotAuthorizedForSourceException for an `aws.` source: "PutEvents", Amazon EventBridge API Reference,
+ * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html), but they get the same check, which
+ * a genuine one always passes.
  */
 
 /**
