@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { loadConfigFile, type LoadedConfig } from '../shared/config/file.js';
 import { indexHealthChecks } from '../shared/config/schema.js';
 import { openLedger, type OpenedLedger } from '../local/embedded-ledger.js';
@@ -58,11 +59,26 @@ export const withContext = async <T>(
 ): Promise<T> => {
   const loaded = loadConfigFile(flags.config ?? io.env.R53F_CONFIG, io.cwd);
   const ledger = await openCliLedger(io, flags);
+  // Said once per run, and only by a command that records alarms.
+  let accountNoted = false;
   try {
     return await fn({
       loaded,
       ledger,
-      deps: { ledger: ledger.store, placements: indexHealthChecks(loaded.config), log: cliLog(io), now: io.now },
+      deps: {
+        ledger: ledger.store,
+        placements: indexHealthChecks(loaded.config),
+        log: cliLog(io),
+        now: io.now,
+        accountId: loaded.config.accountId,
+        accountUnchecked: () => {
+          if (accountNoted) return;
+          accountNoted = true;
+          io.err(
+            `note: cannot check the account of alarms: ${loaded.path ? `${relative(io.cwd, loaded.path) || loaded.path} has` : 'there is'} no accountId (set accountId: "<12 digits>" at the top of failover.yml to ignore other accounts' alarms)`,
+          );
+        },
+      },
     });
   } finally {
     await ledger.close();

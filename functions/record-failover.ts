@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { correlationIdOf } from '../shared/core/alarm-event.js';
@@ -10,6 +11,7 @@ import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
 import { loadLedgerEnv } from '../shared/config/env.js';
 import { InvalidEventError } from '../shared/support/errors.js';
 import { recordEvent, type RecordOutcome } from '../shared/record/recorder.js';
+import { recorderMetrics } from '../shared/record/metrics.js';
 
 // Module scope: env and config are validated once per container; a bad deploy fails at cold start.
 const env = loadLedgerEnv();
@@ -21,6 +23,8 @@ const deps = {
   placements: indexHealthChecks(config),
   log: logger,
   now: () => new Date(),
+  countForeign: recorderMetrics(new Metrics({ namespace: 'R53Failover/Recorder', serviceName: 'r53-failover' }))
+    .foreignAlarm,
 };
 
 /** EventBridge, SNS or alarm-action payload in; one outcome per alarm notification out. Malformed input throws (→ retries → DLQ). */
@@ -30,8 +34,15 @@ export const recordFailover = async (
 ): Promise<{ outcomes: Omit<RecordOutcome, 'entry'>[] }> => {
   const correlationId = correlationIdOf(event, context.awsRequestId);
   logger.appendKeys({ correlationId });
+  // Our alarms are this account's: arn:aws:lambda:<region>:<account>:function:<name>.
+  const accountId = context.invokedFunctionArn?.split(':')[4];
   try {
-    const outcomes = await recordEvent(event, deps, correlationId, Buffer.byteLength(JSON.stringify(event)));
+    const outcomes = await recordEvent(
+      event,
+      { ...deps, accountId },
+      correlationId,
+      Buffer.byteLength(JSON.stringify(event)),
+    );
     return { outcomes: outcomes.map(({ entry: _entry, ...o }: RecordOutcome & { entry?: unknown }) => o) };
   } catch (err) {
     if (err instanceof InvalidEventError)

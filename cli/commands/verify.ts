@@ -9,8 +9,11 @@ import { withLedger } from './export.js';
 export const VERIFY_HELP = `r53-failover verify [--group G] [--file EXPORT] [--digest FILE] [--json]
 
 Checks each group's hash chain: seq runs 1, 2, 3 … without gaps, each prevHash is the previous entry's hash, and
-each hash recomputes from the entry. Exit 0 printing each group's head hash; exit 1 naming the group and seq of the
-first problem in each broken group (missing #4 in orders-api; orders-api #3: hash mismatch (edited?)).
+each hash recomputes from the entry; and that each entry's times are in range: stateChangedAt and recordedAt in the
+stored form (2025-06-12T14:03:27.412Z, a real date), the state change after 2010-01-01 and at most 5 minutes after
+recordedAt. Exit 0 printing each group's head hash; exit 1 naming the group and seq of the first problem in each
+broken group (missing #4 in orders-api; orders-api #3: hash mismatch (edited?); orders-api #5: stateChangedAt
+"2099-01-01T00:00:00.000Z" is more than 5 minutes after the moment of receipt ...), then each entry out of range.
 
 Options:
   --group NAME      one group (default: every group in the ledger, found from its registry and from the chain
@@ -20,7 +23,8 @@ Options:
                     bucket): exit 1 naming the group when a group in it is missing, when its chain ends before the
                     digest's seq, or when the entry at that seq has another hash
   --json            {"ok": true|false, "groups": [{"group", "entries", "headSeq", "headHash", "problem"?,
-                    "problemSeq"?}]}, plus "digest": {"generatedAt", "groups": N} with --digest
+                    "problemSeq"?, "outOfRange"?: [{"seq", "field", "value", "message"}]}]}, plus
+                    "digest": {"generatedAt", "groups": N} with --digest
   --ledger, --table, --stage, --region, --profile   as for ingest
 
 Exit 1 also when the export or the digest file cannot be read, naming the file and the field.
@@ -52,6 +56,7 @@ const print = (io: Io, r: VerifyResult, where: string): void => {
         ? `${g.group.padEnd(14)} FAILED  ${g.problem}`
         : `${g.group.padEnd(14)} ok      ${g.entries} entries, head #${g.headSeq} ${g.headHash}`,
     );
+    for (const o of g.outOfRange ?? []) if (o.message !== g.problem) io.out(`${''.padEnd(14)} time    ${o.message}`);
   }
   const broken = r.groups.filter((g) => g.problem).length;
   const groups = plural(r.groups.length, 'group');

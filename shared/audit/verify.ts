@@ -6,7 +6,8 @@ import { GENESIS_HASH, entryHash } from '../ledger/hash.js';
 import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import { digestOf, type DigestHead, type LedgerDigest } from './digest.js';
 import type { ChainLink, EvidenceBundle } from './export.js';
-import { isRecord } from '../support/values.js';
+import { isRecord, show } from '../support/values.js';
+import { parseTimestamp, stateTimeProblem } from '../core/timestamps.js';
 
 /** An export file that cannot be read as ledger entries (not JSON, a CSV export, a time-window export). */
 export class ExportFileError extends R53FailoverError {
@@ -23,7 +24,23 @@ export interface GroupVerification {
   /** The first problem found, naming the group and the seq (`missing #4 in orders-api`). */
   problem?: string;
   problemSeq?: number;
+  /**
+   * Entries whose times cannot be true (the first MAX_OUT_OF_RANGE): not in the stored form, before 2010, or a state
+   * change more than 5 minutes after its `recordedAt`. The first is also `problem` when the chain itself is intact.
+   */
+  outOfRange?: OutOfRange[];
 }
+
+/** One entry's time field out of range: which, its value, and the rule it breaks (in `message`). */
+export interface OutOfRange {
+  seq: number;
+  field: 'stateChangedAt' | 'recordedAt';
+  value: unknown;
+  message: string;
+}
+
+/** Out-of-range entries listed per group; more are only counted in the message of the last. */
+export const MAX_OUT_OF_RANGE = 10;
 
 export interface VerifyResult {
   ok: boolean;
@@ -38,7 +55,43 @@ interface GroupState extends GroupVerification {
   /** The digest's head for this group, and the hash the chain had at that seq once it verified up to there. */
   anchor?: DigestHead;
   anchorHash?: string;
+  /** Entries with times out of range, listed or not. */
+  outOfRangeCount?: number;
 }
+
+/**
+ * The time rules the recorder enforces, checked on what is stored (entries written before it enforced them, or edited
+ * since): both times in the one stored form (`YYYY-MM-DDTHH:mm:ss.sssZ`, a real date), the state change after
+ * 2010-01-01 and no more than 5 minutes after `recordedAt`, the moment of receipt.
+ */
+const timeProblem = (e: LedgerEntry): Omit<OutOfRange, 'seq'> | undefined => {
+  const times: Record<OutOfRange['field'], unknown> = { stateChangedAt: e.stateChangedAt, recordedAt: e.recordedAt };
+  for (const [field, value] of Object.entries(times) as [OutOfRange['field'], unknown][]) {
+    const parsed = typeof value === 'string' ? parseTimestamp(value) : undefined;
+    if (!parsed?.ok || parsed.iso !== value)
+      return {
+        field,
+        value,
+        message: `${field} ${show(value)} is not a stored timestamp (expected the form 2025-06-12T14:03:27.412Z, a real UTC date)`,
+      };
+  }
+  const problem = stateTimeProblem(e.stateChangedAt, new Date(e.recordedAt));
+  return problem
+    ? { field: 'stateChangedAt', value: e.stateChangedAt, message: `stateChangedAt ${problem}` }
+    : undefined;
+};
+
+const checkTimes = (s: GroupState, e: LedgerEntry): void => {
+  const found = timeProblem(e);
+  if (!found) return;
+  const count = (s.outOfRangeCount ?? 0) + 1;
+  s.outOfRangeCount = count;
+  const list = (s.outOfRange ??= []);
+  const seq = typeof e.seq === 'number' ? e.seq : s.headSeq + 1;
+  const entry = { seq, ...found, message: `${s.group} #${seq}: ${found.message}` };
+  if (list.length < MAX_OUT_OF_RANGE) list.push(entry);
+  else list[MAX_OUT_OF_RANGE - 1] = { ...entry, message: `${entry.message} (and ${count - MAX_OUT_OF_RANGE} more)` };
+};
 
 const fail = (s: GroupState, seq: number, problem: string): undefined => {
   s.problem = problem;
@@ -132,12 +185,14 @@ export const verifyEntries = async (entries: Entries, digest?: LedgerDigest): Pr
     }
     s.entries++;
     check(s, e);
+    checkTimes(s, e);
   }
   const out: GroupVerification[] = [];
   for (const s of groups.values()) {
     if (digest) checkAnchor(s, digest.generatedAt);
-    const { gap: _gap, anchor: _anchor, anchorHash: _hash, ...g } = s;
-    out.push(g);
+    const { gap: _gap, anchor: _anchor, anchorHash: _hash, outOfRangeCount: _count, ...g } = s;
+    const first = g.outOfRange?.[0];
+    out.push(g.problem || !first ? g : { ...g, problem: first.message, problemSeq: first.seq });
   }
   if (digest) {
     for (const [group, head] of Object.entries(digest.groups))

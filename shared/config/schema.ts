@@ -444,9 +444,16 @@ const buildConfigSchema = () => {
   const retentionError = (i: { input?: unknown }) =>
     `expected a whole number of days from 1 to ${MAX_DIGEST_RETENTION_DAYS}, got ${show(i.input)}`;
 
+  const accountError = (i: { input?: unknown }) =>
+    `expected a 12-digit AWS account id like 123456789012 (in quotes), got ${show(i.input)}`;
   const FailoverConfigSchema = z
     .strictObject({
       version: z.literal(1, { error: (i) => `expected 1 (the only config version), got ${show(i.input)}` }),
+      /**
+       * The AWS account the stack is deployed to: the CLI ignores alarms of any other account (`ingest`). The Lambda
+       * uses its own account instead; absent, the CLI cannot check the account and says so.
+       */
+      accountId: z.optional(z.string({ error: accountError }).check(z.regex(/^\d{12}$/, { error: accountError }))),
       groups: z._default(
         z.record(
           z.string().check(

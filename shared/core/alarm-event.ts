@@ -5,6 +5,10 @@ import { once } from '../support/once.js';
 import { parseOrThrow } from '../support/zod-errors.js';
 import { isRecord, show } from '../support/values.js';
 import { clip } from '../support/text.js';
+import type { ForeignAlarm } from './alarm-origin.js';
+import { isoTimestampSchema, stateTimeProblem } from './timestamps.js';
+
+export { isoTimestampSchema, toIsoUtc } from './timestamps.js';
 
 /** The single event normaliser: EventBridge, SNS and Lambda alarm-action payloads all become `AlarmTransition`s. */
 
@@ -37,33 +41,25 @@ export interface AlarmTransition {
   metricMath: boolean;
 }
 
-export type NormalisedEvent = { kind: 'transition'; transition: AlarmTransition } | { kind: 'ignored'; reason: string };
+export type NormalisedEvent =
+  | { kind: 'transition'; transition: AlarmTransition }
+  /** `rule` is set when the alarm is not one of ours (another account or region): worth a warning, not just a note. */
+  | { kind: 'ignored'; reason: string; rule?: ForeignAlarm['rule'] };
+
+export interface NormaliseOptions {
+  /** The moment the payload arrived: a state change more than 5 minutes after it is rejected (default: now). */
+  receivedAt?: Date;
+  /** Why an alarm is not one of ours (shared/core/alarm-origin.ts), or undefined; absent: every alarm is. */
+  foreign?: (t: AlarmTransition) => ForeignAlarm | undefined;
+}
+
+/** Where each delivery form keeps its options and its preference among health checks, passed down as one. */
+interface Ctx {
+  prefer: (id: string) => boolean;
+  opts: NormaliseOptions;
+}
 
 const ALARM_ARN_RE = /^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/;
-
-/** `2025-06-12T14:03:27.412+0000` and friends → `2025-06-12T14:03:27.412Z`. */
-export const toIsoUtc = (s: string): string | undefined => {
-  // Date.parse accepts `+0000`; normalise the offset first so engines that want `+00:00` agree.
-  const fixed = s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
-  const ms = Date.parse(fixed);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-};
-
-/** A timestamp AWS writes (`+0000` offsets included) → ISO 8601 UTC; the message shows `example` of the expected form. */
-export const isoTimestampSchema = (example: string) =>
-  z.pipe(
-    z.string({ error: (i) => `expected an ISO 8601 timestamp, got ${show(i.input)}` }),
-    z.transform((s: string, ctx) => {
-      const iso = toIsoUtc(s);
-      if (iso) return iso;
-      ctx.issues.push({
-        code: 'custom',
-        input: s,
-        message: `expected an ISO 8601 timestamp like ${example}, got ${show(s)}`,
-      });
-      return z.NEVER;
-    }),
-  );
 
 /**
  * The schemas of each delivery form, built the first time that form arrives. EventBridge and SNS carry every
@@ -269,7 +265,8 @@ const detailMetrics = (detail: AlarmDetail, root: string): MetricRef[] =>
       : [],
   );
 
-const arnParts = (arn: string) => {
+/** Account, region and name of a CloudWatch alarm ARN; undefined when it is not one. */
+export const arnParts = (arn: string) => {
   const m = ALARM_ARN_RE.exec(arn);
   return m ? { region: m[1] as string, accountId: m[2] as string, name: m[3] as string } : undefined;
 };
@@ -278,19 +275,18 @@ const fromDetail = (
   detail: AlarmDetail,
   root: string,
   base: { source: DeliverySource; deliveryId: string; alarmArn: string; accountId: string; region: string },
-  prefer: (id: string) => boolean,
+  ctx: Ctx,
 ): NormalisedEvent => {
   const hasExpression = (detail.configuration?.metrics ?? []).some((m) => m.expression !== undefined);
   const cls = classifyMetrics(
     detailMetrics(detail, root),
     hasExpression,
     Boolean(detail.configuration?.alarmRule),
-    prefer,
+    ctx.prefer,
   );
   if (!cls.ok) return { kind: 'ignored', reason: cls.reason };
-  return {
-    kind: 'transition',
-    transition: {
+  return admit(
+    {
       ...base,
       alarmName: detail.alarmName,
       state: detail.state.value,
@@ -301,10 +297,12 @@ const fromDetail = (
       healthCheckIds: cls.healthCheckIds,
       metricMath: cls.metricMath,
     },
-  };
+    `${root}.state.timestamp`,
+    ctx,
+  );
 };
 
-const fromEventBridge = (raw: Record<string, unknown>, prefer: (id: string) => boolean): NormalisedEvent => {
+const fromEventBridge = (raw: Record<string, unknown>, ctx: Ctx): NormalisedEvent => {
   const env = parseOrThrow(eventBridgeSchema(), raw, InvalidEventError);
   if (env.source !== 'aws.cloudwatch') {
     return {
@@ -336,11 +334,11 @@ const fromEventBridge = (raw: Record<string, unknown>, prefer: (id: string) => b
       accountId: env.account,
       region: parts?.region ?? env.region,
     },
-    prefer,
+    ctx,
   );
 };
 
-const fromAlarmAction = (raw: Record<string, unknown>, prefer: (id: string) => boolean): NormalisedEvent => {
+const fromAlarmAction = (raw: Record<string, unknown>, ctx: Ctx): NormalisedEvent => {
   const ev = parseOrThrow(alarmActionSchema(), raw, InvalidEventError);
   const parts = arnParts(ev.alarmArn);
   return fromDetail(
@@ -353,11 +351,11 @@ const fromAlarmAction = (raw: Record<string, unknown>, prefer: (id: string) => b
       accountId: ev.accountId ?? parts?.accountId ?? '',
       region: parts?.region ?? ev.region ?? '',
     },
-    prefer,
+    ctx,
   );
 };
 
-const fromSnsRecord = (record: SnsRecord, i: number, prefer: (id: string) => boolean): NormalisedEvent => {
+const fromSnsRecord = (record: SnsRecord, i: number, ctx: Ctx): NormalisedEvent => {
   const root = `Records[${i}].Sns.Message`;
   let message: unknown;
   try {
@@ -399,12 +397,11 @@ const fromSnsRecord = (record: SnsRecord, i: number, prefer: (id: string) => boo
     metrics,
     Boolean(trig?.Metrics?.some((m) => m.Expression !== undefined)),
     Boolean(msg.AlarmRule),
-    prefer,
+    ctx.prefer,
   );
   if (!cls.ok) return { kind: 'ignored', reason: cls.reason };
-  return {
-    kind: 'transition',
-    transition: {
+  return admit(
+    {
       source: 'sns',
       deliveryId: record.Sns.MessageId,
       alarmName: msg.AlarmName,
@@ -420,28 +417,45 @@ const fromSnsRecord = (record: SnsRecord, i: number, prefer: (id: string) => boo
       healthCheckIds: cls.healthCheckIds,
       metricMath: cls.metricMath,
     },
-  };
+    `${root}.StateChangeTime`,
+    ctx,
+  );
+};
+
+/**
+ * An alarm's transition as it goes on: ignored when it is not one of ours (checked first: another account's alarm
+ * is not ours whatever its time says), rejected naming `timePath` when its state-change time cannot be true.
+ */
+const admit = (t: AlarmTransition, timePath: string, { opts }: Ctx): NormalisedEvent => {
+  const foreign = opts.foreign?.(t);
+  if (foreign) return { kind: 'ignored', reason: foreign.reason, rule: foreign.rule };
+  const problem = stateTimeProblem(t.stateChangedAt, opts.receivedAt ?? new Date());
+  if (problem) throw new InvalidEventError(`${timePath}: ${problem}`);
+  return { kind: 'transition', transition: t };
 };
 
 /**
  * Normalises one Lambda payload as delivered. Throws `InvalidEventError` naming the field when the payload is
  * malformed (all records are validated before anything is returned, so a bad batch writes nothing).
- * `preferHealthCheck` picks which health check a metric-math alarm over several is attributed to.
+ * `preferHealthCheck` picks which health check a metric-math alarm over several is attributed to; `opts` says when
+ * the payload arrived and which alarms are ours.
  */
 export const normaliseAlarmEvent = (
   raw: unknown,
   preferHealthCheck: (id: string) => boolean = () => false,
+  opts: NormaliseOptions = {},
 ): NormalisedEvent[] => {
+  const ctx: Ctx = { prefer: preferHealthCheck, opts };
   if (!isRecord(raw))
     throw new InvalidEventError(
       `(root): expected a JSON object (EventBridge event, SNS event or Lambda alarm-action payload), got ${Array.isArray(raw) ? 'an array' : show(raw)}`,
     );
   if ('Records' in raw) {
     const sns = parseOrThrow(snsSchemas().event, raw, InvalidEventError);
-    return sns.Records.map((r, i) => fromSnsRecord(r, i, preferHealthCheck));
+    return sns.Records.map((r, i) => fromSnsRecord(r, i, ctx));
   }
-  if ('alarmData' in raw || 'alarmArn' in raw) return [fromAlarmAction(raw, preferHealthCheck)];
-  if ('detail-type' in raw && 'source' in raw) return [fromEventBridge(raw, preferHealthCheck)];
+  if ('alarmData' in raw || 'alarmArn' in raw) return [fromAlarmAction(raw, ctx)];
+  if ('detail-type' in raw && 'source' in raw) return [fromEventBridge(raw, ctx)];
   throw new InvalidEventError(
     '(root): not an EventBridge event, SNS event or Lambda alarm-action payload (expected "detail-type" and "source", "Records[].Sns", or "alarmArn" and "alarmData")',
   );

@@ -5,6 +5,7 @@ import {
   type AlarmTransition,
   type NormalisedEvent,
 } from '../core/alarm-event.js';
+import { foreignAlarm, type ForeignRule } from '../core/alarm-origin.js';
 import { InvalidEventError } from '../support/errors.js';
 import { applyTransition, memberKeyOf, nextEpisode, type GroupEvent } from '../core/failover-transition.js';
 import type { GroupEventPublisher } from '../ledger/publisher.js';
@@ -19,7 +20,17 @@ export interface RecorderDeps {
   /** Health check id → group and role (from `indexHealthChecks(config)`). */
   placements: ReadonlyMap<string, HealthCheckPlacement>;
   log: Log;
+  /** The moment of receipt: `recordedAt`, and the bound a state change may not lie more than 5 minutes after. */
   now: () => Date;
+  /**
+   * The deployment's AWS account (Lambda: its own, from the invocation context; CLI: `accountId` in failover.yml).
+   * Alarms of any other account are ignored. Absent: the account is not checked (the region still is).
+   */
+  accountId?: string;
+  /** Called whenever an alarm's account goes unchecked because `accountId` is absent (the CLI says so once). */
+  accountUnchecked?: () => void;
+  /** Counts alarms ignored as another account's or region's (the Lambda: an EMF metric). */
+  countForeign?: (rule: ForeignRule) => void;
   /** Emits group events after the ledger write; absent → nothing is emitted (`--no-notify`). */
   publisher?: GroupEventPublisher;
   /** Whether the notifier acknowledged an entry's event; unacknowledged events are re-emitted on redelivery. */
@@ -38,7 +49,8 @@ export type RecordOutcome =
       entry: LedgerEntry;
     }
   | { outcome: 'duplicate'; group: string; event: GroupEvent; transitionId: string; seq: number; reason: string }
-  | { outcome: 'ignored'; reason: string }
+  /** `rule`: not one of our alarms (another account or region). */
+  | { outcome: 'ignored'; reason: string; rule?: ForeignRule }
   | { outcome: 'rejected'; reason: string };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -181,7 +193,15 @@ export const recordNormalised = async (
 ): Promise<RecordOutcome[]> => {
   const outcomes: RecordOutcome[] = [];
   for (const n of normalised) {
-    if (n.kind === 'ignored') {
+    if (n.kind === 'ignored' && n.rule) {
+      deps.log.warn('alarm of another account or region ignored: nothing written', {
+        correlationId,
+        rule: n.rule,
+        reason: n.reason,
+      });
+      deps.countForeign?.(n.rule);
+      outcomes.push({ outcome: 'ignored', reason: n.reason, rule: n.rule });
+    } else if (n.kind === 'ignored') {
       deps.log.info('event ignored', { correlationId, reason: n.reason });
       outcomes.push({ outcome: 'ignored', reason: n.reason });
     } else outcomes.push(await recordTransition(n.transition, deps, correlationId));
@@ -203,9 +223,22 @@ export const recordEvent = async (
   return recordNormalised(normaliseFor(raw, deps), deps, correlationId);
 };
 
-/** The normaliser with this deployment's preference for configured health checks (metric-math alarms over several). */
-export const normaliseFor = (raw: unknown, deps: Pick<RecorderDeps, 'placements'>): NormalisedEvent[] =>
-  normaliseAlarmEvent(raw, (id) => deps.placements.has(id));
+/**
+ * The normaliser as this deployment runs it: configured health checks preferred (metric-math alarms over several),
+ * alarms of another account or region ignored, state changes after `now()` + 5 minutes rejected (without `now`: the
+ * current time).
+ */
+export const normaliseFor = (
+  raw: unknown,
+  deps: Pick<RecorderDeps, 'placements'> & Partial<Pick<RecorderDeps, 'now' | 'accountId' | 'accountUnchecked'>>,
+): NormalisedEvent[] =>
+  normaliseAlarmEvent(raw, (id) => deps.placements.has(id), {
+    receivedAt: deps.now?.() ?? new Date(),
+    foreign: (t) => {
+      if (!deps.accountId) deps.accountUnchecked?.();
+      return foreignAlarm(t, deps.accountId);
+    },
+  });
 
 /** The rejected outcome for an error, or rethrow if it is not about the input. */
 export const rejectedOutcome = (err: unknown): RecordOutcome => {

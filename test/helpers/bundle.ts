@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 import { parseConfigText } from '../../shared/config/file.js';
 import { sealConfig } from '../../shared/config/deployed.js';
 
@@ -41,4 +42,29 @@ export const loadBundle = <H>(
       process.env = saved;
     },
   };
+};
+
+/** The EMF documents (CloudWatch embedded metric format) a bundle wrote to stdout while `fn` ran; stdout is restored. */
+export const emfWrittenBy = async <T, M = Record<string, unknown>>(
+  fn: () => Promise<T>,
+): Promise<{
+  result: T;
+  emf: (M & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] } })[];
+}> => {
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  let result: T;
+  try {
+    result = await fn();
+  } finally {
+    spy.mockRestore();
+  }
+  const emf = written
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line));
+  return { result, emf };
 };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SampleTransition } from '../../local/sample-events.js';
 
 export const EVENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'events');
 
@@ -24,3 +25,12 @@ groups:
 `;
 export const PRIMARY_HC = '4dd370d3-b015-4e3f-a866-db054eabfffb';
 export const SECONDARY_HC = '7453f8fa-f3ba-4a8b-980b-d692a846ade4';
+
+/** The orders-api primary going to ALARM at the fixtures' time: the transition unit tests build payloads from. */
+export const SAMPLE_ALARM: SampleTransition = {
+  alarmName: 'r53-failover-orders-api-primary-health',
+  healthCheckId: PRIMARY_HC,
+  state: 'ALARM',
+  previousState: 'OK',
+  at: '2025-06-12T14:03:27.412Z',
+};

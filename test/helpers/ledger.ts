@@ -52,7 +52,8 @@ export const captureLog = (): CapturedLog => {
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 };
 
-export const NOW = new Date('2025-06-12T15:00:00.000Z');
+/** The recorder's moment of receipt in tests: after every state change they record (later ones are refused). */
+export const NOW = new Date('2025-07-04T00:00:00.000Z');
 
 export const recorderDeps = (
   ledger: DynamoDbLedgerStore,

@@ -115,7 +115,8 @@ describe('notify bundle (dist/notify/index.js)', () => {
         previousState: 'OK',
         at: new Date(Date.now() - 60_000).toISOString(),
       }),
-      recorderDeps(store()),
+      // A minute ago by the real clock (the bundle's sweep runs on it), received now.
+      { ...recorderDeps(store()), now: () => new Date() },
       'c',
     );
     const event = { Records: [await streamRecordFor('orders-api', 1, '100')] };

@@ -7,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../shared/config/file.js';
 import { sealConfig } from '../../shared/config/deployed.js';
-import { loadBundle, writeSealedConfig } from '../helpers/bundle.js';
+import { emfWrittenBy, loadBundle, writeSealedConfig } from '../helpers/bundle.js';
 import { FIXTURE_CONFIG_YAML, loadEvent } from '../helpers/events.js';
 import { scanAll, startLocalDynamo } from '../helpers/ledger.js';
 
@@ -65,6 +65,36 @@ describe('record-failover bundle (dist/record-failover/index.js)', () => {
   it('returns ignored for a configuration-change event without failing the invocation', async () => {
     const res = await handler(loadEvent('eventbridge/alarm-configuration-change.json'), context);
     expect(res.outcomes[0]?.outcome).toBe('ignored');
+  });
+
+  it('ignores another account’s alarm (its own account from the function ARN), writing nothing, counted in EMF', async () => {
+    const own = { ...context, invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:record-failover' };
+    const before = (await scanAll(dynamo.client, table)).length;
+    // The fixture's alarm is in account 123456789012.
+    const { result: res, emf } = await emfWrittenBy(() => handler(loadEvent('sns/alarm-notification-ok.json'), own));
+    expect(res.outcomes).toEqual([
+      {
+        outcome: 'ignored',
+        rule: 'foreign-account',
+        reason: expect.stringContaining("is in account 123456789012, not this deployment's account 111122223333"),
+      },
+    ]);
+    expect(await scanAll(dynamo.client, table)).toHaveLength(before);
+    expect(emf).toEqual([
+      expect.objectContaining({
+        ForeignAlarmIgnored: 1,
+        Rule: 'foreign-account',
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [
+            {
+              Namespace: 'R53Failover/Recorder',
+              Dimensions: [expect.arrayContaining(['Rule'])],
+              Metrics: [{ Name: 'ForeignAlarmIgnored', Unit: 'Count' }],
+            },
+          ],
+        }),
+      }),
+    ]);
   });
 
   it('fails the invocation on a malformed event (so it reaches the DLQ) and writes nothing', async () => {

@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDocumentClient } from '../../shared/support/clients.js';
 import { startReceiver, type Receiver } from '../../local/receiver.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
-import { loadBundle } from '../helpers/bundle.js';
+import { emfWrittenBy, loadBundle } from '../helpers/bundle.js';
 import { startLocalDynamo } from '../helpers/ledger.js';
 
 type Handler = (event: unknown, ctx: Context) => Promise<{ rounds: number; events: string[] }>;
@@ -50,21 +50,16 @@ afterAll(async () => {
 
 describe('regional-probe bundle (dist/regional-probe/index.js)', () => {
   it('runs a round, stores results, emits EMF metrics and records PROBE_DOWN for the failing member', async () => {
-    const written: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-    let res: Awaited<ReturnType<Handler>>;
-    try {
-      // Little time left: exactly one round, then the function returns instead of waiting for the next interval.
-      res = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, {
+    // Little time left: exactly one round, then the function returns instead of waiting for the next interval.
+    const { result: res, emf } = await emfWrittenBy<
+      Awaited<ReturnType<Handler>>,
+      { ProbeSuccess?: number; Member?: string }
+    >(() =>
+      handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, {
         awsRequestId: 'p',
         getRemainingTimeInMillis: () => 5_000,
-      } as unknown as Context);
-    } finally {
-      spy.mockRestore();
-    }
+      } as unknown as Context),
+    );
     expect(res.rounds).toBe(1);
     expect(res.events).toEqual(['orders-api#1 PROBE_DOWN secondary']);
     expect(app.requests.map((r) => r.path).sort()).toEqual(['/use1/healthz', '/usw2/healthz']);
@@ -74,19 +69,6 @@ describe('regional-probe bundle (dist/regional-probe/index.js)', () => {
       status: 500,
       region: 'us-east-1',
     });
-    const emf = written
-      .map((l) => {
-        try {
-          return JSON.parse(l) as {
-            _aws?: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] };
-            ProbeSuccess?: number;
-            Member?: string;
-          };
-        } catch {
-          return undefined;
-        }
-      })
-      .filter((x) => x?._aws);
     expect(emf.length).toBeGreaterThanOrEqual(2);
     expect(emf[0]?._aws?.CloudWatchMetrics[0]?.Namespace).toBe('R53Failover/Probes');
     expect(emf[0]?._aws?.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(

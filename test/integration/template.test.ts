@@ -120,6 +120,9 @@ const TABLE_INDEXES_ARN = { 'Fn::Join': ['/', [TABLE_ARN, 'index', '*']] };
 const DLQ_ARN = { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] };
 const TOPIC_REF = { Ref: 'AlarmTopic' };
 const FUNCTION_ARN = { 'Fn::GetAtt': [FUNCTION_ID, 'Arn'] };
+const ALARM_ARN_PREFIX = {
+  'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:r53-failover-test-*',
+};
 const ROLE_ID = 'RecordDashfailoverIamRoleLambdaExecution';
 const NOTIFY_ID = 'NotifyLambdaFunction';
 const NOTIFY_ARN = { 'Fn::GetAtt': [NOTIFY_ID, 'Arn'] };
@@ -296,6 +299,47 @@ describe('serverless package (stage test, us-east-1)', () => {
       });
       // No statement opens the topic to everyone.
       for (const s of props.PolicyDocument.Statement) expect(JSON.stringify(s.Principal)).not.toContain('"*"');
+    });
+
+    it('admits sns:Publish only from CloudWatch, for this account’s alarms named with the stack’s prefix', () => {
+      const props = resource('AlarmTopicPolicy').Properties as { PolicyDocument: { Statement: Statement[] } };
+      const publishing = props.PolicyDocument.Statement.filter(
+        (s) => s.Effect === 'Allow' && asArray(s.Action).some((a) => /^sns:(Publish|\*)$/i.test(String(a))),
+      );
+      expect(publishing).toEqual([
+        {
+          Sid: 'CloudWatchAlarmActions',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: TOPIC_REF,
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: { 'aws:SourceArn': ALARM_ARN_PREFIX },
+          },
+        },
+      ]);
+      // The account keeps its rights to manage the topic and subscribe to it, not to publish.
+      const owner = props.PolicyDocument.Statement.find((s) => s.Sid === 'TopicOwnerAccount');
+      expect(asArray(owner?.Action)).toContain('sns:Subscribe');
+      expect(asArray(owner?.Action)).not.toContain('sns:Publish');
+    });
+
+    it('lets CloudWatch alarm actions invoke the recorder only for this account’s alarms with the stack’s prefix', () => {
+      const permissions = ofType(template, 'AWS::Lambda::Permission').map(([, r]) => r.Properties);
+      const fromAlarms = permissions.filter((p) => p.Principal === 'lambda.alarms.cloudwatch.amazonaws.com');
+      expect(fromAlarms).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: FUNCTION_ARN,
+          Principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+          SourceAccount: { Ref: 'AWS::AccountId' },
+          SourceArn: ALARM_ARN_PREFIX,
+        },
+      ]);
+      // Every way into the recorder names its source: the alarm prefix, the topic, or the rule.
+      for (const p of permissions.filter((x) => isDeepStrictEqual(x.FunctionName, FUNCTION_ARN)))
+        expect(p.SourceArn, JSON.stringify(p)).toBeDefined();
     });
   });
 

@@ -12,21 +12,15 @@ import {
   type NormalisedEvent,
 } from '../../shared/core/alarm-event.js';
 import { InvalidEventError } from '../../shared/support/errors.js';
-import { alarmActionEvent, eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
-import { EVENTS_DIR, PRIMARY_HC, SECONDARY_HC, loadEvent } from '../helpers/events.js';
+import { alarmActionEvent, eventBridgeEvent, snsEvent } from '../../local/sample-events.js';
+import { EVENTS_DIR, PRIMARY_HC, SECONDARY_HC, loadEvent, SAMPLE_ALARM } from '../helpers/events.js';
 import { errorOf } from '../helpers/errors.js';
 
 const PRIMARY_ARN = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:r53-failover-orders-api-primary-health';
 const SECONDARY_ARN = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:r53-failover-orders-api-secondary-health';
 const USW2_ARN = 'arn:aws:cloudwatch:us-west-2:123456789012:alarm:r53-failover-orders-api-primary-health';
 
-const SAMPLE: SampleTransition = {
-  alarmName: 'r53-failover-orders-api-primary-health',
-  healthCheckId: PRIMARY_HC,
-  state: 'ALARM',
-  previousState: 'OK',
-  at: '2025-06-12T14:03:27.412Z',
-};
+const SAMPLE = SAMPLE_ALARM;
 
 /** Normalises a single-delivery payload and returns its only outcome. */
 const onlyOutcome = (raw: unknown, prefer?: (id: string) => boolean): NormalisedEvent => {
