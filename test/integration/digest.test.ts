@@ -48,7 +48,7 @@ describe('r53-failover digest on the embedded ledger', () => {
     expect(digest.groups['orders-api']?.hash).toMatch(HEX64);
     const verified = JSON.parse((await cli(cwd, 'verify', '--json')).out) as { groups: { headHash: string }[] };
     expect(digest.groups['orders-api']?.hash).toBe(verified.groups[0]?.headHash);
-    expect(toFile.out).toContain('digest of 1 group (2025-06-12T15:00:00.000Z) written to');
+    expect(toFile.out).toContain(`digest of 1 group (${NOW.toISOString()}) written to`);
     expect(JSON.parse(readFileSync(join(cwd, 'heads.json'), 'utf8'))).toEqual(digest);
     expect((await cli(cwd, 'verify', '--digest', 'heads.json')).code).toBe(0);
   });
@@ -142,12 +142,12 @@ describe.skipIf(skip)('write-digest to an S3 bucket with Object Lock (moto_serve
     // Act
     const written = await archiveDigest({ ledger: store, s3, bucket: BUCKET, retentionDays: 30, now: () => NOW });
     // Assert
-    const key = 'digests/2025-06-12T15:00:00.000Z.json';
+    const key = `digests/${NOW.toISOString()}.json`;
     expect(written).toMatchObject({ bucket: BUCKET, key, generatedAt: NOW.toISOString(), groups: 1 });
-    expect(written.retainUntil).toBe('2025-07-12T15:00:00.000Z');
+    expect(written.retainUntil).toBe(new Date(NOW.getTime() + 30 * 86_400_000).toISOString());
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     expect(head.ObjectLockMode).toBe('COMPLIANCE');
-    expect(head.ObjectLockRetainUntilDate?.toISOString()).toBe('2025-07-12T15:00:00.000Z');
+    expect(head.ObjectLockRetainUntilDate?.toISOString()).toBe(written.retainUntil);
     expect(head.ContentType).toBe('application/json');
     const stored = await readObject(key);
     expect(stored).toEqual({
@@ -161,11 +161,9 @@ describe.skipIf(skip)('write-digest to an S3 bucket with Object Lock (moto_serve
     await s3.send(new CreateBucketCommand({ Bucket: 'plain-bucket' }));
     const attempt = archiveDigest({ ledger: store, s3, bucket: 'plain-bucket', retentionDays: 30, now: () => NOW });
     await expect(attempt).rejects.toBeInstanceOf(DigestArchiveError);
-    await expect(attempt).rejects.toThrow(
-      'write digest s3://plain-bucket/digests/2025-06-12T15:00:00.000Z.json failed',
-    );
+    await expect(attempt).rejects.toThrow(`write digest s3://plain-bucket/digests/${NOW.toISOString()}.json failed`);
     await expect(
-      s3.send(new HeadObjectCommand({ Bucket: 'plain-bucket', Key: 'digests/2025-06-12T15:00:00.000Z.json' })),
+      s3.send(new HeadObjectCommand({ Bucket: 'plain-bucket', Key: `digests/${NOW.toISOString()}.json` })),
     ).rejects.toMatchObject({ name: 'NotFound' });
   });
 

@@ -432,7 +432,7 @@ describe('digest and verify --digest: a ledger that proves its completeness', ()
     const cwd = workdir();
     const res = await cli(seeded.table, cwd, 'digest', '--out', 'digest.json');
     expect(res.code).toBe(0);
-    expect(res.out).toContain('digest of 2 groups (2025-06-12T15:00:00.000Z) written to');
+    expect(res.out).toContain(`digest of 2 groups (${NOW.toISOString()}) written to`);
     const digest = JSON.parse(readFileSync(join(cwd, 'digest.json'), 'utf8')) as {
       generatedAt: string;
       groups: Record<string, { seq: number; hash: string }>;
@@ -472,7 +472,7 @@ describe('digest and verify --digest: a ledger that proves its completeness', ()
       const { table, cwd } = await digestOfSeed();
       const res = await cli(table, cwd, 'verify', '--digest', 'digest.json');
       expect(res.code).toBe(0);
-      expect(res.out).toContain('against the digest of 2025-06-12T15:00:00.000Z (2 groups)');
+      expect(res.out).toContain(`against the digest of ${NOW.toISOString()} (2 groups)`);
       expect(res.out).toContain('2 groups verified in');
       const asJson = JSON.parse((await cli(table, cwd, 'verify', '--digest', 'digest.json', '--json')).out) as {
         ok: boolean;
@@ -489,7 +489,7 @@ describe('digest and verify --digest: a ledger that proves its completeness', ()
       const res = await cli(table, cwd, 'verify', '--digest', 'digest.json');
       expect(res.code).toBe(1);
       expect(res.out).toContain(
-        'orders-api: chain ends at #4, but the digest of 2025-06-12T15:00:00.000Z has head #6 (entries removed from the end?)',
+        `orders-api: chain ends at #4, but the digest of ${NOW.toISOString()} has head #6 (entries removed from the end?)`,
       );
       expect(res.out).toMatch(/unassigned\s+ok/);
       expect(res.out).toContain('1 of 2 groups failed verification');
@@ -502,9 +502,7 @@ describe('digest and verify --digest: a ledger that proves its completeness', ()
       expect((await cli(table, cwd, 'verify')).out).toContain('1 group verified');
       const res = await cli(table, cwd, 'verify', '--digest', 'digest.json');
       expect(res.code).toBe(1);
-      expect(res.out).toContain(
-        'missing unassigned: no entries, but the digest of 2025-06-12T15:00:00.000Z has head #1',
-      );
+      expect(res.out).toContain(`missing unassigned: no entries, but the digest of ${NOW.toISOString()} has head #1`);
     });
 
     it('fails on a chain rewritten and re-sealed from an entry to its head', async () => {
@@ -516,7 +514,7 @@ describe('digest and verify --digest: a ledger that proves its completeness', ()
       const res = await cli(table, cwd, 'verify', '--digest', 'digest.json');
       expect(res.code).toBe(1);
       expect(res.out).toContain(
-        'orders-api #6: hash differs from the digest of 2025-06-12T15:00:00.000Z (chain rewritten since?)',
+        `orders-api #6: hash differs from the digest of ${NOW.toISOString()} (chain rewritten since?)`,
       );
     });
 
@@ -582,7 +580,7 @@ describe('digest and verify --digest: a ledger that proves its completeness', ()
       );
       expect(plain.code).toBe(0);
       expect(res.code).toBe(1);
-      expect(res.out).toContain('orders-api: chain ends at #4, but the digest of 2025-06-12T15:00:00.000Z has head #6');
+      expect(res.out).toContain(`orders-api: chain ends at #4, but the digest of ${NOW.toISOString()} has head #6`);
     });
 
     it('fails on every line of a group dropped, naming the group', async () => {
@@ -609,7 +607,7 @@ describe('digest and verify --digest: a ledger that proves its completeness', ()
       });
       expect(plain.code).toBe(0);
       expect(res.code).toBe(1);
-      expect(res.out).toContain('orders-api #6: hash differs from the digest of 2025-06-12T15:00:00.000Z');
+      expect(res.out).toContain(`orders-api #6: hash differs from the digest of ${NOW.toISOString()}`);
     });
 
     it('refuses to check an evidence bundle against a digest, saying why', async () => {
