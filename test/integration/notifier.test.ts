@@ -5,13 +5,12 @@ import type { DynamoDbLedgerStore } from '../../shared/ledger/dynamodb-store.js'
 import { HANG, refusedUrl, startReceiver, type Receiver } from '../../local/receiver.js';
 import { buildChannels } from '../../shared/notify/channels/index.js';
 import { verifyWebhookSignature } from '../../shared/net/signing.js';
-import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import { notifyGroupEvent, redrive, retryFailed, sweep, type NotifierDeps } from '../../shared/notify/notifier.js';
 import { recordEvent, type RecorderDeps } from '../../shared/record/recorder.js';
 import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { captureLog, recorderDeps, startLocalDynamo, type CapturedLog } from '../helpers/ledger.js';
-import { makeDocumentClient } from '../../shared/support/clients.js';
+import { notifierOn } from '../helpers/notification.js';
 import { appendToChain } from '../../shared/ledger/append.js';
 import type { TransitionEntry } from '../../shared/ledger/store.js';
 
@@ -42,8 +41,8 @@ const hookOk = () => receiver(() => ({ status: 204 }));
 const configWith = (urls: { slack: string; pd: string; hook: string }, extra = ''): FailoverConfig =>
   parseConfigText(
     `${FIXTURE_CONFIG_YAML}notify:
-  slack: { webhookUrl: "${urls.slack}" }
-  pagerduty: { routingKey: "${ROUTING_KEY}", eventsUrl: "${urls.pd}" }
+  slack: { webhookUrl: "${urls.slack}", allowPrivateTargets: true }
+  pagerduty: { routingKey: "${ROUTING_KEY}", eventsUrl: "${urls.pd}", allowPrivateTargets: true }
   webhooks:
     - { name: ops, url: "${urls.hook}", secret: "${HOOK_SECRET}", allowPrivateTargets: true }
 ${extra}`,
@@ -88,21 +87,7 @@ const setup = async (config: FailoverConfig, opts: { budgetMs?: number; now?: ()
   const ledger = store();
   const log = captureLog();
   const waits: number[] = [];
-  const notifier: NotifierDeps = {
-    ledger,
-    deliveries: new DynamoDbDeliveryStore(makeDocumentClient(dynamo.client), table),
-    config,
-    channels: buildChannels(config),
-    log,
-    now: opts.now ?? (() => new Date('2025-07-01T12:00:00.000Z')),
-    // Waits are recorded, not slept: tests assert Retry-After and backoff without taking time.
-    sleep: async (ms) => {
-      waits.push(ms);
-    },
-    budgetMs: () => opts.budgetMs ?? 60_000,
-    owner: 'test',
-    random: () => 0.5,
-  };
+  const notifier = notifierOn(dynamo.client, table, ledger, config, log, { ...opts, waits });
   const recorder: RecorderDeps = {
     ...recorderDeps(ledger, log),
     publisher: {
