@@ -29,6 +29,7 @@ const channels = buildChannels(config, {
   deployed: true,
   secrets: { get: (name) => ssm().get(name, { decrypt: true, maxAge: env.SECRET_CACHE_SECONDS }) as Promise<string> },
   ...(env.NOTIFY_TOPIC_ARN ? { sns: { client: once(() => new SNSClient({})), topicArn: env.NOTIFY_TOPIC_ARN } } : {}),
+  ...(env.AWS_LAMBDA_RUNTIME_API ? { runtimeApi: env.AWS_LAMBDA_RUNTIME_API } : {}),
 });
 const ledger = new DynamoDbLedgerStore(doc, env.LEDGER_TABLE);
 const deliveries = new DynamoDbDeliveryStore(doc, env.LEDGER_TABLE);

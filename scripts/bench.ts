@@ -275,7 +275,7 @@ const notifyLatency = async () => {
   });
   const config = parseConfig({
     ...benchConfig(GROUPS),
-    notify: { slack: { webhookUrl: `${slack.url}/services/T/B/BENCH` } },
+    notify: { slack: { webhookUrl: `${slack.url}/services/T/B/BENCH`, allowPrivateTargets: true } },
   });
   const table = `notify-${randomUUID().slice(0, 8)}`;
   await ensureLedgerTable(client, table);

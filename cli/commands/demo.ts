@@ -31,8 +31,12 @@ const demoConfig = (base: FailoverConfig, rx: { slack: Receiver; pagerduty: Rece
   version: 1,
   groups: Object.fromEntries(Object.entries(base.groups).map(([name, g]) => [name, { ...g, notify: undefined }])),
   notify: {
-    slack: { webhookUrl: `${rx.slack.url}/services/T000/B000/DEMO` },
-    pagerduty: { routingKey: DEMO_ROUTING_KEY, eventsUrl: `${rx.pagerduty.url}/v2/enqueue` },
+    slack: { webhookUrl: `${rx.slack.url}/services/T000/B000/DEMO`, allowPrivateTargets: true },
+    pagerduty: {
+      routingKey: DEMO_ROUTING_KEY,
+      eventsUrl: `${rx.pagerduty.url}/v2/enqueue`,
+      allowPrivateTargets: true,
+    },
     webhooks: [{ name: 'ops', url: `${rx.webhook.url}/r53-failover`, secret: DEMO_SECRET, allowPrivateTargets: true }],
     reminderMinutes: 30,
     noDataMinutes: 10,

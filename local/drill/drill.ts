@@ -99,7 +99,7 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
       version: 1,
       groups: Object.fromEntries(worlds.map((w) => [w.group, w.groupConfig()])),
       notify: {
-        slack: { webhookUrl: `${slack.url}/services/T000/B000/DRILL` },
+        slack: { webhookUrl: `${slack.url}/services/T000/B000/DRILL`, allowPrivateTargets: true },
         webhooks: [
           { name: 'ops', url: `${webhook.url}/r53-failover`, secret: NOTIFY_SECRET, allowPrivateTargets: true },
         ],

@@ -26,7 +26,7 @@ const grantNotifySecrets = (functions, config) => {
   const names = [
     n.slack?.webhookSsmParameter,
     n.pagerduty?.routingKeySsmParameter,
-    ...(n.webhooks || []).map((w) => w.secretSsmParameter),
+    ...(n.webhooks || []).flatMap((w) => [w.urlSsmParameter, w.secretSsmParameter]),
   ].filter(Boolean);
   const statements = (fn.iamRoleStatements || []).filter(
     (st) => st.Sid !== 'ReadNotifySecrets' && st.Sid !== 'DecryptNotifySecretsViaSsm',

@@ -8,8 +8,9 @@ const FORWARD_ROLE_ID = 'RdsEventForwardRole';
 
 /**
  * What the promotion hooks of failover.yml name, deduplicated in config order: global cluster ids, DB cluster ARNs
- * (target and primary), replica instance ARNs, Lambda function ARNs and the webhook hooks' SSM parameters; and the
- * groups in mode auto (they read their primary's HealthCheckStatus before promoting without an approval).
+ * (target and primary), replica instance ARNs, Lambda function ARNs and the webhook hooks' SSM parameters (URL and
+ * secret); and the groups in mode auto (they read their primary's HealthCheckStatus before promoting without an
+ * approval).
  */
 const promotionTargets = (config) => {
   const t = {
@@ -29,7 +30,9 @@ const promotionTargets = (config) => {
         t.clusters.add(h.primaryClusterArn);
       } else if (h.type === 'rds-replica') t.instances.add(h.replicaInstanceArn);
       else if (h.type === 'lambda') t.functions.add(h.functionArn);
-      else if (h.type === 'webhook' && h.secretSsmParameter) t.secrets.add(h.secretSsmParameter);
+      else if (h.type === 'webhook') {
+        for (const name of [h.urlSsmParameter, h.secretSsmParameter]) if (name) t.secrets.add(name);
+      }
     }
   }
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, [...v]]));

@@ -29,14 +29,20 @@ export const CSV_COLUMNS = [
 ] as const satisfies readonly (keyof LedgerEntry)[];
 
 const NEEDS_QUOTES = /[",\r\n]/;
+/** What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection"): `=`, `+`, `-`, `@`, tab, CR. */
+const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** One RFC 4180 field: quoted when it holds a comma, quote, CR or LF, with inner quotes doubled. */
+/**
+ * One RFC 4180 field: quoted when it holds a comma, quote, CR or LF, with inner quotes doubled. A text a spreadsheet
+ * would run as a formula (alarm reasons are untrusted) is prefixed with `'`, so it shows as text.
+ */
 export const csvField = (value: unknown): string => {
-  const text = value === null || value === undefined ? '' : Array.isArray(value) ? value.join('|') : String(value);
+  const raw = value === null || value === undefined ? '' : Array.isArray(value) ? value.join('|') : String(value);
+  const text = FORMULA_START.test(raw) ? `'${raw}` : raw;
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
 
-/** One record, CRLF-terminated (RFC 4180 §2). Values are written as they are: no spreadsheet-formula escaping. */
+/** One record, CRLF-terminated (RFC 4180 §2); formula-like values are prefixed with `'` (see `csvField`). */
 export const csvRow = (fields: readonly unknown[]): string => `${fields.map(csvField).join(',')}\r\n`;
 
 export const csvHeader = (): string => csvRow(CSV_COLUMNS);

@@ -35,6 +35,8 @@ export const loadNotifyEnv = (env: Env = process.env) =>
       ),
       /** Seconds SSM parameters (webhook URL, routing key, secrets) are cached per container. */
       SECRET_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 300),
+      /** Set by Lambda: the SSRF guard never lets a channel reach it. */
+      AWS_LAMBDA_RUNTIME_API: z.optional(z.string()),
     }),
     env,
     ConfigError,

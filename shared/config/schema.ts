@@ -241,7 +241,9 @@ const buildConfigSchema = () => {
       z.strictObject({ type: z.literal('lambda'), functionArn: FunctionArnSchema }),
       z.strictObject({
         type: z.literal('webhook'),
-        url: HttpUrlSchema,
+        /** A URL without a token (shipped to Lambda); one with a token goes in SSM: `urlSsmParameter`. */
+        url: z.optional(HttpUrlSchema),
+        urlSsmParameter: z.optional(SsmParameterNameSchema),
         secret: z.optional(z.string().check(z.minLength(16, { error: 'expected a secret of at least 16 characters' }))),
         secretSsmParameter: z.optional(SsmParameterNameSchema),
         allowPrivateTargets: z._default(z.boolean(), false),
@@ -347,6 +349,8 @@ const buildConfigSchema = () => {
       z.strictObject({
         webhookUrl: z.optional(HttpUrlSchema),
         webhookSsmParameter: z.optional(SsmParameterNameSchema),
+        /** Permit loopback and RFC 1918/ULA addresses (a local receiver, a proxy in the VPC); metadata never. */
+        allowPrivateTargets: z._default(z.boolean(), false),
       }),
     ),
     sns: z.optional(
@@ -377,6 +381,7 @@ const buildConfigSchema = () => {
         routingKey: z.optional(z.string().check(z.minLength(1))),
         routingKeySsmParameter: z.optional(SsmParameterNameSchema),
         eventsUrl: z._default(HttpUrlSchema, 'https://events.pagerduty.com/v2/enqueue'),
+        allowPrivateTargets: z._default(z.boolean(), false),
       }),
     ),
     webhooks: z._default(
@@ -387,7 +392,8 @@ const buildConfigSchema = () => {
               error: (i) => `expected a webhook name matching [a-z0-9-]+, got ${show(i.input)}`,
             }),
           ),
-          url: HttpUrlSchema,
+          url: z.optional(HttpUrlSchema),
+          urlSsmParameter: z.optional(SsmParameterNameSchema),
           secret: z.optional(
             z.string().check(z.minLength(16, { error: 'expected a secret of at least 16 characters' })),
           ),
@@ -501,7 +507,9 @@ const buildConfigSchema = () => {
             'needs routingKeySsmParameter (deployed) or routingKey (local runs)',
           );
         const hookNames = new Set<string>();
+        const urlNeeded = 'needs url or urlSsmParameter (an SSM SecureString holding the URL, when it carries a token)';
         n?.webhooks.forEach((w, i) => {
+          need(Boolean(w.url || w.urlSsmParameter), ['notify', 'webhooks', i], urlNeeded);
           need(
             Boolean(w.secret || w.secretSsmParameter),
             ['notify', 'webhooks', i],
@@ -539,12 +547,14 @@ const buildConfigSchema = () => {
         }
         for (const [name, group] of Object.entries(cfg.groups)) {
           group.promotion?.hooks.forEach((h, i) => {
-            if (h.type === 'webhook')
+            if (h.type === 'webhook') {
+              need(Boolean(h.url || h.urlSsmParameter), ['groups', name, 'promotion', 'hooks', i], urlNeeded);
               need(
                 Boolean(h.secret || h.secretSsmParameter),
                 ['groups', name, 'promotion', 'hooks', i],
                 'needs secretSsmParameter (deployed) or secret (local runs) to sign requests',
               );
+            }
             if (h.type === 'aurora-global' && h.targetClusterArn === h.primaryClusterArn)
               need(
                 false,

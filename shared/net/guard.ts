@@ -3,9 +3,10 @@ import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { R53FailoverError } from '../support/errors.js';
 
 /**
- * SSRF guard for probes aimed at user-provided targets from a Lambda: every address a probe connects to is resolved once,
- * classified, and handed to the socket as is, so a DNS answer that changes between check and connect (rebinding) cannot
- * redirect the connection to instance metadata, the Lambda runtime API or a private network.
+ * SSRF guard for every request to a user-provided target from a Lambda (probes, Slack, PagerDuty, webhooks, webhook
+ * hooks; shared/net/http.ts): every address connected to is resolved once, classified, and handed to the socket as
+ * is, so a DNS answer that changes between check and connect (rebinding) cannot redirect the connection to instance
+ * metadata, the Lambda runtime API or a private network.
  */
 
 export type AddressKind =
@@ -176,7 +177,7 @@ const isRuntimeApi = (ip: string, port: number, kind: AddressKind, runtimeApi: s
     return kind === 'loopback' || kind === 'unspecified' || canonicalAddress(target.host) === canonicalAddress(ip);
   });
 
-/** Whether a probe may connect to `ip:port`. Public only by default; `allowPrivateTargets` adds loopback and private ranges. */
+/** Whether a request may connect to `ip:port`. Public only by default; `allowPrivateTargets` adds loopback and private ranges. */
 export const checkTarget = (ip: string, port: number, opts: GuardOptions): Verdict => {
   const { kind, detail } = classifyAddress(ip);
   if (isRuntimeApi(ip, port, kind, opts.runtimeApi))
@@ -185,7 +186,7 @@ export const checkTarget = (ip: string, port: number, opts: GuardOptions): Verdi
   if (kind === 'loopback' || kind === 'private') {
     return opts.allowPrivateTargets
       ? { ok: true }
-      : { ok: false, reason: `refused: ${detail}; set allowPrivateTargets to probe it` };
+      : { ok: false, reason: `refused: ${detail}; set allowPrivateTargets to reach it` };
   }
   return { ok: false, reason: `refused: ${detail}` };
 };

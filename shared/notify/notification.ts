@@ -2,6 +2,7 @@ import type { Serving } from '../core/failover-transition.js';
 import type { GroupEvent, Severity } from '../core/group-events.js';
 import type { LedgerEntry } from '../ledger/store.js';
 import type { Role } from '../core/members.js';
+import { describeRequestError } from '../net/http.js';
 
 /** What a notification is about: a group event, or one of the notices the notifier derives over time. */
 export type NotificationKind = 'transition' | 'reminder' | 'no-data' | 'flapping' | 'flap-summary';
@@ -68,12 +69,10 @@ export interface Channel {
 }
 
 /**
- * Classifies a network-level failure. The message never includes the URL: webhook URLs and keys are secrets,
- * and fetch errors can carry them.
+ * Classifies a failed request: a target the SSRF guard refused is permanent (no retry changes the address), a
+ * timeout or network error is transient. The reason never includes the URL: webhook URLs and keys are secrets.
  */
 export const networkFailure = (err: unknown): SendResult => {
-  const e = err as { name?: string; cause?: { code?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { status: 'retry', reason: 'timed out' };
-  const code = e?.cause?.code;
-  return { status: 'retry', reason: `network error${code ? ` (${code})` : ''}` };
+  const { refused, reason } = describeRequestError(err);
+  return refused ? { status: 'permanent', reason } : { status: 'retry', reason };
 };

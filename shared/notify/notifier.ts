@@ -5,7 +5,7 @@ import { DEFAULT_FLAP, FLAP_COUNTING_EVENTS, type GroupEvent } from '../core/gro
 import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import type { GroupEventRef } from '../ledger/stream.js';
 import { channelsFor, composeNotification, routesEvent } from './compose.js';
-import type { UndeliveredNotification } from './dead-letters.js';
+import { giveUpDelivery, type DeadLetters } from './dead-letters.js';
 import type { FlapState } from './delivery-store.js';
 import { dispatch, type ChannelOutcome, type DispatchDeps } from './dispatcher.js';
 import type { Channel, Notification } from './notification.js';
@@ -17,7 +17,7 @@ export interface NotifierDeps extends DispatchDeps {
   config: FailoverConfig;
   channels: Channel[];
   /** Where a delivery goes when retries are exhausted (the stack's DLQ); absent in the CLI (use --redrive). */
-  deadLetters?: { send(record: UndeliveredNotification): Promise<void> };
+  deadLetters?: DeadLetters;
 }
 
 /** Invocations (stream record, then sweeps) that try one delivery before it is given up and dead-lettered. */
@@ -339,7 +339,8 @@ export const sweep = async (
 /**
  * Retries deliveries that failed on a transient error, with backoff across sweeps, so a channel outage never holds
  * up the ledger stream (and with it every other group's and channel's notifications). After MAX_DELIVERY_ATTEMPTS
- * the delivery is marked failed for good and sent to the dead-letter queue; `notify --redrive` can still resend it.
+ * the delivery is sent to the dead-letter queue, then marked failed for good (`giveUpDelivery`: a dead letter SQS did
+ * not take leaves it retryable); `notify --redrive` can still resend it.
  */
 export const retryFailed = async (
   now: Date,
@@ -363,19 +364,8 @@ export const retryFailed = async (
       });
       if (outcome?.retryLater && rec.attempts + 1 >= MAX_DELIVERY_ATTEMPTS) {
         const reason = `gave up after ${rec.attempts + 1} attempts: ${outcome.reason ?? 'transient errors'}`;
-        if (await deps.deliveries.giveUp(rec.notification, rec.channel, reason, deps.now())) {
-          await deps.deadLetters?.send({
-            notification: rec.notification,
-            channel: rec.channel,
-            reason,
-            attempts: rec.attempts + 1,
-          });
-          deps.log.error('notification given up and dead-lettered; r53-failover notify --redrive resends it', {
-            notificationId: rec.notificationId,
-            channel: rec.channel,
-            reason,
-          });
-        }
+        const attempts = rec.attempts + 1;
+        await giveUpDelivery({ notification: rec.notification, channel: rec.channel, reason, attempts }, deps);
       }
     }
   }

@@ -1,17 +1,6 @@
-import { request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
-import {
-  checkTarget,
-  checkUrl,
-  guardedLookup,
-  TargetRefusedError,
-  watchSocket,
-  type GuardOptions,
-  type Resolve,
-} from '../net/guard.js';
+import { checkUrl } from '../net/guard.js';
+import { guardedRequest, type GuardedRequestOptions, type GuardedResponse } from '../net/http.js';
 import { describeConnectError, ProbeTimeoutError, type ProbeDeps } from './tcp-probe.js';
 import type { AssertionResult, HttpProbeSpec, ProbeResult } from './types.js';
 import { clip } from '../support/text.js';
@@ -49,132 +38,6 @@ export const describeHttpError = (err: unknown): string => {
   }
   return describeConnectError(err);
 };
-
-interface Hop {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-  truncated: boolean;
-  cert?: { validTo: number; subject?: string; issuer?: string };
-}
-
-interface HopContext {
-  guard: GuardOptions;
-  resolve?: Resolve;
-  ca?: string | string[];
-  signal: AbortSignal;
-  onAddress: (address: string) => void;
-}
-
-type HopOutcome = { ok: true; hop: Hop } | { ok: false; error: unknown };
-
-const peerCert = (socket: unknown): Hop['cert'] => {
-  if (!(socket instanceof TLSSocket)) return undefined;
-  const cert = socket.getPeerCertificate();
-  const validTo = Date.parse(cert?.valid_to ?? '');
-  if (Number.isNaN(validTo)) return undefined;
-  const name = (n: unknown) => {
-    const rec = n as Record<string, unknown> | undefined;
-    const v = rec?.CN ?? rec?.O;
-    return typeof v === 'string' ? v : undefined;
-  };
-  return { validTo, subject: name(cert.subject), issuer: name(cert.issuer) };
-};
-
-/** One request through the guard; reads the body up to the cap unless `wantBody` says the status needs none. */
-const sendOnce = (
-  url: URL,
-  init: { method: string; headers: Record<string, string>; body?: string },
-  ctx: HopContext,
-  wantBody: (status: number) => boolean,
-) =>
-  new Promise<HopOutcome>((settleOuter) => {
-    let settled = false;
-    let detach = () => {};
-    const settle = (outcome: HopOutcome) => {
-      if (settled) return;
-      settled = true;
-      detach();
-      settleOuter(outcome);
-    };
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
-    let checked: string | undefined;
-    const onChecked = (address: string) => {
-      checked = address;
-      ctx.onAddress(address);
-    };
-    // Node skips `lookup` for IP literals: check those here.
-    if (isIP(host)) {
-      const verdict = checkTarget(host, port, ctx.guard);
-      if (!verdict.ok) return settle({ ok: false, error: new TargetRefusedError(verdict.reason) });
-      onChecked(host);
-    }
-    const options: RequestOptions = {
-      hostname: host,
-      port,
-      path: `${url.pathname}${url.search}`,
-      method: init.method,
-      headers: init.headers,
-      // A fresh connection per request: a pooled socket would skip the lookup and so the guard.
-      agent: false,
-      lookup: guardedLookup({ ...ctx.guard, port, onChecked }, ctx.resolve),
-    };
-    const req =
-      url.protocol === 'https:'
-        ? httpsRequest({ ...options, ca: ctx.ca, rejectUnauthorized: true })
-        : httpRequest(options);
-    const onAbort = () => {
-      const reason = ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error(String(ctx.signal.reason));
-      // Settle before destroying: the destroy also surfaces as a reset on the response, which is not what happened.
-      settle({ ok: false, error: reason });
-      req.destroy(reason);
-    };
-    detach = () => ctx.signal.removeEventListener('abort', onAbort);
-    if (ctx.signal.aborted) onAbort();
-    else ctx.signal.addEventListener('abort', onAbort, { once: true });
-    req.on('socket', (socket) => watchSocket(socket, () => checked));
-    req.on('error', (error) => settle({ ok: false, error }));
-    req.on('response', (res) => {
-      const hop: Hop = {
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        body: '',
-        truncated: false,
-        cert: peerCert(res.socket),
-      };
-      if (!wantBody(hop.status)) {
-        settle({ ok: true, hop });
-        req.destroy();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const finish = () => settle({ ok: true, hop: { ...hop, body: Buffer.concat(chunks).toString('utf8') } });
-      res.on('data', (chunk: Buffer) => {
-        if (settled) return;
-        if (size + chunk.length > BODY_CAP_BYTES) {
-          chunks.push(chunk.subarray(0, BODY_CAP_BYTES - size));
-          hop.truncated = true;
-          finish();
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-        size += chunk.length;
-      });
-      res.on('end', finish);
-      res.on('error', (error) => settle({ ok: false, error }));
-      res.on('close', () => {
-        if (!res.complete)
-          settle({
-            ok: false,
-            error: Object.assign(new Error('response closed before its end'), { code: 'ECONNRESET' }),
-          });
-      });
-    });
-    req.end(init.body);
-  });
 
 const statusText = (expect: Array<number | [number, number]>) =>
   expect.map((e) => (typeof e === 'number' ? String(e) : `${e[0]}-${e[1]}`)).join(', ');
@@ -218,7 +81,7 @@ const jsonPathAssertion = (body: string, { path, equals }: { path: string; equal
   return { name: 'jsonPath', ok: isDeepStrictEqual(value, equals), expected, actual };
 };
 
-const assertionsFor = (spec: HttpProbeSpec, hop: Hop, latencyMs: number): AssertionResult[] => {
+const assertionsFor = (spec: HttpProbeSpec, hop: GuardedResponse, latencyMs: number): AssertionResult[] => {
   const expect = spec.expectStatus.length > 0 ? spec.expectStatus : DEFAULT_STATUS;
   const statusOk = expect.some((e) =>
     typeof e === 'number' ? hop.status === e : hop.status >= e[0] && hop.status <= e[1],
@@ -278,7 +141,7 @@ const withDefaults = (headers: Record<string, string>, body: string | undefined)
   };
 };
 
-const tlsReport = (cert: NonNullable<Hop['cert']>, at: number): NonNullable<ProbeResult['tls']> => ({
+const tlsReport = (cert: NonNullable<GuardedResponse['cert']>, at: number): NonNullable<ProbeResult['tls']> => ({
   validTo: new Date(cert.validTo).toISOString(),
   daysLeft: Math.floor((cert.validTo - at) / DAY_MS),
   ...(cert.subject ? { subject: cert.subject } : {}),
@@ -319,23 +182,28 @@ export const runHttpProbe = async (spec: HttpProbeSpec, deps: HttpProbeDeps = {}
   if (!first.ok) return fail(first.reason);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new ProbeTimeoutError(spec.timeoutMs)), spec.timeoutMs);
-  const ctx: HopContext = {
-    guard: { allowPrivateTargets: spec.allowPrivateTargets, runtimeApi: deps.runtimeApi },
-    resolve: deps.resolve,
-    ca: deps.ca,
+  const following = (status: number) => spec.followRedirects && REDIRECTS.has(status);
+  const request: GuardedRequestOptions = {
+    guard: {
+      allowPrivateTargets: spec.allowPrivateTargets,
+      runtimeApi: deps.runtimeApi,
+      resolve: deps.resolve,
+      ca: deps.ca,
+    },
     signal: controller.signal,
+    bodyCap: BODY_CAP_BYTES,
+    wantBody: (status) => !following(status),
     onAddress: (a) => (address = a),
   };
-  const following = (status: number) => spec.followRedirects && REDIRECTS.has(status);
   let url = first.url;
   // The last status received: after a followed redirect, a failing next hop still shows the 3xx that led there.
   let lastStatus: number | undefined;
   let init = { method: spec.method.toUpperCase(), headers: withDefaults(spec.headers, spec.body), body: spec.body };
   try {
     for (let redirects = 0; ; redirects++) {
-      const outcome = await sendOnce(url, init, ctx, (status) => !following(status));
+      const outcome = await guardedRequest(url, init, request);
       if (!outcome.ok) return fail(describeHttpError(outcome.error), lastStatus);
-      const { hop } = outcome;
+      const hop = outcome.res;
       lastStatus = hop.status;
       const location = hop.headers.location;
       if (following(hop.status) && location) {

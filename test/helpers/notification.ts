@@ -1,4 +1,12 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { FailoverConfig } from '../../shared/config/schema.js';
+import type { LedgerStore } from '../../shared/ledger/store.js';
+import { buildChannels } from '../../shared/notify/channels/index.js';
+import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import type { Notification } from '../../shared/notify/notification.js';
+import type { NotifierDeps } from '../../shared/notify/notifier.js';
+import { makeDocumentClient } from '../../shared/support/clients.js';
+import type { Log } from '../../shared/support/logger.js';
 
 /** A fully filled FAILED_OVER notification (every optional field set) for channel tests. */
 export const failedOverNotification: Notification = {
@@ -35,3 +43,28 @@ export const failedOverNotification: Notification = {
   reminder: { n: 1, minutes: 30 },
   correlationId: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
 };
+
+/**
+ * The notifier on a dynalite table, wired as the notify function wires it, for tests: the channels the config
+ * names, waits recorded in `waits` instead of slept, jitter fixed.
+ */
+export const notifierOn = (
+  client: DynamoDBClient,
+  table: string,
+  ledger: LedgerStore,
+  config: FailoverConfig,
+  log: Log,
+  opts: { now?: () => Date; budgetMs?: number; waits?: number[] } = {},
+): NotifierDeps => ({
+  ledger,
+  deliveries: new DynamoDbDeliveryStore(makeDocumentClient(client), table),
+  config,
+  channels: buildChannels(config),
+  log,
+  now: opts.now ?? (() => new Date('2025-07-01T12:00:00.000Z')),
+  // Waits are recorded, not slept: tests assert Retry-After and backoff without taking time.
+  sleep: async (ms) => void opts.waits?.push(ms),
+  budgetMs: () => opts.budgetMs ?? 60_000,
+  owner: 'test',
+  random: () => 0.5,
+});

@@ -19,7 +19,7 @@ const workspace = (slack: Receiver) => {
   const dir = mkdtempSync(join(tmpdir(), 'r53f-cli-notify-'));
   writeFileSync(
     join(dir, 'failover.yml'),
-    `${FIXTURE_CONFIG_YAML}notify:\n  slack: { webhookUrl: "${slack.url}/services/T/B/X" }\n`,
+    `${FIXTURE_CONFIG_YAML}notify:\n  slack: { webhookUrl: "${slack.url}/services/T/B/X", allowPrivateTargets: true }\n`,
   );
   return dir;
 };

@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runHttpProbe } from '../../shared/probe/http-probe.js';
-import type { Resolve } from '../../shared/net/guard.js';
 import type { HttpProbeSpec } from '../../shared/probe/types.js';
 import { HANG, refusedUrl, startReceiver, type Receiver, type Responder } from '../helpers/http-receiver.js';
+import { answering } from '../helpers/resolver.js';
 import {
   expiredDaysAgo,
   makeCa,
@@ -26,17 +26,6 @@ const spec = (over: Partial<HttpProbeSpec> & { url: string }): HttpProbeSpec => 
   allowPrivateTargets: true,
   ...over,
 });
-
-/** A resolver answering each call with the next list of addresses, recording the names asked for. */
-const resolver = (...answers: string[][]): Resolve & { calls: string[] } => {
-  const calls: string[] = [];
-  const resolve = async (hostname: string) => {
-    const list = answers[Math.min(calls.length, answers.length - 1)] ?? [];
-    calls.push(hostname);
-    return list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-  };
-  return Object.assign(resolve, { calls });
-};
 
 const receivers: Receiver[] = [];
 const receiver = async (responder: Responder): Promise<Receiver> => {
@@ -274,7 +263,7 @@ describe('runHttpProbe target guard', () => {
     const port = new URL(rx.url).port;
     // Act
     const result = await runHttpProbe(spec({ url: `http://rebind.test:${port}/`, allowPrivateTargets: false }), {
-      resolve: resolver(['93.184.215.14', '127.0.0.1']),
+      resolve: answering(['93.184.215.14', '127.0.0.1']),
     });
     // Assert
     expect(result.error).toMatch(/^refused: loopback address 127\.0\.0\.1 .*one of 2 addresses/);
@@ -287,7 +276,7 @@ describe('runHttpProbe target guard', () => {
     const port = Number(new URL(checked.url).port);
     const rebound = createServer((_req, res) => res.end('rebound'));
     await new Promise<void>((resolve) => rebound.listen(port, '127.0.0.2', resolve));
-    const resolve = resolver(['127.0.0.1'], ['127.0.0.2']);
+    const resolve = answering(['127.0.0.1'], ['127.0.0.2']);
     // Act
     const result = await runHttpProbe(spec({ url: `http://rebind.test:${port}/`, bodyContains: 'checked' }), {
       resolve,
@@ -369,7 +358,7 @@ describe('runHttpProbe target guard', () => {
 
 describe('runHttpProbe against HTTPS targets', () => {
   const HOST = 'probe.test';
-  const toLoopback = () => resolver(['127.0.0.1']);
+  const toLoopback = () => answering(['127.0.0.1']);
   let ca: Pem;
   let servers: Record<'selfSigned' | 'expired' | 'valid', TlsTarget>;
 

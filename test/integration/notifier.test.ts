@@ -1,3 +1,5 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../shared/config/file.js';
 import type { FailoverConfig } from '../../shared/config/schema.js';
@@ -5,13 +7,13 @@ import type { DynamoDbLedgerStore } from '../../shared/ledger/dynamodb-store.js'
 import { HANG, refusedUrl, startReceiver, type Receiver } from '../../local/receiver.js';
 import { buildChannels } from '../../shared/notify/channels/index.js';
 import { verifyWebhookSignature } from '../../shared/net/signing.js';
-import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
+import { sqsDeadLetters, type UndeliveredNotification } from '../../shared/notify/dead-letters.js';
 import { notifyGroupEvent, redrive, retryFailed, sweep, type NotifierDeps } from '../../shared/notify/notifier.js';
 import { recordEvent, type RecorderDeps } from '../../shared/record/recorder.js';
 import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { captureLog, recorderDeps, startLocalDynamo, type CapturedLog } from '../helpers/ledger.js';
-import { makeDocumentClient } from '../../shared/support/clients.js';
+import { notifierOn } from '../helpers/notification.js';
 import { appendToChain } from '../../shared/ledger/append.js';
 import type { TransitionEntry } from '../../shared/ledger/store.js';
 
@@ -42,8 +44,8 @@ const hookOk = () => receiver(() => ({ status: 204 }));
 const configWith = (urls: { slack: string; pd: string; hook: string }, extra = ''): FailoverConfig =>
   parseConfigText(
     `${FIXTURE_CONFIG_YAML}notify:
-  slack: { webhookUrl: "${urls.slack}" }
-  pagerduty: { routingKey: "${ROUTING_KEY}", eventsUrl: "${urls.pd}" }
+  slack: { webhookUrl: "${urls.slack}", allowPrivateTargets: true }
+  pagerduty: { routingKey: "${ROUTING_KEY}", eventsUrl: "${urls.pd}", allowPrivateTargets: true }
   webhooks:
     - { name: ops, url: "${urls.hook}", secret: "${HOOK_SECRET}", allowPrivateTargets: true }
 ${extra}`,
@@ -88,21 +90,7 @@ const setup = async (config: FailoverConfig, opts: { budgetMs?: number; now?: ()
   const ledger = store();
   const log = captureLog();
   const waits: number[] = [];
-  const notifier: NotifierDeps = {
-    ledger,
-    deliveries: new DynamoDbDeliveryStore(makeDocumentClient(dynamo.client), table),
-    config,
-    channels: buildChannels(config),
-    log,
-    now: opts.now ?? (() => new Date('2025-07-01T12:00:00.000Z')),
-    // Waits are recorded, not slept: tests assert Retry-After and backoff without taking time.
-    sleep: async (ms) => {
-      waits.push(ms);
-    },
-    budgetMs: () => opts.budgetMs ?? 60_000,
-    owner: 'test',
-    random: () => 0.5,
-  };
+  const notifier = notifierOn(dynamo.client, table, ledger, config, log, { ...opts, waits });
   const recorder: RecorderDeps = {
     ...recorderDeps(ledger, log),
     publisher: {
@@ -287,6 +275,71 @@ describe('notifier against dynalite and loopback receivers', () => {
       permanent: true,
       attempts: 8,
     });
+  });
+
+  it('keeps a delivery retryable and logs when its dead letter cannot be sent, and gives it up only once SQS has it', async () => {
+    // Arrange: a real SQS peer whose queue is gone (SendMessage answers QueueDoesNotExist) until it is created again.
+    const fauxqs = await startFauxqs({ port: 0, logger: false });
+    const sqs = new SQSClient({
+      endpoint: fauxqs.address,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+    });
+    try {
+      const { queueUrl } = fauxqs.createQueue('r53f-dlq');
+      fauxqs.deleteQueue('r53f-dlq');
+      let clock = new Date('2025-07-01T12:00:00.000Z');
+      const s = await setup(
+        configWith({ slack: await refusedUrl(SLACK_PATH), pd: (await pdOk()).url, hook: (await hookOk()).url }),
+        { budgetMs: 1_000, now: () => clock },
+      );
+      const slackDelivery = async () =>
+        (await s.notifier.deliveries.list('orders-api')).find((d) => d.channel === 'slack');
+      const sqsDlq = sqsDeadLetters(sqs, queueUrl);
+      // What the delivery record said at the moment each dead letter was handed to SQS.
+      const permanentWhenSent: (boolean | undefined)[] = [];
+      const deps = {
+        ...s.notifier,
+        deadLetters: {
+          send: async (r: UndeliveredNotification) => {
+            permanentWhenSent.push((await slackDelivery())?.permanent);
+            await sqsDlq.send(r);
+          },
+        },
+      };
+      await recordEvent(eventBridgeEvent(primary('ALARM', 'OK', at(0))), s.recorder, 'c');
+      // Act 1: sweeps until the 8th attempt fails and the dead letter cannot be sent.
+      for (let i = 0; i < 7; i++) {
+        clock = new Date(clock.getTime() + 20 * 60_000);
+        await retryFailed(clock, deps);
+      }
+      // Assert 1: still retryable, and the failure is logged.
+      expect(await slackDelivery()).toMatchObject({ status: 'failed', permanent: false, attempts: 8 });
+      expect(s.log.lines).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          message: expect.stringMatching(/^dead letter could not be sent; the delivery stays retryable/),
+          extra: expect.objectContaining({
+            channel: 'slack',
+            error: expect.objectContaining({ name: 'QueueDoesNotExist' }),
+          }),
+        }),
+      );
+      // Act 2: SQS is back; the next sweep retries Slack (still down) and dead-letters it.
+      fauxqs.createQueue('r53f-dlq');
+      clock = new Date(clock.getTime() + 20 * 60_000);
+      await retryFailed(clock, deps);
+      // Assert 2: the dead letter is in the queue, then (and only then) the delivery was given up.
+      const messages = fauxqs.inspectQueue('r53f-dlq')?.messages.ready ?? [];
+      expect(messages.map((m) => JSON.parse(m.body) as { channel: string; attempts: number })).toEqual([
+        expect.objectContaining({ channel: 'slack', attempts: 9 }),
+      ]);
+      expect(await slackDelivery()).toMatchObject({ status: 'failed', permanent: true, attempts: 9 });
+      expect(permanentWhenSent).toEqual([false, false]);
+    } finally {
+      sqs.destroy();
+      await fauxqs.stop();
+    }
   });
 
   it('gives up on a receiver that never answers within the budget, leaving it for --redrive', async () => {

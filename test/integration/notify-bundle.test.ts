@@ -66,7 +66,7 @@ beforeAll(async () => {
   // What the plugin ships: SSM parameter names only, no literal secrets.
   ({ handler, restoreEnv } = loadBundle<Handler>(
     'notify',
-    `${FIXTURE_CONFIG_YAML}notify:\n  slack: { webhookSsmParameter: /r53-failover/slack-webhook }\n  sns: {}\n`,
+    `${FIXTURE_CONFIG_YAML}notify:\n  slack: { webhookSsmParameter: /r53-failover/slack-webhook, allowPrivateTargets: true }\n  sns: {}\n`,
     {
       LEDGER_TABLE: table,
       NOTIFY_TOPIC_ARN: topic.topicArn,

@@ -29,6 +29,7 @@ const recovered: Notification = {
 };
 
 const signal = () => new AbortController().signal;
+const LOOPBACK_ALLOWED = { allowPrivateTargets: true };
 
 let rx: Receiver;
 beforeAll(async () => {
@@ -49,6 +50,8 @@ const pagerDuty = (opts: { eventsUrl?: string; timeoutMs?: number } = {}) =>
     routingKey: async () => ROUTING_KEY,
     eventsUrl: opts.eventsUrl ?? `${rx.url}/v2/enqueue`,
     timeoutMs: opts.timeoutMs,
+    // The receiver is on 127.0.0.1: private targets are allowed explicitly (the default refuses them).
+    guard: LOOPBACK_ALLOWED,
   });
 
 describe('pagerduty channel', () => {
@@ -228,6 +231,23 @@ describe('pagerduty channel', () => {
     expect(JSON.stringify(result)).not.toContain(ROUTING_KEY);
   });
 
+  it('redacts the routing key echoed in another case, URL-encoded or JSON-escaped', async () => {
+    // Arrange: a proxy that reflects the key lower-cased, form-encoded and as JSON \u escapes.
+    const escaped = [...ROUTING_KEY].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    rx.respondWith(() => ({
+      status: 400,
+      headers: { 'content-type': 'application/json' },
+      body: `{"message":"key ${ROUTING_KEY.toLowerCase()} (${encodeURIComponent(ROUTING_KEY.toUpperCase())}) or ${escaped}"}`,
+    }));
+    // Act
+    const result = await pagerDuty().send(failedOver, signal());
+    // Assert
+    expect(result).toEqual({
+      status: 'permanent',
+      reason: 'pagerduty answered 400 key [redacted] ([redacted]) or [redacted]',
+    });
+  });
+
   it('gives up on other 4xx (a 403) without retrying', async () => {
     // Arrange
     rx.respondWith(() => ({ status: 403, body: '{"status":"forbidden","message":"Forbidden"}' }));
@@ -262,6 +282,7 @@ describe('pagerduty channel', () => {
         throw new Error(`ParameterNotFound: /r53f/pagerduty ${ROUTING_KEY}`);
       },
       eventsUrl: `${rx.url}/v2/enqueue`,
+      guard: LOOPBACK_ALLOWED,
     });
     // Act
     const result = await channel.send(failedOver, signal());
@@ -274,8 +295,9 @@ describe('pagerduty channel', () => {
 const webhook = (opts: { url?: string; timeoutMs?: number } = {}) =>
   webhookChannel({
     name: 'ops',
-    url: opts.url ?? `${rx.url}/hooks/r53f?token=t0k3n`,
+    url: async () => opts.url ?? `${rx.url}/hooks/r53f?token=t0k3n`,
     secret: async () => SECRET,
+    guard: LOOPBACK_ALLOWED,
     timeoutMs: opts.timeoutMs,
     now: () => NOW,
   });

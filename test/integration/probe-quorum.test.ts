@@ -196,7 +196,7 @@ describe('probe quorum across simulated regions (2 of 3, 3 in a row)', () => {
       const config = {
         ...CONFIG,
         notify: {
-          slack: { webhookUrl: `${slack.url}/services/T/B/X` },
+          slack: { webhookUrl: `${slack.url}/services/T/B/X`, allowPrivateTargets: true },
           webhooks: [],
           reminderMinutes: 30,
           noDataMinutes: 10,

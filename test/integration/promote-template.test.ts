@@ -33,6 +33,9 @@ const EXAMPLE = {
 };
 /** A literal promotion webhook secret: valid in failover.yml for local runs, never shipped. */
 const LITERAL_HOOK_SECRET = 'local-promote-hook-secret-0123456789';
+/** A token in the promotion webhook's local URL: with `urlSsmParameter` set, the URL is never shipped. */
+const LITERAL_HOOK_TOKEN = 'LOCALPROMOTETOKEN0123';
+const HOOK_URL_PARAMETER = '/r53-failover/promote-url';
 
 const FUNCTION_ID = 'PromoteDashreplicaLambdaFunction';
 const ROLE_ID = 'PromoteDashreplicaIamRoleLambdaExecution';
@@ -153,7 +156,10 @@ const exampleWithoutPromotion = (): string => {
   return stringify(doc);
 };
 
-/** failover.example.yml whose promotion webhook hook also has a literal secret (or, `ssm: false`, only that). */
+/**
+ * failover.example.yml whose promotion webhook hook also has a literal secret (or, `ssm: false`, only that), and a
+ * local URL with a token beside its `urlSsmParameter`.
+ */
 const exampleWithLiteralHookSecret = ({ ssm = true } = {}): string => {
   const doc = parse(readFileSync(join(root, 'failover.example.yml'), 'utf8')) as {
     groups: Record<string, { promotion?: { hooks: Record<string, unknown>[] } }>;
@@ -161,6 +167,8 @@ const exampleWithLiteralHookSecret = ({ ssm = true } = {}): string => {
   const hook = doc.groups['orders-api']?.promotion?.hooks.find((h) => h.type === 'webhook');
   if (!hook) throw new Error('failover.example.yml: orders-api has no webhook promotion hook');
   hook.secret = LITERAL_HOOK_SECRET;
+  hook.url = `https://hooks.example.com/promote?token=${LITERAL_HOOK_TOKEN}`;
+  hook.urlSsmParameter = HOOK_URL_PARAMETER;
   if (!ssm) delete hook.secretSsmParameter;
   return stringify(doc);
 };
@@ -494,20 +502,22 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
       expect(ofType(template, 'AWS::IAM::Role')).toHaveLength(1);
     });
 
-    it('never ships a promotion webhook hook’s literal secret, only its SSM parameter', () => {
+    it('never ships a promotion webhook hook’s literal secret or URL, only their SSM parameters', () => {
       const p = packages.probeEuw1;
       const text =
         readZip(join(p.dir, 'regional-probe.zip')).get('dist/config/failover.json')?.().toString('utf8') ?? '';
       expect(text).not.toContain(LITERAL_HOOK_SECRET);
+      expect(text).not.toContain(LITERAL_HOOK_TOKEN);
       const shipped = openShippedConfig<{
         groups: Record<string, { promotion?: { hooks: Record<string, unknown>[] } }>;
       }>(text);
       expect(shipped.groups['orders-api']?.promotion?.hooks.find((h) => h.type === 'webhook')).toEqual({
         type: 'webhook',
-        url: 'https://hooks.example.com/promote',
+        urlSsmParameter: HOOK_URL_PARAMETER,
         secretSsmParameter: EXAMPLE.webhookSecret,
         allowPrivateTargets: false,
       });
+      expect(p.output).toContain('groups.orders-api.promotion.hooks[2] (webhook).url is not shipped');
       expect(p.output).toContain('groups.orders-api.promotion.hooks[2] (webhook).secret is not shipped');
     });
   });

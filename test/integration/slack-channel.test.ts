@@ -297,8 +297,12 @@ describe('slackChannel against a loopback Slack', () => {
   });
   afterEach(async () => slack.close());
 
+  // The receiver is on 127.0.0.1: private targets are allowed explicitly (the default refuses them).
   const send = (url: string, options: Partial<SlackChannelOptions> = {}, n: Notification = failedOver) =>
-    slackChannel({ webhookUrl: async () => url, ...options }).send(n, new AbortController().signal);
+    slackChannel({ webhookUrl: async () => url, guard: { allowPrivateTargets: true }, ...options }).send(
+      n,
+      new AbortController().signal,
+    );
 
   it('is named slack and accepts every notification kind', () => {
     // Arrange
@@ -416,7 +420,7 @@ describe('slackChannel against a loopback Slack', () => {
       'permanent',
       'retry',
     ]);
-    expect(results[2]).toEqual({ status: 'permanent', reason: 'slack answered 404 no_service <redacted>' });
+    expect(results[2]).toEqual({ status: 'permanent', reason: 'slack answered 404 no_service [redacted]' });
     expect(results[10]).toEqual({ status: 'retry', reason: 'webhook url unavailable (Error)' });
     const rendered = JSON.stringify(results);
     expect(rendered).not.toContain('SECRETSECRET');

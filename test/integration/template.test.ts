@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -30,12 +30,15 @@ const SSM = {
   slack: '/r53-failover/slack-webhook',
   pagerduty: '/r53-failover/pagerduty-routing-key',
   webhook: '/r53-failover/ops-webhook-secret',
+  webhookUrl: '/r53-failover/ops-webhook-url',
 };
 /** Local-only secrets: valid in failover.yml, never shipped to Lambda. */
 const LITERAL = {
   slackWebhookUrl: 'http://127.0.0.1:8080/hook',
   pagerdutyRoutingKey: 'local-pagerduty-routing-key-0123',
   webhookSecret: 'local-webhook-secret-0123456789',
+  webhookUrl: 'https://hooks.example.com/r53-failover?token=LOCALWEBHOOKTOKEN0123',
+  webhookToken: 'LOCALWEBHOOKTOKEN0123',
 };
 const SUBSCRIPTIONS = [
   { Protocol: 'email', Endpoint: 'oncall@example.com' },
@@ -76,7 +79,8 @@ notify:
     routingKeySsmParameter: ${SSM.pagerduty}
   webhooks:
     - name: ops
-      url: https://hooks.example.com/r53-failover
+      url: ${LITERAL.webhookUrl}
+      urlSsmParameter: ${SSM.webhookUrl}
       secret: ${LITERAL.webhookSecret}
       secretSsmParameter: ${SSM.webhook}
 `;
@@ -544,7 +548,7 @@ describe('serverless package (stage test, us-east-1)', () => {
       const { text, config: shipped } = shippedConfig(entries);
       expect(Object.keys(shipped.groups).sort()).toEqual(['inventory', 'orders-api']);
       expect(shipped.groups['orders-api']?.primary.healthCheckId).toBe(HC.ordersPrimary);
-      expect(shipped.notify?.slack).toEqual({ webhookSsmParameter: SSM.slack });
+      expect(shipped.notify?.slack).toEqual({ webhookSsmParameter: SSM.slack, allowPrivateTargets: false });
       for (const secret of Object.values(LITERAL)) expect(text).not.toContain(secret);
     });
   });
@@ -652,7 +656,7 @@ describe('serverless package (stage test, us-east-1)', () => {
           ['sns:Publish', [NOTIFICATION_TOPIC_REF]],
           ['sqs:SendMessage', [DLQ_ARN]],
           // Added by the plugin from failover.yml.
-          ['ssm:GetParameter', [SSM.slack, SSM.pagerduty, SSM.webhook].map(ssmParameterArn)],
+          ['ssm:GetParameter', [SSM.slack, SSM.pagerduty, SSM.webhookUrl, SSM.webhook].map(ssmParameterArn)],
           ['kms:Decrypt', [KMS_KEYS_ARN]],
           ['logs:CreateLogStream', [logs]],
           ['logs:CreateLogGroup', [logs]],
@@ -663,7 +667,9 @@ describe('serverless package (stage test, us-east-1)', () => {
       const ssm = granted.get('ssm:GetParameter') ?? [];
       expect(ssm).toHaveLength(1);
       expect(asArray(ssm[0]?.Action)).toEqual(['ssm:GetParameter']);
-      expect(asArray(ssm[0]?.Resource)).toEqual([SSM.slack, SSM.pagerduty, SSM.webhook].map(ssmParameterArn));
+      expect(asArray(ssm[0]?.Resource)).toEqual(
+        [SSM.slack, SSM.pagerduty, SSM.webhookUrl, SSM.webhook].map(ssmParameterArn),
+      );
       expect(ssm[0]?.Condition).toBeUndefined();
       // Any key, but only when SSM decrypts on the function's behalf.
       const kms = granted.get('kms:Decrypt') ?? [];
@@ -688,26 +694,41 @@ describe('serverless package (stage test, us-east-1)', () => {
       ]);
       const { text, config: shipped } = shippedConfig(entries);
       expect(text).toBe(shippedConfig(readZip(join(packageDir, 'record-failover.zip'))).text);
-      expect(shipped.notify?.slack).toEqual({ webhookSsmParameter: SSM.slack });
+      expect(shipped.notify?.slack).toEqual({ webhookSsmParameter: SSM.slack, allowPrivateTargets: false });
       expect(shipped.notify?.pagerduty).toMatchObject({ routingKeySsmParameter: SSM.pagerduty });
       expect(shipped.notify?.pagerduty).not.toHaveProperty('routingKey');
-      expect(shipped.notify?.webhooks).toHaveLength(1);
-      expect(shipped.notify?.webhooks?.[0]).toMatchObject({
-        name: 'ops',
-        url: 'https://hooks.example.com/r53-failover',
-        secretSsmParameter: SSM.webhook,
-      });
-      expect(shipped.notify?.webhooks?.[0]).not.toHaveProperty('secret');
+      // The webhook's URL carries a token: only its SSM parameter is shipped.
+      expect(shipped.notify?.webhooks).toEqual([
+        { name: 'ops', urlSsmParameter: SSM.webhookUrl, secretSsmParameter: SSM.webhook, allowPrivateTargets: false },
+      ]);
       expect(shipped.notify?.sns?.subscriptions).toHaveLength(2);
       // As JSON keys: `"secret"` does not match `"secretSsmParameter"`.
-      for (const key of ['webhookUrl', 'routingKey', 'secret']) expect(text).not.toContain(`"${key}"`);
+      for (const key of ['webhookUrl', 'routingKey', 'secret', 'url']) expect(text).not.toContain(`"${key}"`);
       for (const secret of Object.values(LITERAL)) expect(text).not.toContain(secret);
       // Each stripped secret is reported; every channel has its SSM parameter, so no "cannot use it" warning.
       expect(packageOutput).toContain('notify.slack.webhookUrl is not shipped');
       expect(packageOutput).toContain('notify.pagerduty.routingKey is not shipped');
+      expect(packageOutput).toContain('notify.webhooks[0] (ops).url is not shipped');
       expect(packageOutput).toContain('notify.webhooks[0] (ops).secret is not shipped');
       expect(packageOutput).not.toContain('cannot use it');
     });
+  });
+
+  it('puts no local secret (webhook URL with its token, routing key, signing secret) in any function package', () => {
+    // Arrange
+    const zips = readdirSync(packageDir).filter((f) => f.endsWith('.zip'));
+    // Act: every file of every zip, bundles included.
+    const found = zips.flatMap((zip) =>
+      [...readZip(join(packageDir, zip)).entries()].flatMap(([name, read]) => {
+        const text = read().toString('utf8');
+        return Object.values(LITERAL)
+          .filter((secret) => text.includes(secret))
+          .map((secret) => `${zip}:${name} holds ${secret}`);
+      }),
+    );
+    // Assert
+    expect(zips.sort()).toEqual(expect.arrayContaining(['notify.zip', 'promote-replica.zip', 'record-failover.zip']));
+    expect(found).toEqual([]);
   });
 
   describe('notification topic', () => {
@@ -978,4 +999,26 @@ describe('serverless package refuses a channel that could never deliver', () => 
       'notify.slack has webhookUrl (a local-only value) but no webhookSsmParameter',
     );
   });
+
+  it('fails when a webhook URL carries a token and no urlSsmParameter holds it, naming the field', async () => {
+    // Arrange: the ops webhook's URL (?token=…) without its SSM parameter.
+    const dir = mkdtempSync(join(tmpdir(), 'r53f-token-url-'));
+    try {
+      const file = join(dir, 'failover.yml');
+      writeFileSync(file, configYaml().replace(/\n {6}urlSsmParameter: .*\n/, '\n'));
+      // Act
+      const res = await serverless(
+        ['package', '--stage', 'test', '--region', 'us-east-1', '--package', join(dir, 'pkg')],
+        { R53F_CONFIG: file },
+      );
+      // Assert
+      expect(res.code).not.toBe(0);
+      expect(res.output).toContain('notify.webhooks[0] (ops).url carries a query string or credentials');
+      expect(res.output).toContain('set notify.webhooks[0] (ops).urlSsmParameter');
+      expect(res.output).not.toContain(LITERAL.webhookToken);
+      expect(existsSync(join(dir, 'pkg', 'notify.zip'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

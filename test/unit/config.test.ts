@@ -78,7 +78,12 @@ describe('parseConfigText: accepted', () => {
         },
       },
       notify: {
-        slack: { webhookUrl: 'http://127.0.0.1:8080/hook', webhookSsmParameter: '/r53-failover/slack-webhook' },
+        slack: {
+          webhookUrl: 'http://127.0.0.1:8080/hook',
+          webhookSsmParameter: '/r53-failover/slack-webhook',
+          // Public targets only unless the channel says otherwise (the SSRF guard of every outbound request).
+          allowPrivateTargets: false,
+        },
         // Notification defaults (issue 3): reminders every 30 min, no-data after 10 min, flapping = 3rd transition in 10 min.
         webhooks: [],
         reminderMinutes: 30,
@@ -343,6 +348,31 @@ describe('parseConfigText: rejected', () => {
     // Assert
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toBe('R53F_CONFIG: (root): unknown key "extra"');
+  });
+
+  it('rejects a notify webhook with neither url nor urlSsmParameter, naming it', () => {
+    // Arrange
+    const input = { version: 1, notify: { webhooks: [{ name: 'ops', secretSsmParameter: '/r53f/ops-secret' }] } };
+    // Act
+    const err = errorOf(() => parseConfig(input, 'failover.yml'));
+    // Assert
+    expect(err.message).toBe(
+      'failover.yml: notify.webhooks[0]: needs url or urlSsmParameter (an SSM SecureString holding the URL, when it carries a token)',
+    );
+  });
+
+  it('rejects a urlSsmParameter that is not an SSM parameter name', () => {
+    // Arrange
+    const input = {
+      version: 1,
+      notify: { webhooks: [{ name: 'ops', urlSsmParameter: 'ops-url', secret: 'x'.repeat(16) }] },
+    };
+    // Act
+    const err = errorOf(() => parseConfig(input, 'failover.yml'));
+    // Assert
+    expect(err.message).toBe(
+      'failover.yml: notify.webhooks[0].urlSsmParameter: expected an SSM parameter name starting with "/", got "ops-url"',
+    );
   });
 });
 

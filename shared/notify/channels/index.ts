@@ -1,6 +1,7 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { FailoverConfig } from '../../config/schema.js';
-import { checkUrl, resolveChecked } from '../../net/guard.js';
+import type { Resolve } from '../../net/guard.js';
+import type { OutboundGuard } from '../../net/http.js';
 import type { Channel } from '../notification.js';
 import { secretGetter, type SecretSource } from '../secrets.js';
 import { pagerDutyChannel } from './pagerduty.js';
@@ -14,47 +15,27 @@ export interface ChannelOptions {
   sns?: { client: SNSClient | (() => SNSClient); topicArn?: string };
   /** Deployed: only SSM parameters are used, literal secrets in the config are ignored (they are not shipped). */
   deployed?: boolean;
-  /** The Lambda runtime API (host:port): never a webhook target. */
+  /** The Lambda runtime API (host:port): never a target. */
   runtimeApi?: string;
+  /** Resolves host names for the SSRF guard (default: the system resolver); tests inject one. */
+  resolve?: Resolve;
 }
 
 /**
- * Webhook URLs come from users' config and can name anything: the same SSRF guard as the probes applies (loopback and
- * private ranges only with allowPrivateTargets; link-local, metadata and the Lambda runtime API never). The check
- * runs before each send; the request itself then resolves again (fetch has no lookup hook), a narrow window the
- * probes close and this documents.
+ * The configured channels, each resolving its secret lazily (first send, then cached by the secret source). Slack,
+ * PagerDuty and webhook URLs come from users' config (or SSM) and can name anything: every request goes through the
+ * SSRF guard, with each channel's own `allowPrivateTargets` (loopback and private ranges; link-local, metadata and
+ * the Lambda runtime API never).
  */
-export const guardedChannel = (
-  channel: Channel,
-  rawUrl: string,
-  allowPrivateTargets: boolean,
-  runtimeApi?: string,
-): Channel => ({
-  name: channel.name,
-  accepts: (n) => channel.accepts(n),
-  async send(n, signal) {
-    const parsed = checkUrl(rawUrl);
-    if (!parsed.ok) return { status: 'permanent', reason: parsed.reason };
-    const port = Number(parsed.url.port) || (parsed.url.protocol === 'https:' ? 443 : 80);
-    const checked = await resolveChecked(parsed.url.hostname, port, {
-      allowPrivateTargets,
-      ...(runtimeApi ? { runtimeApi } : {}),
-    });
-    if (!checked.ok) {
-      const refused = checked.error.name === 'TargetRefusedError';
-      return refused
-        ? { status: 'permanent', reason: checked.error.message }
-        : { status: 'retry', reason: `DNS: ${checked.error.message.split(' ')[0] ?? 'lookup failed'}` };
-    }
-    return channel.send(n, signal);
-  },
-});
-
-/** The configured channels, each resolving its secret lazily (first send, then cached by the secret source). */
 export const buildChannels = (config: FailoverConfig, opts: ChannelOptions = {}): Channel[] => {
   const n = config.notify;
   if (!n) return [];
   const local = <T>(v: T | undefined) => (opts.deployed ? undefined : v);
+  const guard = (allowPrivateTargets: boolean): OutboundGuard => ({
+    allowPrivateTargets,
+    ...(opts.runtimeApi ? { runtimeApi: opts.runtimeApi } : {}),
+    ...(opts.resolve ? { resolve: opts.resolve } : {}),
+  });
   const channels: Channel[] = [];
   const topicArn = opts.sns?.topicArn ?? n.sns?.topicArn;
   if (n.sns && opts.sns && topicArn) channels.push(snsChannel({ client: opts.sns.client, topicArn }));
@@ -67,6 +48,7 @@ export const buildChannels = (config: FailoverConfig, opts: ChannelOptions = {})
           opts.secrets,
           'slack webhook URL',
         ),
+        guard: guard(n.slack.allowPrivateTargets),
       }),
     );
   if (n.pagerduty) {
@@ -79,16 +61,22 @@ export const buildChannels = (config: FailoverConfig, opts: ChannelOptions = {})
           'PagerDuty routing key',
         ),
         eventsUrl: n.pagerduty.eventsUrl,
+        guard: guard(n.pagerduty.allowPrivateTargets),
       }),
     );
   }
   for (const w of n.webhooks) {
-    const hook = webhookChannel({
-      name: w.name,
-      url: w.url,
-      secret: secretGetter(local(w.secret), w.secretSsmParameter, opts.secrets, `webhook ${w.name} secret`),
-    });
-    channels.push(guardedChannel(hook, w.url, w.allowPrivateTargets, opts.runtimeApi));
+    channels.push(
+      webhookChannel({
+        name: w.name,
+        // A URL with a token lives in SSM (`urlSsmParameter`, deployed); a plain one is shipped in the config.
+        url: w.urlSsmParameter
+          ? secretGetter(local(w.url), w.urlSsmParameter, opts.secrets, `webhook ${w.name} URL`)
+          : secretGetter(w.url, undefined, undefined, `webhook ${w.name} URL`),
+        secret: secretGetter(local(w.secret), w.secretSsmParameter, opts.secrets, `webhook ${w.name} secret`),
+        guard: guard(w.allowPrivateTargets),
+      }),
+    );
   }
   return channels;
 };

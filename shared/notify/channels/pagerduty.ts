@@ -1,7 +1,8 @@
 import type { Severity } from '../../core/group-events.js';
-import { postJson, retryAfterMs } from '../../net/http.js';
+import { type OutboundGuard, postJson, retryAfterMs } from '../../net/http.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
 import { networkFailure } from '../notification.js';
+import { redact } from '../../support/redact.js';
 
 export interface PagerDutyChannelOptions {
   /** Resolves the Events API v2 integration key at send time (SSM); never logged, never put in a reason. */
@@ -9,6 +10,8 @@ export interface PagerDutyChannelOptions {
   /** `https://events.pagerduty.com/v2/enqueue` (or `events.eu.pagerduty.com`); a loopback URL in tests. */
   eventsUrl: string;
   timeoutMs?: number;
+  /** What the SSRF guard lets through (`notify.pagerduty.allowPrivateTargets`); public addresses only by default. */
+  guard?: OutboundGuard;
 }
 
 export type PagerDutyAction = 'trigger' | 'resolve';
@@ -118,8 +121,6 @@ export const buildPagerDutyEvent = (n: Notification, routingKey: string): PagerD
   };
 };
 
-const redact = (text: string, secret: string) => (secret ? text.split(secret).join('[redacted]') : text);
-
 /** PagerDuty's error body is `{ status, message, errors: [...] }`; anything else is shown as a short excerpt. */
 const errorDetail = (body: string): string => {
   try {
@@ -145,7 +146,9 @@ const returnedDedupKey = (body: string): string | undefined => {
 
 const classify = (status: number, headers: Headers, body: string, sentKey: string, routingKey: string): SendResult => {
   if (status >= 200 && status < 300) return { status: 'sent', info: returnedDedupKey(body) ?? sentKey };
-  const detail = redact(errorDetail(body), routingKey);
+  // PagerDuty (or a proxy) may echo the key in another case or URL-encoded: redact catches every spelling, before
+  // the excerpt is cut (a cut could leave part of the key) and after JSON unescaping (which could spell it anew).
+  const detail = redact(errorDetail(redact(body, [routingKey])), [routingKey]);
   const reason = `pagerduty answered ${status}${detail ? ` ${detail}` : ''}`;
   if (status === 429 || status >= 500) {
     const wait = retryAfterMs(headers.get('retry-after'));
@@ -159,6 +162,7 @@ export const pagerDutyChannel = ({
   routingKey,
   eventsUrl,
   timeoutMs = DEFAULT_TIMEOUT_MS,
+  guard,
 }: PagerDutyChannelOptions): Channel => ({
   name: 'pagerduty',
   accepts: (n) => pagerDutyAction(n) !== null,
@@ -177,6 +181,7 @@ export const pagerDutyChannel = ({
         JSON.stringify(event),
         {},
         AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        guard,
       );
       return classify(res.status, res.headers, res.body, event.dedup_key, key);
     } catch (err) {

@@ -1,7 +1,8 @@
 import type { Severity } from '../../core/group-events.js';
-import { postJson, retryAfterMs, type PostResult } from '../../net/http.js';
+import { type OutboundGuard, postJson, retryAfterMs, type PostResult } from '../../net/http.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
 import { networkFailure } from '../notification.js';
+import { redact, urlSecrets } from '../../support/redact.js';
 import { formatDuration } from '../../support/text.js';
 
 /** Slack's Block Kit and incoming-webhook limits, in UTF-16 code units (JS string length). */
@@ -181,11 +182,8 @@ const PERMANENT_ERRORS = new Set([
 
 /** Slack's error body, short and single-line, with anything of the webhook URL (a secret) redacted in case a proxy echoes it. */
 const describeBody = (body: string, url: string): string => {
-  const { pathname, search } = new URL(url);
-  const token = pathname.split('/').pop() ?? '';
-  const secrets = [url, `${pathname}${search}`, token].filter((s) => s.length >= 8);
   const line = (body.trim().split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ');
-  return secrets.reduce((s, secret) => s.split(secret).join('<redacted>'), line).slice(0, 200);
+  return redact(line, urlSecrets(url)).slice(0, 200);
 };
 
 const classify = ({ status, headers, body }: PostResult, url: string): SendResult => {
@@ -200,7 +198,7 @@ const classify = ({ status, headers, body }: PostResult, url: string): SendResul
   }
   if (PERMANENT_ERRORS.has(code)) return { status: 'permanent', reason: answered };
   if (status >= 500) return { status: 'retry', reason: answered };
-  // Other 4xx and any 3xx (fetch does not follow redirects here): the webhook as configured will not work.
+  // Other 4xx and any 3xx (redirects are never followed): the webhook as configured will not work.
   return { status: 'permanent', reason: answered };
 };
 
@@ -209,6 +207,8 @@ export interface SlackChannelOptions {
   webhookUrl: () => Promise<string>;
   /** Per-attempt HTTP timeout; default 5000 ms. */
   timeoutMs?: number;
+  /** What the SSRF guard lets through (`notify.slack.allowPrivateTargets`); public addresses only by default. */
+  guard?: OutboundGuard;
 }
 
 /** The `slack` channel: posts every notification kind to an incoming webhook. Reasons never carry the webhook URL. */
@@ -233,6 +233,7 @@ export const slackChannel = (options: SlackChannelOptions): Channel => {
           JSON.stringify(buildSlackMessage(n)),
           {},
           AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+          options.guard,
         );
       } catch (err) {
         return networkFailure(err);

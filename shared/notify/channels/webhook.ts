@@ -1,4 +1,4 @@
-import { postJson, retryAfterMs } from '../../net/http.js';
+import { type OutboundGuard, postJson, retryAfterMs } from '../../net/http.js';
 import { signedWebhookHeaders } from '../../net/signing.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
 import { networkFailure } from '../notification.js';
@@ -6,11 +6,13 @@ import { networkFailure } from '../notification.js';
 export interface WebhookChannelOptions {
   /** Names the channel `webhook:<name>`. */
   name: string;
-  /** The receiver's URL: may embed a token, so it never appears in a reason. */
-  url: string;
+  /** Resolves the receiver's URL at send time (`url`, or SSM `urlSsmParameter`): may embed a token, never in a reason. */
+  url: () => Promise<string>;
   /** Resolves the shared HMAC secret at send time (SSM). */
   secret: () => Promise<string>;
   timeoutMs?: number;
+  /** What the SSRF guard lets through (the webhook's `allowPrivateTargets`); public addresses only by default. */
+  guard?: OutboundGuard;
   /** Clock in milliseconds since the epoch (tests pin it). */
   now?: () => number;
 }
@@ -47,21 +49,29 @@ export const webhookChannel = ({
   secret,
   timeoutMs = DEFAULT_TIMEOUT_MS,
   now = Date.now,
+  guard,
 }: WebhookChannelOptions): Channel => ({
   name: `webhook:${name}`,
   accepts: () => true,
   async send(n, signal) {
     let key: string;
+    let target: string;
     try {
-      key = await secret();
+      [key, target] = await Promise.all([secret(), url()]);
     } catch (err) {
       // The parameter store is a transient dependency; its error text may name the parameter, so only the class is kept.
-      return { status: 'retry', reason: `webhook secret unavailable (${(err as Error)?.name ?? 'Error'})` };
+      return { status: 'retry', reason: `webhook secret or URL unavailable (${(err as Error)?.name ?? 'Error'})` };
     }
     const body = buildWebhookBody(n);
     const headers = signedWebhookHeaders({ secret: key, body, id: n.id, event: n.event, now: now() });
     try {
-      const res = await postJson(url, body, headers, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
+      const res = await postJson(
+        target,
+        body,
+        headers,
+        AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        guard,
+      );
       return classify(res.status, res.headers);
     } catch (err) {
       return networkFailure(err);

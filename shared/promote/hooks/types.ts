@@ -3,6 +3,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { HookConfig } from '../../config/schema.js';
+import type { Resolve } from '../../net/guard.js';
 import { R53FailoverError } from '../../support/errors.js';
 
 export interface HookClients {
@@ -53,7 +54,7 @@ export interface HookExecutor {
 }
 
 export interface HookOptions {
-  /** Reads a SecureString parameter (SSM); the webhook hook's secret. */
+  /** Reads a SecureString parameter (SSM): the webhook hook's secret and, with `urlSsmParameter`, its URL. */
   secret?: (parameter: string) => Promise<string>;
   /** Clock in milliseconds since the epoch (webhook signature timestamps). */
   now?: () => number;
@@ -61,6 +62,8 @@ export interface HookOptions {
   fetchTimeoutMs?: number;
   /** `AWS_LAMBDA_RUNTIME_API` (host:port): never a webhook target. */
   runtimeApi?: string;
+  /** Resolves host names for the SSRF guard (default: the system resolver); tests inject one. */
+  resolve?: Resolve;
   /** Waits between webhook attempts (tests record instead of waiting). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }

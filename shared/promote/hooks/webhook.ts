@@ -1,9 +1,9 @@
 // The webhook hook: a signed, SSRF-guarded POST of the promotion to the operator's receiver, with bounded retries.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { HookConfig } from '../../config/schema.js';
-import { type PostResult, postJson, retryAfterMs } from '../../net/http.js';
-import { checkUrl, resolveChecked } from '../../net/guard.js';
+import { describeRequestError, type PostResult, postJson, retryAfterMs } from '../../net/http.js';
 import { signedWebhookHeaders, WEBHOOK_HEADERS } from '../../net/signing.js';
+import { redact, urlSecrets } from '../../support/redact.js';
 import { payloadOf, syncState } from './common.js';
 import { HookError, type HookContext, type HookExecutor, type HookOptions } from './types.js';
 
@@ -12,53 +12,60 @@ const WEBHOOK_TIMEOUT_MS = 10_000;
 const MAX_WAIT_MS = 30_000;
 
 export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts: HookOptions): HookExecutor => {
-  // The URL may embed a token: only its origin appears in descriptions and errors (the schema guarantees a URL).
-  const origin = URL.canParse(hook.url) ? new URL(hook.url).origin : 'an invalid URL';
+  // The URL may embed a token: only its origin appears in descriptions and errors. With the URL in SSM (deployed), the
+  // parameter's name stands for it.
+  const origin = hook.url
+    ? URL.canParse(hook.url)
+      ? new URL(hook.url).origin
+      : 'an invalid URL'
+    : `the URL in ${hook.urlSsmParameter}`;
   const state = syncState(`webhook ${origin}`);
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, signal ? { signal } : {}));
+  const guard = {
+    allowPrivateTargets: hook.allowPrivateTargets,
+    ...(opts.runtimeApi ? { runtimeApi: opts.runtimeApi } : {}),
+    ...(opts.resolve ? { resolve: opts.resolve } : {}),
+  };
 
-  const secret = async (): Promise<string> => {
-    if (hook.secretSsmParameter && opts.secret) {
+  /** A SecureString from SSM when the hook names one and a reader is given (deployed), else the local value. */
+  const fromSsmOr = async (parameter: string | undefined, local: string | undefined, what: string, missing: string) => {
+    if (parameter && opts.secret) {
       try {
-        return await opts.secret(hook.secretSsmParameter);
+        return await opts.secret(parameter);
       } catch (err) {
-        throw new HookError(
-          `webhook secret: reading ${hook.secretSsmParameter} failed (${(err as Error)?.name ?? 'Error'})`,
-          { cause: err, retryable: true },
-        );
+        throw new HookError(`webhook ${what}: reading ${parameter} failed (${(err as Error)?.name ?? 'Error'})`, {
+          cause: err,
+          retryable: true,
+        });
       }
     }
-    if (hook.secret) return hook.secret;
-    throw new HookError('webhook hook has no secret: set secretSsmParameter (deployed) or secret (local runs)', {
-      retryable: false,
-    });
+    if (local) return local;
+    throw new HookError(`webhook hook has no ${what}: ${missing}`, { retryable: false });
   };
+  const secret = () =>
+    fromSsmOr(
+      hook.secretSsmParameter,
+      hook.secret,
+      'secret',
+      'set secretSsmParameter (deployed) or secret (local runs)',
+    );
+  const url = () =>
+    fromSsmOr(hook.urlSsmParameter, hook.url, 'URL', 'set url, or urlSsmParameter for a URL that carries a token');
 
   /** One guarded, signed POST: resolves on 2xx, returns a retry reason, or throws a non-retryable HookError. */
   const attempt = async (
+    target: string,
     body: string,
     ctx: HookContext,
     key: string,
     signal?: AbortSignal,
   ): Promise<{ ok: true; status: number } | { ok: false; reason: string; waitMs?: number }> => {
-    const parsed = checkUrl(hook.url);
-    if (!parsed.ok) throw new HookError(`webhook ${parsed.reason}`, { retryable: false });
-    const port = Number(parsed.url.port) || (parsed.url.protocol === 'https:' ? 443 : 80);
-    const checked = await resolveChecked(parsed.url.hostname, port, {
-      allowPrivateTargets: hook.allowPrivateTargets,
-      ...(opts.runtimeApi ? { runtimeApi: opts.runtimeApi } : {}),
-    });
-    if (!checked.ok) {
-      if (checked.error.name === 'TargetRefusedError')
-        throw new HookError(`webhook ${checked.error.message}`, { cause: checked.error, retryable: false });
-      return { ok: false, reason: `DNS: ${checked.error.message.split(' ')[0] ?? 'lookup failed'}` };
-    }
     const headers = signedWebhookHeaders({ secret: key, body, id: ctx.promotionId, event: 'promotion', now: now() });
     const timeout = AbortSignal.timeout(opts.fetchTimeoutMs ?? WEBHOOK_TIMEOUT_MS);
     let res: PostResult;
     try {
-      res = await postJson(hook.url, body, headers, signal ? AbortSignal.any([signal, timeout]) : timeout);
+      res = await postJson(target, body, headers, signal ? AbortSignal.any([signal, timeout]) : timeout, guard);
     } catch (err) {
       if (signal?.aborted)
         throw new HookError('webhook request aborted by the caller', {
@@ -66,12 +73,10 @@ export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts
           retryable: true,
           recheckFence: true,
         });
-      const e = err as { name?: string; cause?: { code?: string } };
-      // Never the URL: fetch errors can carry it.
-      return {
-        ok: false,
-        reason: e?.name === 'TimeoutError' ? 'timed out' : `network error${e?.cause?.code ? ` (${e.cause.code})` : ''}`,
-      };
+      // Never the URL: the reason is the guard's refusal, 'timed out' or the error code.
+      const { refused, reason } = describeRequestError(err);
+      if (refused) throw new HookError(`webhook ${reason}`, { cause: err, retryable: false });
+      return { ok: false, reason };
     }
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
     // The body is not echoed: receivers are third parties and may reflect anything back.
@@ -85,6 +90,31 @@ export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts
     throw new HookError(`webhook ${origin} answered ${res.status}${note}`, { retryable: false });
   };
 
+  /** Up to WEBHOOK_ATTEMPTS signed POSTs, backing off between them (honouring Retry-After). */
+  const post = async (target: string, key: string, ctx: HookContext, signal?: AbortSignal) => {
+    const body = JSON.stringify({ version: 1, type: 'r53-failover.promotion', ...payloadOf(ctx) });
+    let reason = '';
+    for (let n = 1; n <= WEBHOOK_ATTEMPTS; n++) {
+      const r = await attempt(target, body, ctx, key, signal);
+      if (r.ok) return { status: 'done' as const, detail: `webhook ${origin} answered ${r.status} (attempt ${n})` };
+      reason = r.reason;
+      if (n === WEBHOOK_ATTEMPTS) break;
+      try {
+        await sleep(Math.min(r.waitMs ?? 1000 * 2 ** (n - 1), MAX_WAIT_MS), signal);
+      } catch (err) {
+        throw new HookError(`webhook ${origin} retry abandoned: aborted by the caller after ${reason}`, {
+          cause: err,
+          retryable: true,
+          recheckFence: true,
+        });
+      }
+    }
+    throw new HookError(`webhook ${origin} failed after ${WEBHOOK_ATTEMPTS} attempts: ${reason}`, {
+      retryable: true,
+      recheckFence: true,
+    });
+  };
+
   return {
     type: 'webhook',
     describe: (ctx) =>
@@ -93,28 +123,18 @@ export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts
     checkCompletion: state.checkCompletion,
     execute: (ctx, signal) =>
       state.record(async () => {
-        const key = await secret();
-        const body = JSON.stringify({ version: 1, type: 'r53-failover.promotion', ...payloadOf(ctx) });
-        let reason = '';
-        for (let n = 1; n <= WEBHOOK_ATTEMPTS; n++) {
-          const r = await attempt(body, ctx, key, signal);
-          if (r.ok) return { status: 'done' as const, detail: `webhook ${origin} answered ${r.status} (attempt ${n})` };
-          reason = r.reason;
-          if (n === WEBHOOK_ATTEMPTS) break;
-          try {
-            await sleep(Math.min(r.waitMs ?? 1000 * 2 ** (n - 1), MAX_WAIT_MS), signal);
-          } catch (err) {
-            throw new HookError(`webhook ${origin} retry abandoned: aborted by the caller after ${reason}`, {
-              cause: err,
-              retryable: true,
-              recheckFence: true,
-            });
-          }
+        const [key, target] = await Promise.all([secret(), url()]);
+        try {
+          return await post(target, key, ctx, signal);
+        } catch (err) {
+          // Last line of defence: whatever a reason picked up, the URL and the signing secret never reach the ledger.
+          if (!(err instanceof HookError)) throw err;
+          throw new HookError(redact(err.message, [key, ...urlSecrets(target)]), {
+            cause: err.cause,
+            retryable: err.retryable,
+            recheckFence: err.recheckFence,
+          });
         }
-        throw new HookError(`webhook ${origin} failed after ${WEBHOOK_ATTEMPTS} attempts: ${reason}`, {
-          retryable: true,
-          recheckFence: true,
-        });
       }),
   };
 };
