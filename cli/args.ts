@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AWS_REGION_RE } from '../shared/config/schema.js';
 import { UsageError } from '../shared/support/errors.js';
 import { stageTable, type OpenLedgerOptions } from '../local/embedded-ledger.js';
+import { AWS_REGION_RE } from '../shared/config/fields.js';
 
 /** Flags every command takes: where the config and the ledger are, and the output format. */
 export const COMMON_OPTIONS = {

@@ -1,10 +1,10 @@
 import { relative } from 'node:path';
 import { loadConfigFile, type LoadedConfig } from '../shared/config/file.js';
-import { indexHealthChecks } from '../shared/config/schema.js';
 import { openLedger, type OpenedLedger } from '../local/embedded-ledger.js';
 import type { Log } from '../shared/support/logger.js';
 import type { RecorderDeps } from '../shared/record/recorder.js';
 import { ledgerOptions, type LedgerFlags } from './args.js';
+import { indexHealthChecks } from '../shared/config/lookups.js';
 
 export interface Io {
   out: (text: string) => void;

@@ -5,13 +5,13 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { correlationIdOf } from '../shared/core/alarm-event.js';
 import { makeDocumentClient } from '../shared/support/clients.js';
-import { indexHealthChecks } from '../shared/config/schema.js';
 import { loadDeployedConfig } from '../shared/config/deployed.js';
 import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
 import { loadLedgerEnv } from '../shared/config/env.js';
 import { InvalidEventError } from '../shared/support/errors.js';
 import { recordEvent, type RecordOutcome } from '../shared/record/recorder.js';
 import { recorderMetrics } from '../shared/record/metrics.js';
+import { indexHealthChecks } from '../shared/config/lookups.js';
 
 // Module scope: env and config are validated once per container; a bad deploy fails at cold start.
 const env = loadLedgerEnv();

@@ -5,9 +5,9 @@ import middy from '@middy/core';
 import { archiveDigest, type DigestArchived } from '../shared/audit/digest-archive.js';
 import { loadDeployedConfig } from '../shared/config/deployed.js';
 import { loadDigestEnv } from '../shared/config/env.js';
-import { digestRetentionDays } from '../shared/config/schema.js';
 import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
 import { makeDocumentClient } from '../shared/support/clients.js';
+import { digestRetentionDays } from '../shared/config/lookups.js';
 
 const env = loadDigestEnv();
 const retentionDays = digestRetentionDays(loadDeployedConfig(env));

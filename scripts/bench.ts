@@ -9,7 +9,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { lambdaBuildOptions } from './lambda-build.mjs';
 import { makeDocumentClient } from '../shared/support/clients.js';
-import { indexHealthChecks, parseConfig, type FailoverConfig } from '../shared/config/schema.js';
+import { parseConfig, type FailoverConfig } from '../shared/config/schema.js';
 import { sealConfig } from '../shared/config/deployed.js';
 import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
 import { ensureLedgerTable, localClient } from '../local/embedded-ledger.js';
@@ -23,6 +23,7 @@ import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import { notifyGroupEvent, type NotifierDeps } from '../shared/notify/notifier.js';
 import { recordEvent } from '../shared/record/recorder.js';
 import { eventBridgeEvent } from '../local/sample-events.js';
+import { indexHealthChecks } from '../shared/config/lookups.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

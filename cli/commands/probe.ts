@@ -1,5 +1,4 @@
 import { loadConfigFile } from '../../shared/config/file.js';
-import { probeSettingsFor } from '../../shared/config/schema.js';
 import { UsageError } from '../../shared/support/errors.js';
 import { runDnsProbe } from '../../shared/probe/dns-probe.js';
 import { probeEngines } from '../../shared/probe/engines.js';
@@ -8,6 +7,7 @@ import type { HttpProbeSpec, ProbeResult } from '../../shared/probe/types.js';
 import { parseFlags } from '../args.js';
 import type { Io } from '../context.js';
 import type { MemberRole } from '../../shared/core/members.js';
+import { probeSettingsFor } from '../../shared/config/lookups.js';
 
 export const PROBE_HELP = `r53-failover probe [--group NAME] [--allow-private] [--json] [--config FILE]
 r53-failover probe --url URL [--expect-status 200] [--expect-body TEXT] [--max-latency MS] [--timeout MS]

@@ -1,5 +1,4 @@
 import type { FailoverConfig } from '../../shared/config/schema.js';
-import { indexHealthChecks } from '../../shared/config/schema.js';
 import type { OpenedLedger } from '../embedded-ledger.js';
 import { R53FailoverError } from '../../shared/support/errors.js';
 import type { LedgerEntry } from '../../shared/ledger/store.js';
@@ -19,6 +18,7 @@ import { runProbeRound, type ProbeRunners, type RoundReport } from '../../shared
 import type { HookClients } from '../../shared/promote/hooks/types.js';
 import { decideApproval, tick, type PromoterDeps } from '../../shared/promote/promoter.js';
 import { recordEvent, type RecorderDeps, type RecordOutcome } from '../../shared/record/recorder.js';
+import { indexHealthChecks } from '../../shared/config/lookups.js';
 
 /**
  * The reaction pipeline in one process, as `ingest` runs it: recorder → notifier → promoter, plus the regional probe

@@ -1,6 +1,7 @@
-import { memberProbes, type FailoverConfig } from '../config/schema.js';
+import { type FailoverConfig } from '../config/schema.js';
 import { inferZoneName } from './change-batch.js';
 import { normalizeName, type CheckInput, type Finding, type RecordSet } from './findings.js';
+import { memberProbes } from '../config/lookups.js';
 
 /**
  * failover.yml as a CheckInput: each group is the PRIMARY/SECONDARY pair of its recordName/recordType, each member

@@ -1,6 +1,6 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { probeSettingsFor } from '../config/schema.js';
 import { runProbeRound, type ProbeRoundDeps, type RoundReport } from './runner.js';
+import { probeSettingsFor } from '../config/lookups.js';
 
 /** The probe function's invocation: rounds every interval while time is left, each round's figures as EMF metrics. */
 

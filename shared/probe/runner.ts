@@ -1,4 +1,4 @@
-import { memberProbes, probeSettingsFor, type EffectiveProbeSettings, type FailoverConfig } from '../config/schema.js';
+import { type FailoverConfig } from '../config/schema.js';
 import type { GroupEvent } from '../core/group-events.js';
 import { appendToChain } from '../ledger/append.js';
 import { nextEntry } from '../ledger/entry.js';
@@ -10,6 +10,7 @@ import type { HttpProbeSpec, ProbeResult, TcpProbeSpec } from './types.js';
 import { detectFailback, type DnsProbeResult, type DnsProbeSpec, type PointsTo } from './dns-probe.js';
 import type { MemberRole } from '../core/members.js';
 import type { Quorum, RegionVerdict } from '../core/probe-verdicts.js';
+import { memberProbes, probeSettingsFor, type EffectiveProbeSettings } from '../config/lookups.js';
 
 /** The probe engines (injectable: tests and the bench swap in their own). */
 export interface ProbeRunners {

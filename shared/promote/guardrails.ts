@@ -1,6 +1,6 @@
 // The decision once the hold-down has passed: guardrails, the lag budget, the mode, and for mode auto an independent
 // signal that the primary is down.
-import { memberProbes, type PromotionConfig } from '../config/schema.js';
+import { type PromotionConfig } from '../config/schema.js';
 import { isDown } from '../core/failover-transition.js';
 import type { Quorum } from '../core/probe-verdicts.js';
 import { callBudgetMs, MIN_CALL_MS, within } from './budget.js';
@@ -18,6 +18,7 @@ import {
   step,
 } from './lifecycle.js';
 import type { PromotionRecord } from './promotion-store.js';
+import { memberProbes } from '../config/lookups.js';
 
 /** Highest replica lag any hook reports (seconds), each read bounded by the run's budget; undefined when none can say. */
 const replicaLag = async (deps: PromoterDeps, rec: PromotionRecord): Promise<number | undefined> => {

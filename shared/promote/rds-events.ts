@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
 import { isoTimestampSchema } from '../core/alarm-event.js';
-import { regionSchema } from '../config/schema.js';
 import { InvalidEventError } from '../support/errors.js';
 import { once } from '../support/once.js';
 import { parseOrThrow } from '../support/zod-errors.js';
 import { isRecord, show } from '../support/values.js';
+import { regionSchema } from '../config/fields.js';
 
 /** RDS events (EventBridge `source: aws.rds`) that confirm or refute a promotion in flight. */
 

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { makeDocumentClient } from '../../shared/support/clients.js';
-import { indexHealthChecks } from '../../shared/config/schema.js';
 import { parseConfigText } from '../../shared/config/file.js';
 import { DynamoDbLedgerStore } from '../../shared/ledger/dynamodb-store.js';
 import { ensureLedgerTable, localClient, startDynalite } from '../../local/embedded-ledger.js';
 import type { Log } from '../../shared/support/logger.js';
 import type { RecorderDeps } from '../../shared/record/recorder.js';
 import { FIXTURE_CONFIG_YAML } from './events.js';
+import { indexHealthChecks } from '../../shared/config/lookups.js';
 
 /** dynalite over HTTP on 127.0.0.1, in memory: one server per test file, one fresh table per test. */
 export const startLocalDynamo = async () => {

@@ -1,6 +1,6 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { parseConfigText } from '../../shared/config/file.js';
-import { type FailoverConfig, indexHealthChecks } from '../../shared/config/schema.js';
+import { type FailoverConfig } from '../../shared/config/schema.js';
 import type { Quorum } from '../../shared/core/probe-verdicts.js';
 import type { DynamoDbLedgerStore } from '../../shared/ledger/dynamodb-store.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
@@ -12,6 +12,7 @@ import { makeDocumentClient } from '../../shared/support/clients.js';
 import { eventBridgeEvent, type SampleTransition, snsEvent } from '../../local/sample-events.js';
 import { PRIMARY_HC, SECONDARY_HC } from './events.js';
 import { captureLog, type startLocalDynamo } from './ledger.js';
+import { indexHealthChecks } from '../../shared/config/lookups.js';
 
 export const TARGET = 'arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2';
 export const PRIMARY = 'arn:aws:rds:us-east-1:123456789012:cluster:orders-aurora-use1';

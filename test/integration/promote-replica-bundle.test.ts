@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSignedWith, type Receiver, startReceiver } from '../helpers/http-receiver.js';
 import { eventBridgeEvent } from '../../local/sample-events.js';
 import { parseConfigText } from '../../shared/config/file.js';
-import { indexHealthChecks } from '../../shared/config/schema.js';
 import { recordEvent, type RecordOutcome } from '../../shared/record/recorder.js';
 import { loadBundle } from '../helpers/bundle.js';
 import { captureLog, startLocalDynamo } from '../helpers/ledger.js';
 import { type MotoServer, motoClientConfig, motoSkipReason, startMoto } from '../helpers/moto.js';
 import { groupYaml, t } from '../helpers/promoter.js';
+import { indexHealthChecks } from '../../shared/config/lookups.js';
 
 // The promote-replica bundle as Lambda runs it (credentials from the environment only: scripts/lambda-credentials.mjs),
 // its AWS clients pointed by the SDK's standard endpoint variables: AWS_ENDPOINT_URL sends CloudWatch and SSM to

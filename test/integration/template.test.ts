@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alarmNameFor } from '../../shared/config/schema.js';
 import { ledgerTableDefinition } from '../../shared/ledger/schema.js';
 import {
   asArray,
@@ -17,6 +16,7 @@ import {
   type Statement,
   type Template,
 } from '../helpers/template.js';
+import { alarmNameFor } from '../../shared/config/lookups.js';
 
 const HC = {
   ordersPrimary: '4dd370d3-b015-4e3f-a866-db054eabfffb',

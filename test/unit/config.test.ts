@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
-import { EMPTY_CONFIG, indexHealthChecks, parseConfig } from '../../shared/config/schema.js';
+import { EMPTY_CONFIG, parseConfig } from '../../shared/config/schema.js';
 import { loadConfigFile, parseConfigText } from '../../shared/config/file.js';
 import { ConfigError } from '../../shared/support/errors.js';
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { errorOf } from '../helpers/errors.js';
+import { indexHealthChecks } from '../../shared/config/lookups.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -1,0 +1,117 @@
+import * as z from 'zod/mini';
+import { show } from '../support/values.js';
+import type { FieldSchemas } from './fields.js';
+
+/** `failover.yml` probes: a member's HTTP/TCP probes, and probe settings (top level, overridable per group). */
+export const probeSchemas = ({ RegionSchema, HttpUrlSchema, StatusSchema, timeoutMs }: FieldSchemas) => {
+  const HttpProbeSchema = z.strictObject({
+    type: z.literal('http'),
+    name: z.optional(
+      z.string().check(
+        z.regex(/^[a-z0-9-]{1,40}$/, {
+          error: (i) => `expected a probe name matching [a-z0-9-]+, got ${show(i.input)}`,
+        }),
+      ),
+    ),
+    /** Defaults to the member's endpoint. */
+    url: z.optional(HttpUrlSchema),
+    method: z._default(
+      z.enum(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'], {
+        error: (i) => `expected GET, HEAD, POST, PUT or OPTIONS, got ${show(i.input)}`,
+      }),
+      'GET',
+    ),
+    headers: z._default(z.record(z.string(), z.string()), {}),
+    body: z.optional(z.string()),
+    expectStatus: z._default(z.array(StatusSchema), [[200, 299]]),
+    bodyContains: z.optional(z.string()),
+    bodyMatches: z.optional(
+      z.string().check(
+        z.refine(
+          (s) => {
+            try {
+              new RegExp(s);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          { error: 'expected a valid regular expression' },
+        ),
+      ),
+    ),
+    jsonPath: z.optional(
+      z.strictObject({
+        path: z.string().check(
+          z.regex(/^\$(\.[A-Za-z0-9_-]+|\[\d+\])*$/, {
+            error: 'expected a JSON path like $.db.status or $.checks[0].ok',
+          }),
+        ),
+        equals: z.unknown(),
+      }),
+    ),
+    maxLatencyMs: z.optional(z.number().check(z.positive())),
+    timeoutMs: timeoutMs(2000),
+    certExpiryWarningDays: z._default(z.number().check(z.nonnegative()), 14),
+    followRedirects: z._default(z.boolean(), false),
+  });
+
+  const TcpProbeSchema = z.strictObject({
+    type: z.literal('tcp'),
+    name: z.optional(
+      z.string().check(
+        z.regex(/^[a-z0-9-]{1,40}$/, {
+          error: (i) => `expected a probe name matching [a-z0-9-]+, got ${show(i.input)}`,
+        }),
+      ),
+    ),
+    host: z.string().check(z.minLength(1)),
+    port: z.number().check(z.int(), z.gte(1), z.lte(65535)),
+    timeoutMs: timeoutMs(2000),
+  });
+
+  const ProbeSchema = z.discriminatedUnion('type', [HttpProbeSchema, TcpProbeSchema], {
+    error: (i) => `expected a probe with type http or tcp, got ${show((i.input as { type?: unknown })?.type)}`,
+  });
+
+  /** Probe behaviour: top level, overridable per group. */
+  const ProbeSettingsFields = {
+    /** Regions that run probes (one regional-probe deployment each). Default: the members' regions. */
+    regions: z.optional(z.array(RegionSchema)),
+    /** A member is PROBE_DOWN when `required` regions see `consecutive` failures in a row (PROBE_UP symmetrically). */
+    quorum: z.optional(
+      z.strictObject({
+        required: z.optional(z.number().check(z.int(), z.positive())),
+        consecutive: z._default(z.number().check(z.int(), z.positive()), 3),
+      }),
+    ),
+    intervalSeconds: z.optional(
+      z
+        .number()
+        .check(
+          z.int(),
+          z.gte(5, { error: 'expected at least 5 seconds' }),
+          z.lte(60, { error: 'expected at most 60 seconds' }),
+        ),
+    ),
+    /** Route 53 and the probes disagreeing this long is a HEALTH_DISAGREEMENT event. */
+    disagreementSeconds: z.optional(z.number().check(z.int(), z.positive())),
+    /** Permit loopback and RFC 1918/ULA targets (VPC endpoints, local runs). Link-local/metadata stay refused. */
+    allowPrivateTargets: z.optional(z.boolean()),
+    /** Resolvers for the DNS probe of each group's record (ip or ip:port). */
+    dnsResolvers: z.optional(
+      z.array(
+        z.string().check(
+          z.regex(/^[0-9a-fA-F:.[\]]+$/, {
+            error: (i) => `expected a resolver IP (optionally :port), got ${show(i.input)}`,
+          }),
+        ),
+      ),
+    ),
+    /** Days probe results are kept in the ledger table (TTL). */
+    retentionDays: z.optional(z.number().check(z.int(), z.positive())),
+  };
+  const ProbeSettingsSchema = z.strictObject(ProbeSettingsFields);
+
+  return { ProbeSchema, ProbeSettingsSchema };
+};
