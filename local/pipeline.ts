@@ -12,11 +12,11 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { DynamoDbProbeStore } from '../shared/probe/probe-store.js';
 import { makeHook, type HookClients, type HookExecutor } from '../shared/promote/hooks.js';
-import type { PromoterDeps } from '../shared/promote/promoter.js';
-import { DynamoDbPromotionStore } from '../shared/promote/promotion-store.js';
+import type { PromoterDeps, PromoterOutput } from '../shared/promote/promoter.js';
+import { DynamoDbPromotionStore, type PromotionStore } from '../shared/promote/promotion-store.js';
 import type { GroupEventPublisher } from '../shared/ledger/publisher.js';
-import type { LedgerEntry } from '../shared/ledger/store.js';
-import { onGroupEntry } from '../shared/promote/promoter.js';
+import type { LedgerEntry, PromotionStatus } from '../shared/ledger/store.js';
+import { onGroupEntry, tick } from '../shared/promote/promoter.js';
 
 /** How long one notification may keep retrying a channel in process before it is left `failed` for --redrive. */
 export const LOCAL_BUDGET_MS = 15_000;
@@ -104,3 +104,38 @@ export const reactionPublisher = (o: {
     if (o.promoter) for (const step of await onGroupEntry(entry, o.promoter)) await o.notify?.(step);
   },
 });
+
+/** The promotion statuses `tick` acts on (hold-down passed, approval expired, execution); the others are history. */
+const TICKED: ReadonlySet<PromotionStatus> = new Set(['REQUESTED', 'AWAITING_APPROVAL', 'APPROVED', 'IN_PROGRESS']);
+
+/**
+ * The promotion tick a replay runs before each event (`ingest`). On an exclusive ledger (the embedded one: no other
+ * writer while it is open) a group whose promotions were last listed with none in a status `tick` acts on, and
+ * whose promotion records this process has not written since, has nothing due: it is not listed again until this
+ * process creates or updates one of its records. On a table (other writers) every group is listed every time.
+ * Use the returned `deps` for everything that may write promotion records (onGroupEntry, tick).
+ */
+export const replayTicker = (deps: PromoterDeps, exclusive: boolean): { deps: PromoterDeps; tick(): Promise<PromoterOutput> } => {
+  if (!exclusive) return { deps, tick: () => tick(deps) };
+  const settled = new Set<string>();
+  const inner = deps.store;
+  const store: PromotionStore = {
+    get: (group, episode) => inner.get(group, episode),
+    create: (rec) => {
+      settled.delete(rec.group);
+      return inner.create(rec);
+    },
+    update: (rec, expectedVersion) => {
+      settled.delete(rec.group);
+      return inner.update(rec, expectedVersion);
+    },
+    list: async (group) => {
+      const recs = await inner.list(group);
+      if (recs.some((r) => TICKED.has(r.status))) settled.delete(group);
+      else settled.add(group);
+      return recs;
+    },
+  };
+  const wrapped: PromoterDeps = { ...deps, store };
+  return { deps: wrapped, tick: () => tick(wrapped, Object.keys(deps.config.groups).filter((g) => !settled.has(g))) };
+};
