@@ -2,7 +2,7 @@
 // Builds every Lambda (one minified CommonJS bundle per function, SDK included), the CLI, the bench and the
 // serverless plugin's config module. Run by `npm install` (prepare), `npm test`, `npm start` and the plugin.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lambdaBuildOptions } from './lambda-build.mjs';
@@ -17,11 +17,24 @@ export const functionNames = () =>
 // reader sees the old file or the new one, never half of one.
 const buildAtomically = async (options) => {
   const result = await build({ ...options, write: false });
-  for (const file of result.outputFiles) {
+  // With code splitting, chunks first and entry points last: a reader of the new entry finds its chunks in place.
+  const entries = new Set((options.entryPoints ?? []).map((e) => join(options.outdir ?? '', `${e.split('/').pop().replace(/\.ts$/, '')}.mjs`)));
+  const ordered = [...result.outputFiles].sort((a, b) => Number(entries.has(a.path)) - Number(entries.has(b.path)));
+  for (const file of ordered) {
     mkdirSync(dirname(file.path), { recursive: true });
     const tmp = `${file.path}.${process.pid}.tmp`;
     writeFileSync(tmp, file.contents);
     renameSync(tmp, file.path);
+  }
+  return ordered.map((f) => f.path);
+};
+
+/** Drops chunks of earlier builds (content-hashed names) once no process started before could still load them. */
+const pruneChunks = (dir, keep) => {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    const path = join(dir, f);
+    if (!keep.includes(path) && Date.now() - statSync(path).mtimeMs > 10 * 60_000) rmSync(path, { force: true });
   }
 };
 
@@ -40,8 +53,23 @@ export async function buildAll({ quiet = false } = {}) {
         ...lambdaBuildOptions,
       }),
     ),
+    // The CLI is split: main.mjs loads a command's module (and the SDK clients it uses) only when it runs.
+    buildAtomically({
+      entryPoints: [join(root, 'cli/main.ts')],
+      outdir: join(dist, 'cli'),
+      splitting: true,
+      entryNames: '[name]',
+      chunkNames: 'chunks/[name]-[hash]',
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      sourcemap: 'inline',
+      logLevel: 'error',
+    }).then((written) => pruneChunks(join(dist, 'cli', 'chunks'), written)),
     ...[
-      ['cli/main.ts', 'cli/main.mjs', 'esm'],
       ['scripts/bench.ts', 'scripts/bench.mjs', 'esm'],
       ['scripts/sls-config.ts', 'sls/config.cjs', 'cjs'],
     ].filter(([src]) => existsSync(join(root, src))).map(([src, out, format]) =>

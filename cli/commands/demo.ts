@@ -65,7 +65,7 @@ const describeReceived = (rx: { slack: Receiver; pagerduty: Receiver; webhook: R
 };
 
 const packageRoot = (): string => {
-  // dist/cli/main.mjs when bundled, cli/commands/demo.ts from source: walk up to the directory holding package.json.
+  // dist/cli/chunks/ when bundled, cli/commands/ from source: walk up to the directory holding package.json.
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || existsSync(join(dir, 'package.json')) && dir.endsWith('dist')) dir = dirname(dir);
   return dir;

@@ -3,8 +3,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { assertDeliverableSize } from '../../shared/core/alarm-event.js';
 import { InvalidEventError, UsageError } from '../../shared/support/errors.js';
 import type { GroupEventPublisher } from '../../shared/ledger/publisher.js';
-import { notifyGroupEvent, sweep, type NotificationReport } from '../../shared/notify/notifier.js';
-import { localNotifier, localPromoter, reactionPublisher, replayTicker, withFreshBudget } from '../../local/pipeline.js';
+import type { NotificationReport } from '../../shared/notify/notifier.js';
 import { normaliseFor, recordNormalised, type RecorderDeps, type RecordOutcome } from '../../shared/record/recorder.js';
 import type { LedgerEntry } from '../../shared/ledger/store.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';
@@ -113,7 +112,9 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
     const sent = () => Object.values(since()).reduce((a, b) => a + b, 0);
     requests = sent;
     const promoting = !values['no-promote'] && Object.values(loaded.config.groups).some((g) => g.promotion);
-    const pipeline = { localNotifier, localPromoter, reactionPublisher, replayTicker, withFreshBudget, notifyGroupEvent, sweep };
+    // The reaction pipeline (channels, hooks and their SDK clients) is loaded only when this run notifies or promotes.
+    const reacting = !values['no-notify'] || promoting;
+    const pipeline = reacting ? { ...(await import('../../local/pipeline.js')), ...(await import('../../shared/notify/notifier.js')) } : undefined;
     const notifier = pipeline && !values['no-notify'] ? pipeline.localNotifier(loaded.config, ledger, deps.log) : undefined;
     let clock = new Date();
     // On the embedded ledger, groups with nothing pending are not re-listed before every event (see replayTicker).
