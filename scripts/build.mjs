@@ -71,6 +71,7 @@ export async function buildAll({ quiet = false } = {}) {
     }).then((written) => pruneChunks(join(dist, 'cli', 'chunks'), written)),
     ...[
       ['scripts/bench.ts', 'scripts/bench.mjs', 'esm'],
+      ['scripts/bench/raw-put.ts', 'scripts/raw-put.mjs', 'esm'],
       ['scripts/sls-config.ts', 'sls/config.cjs', 'cjs'],
     ].filter(([src]) => existsSync(join(root, src))).map(([src, out, format]) =>
       buildAtomically({
