@@ -55,9 +55,10 @@ export const progress = (
   let lastDraw = -Infinity;
   const draw = (done: number) => {
     const text = line(done);
-    const room = Math.max(10, Math.min(40, tty.columns - text.length - 4));
-    const filled = Math.round((done / total) * room);
-    tty.write(`\r[${'#'.repeat(filled)}${'.'.repeat(room - filled)}] ${text}`.slice(0, Math.max(20, tty.columns - 1)) + '\x1b[K');
+    // `[####....] text` within the terminal's width (a wrapped line could not be redrawn in place).
+    const room = Math.max(10, Math.min(40, tty.columns - 1 - text.length - 3));
+    const filled = Math.floor((done / total) * room);
+    tty.write(`\r${`[${'#'.repeat(filled)}${'.'.repeat(room - filled)}] ${text}`.slice(0, Math.max(20, tty.columns - 1))}\x1b[K`);
     drawn = true;
     lastDraw = clock();
   };
