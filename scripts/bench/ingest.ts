@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeIngestWorkspace } from './ingest-events.js';
+import { writeIngestWorkspace } from '../../local/replay-events.js';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

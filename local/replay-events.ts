@@ -1,20 +1,23 @@
-// Realistic replay inputs for the CLI ingest bench and its tests: a failover.yml with several groups and one event
+// Realistic replay inputs for the CLI ingest bench and tests: a failover.yml with several groups and one event
 // file per alarm transition, written the way a DLQ or an EventBridge archive dump would be.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AlarmStateValue } from '../../shared/core/alarm-event.js';
-import { eventBridgeEvent, snsEvent } from '../../local/sample-events.js';
+import type { AlarmStateValue } from '../shared/core/alarm-event.js';
+import { eventBridgeEvent, snsEvent, type SampleTransition } from './sample-events.js';
 
 export const ingestHc = (group: number, role: 1 | 2) => `${String(group).padStart(8, '0')}-0000-4000-8000-${String(role).padStart(12, '0')}`;
 
-/** `failover.yml` naming `groups` groups (`svc-0` …), each with a primary and a secondary health check. */
-export const ingestConfigYaml = (groups: number): string =>
+/**
+ * `failover.yml` naming `groups` groups (`svc-0` …), each with a primary and a secondary health check; with
+ * `promotion`, each group also promotes its database (dry-run, one Lambda hook: nothing is called).
+ */
+export const ingestConfigYaml = (groups: number, opts: { promotion?: boolean } = {}): string =>
   `version: 1\ngroups:\n${Array.from({ length: groups }, (_, g) => `  svc-${g}:
     hostedZoneId: Z0123456789ABCDEFGHIJ
     recordName: svc-${g}.example.com.
     primary: { region: us-east-1, healthCheckId: ${ingestHc(g, 1)} }
     secondary: { region: us-west-2, healthCheckId: ${ingestHc(g, 2)} }
-`).join('')}`;
+${opts.promotion ? `    promotion: { mode: dry-run, hooks: [{ type: lambda, functionArn: 'arn:aws:lambda:us-west-2:123456789012:function:svc-${g}-promote' }] }\n` : ''}`).join('')}`;
 
 /** Per group, a repeating outage: primary down (FAILED_OVER), primary back (RECOVERED), secondary down, back. */
 const CYCLE: { role: 1 | 2; state: AlarmStateValue; previousState: AlarmStateValue }[] = [
@@ -26,6 +29,9 @@ const CYCLE: { role: 1 | 2; state: AlarmStateValue; previousState: AlarmStateVal
 
 export interface IngestEventFile {
   name: string;
+  /** The transition and the form it is delivered in (the payload is built from them). */
+  transition: SampleTransition;
+  form: 'eventbridge' | 'sns';
   payload: unknown;
 }
 
@@ -40,7 +46,7 @@ export const ingestEvents = (n: number, groups: number, start = Date.UTC(2025, 2
     const k = Math.floor(i / groups);
     const step = CYCLE[k % CYCLE.length] as (typeof CYCLE)[number];
     const member = step.role === 1 ? 'primary' : 'secondary';
-    const t = {
+    const transition: SampleTransition = {
       alarmName: `r53-failover-svc-${g}-${member}-health`,
       healthCheckId: ingestHc(g, step.role),
       state: step.state,
@@ -49,7 +55,12 @@ export const ingestEvents = (n: number, groups: number, start = Date.UTC(2025, 2
       region: step.role === 1 ? 'us-east-1' : 'us-west-2',
     };
     const form = i % 2 === 0 ? 'eventbridge' : 'sns';
-    return { name: `${String(i).padStart(6, '0')}-svc-${g}-${member}-${step.state.toLowerCase()}-${form}.json`, payload: form === 'sns' ? snsEvent(t) : eventBridgeEvent(t) };
+    return {
+      name: `${String(i).padStart(6, '0')}-svc-${g}-${member}-${step.state.toLowerCase()}-${form}.json`,
+      transition,
+      form,
+      payload: form === 'sns' ? snsEvent(transition) : eventBridgeEvent(transition),
+    };
   });
 
 /** Writes failover.yml and `events/` (one file per event) into `dir`; returns the events directory. */
