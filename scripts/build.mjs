@@ -29,12 +29,21 @@ const buildAtomically = async (options) => {
   return ordered.map((f) => f.path);
 };
 
-/** Drops chunks of earlier builds (content-hashed names) once no process started before could still load them. */
+/**
+ * Drops chunks of earlier builds (content-hashed names) once no process started before could still load them.
+ * Other builds may run at the same time (test workers, the serverless plugin): their temp files are left alone, and a
+ * file that is gone by the time it is looked at is fine.
+ */
 const pruneChunks = (dir, keep) => {
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir)) {
     const path = join(dir, f);
-    if (!keep.includes(path) && Date.now() - statSync(path).mtimeMs > 10 * 60_000) rmSync(path, { force: true });
+    if (!f.endsWith('.mjs') || keep.includes(path)) continue;
+    try {
+      if (Date.now() - statSync(path).mtimeMs > 10 * 60_000) rmSync(path, { force: true });
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+    }
   }
 };
 
