@@ -12,6 +12,8 @@ export interface Io {
   env: Record<string, string | undefined>;
   cwd: string;
   now: () => Date;
+  /** Set when stderr is a terminal: raw writes (no newline added) for a progress bar redrawn in place. */
+  errTty?: { columns: number; write: (text: string) => void };
 }
 
 export const processIo = (): Io => ({
@@ -20,6 +22,9 @@ export const processIo = (): Io => ({
   env: process.env,
   cwd: process.cwd(),
   now: () => new Date(),
+  ...(process.stderr.isTTY
+    ? { errTty: { columns: process.stderr.columns || 80, write: (t: string) => void process.stderr.write(t) } }
+    : {}),
 });
 
 /** CLI log: warnings and errors to stderr as one readable line; info/debug only with R53F_DEBUG. */

@@ -1,20 +1,6 @@
 import { version } from '../package.json';
 import { ConfigError, R53FailoverError, UsageError } from '../shared/support/errors.js';
 import { processIo, type Io } from './context.js';
-import { check } from './commands/check.js';
-import { demo } from './commands/demo.js';
-import { digest } from './commands/digest.js';
-import { drill } from './commands/drill.js';
-import { exportCommand } from './commands/export.js';
-import { history } from './commands/history.js';
-import { ingest } from './commands/ingest.js';
-import { notify } from './commands/notify.js';
-import { probe } from './commands/probe.js';
-import { promote } from './commands/promote.js';
-import { report } from './commands/report.js';
-import { stats } from './commands/stats.js';
-import { status } from './commands/status.js';
-import { verify } from './commands/verify.js';
 
 export const HELP = `r53-failover: record, audit and rehearse Route 53 failover
 
@@ -42,21 +28,23 @@ Ledger: --ledger DIR or R53F_LEDGER_DIR (default .r53-failover/), or a deployed 
 --stage NAME (r53-failover-NAME-ledger), in --region (default us-east-1, where the stack lives; not AWS_REGION),
 with credentials from --profile NAME (or AWS_PROFILE) or the SDK's default chain.`;
 
-export const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
-  ingest,
-  history,
-  status,
-  stats,
-  report,
-  notify,
-  probe,
-  promote,
-  check,
-  demo,
-  drill,
-  export: exportCommand,
-  verify,
-  digest,
+type Command = (args: string[], io: Io) => Promise<number>;
+/** Each command's module is loaded when it runs: `ingest` does not pay for the SDK clients `probe` or `check` use. */
+export const COMMANDS: Record<string, () => Promise<Command>> = {
+  ingest: async () => (await import('./commands/ingest.js')).ingest,
+  history: async () => (await import('./commands/history.js')).history,
+  status: async () => (await import('./commands/status.js')).status,
+  stats: async () => (await import('./commands/stats.js')).stats,
+  report: async () => (await import('./commands/report.js')).report,
+  notify: async () => (await import('./commands/notify.js')).notify,
+  probe: async () => (await import('./commands/probe.js')).probe,
+  promote: async () => (await import('./commands/promote.js')).promote,
+  check: async () => (await import('./commands/check.js')).check,
+  demo: async () => (await import('./commands/demo.js')).demo,
+  drill: async () => (await import('./commands/drill.js')).drill,
+  export: async () => (await import('./commands/export.js')).exportCommand,
+  verify: async () => (await import('./commands/verify.js')).verify,
+  digest: async () => (await import('./commands/digest.js')).digest,
 };
 
 /** Runs the CLI and returns the exit status: 0 ok, 1 rejected input or failure, 2 usage or config error. */
@@ -79,13 +67,13 @@ export const run = async (argv: string[], io: Io = processIo()): Promise<number>
     io.out(HELP);
     return command ? 0 : 2;
   }
-  const fn = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (!fn) {
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) {
     io.err(`r53-failover: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
     return 2;
   }
   try {
-    return await fn(rest, io);
+    return await (await load())(rest, io);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
       io.err(`r53-failover ${command}: ${err.message}`);

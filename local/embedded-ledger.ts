@@ -31,8 +31,32 @@ export interface OpenedLedger {
   doc: DynamoDBDocumentClient;
   /** Where the ledger lives, for messages: a directory or a table/endpoint. */
   location: string;
+  /**
+   * True for the embedded ledger: this process holds its directory's lock, so nothing else writes to it while it
+   * is open. A table (AWS or a local endpoint) may have other writers (the deployed functions, other CLIs).
+   */
+  exclusive: boolean;
+  /** DynamoDB requests sent so far through `client` (and `doc`), by operation, retries included. */
+  requests(): Readonly<Record<string, number>>;
   close(): Promise<void>;
 }
+
+/**
+ * Counts every HTTP request the client sends, by operation (`PutItem`, `Query`, …). In the deserialize step, so
+ * inside the retry loop: a retried call counts once per attempt, as the table sees it.
+ */
+export const countRequests = (client: DynamoDBClient): (() => Readonly<Record<string, number>>) => {
+  const counts: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const op = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      counts[op] = (counts[op] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'deserialize', name: 'r53fCountRequests' },
+  );
+  return () => counts;
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -111,6 +135,7 @@ export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLe
       ...(opts.profile ? { credentials: fromIni({ profile: opts.profile }) } : {}),
       ...(endpoint ? { endpoint } : {}),
     });
+    const requests = countRequests(client);
     // Only a local endpoint gets its table created on demand; a real AWS table comes from `serverless deploy`.
     if (endpoint)
       await ensureLedgerTable(client, table).catch((err: unknown) => {
@@ -123,6 +148,8 @@ export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLe
       client,
       doc,
       location: endpoint ? `table ${table} at ${endpoint}` : `table ${table}`,
+      exclusive: false,
+      requests,
       close: async () => client.destroy(),
     };
   }
@@ -141,6 +168,7 @@ export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLe
     });
   }
   const client = localClient(server.endpoint);
+  const requests = countRequests(client);
   try {
     await ensureLedgerTable(client, DEFAULT_TABLE);
   } catch (err) {
@@ -154,6 +182,8 @@ export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLe
     client,
     doc,
     location: dir,
+    exclusive: true,
+    requests,
     close: async () => {
       client.destroy();
       await server.stop();

@@ -12,11 +12,11 @@ import { makeHook } from '../shared/promote/hooks/index.js';
 import { HEALTH_METRICS_REGION } from '../shared/promote/corroboration.js';
 import { regionalHookClients } from '../shared/promote/hooks/clients.js';
 import type { HookClients, HookExecutor } from '../shared/promote/hooks/types.js';
-import type { PromoterDeps } from '../shared/promote/promoter.js';
-import { DynamoDbPromotionStore } from '../shared/promote/promotion-store.js';
+import type { PromoterDeps, PromoterOutput } from '../shared/promote/promoter.js';
+import { DynamoDbPromotionStore, type PromotionStore } from '../shared/promote/promotion-store.js';
 import type { GroupEventPublisher } from '../shared/ledger/publisher.js';
-import type { LedgerEntry } from '../shared/ledger/store.js';
-import { onGroupEntry } from '../shared/promote/promoter.js';
+import type { LedgerEntry, PromotionStatus } from '../shared/ledger/store.js';
+import { onGroupEntry, tick } from '../shared/promote/promoter.js';
 
 /** How long one notification may keep retrying a channel in process before it is left `failed` for --redrive. */
 export const LOCAL_BUDGET_MS = 15_000;
@@ -114,3 +114,50 @@ export const reactionPublisher = (o: {
     if (o.promoter) for (const step of await onGroupEntry(entry, o.promoter)) await o.notify?.(step);
   },
 });
+
+/** The promotion statuses `tick` acts on (hold-down passed, approval expired, execution); the others are history. */
+const TICKED: ReadonlySet<PromotionStatus> = new Set(['REQUESTED', 'AWAITING_APPROVAL', 'APPROVED', 'IN_PROGRESS']);
+
+/**
+ * The promotion tick a replay runs before each event (`ingest`). On an exclusive ledger (the embedded one: no other
+ * writer while it is open) a group whose promotions were last listed with none in a status `tick` acts on, and
+ * whose promotion records this process has not written since, has nothing due: it is not listed again until this
+ * process creates or updates one of its records. On a table (other writers) every group is listed every time.
+ * Use the returned `deps` for everything that may write promotion records (onGroupEntry, tick).
+ */
+export const replayTicker = (
+  deps: PromoterDeps,
+  exclusive: boolean,
+): { deps: PromoterDeps; tick(): Promise<PromoterOutput> } => {
+  // Each pass gets a fresh hook budget, as each minute's invocation does when deployed.
+  const fresh = (d: PromoterDeps) => withFreshBudget(d, PROMOTE_BUDGET_SECONDS * 1000);
+  if (!exclusive) return { deps, tick: () => tick(fresh(deps)) };
+  const settled = new Set<string>();
+  const inner = deps.store;
+  const store: PromotionStore = {
+    get: (group, episode) => inner.get(group, episode),
+    create: (rec) => {
+      settled.delete(rec.group);
+      return inner.create(rec);
+    },
+    update: (rec, expectedVersion) => {
+      settled.delete(rec.group);
+      return inner.update(rec, expectedVersion);
+    },
+    list: async (group) => {
+      const recs = await inner.list(group);
+      if (recs.some((r) => TICKED.has(r.status))) settled.delete(group);
+      else settled.add(group);
+      return recs;
+    },
+  };
+  const wrapped: PromoterDeps = { ...deps, store };
+  return {
+    deps: wrapped,
+    tick: () =>
+      tick(
+        fresh(wrapped),
+        Object.keys(deps.config.groups).filter((g) => !settled.has(g)),
+      ),
+  };
+};

@@ -1,4 +1,4 @@
-// npm run bench: bundle sizes, cold require times and recorder throughput against dynalite, with ratios to
+// npm run bench: bundle sizes, cold require times, recorder and CLI ingest throughput against dynalite, with ratios to
 // baselines measured in the same run. Prints figures; asserts nothing (targets are shown next to each figure).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -18,6 +18,7 @@ import { silentLog } from '../shared/support/logger.js';
 import { startReceiver } from '../local/receiver.js';
 import { auditBench } from './bench/audit.js';
 import { detectionTime, probeEngineVsBlackbox } from './bench/probes.js';
+import { ingestBench } from './bench/ingest.js';
 import { buildChannels } from '../shared/notify/channels/index.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import { notifyGroupEvent, type NotifierDeps } from '../shared/notify/notifier.js';
@@ -351,11 +352,12 @@ const notifyLatency = async () => {
   server.stop();
 };
 
-// BENCH_ONLY=probes,detection (comma-separated) runs a subset: bundles, recorder, notify, probes, detection, audit.
+// BENCH_ONLY=probes,detection (comma-separated) runs a subset: bundles, recorder, ingest, notify, probes, detection, audit.
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (name: string) => !only || only.includes(name);
 if (want('bundles')) await bundles();
 if (want('recorder')) await recorderThroughput();
+if (want('ingest')) await ingestBench();
 if (want('notify')) await notifyLatency();
 if (want('probes')) await probeEngineVsBlackbox();
 if (want('detection')) detectionTime();

@@ -3,7 +3,7 @@
 // dist/<fn>.meta.json), the CLI, the bench and the serverless plugin's config module. Run by `npm install`
 // (prepare), `npm test`, `npm start` and the plugin.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lambdaBuildOptions } from './lambda-build.mjs';
@@ -26,15 +26,53 @@ const writeAtomically = (path, contents) => {
   renameSync(tmp, path);
 };
 
-/** Builds `options`; with `metafileOut`, also writes esbuild's metafile (inputs, root-relative) there. */
+/**
+ * Builds `options` and returns the files written; with `metafileOut`, also writes esbuild's metafile (inputs,
+ * root-relative) there. With code splitting, chunks first and entry points last: a reader of the new entry finds
+ * its chunks in place.
+ */
 const buildAtomically = async (options, metafileOut) => {
   const result = await build({
     ...options,
     write: false,
     ...(metafileOut ? { metafile: true, absWorkingDir: root } : {}),
   });
-  for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
+  const entries = new Set(
+    (options.entryPoints ?? []).map((e) =>
+      join(options.outdir ?? '', `${e.split('/').pop().replace(/\.ts$/, '')}.mjs`),
+    ),
+  );
+  const ordered = [...result.outputFiles].sort((a, b) => Number(entries.has(a.path)) - Number(entries.has(b.path)));
+  for (const file of ordered) writeAtomically(file.path, file.contents);
   if (metafileOut) writeAtomically(metafileOut, `${JSON.stringify(result.metafile)}\n`);
+  return ordered.map((f) => f.path);
+};
+
+/**
+ * Drops chunks of earlier builds (content-hashed names) once no process started before could still load them.
+ * Other builds may run at the same time (test workers, the serverless plugin): their temp files are left alone, and a
+ * file that is gone by the time it is looked at is fine.
+ */
+const pruneChunks = (dir, keep) => {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    const path = join(dir, f);
+    if (!f.endsWith('.mjs') || keep.includes(path)) continue;
+    try {
+      if (Date.now() - statSync(path).mtimeMs > 10 * 60_000) rmSync(path, { force: true });
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+    }
+  }
+};
+
+const toolOptions = {
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'inline',
+  logLevel: 'error',
 };
 
 export async function buildAll({ quiet = false } = {}) {
@@ -56,24 +94,28 @@ export async function buildAll({ quiet = false } = {}) {
         join(dist, `${fn}.meta.json`),
       ),
     ),
+    // The CLI is split: main.mjs loads a command's module (and the SDK clients it uses) only when it runs.
+    buildAtomically(
+      {
+        ...toolOptions,
+        entryPoints: [join(root, 'cli/main.ts')],
+        outdir: join(dist, 'cli'),
+        splitting: true,
+        entryNames: '[name]',
+        chunkNames: 'chunks/[name]-[hash]',
+        outExtension: { '.js': '.mjs' },
+        format: 'esm',
+      },
+      join(dist, 'cli.meta.json'),
+    ).then((written) => pruneChunks(join(dist, 'cli', 'chunks'), written)),
     ...[
-      ['cli/main.ts', 'cli/main.mjs', 'esm'],
       ['scripts/bench.ts', 'scripts/bench.mjs', 'esm'],
+      ['scripts/bench/raw-put.ts', 'scripts/raw-put.mjs', 'esm'],
       ['scripts/sls-config.ts', 'sls/config.cjs', 'cjs'],
     ]
       .filter(([src]) => existsSync(join(root, src)))
       .map(([src, out, format]) =>
-        buildAtomically({
-          entryPoints: [join(root, src)],
-          outfile: join(dist, out),
-          bundle: true,
-          packages: 'external',
-          platform: 'node',
-          target: 'node20',
-          format,
-          sourcemap: 'inline',
-          logLevel: 'error',
-        }),
+        buildAtomically({ ...toolOptions, entryPoints: [join(root, src)], outfile: join(dist, out), format }),
       ),
   ]);
   if (!quiet) console.error(`built ${fns.length} function bundle(s), CLI and tools into dist/`);

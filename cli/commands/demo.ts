@@ -77,7 +77,7 @@ const describeReceived = (
 };
 
 const packageRoot = (): string => {
-  // dist/cli/main.mjs when bundled, cli/commands/demo.ts from source: walk up to the directory holding package.json.
+  // dist/cli/chunks/ when bundled, cli/commands/ from source: walk up to the directory holding package.json.
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || (existsSync(join(dir, 'package.json')) && dir.endsWith('dist')))
     dir = dirname(dir);

@@ -3,14 +3,12 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { assertDeliverableSize } from '../../shared/core/alarm-event.js';
 import { InvalidEventError, UsageError } from '../../shared/support/errors.js';
 import type { GroupEventPublisher } from '../../shared/ledger/publisher.js';
-import { notifyGroupEvent, sweep, type NotificationReport } from '../../shared/notify/notifier.js';
+import type { NotificationReport } from '../../shared/notify/notifier.js';
 import { normaliseFor, recordNormalised, type RecorderDeps, type RecordOutcome } from '../../shared/record/recorder.js';
-import { localNotifier, reactionPublisher, withFreshBudget } from '../../local/pipeline.js';
-import { localPromoter, PROMOTE_BUDGET_SECONDS } from '../../local/pipeline.js';
-import { tick as promotionTick } from '../../shared/promote/promoter.js';
 import type { LedgerEntry } from '../../shared/ledger/store.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';
 import { withContext, type Io } from '../context.js';
+import { progress, PROGRESS_EVERY } from '../progress.js';
 
 export const INGEST_HELP = `r53-failover ingest [options] PATH...
 
@@ -31,6 +29,8 @@ Options:
   --stage NAME      the table a stage deployed: r53-failover-NAME-ledger (not with --table)
   --region REGION   the table's region (default us-east-1, where the stack lives; AWS_REGION is not used)
   --profile NAME    a profile of ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE, else the SDK's chain)
+
+Progress: from ${PROGRESS_EVERY} files on, a line on stderr every ${PROGRESS_EVERY} files (a bar when stderr is a terminal); none with --json.
 
 Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 on a usage or config error.`;
 
@@ -127,73 +127,116 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
   if (positionals.length === 0)
     throw new UsageError('ingest: expected at least one event file, directory or "-" (see r53-failover ingest --help)');
   const files = expandPaths(positionals, io.cwd);
-  return withContext(io, values, async ({ deps, loaded, ledger }) => {
-    const notifier = values['no-notify'] ? undefined : localNotifier(loaded.config, ledger, deps.log);
+  let requests: (() => number) | undefined;
+  const meter = progress(io, {
+    total: files.length,
+    quiet: values.json,
+    what: 'ingest',
+    unit: 'files',
+    detail: (done) => (requests ? `${requests()} ledger requests (${(requests() / done).toFixed(2)}/file)` : ''),
+  });
+  return withContext(meter.around(io), values, async ({ deps, loaded, ledger }) => {
+    // Ledger requests of the ingest itself (opening the ledger excluded): in the progress lines and, with
+    // R53F_DEBUG, by operation at the end.
+    const before = { ...ledger.requests() };
+    const since = (): Record<string, number> =>
+      Object.fromEntries(
+        Object.entries(ledger.requests())
+          .map(([op, n]) => [op, n - (before[op] ?? 0)] as const)
+          .filter(([, n]) => n > 0),
+      );
+    const sent = () => Object.values(since()).reduce((a, b) => a + b, 0);
+    requests = sent;
     const promoting = !values['no-promote'] && Object.values(loaded.config.groups).some((g) => g.promotion);
+    // The reaction pipeline (channels, hooks and their SDK clients) is loaded only when this run notifies or promotes.
+    const reacting = !values['no-notify'] || promoting;
+    const pipeline = reacting
+      ? { ...(await import('../../local/pipeline.js')), ...(await import('../../shared/notify/notifier.js')) }
+      : undefined;
+    const notifier =
+      pipeline && !values['no-notify'] ? pipeline.localNotifier(loaded.config, ledger, deps.log) : undefined;
     let clock = new Date();
-    const promoter = promoting ? { ...localPromoter(loaded.config, ledger, deps.log), now: () => clock } : undefined;
+    // On the embedded ledger, groups with nothing pending are not re-listed before every event (see replayTicker).
+    const ticker =
+      pipeline && promoting
+        ? pipeline.replayTicker(
+            { ...pipeline.localPromoter(loaded.config, ledger, deps.log), now: () => clock },
+            ledger.exclusive,
+          )
+        : undefined;
+    const promoter = ticker?.deps;
     let reports: NotificationReport[] = [];
     const notifyEntry = async (entry: LedgerEntry, correlationId?: string) => {
-      if (notifier)
+      if (pipeline && notifier)
         reports.push(
           ...(
-            await notifyGroupEvent(
+            await pipeline.notifyGroupEvent(
               { group: entry.group, seq: entry.seq, ...(correlationId ? { correlationId } : {}) },
-              withFreshBudget(notifier),
+              pipeline.withFreshBudget(notifier),
             )
           ).notifications,
         );
     };
     // In process, the whole reaction pipeline follows each recorded entry: notify, then promotion.
     const publisher: GroupEventPublisher | undefined =
-      notifier || promoter ? reactionPublisher({ notify: notifyEntry, ...(promoter ? { promoter } : {}) }) : undefined;
+      pipeline && (notifier || promoter)
+        ? pipeline.reactionPublisher({ notify: notifyEntry, ...(promoter ? { promoter } : {}) })
+        : undefined;
     const recorder: RecorderDeps = publisher
       ? { ...deps, publisher, ...(notifier ? { acks: notifier.deliveries } : {}) }
       : deps;
     const rows: IngestRow[] = [];
-    for (const file of files) {
-      const shown = file === '-' ? '(stdin)' : relative(io.cwd, file);
-      const row: IngestRow = { file: shown.startsWith('..') || isAbsolute(shown) ? file : shown, outcome: 'rejected' };
-      reports = [];
-      try {
-        const text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
-        assertDeliverableSize(Buffer.byteLength(text));
-        let raw: unknown;
+    try {
+      for (const file of files) {
+        const shown = file === '-' ? '(stdin)' : relative(io.cwd, file);
+        const row: IngestRow = {
+          file: shown.startsWith('..') || isAbsolute(shown) ? file : shown,
+          outcome: 'rejected',
+        };
+        reports = [];
         try {
-          raw = JSON.parse(text);
+          const text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
+          assertDeliverableSize(Buffer.byteLength(text));
+          let raw: unknown;
+          try {
+            raw = JSON.parse(text);
+          } catch (err) {
+            throw new InvalidEventError(`(root): file is not JSON: ${(err as Error).message}`);
+          }
+          const normalised = normaliseFor(raw, deps);
+          // Time-driven work due by this event's state change comes first, as it would have in the outage: reminders,
+          // no-data notices and flap summaries; promotions whose hold-down passed, approvals that expired.
+          const first = normalised.find((n) => n.kind === 'transition');
+          if (first?.kind === 'transition') {
+            clock = new Date(first.transition.stateChangedAt);
+            if (pipeline && notifier)
+              reports.push(...(await pipeline.sweep(clock, pipeline.withFreshBudget(notifier))).notifications);
+            if (ticker) for (const s of await ticker.tick()) await notifyEntry(s);
+          }
+          const outcomes = await recordNormalised(normalised, recorder, `file:${file}`);
+          const parts = outcomes.map(rowOf);
+          if (parts.length === 1) Object.assign(row, parts[0]);
+          else {
+            const top = [...parts].sort((a, b) => RANK[b.outcome] - RANK[a.outcome])[0];
+            Object.assign(row, {
+              outcome: top?.outcome ?? 'ignored',
+              reason: `${parts.length} records: ${parts.map((p) => p.outcome).join(', ')}`,
+              records: parts,
+            });
+          }
         } catch (err) {
-          throw new InvalidEventError(`(root): file is not JSON: ${(err as Error).message}`);
+          if (!(err instanceof InvalidEventError)) throw err;
+          row.outcome = 'rejected';
+          row.reason = err.message;
         }
-        const normalised = normaliseFor(raw, deps);
-        // Time-driven work due by this event's state change comes first, as it would have in the outage: reminders,
-        // no-data notices and flap summaries; promotions whose hold-down passed, approvals that expired.
-        const first = normalised.find((n) => n.kind === 'transition');
-        if (first?.kind === 'transition') {
-          clock = new Date(first.transition.stateChangedAt);
-          if (notifier) reports.push(...(await sweep(clock, withFreshBudget(notifier))).notifications);
-          if (promoter)
-            for (const s of await promotionTick(withFreshBudget(promoter, PROMOTE_BUDGET_SECONDS * 1000)))
-              await notifyEntry(s);
-        }
-        const outcomes = await recordNormalised(normalised, recorder, `file:${file}`);
-        const parts = outcomes.map(rowOf);
-        if (parts.length === 1) Object.assign(row, parts[0]);
-        else {
-          const top = [...parts].sort((a, b) => RANK[b.outcome] - RANK[a.outcome])[0];
-          Object.assign(row, {
-            outcome: top?.outcome ?? 'ignored',
-            reason: `${parts.length} records: ${parts.map((p) => p.outcome).join(', ')}`,
-            records: parts,
-          });
-        }
-      } catch (err) {
-        if (!(err instanceof InvalidEventError)) throw err;
-        row.outcome = 'rejected';
-        row.reason = err.message;
+        if (reports.length) row.notifications = summariseNotifications(reports);
+        rows.push(row);
+        meter.update(rows.length);
       }
-      if (reports.length) row.notifications = summariseNotifications(reports);
-      rows.push(row);
+    } finally {
+      meter.end(rows.length);
     }
+    deps.log.debug('ledger requests', { files: rows.length, requests: sent(), byOperation: since() });
     const summary = { recorded: 0, duplicate: 0, ignored: 0, rejected: 0 };
     for (const r of rows) summary[r.outcome]++;
     if (values.json) io.out(JSON.stringify({ results: rows, summary }, null, 2));

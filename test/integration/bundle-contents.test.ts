@@ -35,7 +35,11 @@ describe('Lambda bundles carry no local/ tooling', () => {
   });
 
   it('has none of the drill\u2019s strings in any bundle (and the CLI bundle, which runs the drill, has them)', () => {
-    const cli = readFileSync('dist/cli/main.mjs', 'utf8');
+    // The CLI is split into main.mjs and chunks (each command's module loads when it runs): read every output.
+    const cliMeta = JSON.parse(readFileSync('dist/cli.meta.json', 'utf8')) as { outputs: Record<string, unknown> };
+    const cli = Object.keys(cliMeta.outputs)
+      .map((out) => readFileSync(out, 'utf8'))
+      .join('\n');
     for (const marker of DRILL_MARKERS) expect(cli).toContain(marker);
     for (const fn of FUNCTIONS) {
       const bundle = readFileSync(`dist/${fn}/index.js`, 'utf8');
