@@ -28,13 +28,18 @@ const workspace = (groups: number, files: { name: string; payload: unknown }[], 
 const requestsOf = (stderr: string): { files: number; requests: number; byOperation: Record<string, number> } => {
   const m = /^debug: ledger requests \(files=(\d+) requests=(\d+) byOperation=(\{.*\})\)$/m.exec(stderr);
   if (!m) throw new Error(`no ledger requests line in stderr:\n${stderr.slice(-2000)}`);
-  return { files: Number(m[1]), requests: Number(m[2]), byOperation: JSON.parse(m[3] as string) as Record<string, number> };
+  return {
+    files: Number(m[1]),
+    requests: Number(m[2]),
+    byOperation: JSON.parse(m[3] as string) as Record<string, number>,
+  };
 };
 
 const summaryOf = (out: string) => (JSON.parse(out) as { summary: Record<string, number> }).summary;
 
 /** Files that are rejected at once (not an alarm event): progress is per file, whatever the outcome. */
-const junk = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `${String(i).padStart(5, '0')}.json`, payload: { hello: i } }));
+const junk = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ name: `${String(i).padStart(5, '0')}.json`, payload: { hello: i } }));
 
 describe('r53-failover ingest: ledger requests per event', () => {
   it('records each new transition with one PutItem; per group one head read and one registry write', async () => {
@@ -67,7 +72,7 @@ describe('r53-failover ingest: ledger requests per event', () => {
     expect(requestsOf(res.err).byOperation).toEqual({ PutItem: 60 + GROUPS, Query: GROUPS, UpdateItem: 60 });
   });
 
-  it('with promotion configured, does not list every group\'s promotions before every event (embedded ledger)', async () => {
+  it("with promotion configured, does not list every group's promotions before every event (embedded ledger)", async () => {
     const GROUPS = 4;
     const N = 160;
     const cwd = workspace(GROUPS, ingestEvents(N, GROUPS), { promotion: true });
@@ -91,23 +96,36 @@ describe('r53-failover ingest: ledger requests per event', () => {
     // Duplicates and a late, out-of-order delivery too.
     const files = [
       ...events.map((e) => ({ name: e.name, payload: e.payload })),
-      ...events.slice(0, 8).map((e) => ({ name: `${e.name.slice(0, 6)}-copy.json`, payload: e.form === 'sns' ? eventBridgeEvent(e.transition) : snsEvent(e.transition) })),
+      ...events.slice(0, 8).map((e) => ({
+        name: `${e.name.slice(0, 6)}-copy.json`,
+        payload: e.form === 'sns' ? eventBridgeEvent(e.transition) : snsEvent(e.transition),
+      })),
     ];
     const cwd = workspace(GROUPS, files, { promotion: true });
     const dynamo = await startLocalDynamo();
     const saved = { ...process.env };
     try {
       // The table path opens the table through the SDK's own configuration (process.env).
-      Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      });
       const onTable = cliIn({ now: () => NOW, env: { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint } });
       const embedded = await cli(cwd, 'ingest', '--json', '--no-notify', 'events');
       const table = await onTable(cwd, 'ingest', '--json', '--no-notify', '--table', 'replay', 'events');
       expect(embedded.out).toBe(table.out);
       const history = async (run: typeof cli, ...where: string[]) =>
-        (await run(cwd, 'export', '--format', 'ndjson', ...where)).out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        (await run(cwd, 'export', '--format', 'ndjson', ...where)).out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
       const promotions = async (run: typeof cli, ...where: string[]) =>
-        (JSON.parse((await run(cwd, 'promote', 'list', '--json', ...where)).out) as { promotions: Record<string, unknown>[] }).promotions
-          .map(({ leaseOwner: _o, leaseUntil: _u, ...rest }) => rest);
+        (
+          JSON.parse((await run(cwd, 'promote', 'list', '--json', ...where)).out) as {
+            promotions: Record<string, unknown>[];
+          }
+        ).promotions.map(({ leaseOwner: _o, leaseUntil: _u, ...rest }) => rest);
       const [h1, h2] = [await history(cli), await history(onTable, '--table', 'replay')];
       expect(h1.length).toBeGreaterThan(events.length); // transitions and promotion steps
       expect(h1).toEqual(h2);
@@ -131,8 +149,12 @@ describe('r53-failover ingest: progress on stderr', () => {
     expect(res.code).toBe(1);
     const lines = res.err.split('\n').filter((l) => l.startsWith('ingest: '));
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^ingest: 1000\/1010 files \(99%\) in \d+\.\d s, \d+ files\/s, 20 ledger requests \(0\.02\/file\)$/);
-    expect(lines[1]).toMatch(/^ingest: 1010\/1010 files \(100%\) in \d+\.\d s, \d+ files\/s, 20 ledger requests \(0\.02\/file\)$/);
+    expect(lines[0]).toMatch(
+      /^ingest: 1000\/1010 files \(99%\) in \d+\.\d s, \d+ files\/s, 20 ledger requests \(0\.02\/file\)$/,
+    );
+    expect(lines[1]).toMatch(
+      /^ingest: 1010\/1010 files \(100%\) in \d+\.\d s, \d+ files\/s, 20 ledger requests \(0\.02\/file\)$/,
+    );
     expect(res.out).not.toContain('ingest: ');
     expect(res.out.split('\n').pop()).toBe('1010 file(s): 10 recorded, 0 duplicate, 0 ignored, 1000 rejected');
   });
@@ -152,13 +174,22 @@ describe('r53-failover ingest: progress on stderr', () => {
     const frames: string[] = [];
     const err: string[] = [];
     const out: string[] = [];
-    const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), env: {}, cwd, now: () => NOW, errTty: { columns: 120, write: (t) => frames.push(t) } };
+    const io: Io = {
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      env: {},
+      cwd,
+      now: () => NOW,
+      errTty: { columns: 120, write: (t) => frames.push(t) },
+    };
     expect(await run(['ingest', '--no-notify', 'events'], io)).toBe(1);
     expect(err).toEqual([]);
     const all = frames.join('');
     expect(all.endsWith('\n')).toBe(true);
     const last = all.trimEnd().split('\r').pop() ?? '';
-    expect(last).toMatch(/^\[#{10,40}\] ingest: 1500\/1500 files \(100%\) in \d+\.\d s, \d+ files\/s, 0 ledger requests \(0\.00\/file\)\x1b\[K$/);
+    expect(last).toMatch(
+      /^\[#{10,40}\] ingest: 1500\/1500 files \(100%\) in \d+\.\d s, \d+ files\/s, 0 ledger requests \(0\.00\/file\)\x1b\[K$/,
+    );
     expect(frames.every((f) => f === '\n' || f.startsWith('\r'))).toBe(true);
     expect(out.join('\n')).toContain('1500 file(s): 0 recorded, 0 duplicate, 0 ignored, 1500 rejected');
   });
