@@ -10,6 +10,7 @@ import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
 import { loadLedgerEnv } from '../shared/config/env.js';
 import { InvalidEventError } from '../shared/support/errors.js';
 import { recordEvent, type RecordOutcome } from '../shared/record/recorder.js';
+import { emfMetrics, NAMESPACE } from '../shared/support/metrics.js';
 
 // Module scope: env and config are validated once per container; a bad deploy fails at cold start.
 const env = loadLedgerEnv();
@@ -21,6 +22,7 @@ const deps = {
   placements: indexHealthChecks(config),
   log: logger,
   now: () => new Date(),
+  metrics: emfMetrics(NAMESPACE),
 };
 
 /** EventBridge, SNS or alarm-action payload in; one outcome per alarm notification out. Malformed input throws (→ retries → DLQ). */

@@ -13,6 +13,7 @@ import { nextEntry } from '../ledger/entry.js';
 import type { LedgerEntry, LedgerStore, TransitionEntry } from '../ledger/store.js';
 import type { Log } from '../support/logger.js';
 import { UNASSIGNED_GROUP, type HealthCheckPlacement } from '../core/members.js';
+import { METRIC, type MetricSink, SERVING_VALUE } from '../support/metrics.js';
 
 export interface RecorderDeps {
   ledger: LedgerStore;
@@ -24,6 +25,8 @@ export interface RecorderDeps {
   publisher?: GroupEventPublisher;
   /** Whether the notifier acknowledged an entry's event; unacknowledged events are re-emitted on redelivery. */
   acks?: { isAcked(group: string, seq: number): Promise<boolean> };
+  /** The dashboard's figures (ServingMember per group, GroupEvents per event); absent → none (the CLI). */
+  metrics?: MetricSink;
 }
 
 export type RecordOutcome =
@@ -126,6 +129,7 @@ export const recordTransition = async (
     stateChangedAt: t.stateChangedAt,
     transitionId,
   });
+  if (!entry.stale) countTransition(entry, deps.metrics);
   // Only after the ledger write, never for a stale entry; a failure here fails the invocation, and the retry
   // (a duplicate) re-emits.
   if (deps.publisher && !entry.stale) await deps.publisher.publish(entry, correlationId);
@@ -139,6 +143,17 @@ export const recordTransition = async (
     seq: entry.seq,
     entry,
   };
+};
+
+/**
+ * A fresh transition, counted once (duplicates never reach here): which member DNS now serves (1 primary, 2 secondary,
+ * 0 none) for the group, and the group event. Unassigned health checks have no failover group to draw.
+ */
+const countTransition = (entry: LedgerEntry, metrics: MetricSink | undefined) => {
+  if (!metrics) return;
+  if (entry.group !== UNASSIGNED_GROUP)
+    metrics.put(METRIC.servingMember, 'None', SERVING_VALUE[entry.serving], { Group: entry.group });
+  metrics.put(METRIC.groupEvents, 'Count', 1, { Event: entry.event });
 };
 
 /** A transition already in the chain: note the delivery path, re-emit until the notifier acknowledged it. */

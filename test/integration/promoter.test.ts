@@ -14,10 +14,13 @@ import type { HookExecutor, HookFence } from '../../shared/promote/hooks/types.j
 import { decideApproval, onGroupEntry, onRdsEvent, tick, type PromoterDeps } from '../../shared/promote/promoter.js';
 import { DynamoDbPromotionStore } from '../../shared/promote/promotion-store.js';
 import { parseRdsEvent } from '../../shared/promote/rds-events.js';
+import { promoteOnTrigger } from '../../shared/promote/trigger.js';
+import { METRIC } from '../../shared/support/metrics.js';
 import { recordEvent, type RecordOutcome } from '../../shared/record/recorder.js';
 import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
 import { loadEvent, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { captureLog, recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
+import { captureMetrics } from '../helpers/metrics.js';
 
 const TARGET = 'arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2';
 const PRIMARY = 'arn:aws:rds:us-east-1:123456789012:cluster:orders-aurora-use1';
@@ -389,5 +392,23 @@ describe('promotion against a mocked RDS API, completed by the RDS event', () =>
       eventId: 'RDS-EVENT-0238',
       kind: 'global-failover-completed',
     });
+  });
+});
+
+describe('promote-replica metrics', () => {
+  it('counts each promotion step the function records (PromotionSteps per event), for the dashboard', async () => {
+    const hook = countingHook();
+    const w = await world(configFor(`      mode: auto\n      holdDownSeconds: 60\n${AURORA_HOOK}`), hook.exec);
+    await w.record(t('primary', 'ALARM', 'OK', 0));
+    const metrics = captureMetrics();
+    const schedule = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
+    // The every-minute check after the hold-down: the function promotes and records the step.
+    const now = () => new Date(Date.UTC(2025, 6, 1, 10, 2));
+    const res = await promoteOnTrigger(schedule, { ...w.deps, now, metrics: metrics.sink });
+    expect(res.steps).toEqual(['orders-api#1 PROMOTION_IN_PROGRESS']);
+    expect(hook.state.calls).toBe(1);
+    expect(metrics.points).toEqual([
+      { name: METRIC.promotionSteps, value: 1, dimensions: { Event: 'PROMOTION_IN_PROGRESS' } },
+    ]);
   });
 });
