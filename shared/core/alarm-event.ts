@@ -39,7 +39,7 @@ export interface AlarmTransition {
 
 export type NormalisedEvent = { kind: 'transition'; transition: AlarmTransition } | { kind: 'ignored'; reason: string };
 
-const ALARM_ARN_RE = /^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/;
+export const ALARM_ARN_RE = /^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/;
 
 /** `2025-06-12T14:03:27.412+0000` and friends → `2025-06-12T14:03:27.412Z`. */
 export const toIsoUtc = (s: string): string | undefined => {
@@ -89,7 +89,7 @@ const common = /* @__PURE__ */ once(() => {
 });
 
 /** `detail` of an EventBridge alarm event and `alarmData` of the alarm-action payload: the same shape. */
-const alarmDetailSchema = /* @__PURE__ */ once(() => {
+export const alarmDetailSchema = /* @__PURE__ */ once(() => {
   const { state, timestamp, str, optStr, nonEmpty } = common();
   const reasonData = z.string({ error: (i) => `expected a JSON string, got ${show(i.input)}` }).check(
     z.superRefine((s, ctx) => {
@@ -118,7 +118,7 @@ const alarmDetailSchema = /* @__PURE__ */ once(() => {
 });
 type AlarmDetail = z.infer<ReturnType<typeof alarmDetailSchema>>;
 
-const eventBridgeSchema = /* @__PURE__ */ once(() => {
+export const eventBridgeSchema = /* @__PURE__ */ once(() => {
   const { str, nonEmpty } = common();
   return z.looseObject({
     id: nonEmpty('is required (the EventBridge event id)'),
@@ -269,7 +269,7 @@ const detailMetrics = (detail: AlarmDetail, root: string): MetricRef[] =>
       : [],
   );
 
-const arnParts = (arn: string) => {
+export const arnParts = (arn: string) => {
   const m = ALARM_ARN_RE.exec(arn);
   return m ? { region: m[1] as string, accountId: m[2] as string, name: m[3] as string } : undefined;
 };
@@ -304,6 +304,10 @@ const fromDetail = (
   };
 };
 
+/** An EventBridge alarm event's alarm ARN: from `resources`, else built from its region, account and the name. */
+export const eventAlarmArn = (env: { resources: string[]; region: string; account: string }, name: string) =>
+  env.resources.find((r) => ALARM_ARN_RE.test(r)) ?? `arn:aws:cloudwatch:${env.region}:${env.account}:alarm:${name}`;
+
 const fromEventBridge = (raw: Record<string, unknown>, prefer: (id: string) => boolean): NormalisedEvent => {
   const env = parseOrThrow(eventBridgeSchema(), raw, InvalidEventError);
   if (env.source !== 'aws.cloudwatch') {
@@ -322,9 +326,7 @@ const fromEventBridge = (raw: Record<string, unknown>, prefer: (id: string) => b
   }
   if (env.detail === undefined) throw new InvalidEventError('detail: is required (the alarm state change)');
   const detail = parseOrThrow(alarmDetailSchema(), env.detail, InvalidEventError, 'detail');
-  const alarmArn =
-    env.resources.find((r) => ALARM_ARN_RE.test(r)) ??
-    `arn:aws:cloudwatch:${env.region}:${env.account}:alarm:${detail.alarmName}`;
+  const alarmArn = eventAlarmArn(env, detail.alarmName);
   const parts = arnParts(alarmArn);
   return fromDetail(
     detail,
