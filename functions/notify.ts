@@ -15,6 +15,7 @@ import { sqsDeadLetters } from '../shared/notify/dead-letters.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import { notifyOnTrigger, type NotifyResult } from '../shared/notify/trigger.js';
 import { makeDocumentClient } from '../shared/support/clients.js';
+import { emfMetrics, NAMESPACE } from '../shared/support/metrics.js';
 import { once } from '../shared/support/once.js';
 
 const env = loadNotifyEnv();
@@ -33,11 +34,12 @@ const channels = buildChannels(config, {
 });
 const ledger = new DynamoDbLedgerStore(doc, env.LEDGER_TABLE);
 const deliveries = new DynamoDbDeliveryStore(doc, env.LEDGER_TABLE);
+const metrics = emfMetrics(NAMESPACE);
 const deadLetters = env.DEAD_LETTER_QUEUE_URL ? { deadLetters: sqsDeadLetters(sqs, env.DEAD_LETTER_QUEUE_URL) } : {};
 /** Time kept back from the Lambda budget to record outcomes after the last attempt. */
 const SAFETY_MS = 3_000;
 
-/** Ledger stream records, the every-minute schedule or a pointer → notifications (shared/notify/trigger.ts). */
+/** Ledger stream records, the schedule, a pointer or an ops alarm → notifications (shared/notify/trigger.ts). */
 export const notify = (event: unknown, context: Context): Promise<NotifyResult> =>
   notifyOnTrigger(parseLedgerTrigger(event), {
     ledger,
@@ -45,6 +47,7 @@ export const notify = (event: unknown, context: Context): Promise<NotifyResult> 
     config,
     channels,
     log: logger,
+    metrics,
     ...deadLetters,
     now: () => new Date(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

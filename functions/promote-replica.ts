@@ -14,6 +14,7 @@ import { makeHook } from '../shared/promote/hooks/index.js';
 import { DynamoDbPromotionStore } from '../shared/promote/promotion-store.js';
 import { promoteOnTrigger, type PromoteResult } from '../shared/promote/trigger.js';
 import { makeDocumentClient } from '../shared/support/clients.js';
+import { emfMetrics, NAMESPACE } from '../shared/support/metrics.js';
 import { once } from '../shared/support/once.js';
 
 const env = loadPromoteEnv();
@@ -23,6 +24,7 @@ const doc = makeDocumentClient();
 // Built when a webhook hook first needs its secret: most invocations promote nothing.
 const ssm = once(() => new SSMProvider());
 const clients = regionalHookClients();
+const metrics = emfMetrics(NAMESPACE);
 const hookOpts = {
   secret: (name: string) => ssm().get(name, { decrypt: true, maxAge: 300 }) as Promise<string>,
   ...(env.AWS_LAMBDA_RUNTIME_API ? { runtimeApi: env.AWS_LAMBDA_RUNTIME_API } : {}),
@@ -35,6 +37,7 @@ export const promoteReplica = (event: unknown, context: Context): Promise<Promot
   promoteOnTrigger(event, {
     config,
     log: logger,
+    metrics,
     // Per invocation: the ledger store caches group heads, and guardrails must judge the group as it is now.
     ledger: new DynamoDbLedgerStore(doc, env.LEDGER_TABLE),
     store: new DynamoDbPromotionStore(doc, env.LEDGER_TABLE),

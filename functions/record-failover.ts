@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { correlationIdOf } from '../shared/core/alarm-event.js';
@@ -10,8 +9,8 @@ import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
 import { loadLedgerEnv } from '../shared/config/env.js';
 import { InvalidEventError } from '../shared/support/errors.js';
 import { recordEvent, type RecordOutcome } from '../shared/record/recorder.js';
-import { recorderMetrics } from '../shared/record/metrics.js';
 import { indexHealthChecks } from '../shared/config/lookups.js';
+import { emfMetrics, NAMESPACE } from '../shared/support/metrics.js';
 
 // Module scope: env and config are validated once per container; a bad deploy fails at cold start.
 const env = loadLedgerEnv();
@@ -23,8 +22,7 @@ const deps = {
   placements: indexHealthChecks(config),
   log: logger,
   now: () => new Date(),
-  countForeign: recorderMetrics(new Metrics({ namespace: 'R53Failover/Recorder', serviceName: 'r53-failover' }))
-    .foreignAlarm,
+  metrics: emfMetrics(NAMESPACE),
 };
 
 /** EventBridge, SNS or alarm-action payload in; one outcome per alarm notification out. Malformed input throws (→ retries → DLQ). */

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -8,18 +8,23 @@ import { loadDeployedConfig } from '../shared/config/deployed.js';
 import { loadProbeEnv } from '../shared/config/env.js';
 import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
 import { probeEngines } from '../shared/probe/engines.js';
+import { cloudWatchHeartbeat } from '../shared/probe/heartbeat.js';
 import { DynamoDbProbeStore } from '../shared/probe/probe-store.js';
 import { probeMetrics, probePlan, probeWhileTimeLeft } from '../shared/probe/rounds.js';
 import { makeDocumentClient } from '../shared/support/clients.js';
+import { emfMetrics, PROBES_NAMESPACE } from '../shared/support/metrics.js';
+import { once } from '../shared/support/once.js';
 
 const env = loadProbeEnv();
 const config = loadDeployedConfig(env);
 const logger = new Logger({ serviceName: 'r53-failover' });
-const metrics = probeMetrics(
-  new Metrics({ namespace: 'R53Failover/Probes', serviceName: 'r53-failover' }),
+const metrics = probeMetrics(emfMetrics(PROBES_NAMESPACE), env.PROBE_REGION);
+// The ledger and the heartbeat alarms live in the recorder's region (us-east-1); probes reach them from anywhere.
+const heartbeat = cloudWatchHeartbeat(
+  once(() => new CloudWatchClient({ region: env.LEDGER_REGION })),
   env.PROBE_REGION,
+  logger,
 );
-// The ledger lives in the recorder's region (us-east-1); probes write to it from wherever they run.
 const doc = makeDocumentClient(new DynamoDBClient({ region: env.LEDGER_REGION }));
 const ledger = new DynamoDbLedgerStore(doc, env.LEDGER_TABLE);
 const store = new DynamoDbProbeStore(doc, env.LEDGER_TABLE);
@@ -40,6 +45,7 @@ export const regionalProbe = (_event: unknown, context: Context): Promise<{ roun
       concurrency: env.PROBE_CONCURRENCY,
       metric: metrics.probe,
       onRound: metrics.round,
+      heartbeat,
       remainingMs: () => context.getRemainingTimeInMillis(),
       roundBudgetMs: env.ROUND_BUDGET_MS,
     },

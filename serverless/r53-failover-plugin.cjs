@@ -15,7 +15,8 @@
 // The parts live in serverless/plugin/: region.cjs (where each stack may deploy), shipped-config.cjs (the config the
 // functions get), package-lock.cjs (one package at a time), alarms.cjs (alarms, subscriptions), iam.cjs (role
 // statements, the default role), promotion.cjs (promotion targets, RDS event rules), template.cjs (ledger, digest
-// bucket and DLQ).
+// bucket and DLQ), monitoring.cjs and dashboard.cjs (the stack's own alarms and dashboard), invoke-local.cjs
+// (`serverless invoke local`).
 const { existsSync, mkdirSync, renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -25,6 +26,8 @@ const { acquirePackageLock } = require('./plugin/package-lock.cjs');
 const { configureForwarding, limitRdsRule, promotionTargets } = require('./plugin/promotion.cjs');
 const { checkRegion } = require('./plugin/region.cjs');
 const { withoutLocalSecrets } = require('./plugin/shipped-config.cjs');
+const { addMonitoring } = require('./plugin/monitoring.cjs');
+const { invokeLocalEnv, shellEnv } = require('./plugin/invoke-local.cjs');
 const {
   checkLedgerTable,
   dropRdsRuleDeadLetters,
@@ -63,6 +66,7 @@ class R53FailoverPlugin {
             // recorder (serverless.yml, default) or probe (serverless.probe.yml).
             stack: { enum: STACKS },
             alarmPrefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]+-$' },
+            opsAlarmPrefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]+-$' },
             // `--param="ledgerDeletionProtection=false"` arrives as a string.
             ledgerDeletionProtection: { anyOf: [{ type: 'boolean' }, { enum: ['true', 'false'] }] },
           },
@@ -70,6 +74,9 @@ class R53FailoverPlugin {
         },
       },
     });
+
+    // What the shell says before `invoke local` overwrites process.env with serverless.yml's environment.
+    this.shellEnv = shellEnv(process.env);
 
     this.hooks = {
       // Fail fast, before anything is cleaned up or built.
@@ -95,6 +102,14 @@ class R53FailoverPlugin {
       'after:deploy:function:packageFunction': () => this.releasePackageLock(),
       // `deploy --package DIR` skips the package lifecycle: still refuse the wrong region.
       'before:deploy:deploy': () => this.checkRegion(),
+      // `invoke local` runs the built handler in this process: validate, build and write the sealed config it reads
+      // (after the framework loaded serverless.yml's environment, which the shell's ledger settings then override).
+      'before:invoke:local:invoke': async () => {
+        await this.validate();
+        await this.buildAndWriteConfig();
+        this.releasePackageLock();
+        Object.assign(process.env, invokeLocalEnv(this.shellEnv, this.serviceDir));
+      },
     };
   }
 
@@ -111,6 +126,12 @@ class R53FailoverPlugin {
   get alarmPrefix() {
     const custom = this.serverless.service.custom?.r53failover || {};
     return custom.alarmPrefix || `${this.serverless.service.service}-${this.provider.getStage()}-`;
+  }
+
+  /** The stack's own alarms: `<service>-<stage>_ops-` unless custom.r53failover.opsAlarmPrefix says otherwise. */
+  get opsAlarmPrefix() {
+    const custom = this.serverless.service.custom?.r53failover || {};
+    return custom.opsAlarmPrefix || `${this.serverless.service.service}-${this.provider.getStage()}_ops-`;
   }
 
   checkRegion() {
@@ -290,7 +311,35 @@ class R53FailoverPlugin {
     setDigestRetention(template.Resources, this.tools, this.config, this.error);
     dropRdsRuleDeadLetters(template.Resources);
     mergeQueuePolicies(template.Resources);
+    this.addMonitoring(template.Resources);
     removeUnusedDefaultRole(template);
+  }
+
+  /**
+   * The stack's own alarms and dashboard (serverless/plugin/monitoring.cjs): errors and throttles of every function,
+   * iterator age of the ledger stream's consumers, one heartbeat alarm per probe region of failover.yml.
+   */
+  addMonitoring(resources) {
+    const service = this.serverless.service;
+    const functions = service.getAllFunctions().map((key) => ({
+      key,
+      name: service.getFunction(key).name,
+      logicalId: this.provider.naming.getLambdaLogicalId(key),
+      stream: (service.getFunction(key).events || []).some((e) => e?.stream),
+    }));
+    const regions = new Set();
+    for (const g of Object.keys(this.config.groups)) {
+      for (const r of this.tools.probeSettingsFor(this.config, g).regions) regions.add(r);
+    }
+    addMonitoring(resources, {
+      service: service.service,
+      stage: this.provider.getStage(),
+      alarmPrefix: this.alarmPrefix,
+      opsPrefix: this.opsAlarmPrefix,
+      functions,
+      probeRegions: [...regions].sort(),
+      error: this.error,
+    });
   }
 }
 

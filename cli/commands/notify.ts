@@ -3,7 +3,7 @@ import { redrive, retryFailed, sweep, type NotifyReport } from '../../shared/not
 import { COMMON_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
 import { localNotifier } from '../../local/pipeline.js';
-import { UNASSIGNED_GROUP } from '../../shared/core/members.js';
+import { notifiedGroups } from '../../shared/notify/ops-alarms.js';
 
 export const NOTIFY_HELP = `r53-failover notify (--status | --redrive | --sweep [--at TIME]) [options]
 
@@ -45,8 +45,10 @@ export const notify = async (args: string[], io: Io): Promise<number> => {
   const at = values.at ? new Date(parseTimeFlag('at', values.at, io.now()) as string) : io.now();
   return withContext(io, values, async ({ loaded, ledger, deps }) => {
     const notifier = localNotifier(loaded.config, ledger, deps.log);
-    const groups = values.group ? [values.group] : [...Object.keys(loaded.config.groups), UNASSIGNED_GROUP];
-    if (values.group && values.group !== UNASSIGNED_GROUP && !loaded.config.groups[values.group])
+    // Configured groups, `unassigned` and `(stack)` (the stack's own alarms).
+    const known = notifiedGroups(loaded.config);
+    const groups = values.group ? [values.group] : known;
+    if (values.group && !known.includes(values.group))
       throw new UsageError(`notify: --group: no group ${JSON.stringify(values.group)} in the config`);
     if (values.status) {
       const records = (await Promise.all(groups.map((g) => notifier.deliveries.list(g)))).flat();

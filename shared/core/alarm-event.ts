@@ -168,6 +168,10 @@ const fromDetail = (
   );
 };
 
+/** An EventBridge alarm event's alarm ARN: from `resources`, else built from its region, account and the name. */
+export const eventAlarmArn = (env: { resources: string[]; region: string; account: string }, name: string) =>
+  env.resources.find((r) => ALARM_ARN_RE.test(r)) ?? `arn:aws:cloudwatch:${env.region}:${env.account}:alarm:${name}`;
+
 const fromEventBridge = (raw: Record<string, unknown>, ctx: Ctx): NormalisedEvent => {
   const env = parseOrThrow(eventBridgeSchema(), raw, InvalidEventError);
   if (env.source !== 'aws.cloudwatch') {
@@ -186,9 +190,7 @@ const fromEventBridge = (raw: Record<string, unknown>, ctx: Ctx): NormalisedEven
   }
   if (env.detail === undefined) throw new InvalidEventError('detail: is required (the alarm state change)');
   const detail = parseOrThrow(alarmDetailSchema(), env.detail, InvalidEventError, 'detail');
-  const alarmArn =
-    env.resources.find((r) => ALARM_ARN_RE.test(r)) ??
-    `arn:aws:cloudwatch:${env.region}:${env.account}:alarm:${detail.alarmName}`;
+  const alarmArn = eventAlarmArn(env, detail.alarmName);
   const parts = arnParts(alarmArn);
   return fromDetail(
     detail,

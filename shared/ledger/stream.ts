@@ -1,5 +1,6 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod/mini';
+import { type OpsAlarmChange, parseOpsAlarmChange } from '../core/ops-alarm.js';
 import { InvalidEventError } from '../support/errors.js';
 import { once } from '../support/once.js';
 import { parseOrThrow } from '../support/zod-errors.js';
@@ -22,11 +23,15 @@ export interface StreamEntryRef extends GroupEventRef {
   sequenceNumber: string;
 }
 
-/** What a ledger consumer was invoked with: stream records, the every-minute schedule, or a hand-made pointer. */
+/**
+ * What a ledger consumer was invoked with: stream records, the every-minute schedule, a hand-made pointer, or (notify
+ * only, through the ops alarm rule) a state change of one of the stack's own alarms.
+ */
 export type LedgerTrigger =
   | { kind: 'stream'; refs: StreamEntryRef[] }
   | { kind: 'sweep' }
-  | { kind: 'group-event'; ref: GroupEventRef };
+  | { kind: 'group-event'; ref: GroupEventRef }
+  | { kind: 'ops-alarm'; alarm: OpsAlarmChange };
 
 // Built the first time that form arrives: the every-minute schedule, most of this function's cold starts, needs none.
 const streamEventSchema = /* @__PURE__ */ once(() =>
@@ -92,6 +97,8 @@ export const parseLedgerTrigger = (raw: unknown): LedgerTrigger => {
   ) {
     return { kind: 'sweep' };
   }
+  if (isRecord(raw) && raw.source === 'aws.cloudwatch' && raw['detail-type'] === 'CloudWatch Alarm State Change')
+    return { kind: 'ops-alarm', alarm: parseOpsAlarmChange(raw) };
   if (isRecord(raw) && raw.source === 'r53-failover') {
     const ev = parseOrThrow(groupEventSchema(), raw, InvalidEventError);
     return {
@@ -100,7 +107,7 @@ export const parseLedgerTrigger = (raw: unknown): LedgerTrigger => {
     };
   }
   throw new InvalidEventError(
-    '(root): expected DynamoDB stream records of the ledger, a scheduled event, or {"source": "r53-failover", "detail": {"group", "seq"}}',
+    '(root): expected DynamoDB stream records of the ledger, a scheduled event, a CloudWatch alarm state change, or {"source": "r53-failover", "detail": {"group", "seq"}}',
   );
 };
 

@@ -1,22 +1,25 @@
 import type { FailoverConfig } from '../config/schema.js';
 import { DEFAULT_NOTIFY_EVENTS, DEFAULT_SEVERITY, type GroupEvent, type Severity } from '../core/group-events.js';
+import { transitionIdOf } from '../core/alarm-event.js';
+import { OPS_GROUP, type OpsAlarmChange } from '../core/ops-alarm.js';
 import type { LedgerEntry } from '../ledger/store.js';
 import type { Notification, NotificationKind } from './notification.js';
-import { explanation, headline } from './wording.js';
+import { explanation, headline, opsAlarmWords } from './wording.js';
 import { clip } from '../support/text.js';
+
+/** The CloudWatch console page of an alarm, in the alarm's region. */
+const alarmLink = (region: string, alarmName: string): string =>
+  `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(alarmName)}`;
 
 /** Route 53 and CloudWatch console links; Route 53 is global, its health-check alarms live in the alarm's region. */
 export const consoleLinks = (
   entry: Pick<LedgerEntry, 'healthCheckId' | 'alarmName' | 'region'>,
   runbookUrl?: string,
-): Notification['links'] => {
-  const region = entry.region || 'us-east-1';
-  return {
-    healthCheck: `https://console.aws.amazon.com/route53/healthchecks/home#/details/${encodeURIComponent(entry.healthCheckId)}`,
-    alarm: `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(entry.alarmName)}`,
-    ...(runbookUrl ? { runbook: runbookUrl } : {}),
-  };
-};
+): Notification['links'] => ({
+  healthCheck: `https://console.aws.amazon.com/route53/healthchecks/home#/details/${encodeURIComponent(entry.healthCheckId)}`,
+  alarm: alarmLink(entry.region || 'us-east-1', entry.alarmName),
+  ...(runbookUrl ? { runbook: runbookUrl } : {}),
+});
 
 export const severityOf = (config: FailoverConfig, group: string, event: GroupEvent): Severity =>
   config.groups[group]?.notify?.severity?.[event] ?? config.notify?.severity?.[event] ?? DEFAULT_SEVERITY[event];
@@ -30,6 +33,10 @@ export const channelsFor = (config: FailoverConfig, group: string, configured: s
   const chosen = config.groups[group]?.notify?.channels;
   return chosen ? configured.filter((c) => chosen.includes(c)) : configured;
 };
+
+/** Whole seconds from a state change to `now` (detection plus delivery latency). */
+const secondsSince = (iso: string, now: Date): number =>
+  Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
 
 const regionOf = (config: FailoverConfig, group: string, member: 'primary' | 'secondary' | 'none'): string | null =>
   member === 'none' ? null : (config.groups[group]?.[member]?.region ?? null);
@@ -52,7 +59,6 @@ export const composeNotification = (
   } = {},
 ): Notification => {
   const seq = extra.seq ?? entry.seq;
-  const latency = Math.max(0, Math.round((now.getTime() - Date.parse(entry.stateChangedAt)) / 1000));
   return {
     id: `${entry.group}#${seq}#${kind}${extra.suffix ? `#${extra.suffix}` : ''}`,
     kind,
@@ -74,11 +80,47 @@ export const composeNotification = (
     reason: entry.reason,
     stateChangedAt: entry.stateChangedAt,
     notifiedAt: now.toISOString(),
-    latencySeconds: latency,
+    latencySeconds: secondsSince(entry.stateChangedAt, now),
     links: consoleLinks(entry, config.groups[entry.group]?.runbookUrl),
     episode: extra.episode !== undefined ? extra.episode : entry.episode,
     ...(extra.flap ? { flap: extra.flap } : {}),
     ...(extra.reminder ? { reminder: extra.reminder } : {}),
     ...(extra.correlationId ? { correlationId: extra.correlationId } : {}),
+  };
+};
+
+/**
+ * The notification for a state change of one of the stack's own alarms. Its id is `(stack)#<epoch s>#ops-alarm#<id>`
+ * with `<id>` from the alarm ARN, the new state and the state timestamp: EventBridge redeliveries and retries claim
+ * the same delivery records, so each channel gets it once.
+ */
+export const composeOpsNotification = (a: OpsAlarmChange, now: Date): Notification => {
+  const seq = Math.floor(Date.parse(a.stateChangedAt) / 1000);
+  const words = opsAlarmWords(a);
+  return {
+    id: `${OPS_GROUP}#${seq}#ops-alarm#${transitionIdOf(a).slice(0, 16)}`,
+    kind: 'ops-alarm',
+    group: OPS_GROUP,
+    seq,
+    event: a.state === 'ALARM' ? 'OPS_ALARM' : 'OPS_OK',
+    severity: a.state === 'ALARM' ? 'error' : 'info',
+    title: clip(words.title, 100),
+    summary: words.summary,
+    recordName: null,
+    serving: 'none',
+    servingRegion: null,
+    role: 'unknown',
+    state: a.state,
+    previousState: a.previousState ?? null,
+    healthCheckId: '',
+    alarmName: a.alarmName,
+    alarmArn: a.alarmArn,
+    reason: a.reason,
+    stateChangedAt: a.stateChangedAt,
+    notifiedAt: now.toISOString(),
+    latencySeconds: secondsSince(a.stateChangedAt, now),
+    links: { alarm: alarmLink(a.region, a.alarmName) },
+    episode: null,
+    correlationId: a.deliveryId,
   };
 };

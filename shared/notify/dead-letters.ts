@@ -2,6 +2,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Log } from '../support/logger.js';
 import type { DeliveryStore } from './delivery-store.js';
 import type { Notification } from './notification.js';
+import { METRIC, type MetricSink } from '../support/metrics.js';
 
 export interface UndeliveredNotification {
   notification: Notification;
@@ -40,6 +41,7 @@ export interface GiveUpDeps {
   now: () => Date;
   /** The stack's DLQ; absent in the CLI (the delivery is marked given-up for `notify --redrive`). */
   deadLetters?: DeadLetters;
+  metrics?: MetricSink;
 }
 
 /**
@@ -75,5 +77,6 @@ export const giveUpDelivery = async (
       : 'notification given up; r53-failover notify --redrive resends it',
     ids,
   );
+  deps.metrics?.put(METRIC.notificationsDeadLettered, 'Count', 1, { Channel: rec.channel });
   return deps.deadLetters ? 'dead-lettered' : 'given-up';
 };

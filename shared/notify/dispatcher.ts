@@ -1,4 +1,5 @@
 import type { Log } from '../support/logger.js';
+import { METRIC, type MetricSink } from '../support/metrics.js';
 import type { DeliveryStatus, DeliveryStore } from './delivery-store.js';
 import type { Channel, Notification, SendResult } from './notification.js';
 
@@ -13,6 +14,8 @@ export interface DispatchDeps {
   owner: string;
   /** Random in [0, 1): jitter; injectable so tests are deterministic. */
   random?: () => number;
+  /** Deliveries sent and failed per channel, for the dashboard; absent → none (the CLI). */
+  metrics?: MetricSink;
 }
 
 export interface ChannelOutcome {
@@ -126,11 +129,19 @@ export const dispatch = async (
   channels: Channel[],
   deps: DispatchDeps,
   opts: { redrive?: boolean } = {},
-): Promise<ChannelOutcome[]> =>
-  Promise.all(
+): Promise<ChannelOutcome[]> => {
+  const outcomes = await Promise.all(
     channels.map((ch) =>
       ch.accepts(n)
         ? deliverOne(n, ch, deps, Boolean(opts.redrive))
         : Promise.resolve<ChannelOutcome>({ channel: ch.name, status: 'skipped', attempts: 0 }),
     ),
   );
+  for (const o of outcomes) {
+    // Only what this call attempted: a delivery another invocation already made is not counted twice.
+    if (o.sentNow) deps.metrics?.put(METRIC.notificationsSent, 'Count', 1, { Channel: o.channel });
+    else if (o.status === 'failed' && o.attempts > 0)
+      deps.metrics?.put(METRIC.notificationsFailed, 'Count', 1, { Channel: o.channel });
+  }
+  return outcomes;
+};

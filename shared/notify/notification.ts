@@ -4,21 +4,27 @@ import type { LedgerEntry } from '../ledger/store.js';
 import type { Role } from '../core/members.js';
 import { describeRequestError } from '../net/http.js';
 
-/** What a notification is about: a group event, or one of the notices the notifier derives over time. */
-export type NotificationKind = 'transition' | 'reminder' | 'no-data' | 'flapping' | 'flap-summary';
+/**
+ * What a notification is about: a group event, one of the notices the notifier derives over time, or a state change
+ * of one of the stack's own alarms (`ops-alarm`).
+ */
+export type NotificationKind = 'transition' | 'reminder' | 'no-data' | 'flapping' | 'flap-summary' | 'ops-alarm';
+
+/** An ops alarm went to ALARM, or back to OK. */
+export type OpsEvent = 'OPS_ALARM' | 'OPS_OK';
 
 /**
  * One message for people, channel-neutral. Channels render it (Slack Block Kit, PagerDuty, SNS, webhook JSON);
  * `id` is its identity: every channel delivers a given id at most once.
  */
 export interface Notification {
-  /** `<group>#<seq>#<kind>[#<n>]`: stable across retries, redrives and duplicate invocations. */
+  /** `<group>#<seq>#<kind>[#<n>]`: stable across retries, redrives and duplicate invocations (and EventBridge copies). */
   id: string;
   kind: NotificationKind;
   group: string;
-  /** The ledger entry it hangs off (for reminders: the entry that opened the episode). */
+  /** The ledger entry it hangs off (for reminders: the entry that opened the episode; ops alarms: the change's epoch second). */
   seq: number;
-  event: GroupEvent;
+  event: GroupEvent | OpsEvent;
   severity: Severity;
   /** One line of plain text, at most 100 characters (fits an SNS subject). */
   title: string;

@@ -9,7 +9,7 @@ import { giveUpDelivery, type DeadLetters } from './dead-letters.js';
 import type { FlapState } from './delivery-store.js';
 import { dispatch, type ChannelOutcome, type DispatchDeps } from './dispatcher.js';
 import type { Channel, Notification } from './notification.js';
-import { UNASSIGNED_GROUP } from '../core/members.js';
+import { notifiedGroups } from './ops-alarms.js';
 import { flapEndedWords, flappingWords, noDataWords, reminderWords } from './wording.js';
 
 export interface NotifierDeps extends DispatchDeps {
@@ -46,8 +46,6 @@ export class LedgerEntryNotFoundError extends R53FailoverError {
 
 const MIN = 60_000;
 
-/** Configured groups plus `unassigned`: its notifications are retried and redriven like any other. */
-const withUnassigned = (config: FailoverConfig): string[] => [...Object.keys(config.groups), UNASSIGNED_GROUP];
 const ms = (iso: string) => Date.parse(iso);
 
 const settings = (config: FailoverConfig, group: string) => {
@@ -345,7 +343,7 @@ export const sweep = async (
 export const retryFailed = async (
   now: Date,
   deps: NotifierDeps,
-  groups: string[] = withUnassigned(deps.config),
+  groups: string[] = notifiedGroups(deps.config),
 ): Promise<NotifyReport> => {
   const reports: NotificationReport[] = [];
   for (const group of groups) {
@@ -375,7 +373,7 @@ export const retryFailed = async (
 /** Re-sends what is pending or failed (after fixing a channel): `r53-failover notify --redrive`. */
 export const redrive = async (
   deps: NotifierDeps,
-  groups: string[] = withUnassigned(deps.config),
+  groups: string[] = notifiedGroups(deps.config),
 ): Promise<NotifyReport> => {
   const reports: NotificationReport[] = [];
   for (const group of groups) {

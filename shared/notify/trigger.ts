@@ -1,5 +1,6 @@
 import { inStreamOrder, type LedgerTrigger } from '../ledger/stream.js';
 import { notifyGroupEvent, retryFailed, sweep, type NotifierDeps, type NotifyReport } from './notifier.js';
+import { notifyOpsAlarm } from './ops-alarms.js';
 
 export interface NotifyResult {
   reports: NotifyReport[];
@@ -12,6 +13,7 @@ export interface NotifyResult {
  * channel outage never fails the batch (that would hold up every later notification on the shard): the delivery is
  * left `failed` and the every-minute schedule retries it, then dead-letters it. Only infrastructure errors (ledger
  * unreachable) fail a record. The schedule sweeps (reminders, no data, flap summaries) and retries failed deliveries.
+ * A state change of one of the stack's own alarms (its EventBridge rule) is notified on every channel.
  */
 export const notifyOnTrigger = async (input: LedgerTrigger, deps: NotifierDeps): Promise<NotifyResult> => {
   if (input.kind === 'stream') {
@@ -32,5 +34,6 @@ export const notifyOnTrigger = async (input: LedgerTrigger, deps: NotifierDeps):
     const now = deps.now();
     return { reports: [await sweep(now, deps), await retryFailed(now, deps)] };
   }
+  if (input.kind === 'ops-alarm') return { reports: [await notifyOpsAlarm(input.alarm, deps)] };
   return { reports: [await notifyGroupEvent(input.ref, deps)] };
 };

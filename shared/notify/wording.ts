@@ -1,6 +1,7 @@
 import type { FailoverConfig } from '../config/schema.js';
 import type { GroupEvent } from '../core/group-events.js';
 import { UNASSIGNED_GROUP } from '../core/members.js';
+import { type OpsAlarmChange, opsAlarmShortName } from '../core/ops-alarm.js';
 import type { LedgerEntry } from '../ledger/store.js';
 import { formatDuration } from '../support/text.js';
 
@@ -135,3 +136,19 @@ export const noDataWords = (group: string, member: string, since: string, elapse
   title: `NO DATA for ${formatDuration(elapsedSeconds, 'min')}: ${group} ${member} health check`,
   summary: `The ${member} health check alarm of ${group} has had no data since ${since}. No data is not healthy: check that the Route 53 health check exists and that the alarm's metric (AWS/Route53 HealthCheckStatus in us-east-1) is reported.`,
 });
+
+/** One of the stack's own alarms changed state: its description says what it watches and where to look. */
+export const opsAlarmWords = (a: OpsAlarmChange): Words => {
+  const name = opsAlarmShortName(a.alarmName);
+  const what = a.description || `CloudWatch alarm ${a.alarmName}.`;
+  return a.state === 'ALARM'
+    ? {
+        title: `STACK ALARM: ${name} (r53-failover is not watching itself as it should)`,
+        summary: `${what} State: ALARM since ${a.stateChangedAt}. ${a.reason}`.trim(),
+      }
+    : {
+        title: `STACK OK: ${name} back to normal`,
+        summary:
+          `${what} State: ${a.state} since ${a.stateChangedAt} (was ${a.previousState ?? '?'}). ${a.reason}`.trim(),
+      };
+};

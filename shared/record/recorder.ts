@@ -14,6 +14,7 @@ import { nextEntry } from '../ledger/entry.js';
 import type { LedgerEntry, LedgerStore, TransitionEntry } from '../ledger/store.js';
 import type { Log } from '../support/logger.js';
 import { UNASSIGNED_GROUP, type HealthCheckPlacement } from '../core/members.js';
+import { METRIC, type MetricSink, SERVING_VALUE } from '../support/metrics.js';
 
 export interface RecorderDeps {
   ledger: LedgerStore;
@@ -29,12 +30,12 @@ export interface RecorderDeps {
   accountId?: string;
   /** Called whenever an alarm's account goes unchecked because `accountId` is absent (the CLI says so once). */
   accountUnchecked?: () => void;
-  /** Counts alarms ignored as another account's or region's (the Lambda: an EMF metric). */
-  countForeign?: (rule: ForeignRule) => void;
   /** Emits group events after the ledger write; absent → nothing is emitted (`--no-notify`). */
   publisher?: GroupEventPublisher;
   /** Whether the notifier acknowledged an entry's event; unacknowledged events are re-emitted on redelivery. */
   acks?: { isAcked(group: string, seq: number): Promise<boolean> };
+  /** The dashboard's figures (ServingMember per group, GroupEvents per event); absent → none (the CLI). */
+  metrics?: MetricSink;
 }
 
 export type RecordOutcome =
@@ -138,6 +139,7 @@ export const recordTransition = async (
     stateChangedAt: t.stateChangedAt,
     transitionId,
   });
+  if (!entry.stale) countTransition(entry, deps.metrics);
   // Only after the ledger write, never for a stale entry; a failure here fails the invocation, and the retry
   // (a duplicate) re-emits.
   if (deps.publisher && !entry.stale) await deps.publisher.publish(entry, correlationId);
@@ -151,6 +153,17 @@ export const recordTransition = async (
     seq: entry.seq,
     entry,
   };
+};
+
+/**
+ * A fresh transition, counted once (duplicates never reach here): which member DNS now serves (1 primary, 2 secondary,
+ * 0 none) for the group, and the group event. Unassigned health checks have no failover group to draw.
+ */
+const countTransition = (entry: LedgerEntry, metrics: MetricSink | undefined) => {
+  if (!metrics) return;
+  if (entry.group !== UNASSIGNED_GROUP)
+    metrics.put(METRIC.servingMember, 'None', SERVING_VALUE[entry.serving], { Group: entry.group });
+  metrics.put(METRIC.groupEvents, 'Count', 1, { Event: entry.event });
 };
 
 /** A transition already in the chain: note the delivery path, re-emit until the notifier acknowledged it. */
@@ -199,7 +212,7 @@ export const recordNormalised = async (
         rule: n.rule,
         reason: n.reason,
       });
-      deps.countForeign?.(n.rule);
+      deps.metrics?.put(METRIC.foreignAlarmIgnored, 'Count', 1, { Rule: n.rule });
       outcomes.push({ outcome: 'ignored', reason: n.reason, rule: n.rule });
     } else if (n.kind === 'ignored') {
       deps.log.info('event ignored', { correlationId, reason: n.reason });

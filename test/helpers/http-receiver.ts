@@ -1,5 +1,5 @@
 // Tests use the same loopback receiver as the demo.
-import type { ReceivedRequest } from '../../local/receiver.js';
+import { type ReceivedRequest, type Receiver, startReceiver } from '../../local/receiver.js';
 import { verifyWebhookSignature } from '../../shared/net/signing.js';
 
 export * from '../../local/receiver.js';
@@ -14,3 +14,18 @@ export const isSignedWith = (req: ReceivedRequest | undefined, secret: string): 
     signature: String(req.headers['x-r53f-signature']),
     now: Date.now(),
   });
+
+/** Receivers a test file starts, all closed by `closeAll` (use it in afterEach). */
+export const receiverPool = () => {
+  const open: Receiver[] = [];
+  return {
+    start: async (...args: Parameters<typeof startReceiver>): Promise<Receiver> => {
+      const r = await startReceiver(...args);
+      open.push(r);
+      return r;
+    },
+    closeAll: async (): Promise<void> => {
+      await Promise.all(open.splice(0).map((r) => r.close()));
+    },
+  };
+};

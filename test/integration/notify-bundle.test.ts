@@ -2,14 +2,14 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { groupPk, seqSk } from '../../shared/ledger/schema.js';
 import { startReceiver, type Receiver } from '../../local/receiver.js';
 import { sqsDeadLetters } from '../../shared/notify/dead-letters.js';
 import { recordEvent } from '../../shared/record/recorder.js';
 import { eventBridgeEvent } from '../../local/sample-events.js';
 import { loadBundle } from '../helpers/bundle.js';
-import { FIXTURE_CONFIG_YAML, PRIMARY_HC } from '../helpers/events.js';
+import { FIXTURE_CONFIG_YAML, loadEvent, PRIMARY_HC } from '../helpers/events.js';
 import { recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
 
 const context = {
@@ -167,6 +167,30 @@ describe('notify bundle (dist/notify/index.js)', () => {
       context,
     );
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: '102' }]);
+  });
+
+  it('sends one of the stack’s own alarms to Slack once (not to the topic: its alarm action did), writing the EMF metric', async () => {
+    const slackBefore = slack.requests.length;
+    const snsBefore = subscriberMessages().length;
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const event = loadEvent('eventbridge/ops-alarm-state-change.json');
+      await handler(event, context);
+      await handler({ ...event, id: 'redelivered' }, context);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(slack.requests.slice(slackBefore).map((r) => r.path)).toEqual([SLACK_SECRET_URL_PATH]);
+    expect(JSON.stringify(slack.requests.at(-1)?.json)).toContain('STACK ALARM: notify-errors');
+    expect(subscriberMessages()).toHaveLength(snsBefore);
+    const emf = written.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(emf.filter((e) => e.NotificationsSent !== undefined)).toEqual([
+      expect.objectContaining({ Channel: 'slack', NotificationsSent: 1, service: 'r53-failover' }),
+    ]);
   });
 
   it('rejects input that is neither a stream batch, a schedule nor a ledger pointer', async () => {

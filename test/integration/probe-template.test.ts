@@ -99,8 +99,19 @@ const ZIP_ENTRIES = ['dist/config/failover.json', 'dist/package.json', 'dist/reg
 const NOT_A_PROBE_REGION = 'is not a probe region of any group';
 
 /**
+ * The heartbeat's one grant (shared/probe/heartbeat.ts): PutMetricData has no resource-level permissions, so "*",
+ * held to the probes' namespace by the condition.
+ */
+const HEARTBEAT_STATEMENT = {
+  Effect: 'Allow',
+  Action: ['cloudwatch:PutMetricData'],
+  Resource: '*',
+  Condition: { StringEquals: { 'cloudwatch:namespace': 'R53Failover/Probes' } },
+};
+
+/**
  * The role's inline statements must grant exactly `allowed` (action → resources), each action only on its resources,
- * never "*", with no managed policies, conditions or Deny.
+ * never "*", with no managed policies, conditions or Deny; besides those, exactly the heartbeat statement.
  */
 const expectExactGrants = (role: Resource, allowed: Map<string, unknown[]>): void => {
   const props = role.Properties as {
@@ -108,7 +119,10 @@ const expectExactGrants = (role: Resource, allowed: Map<string, unknown[]>): voi
     ManagedPolicyArns?: unknown[];
   };
   expect(props.ManagedPolicyArns ?? []).toEqual([]);
-  const statements = props.Policies.flatMap((p) => p.PolicyDocument.Statement);
+  const all = props.Policies.flatMap((p) => p.PolicyDocument.Statement);
+  const heartbeat = all.filter((s) => asArray(s.Action).includes('cloudwatch:PutMetricData'));
+  expect(heartbeat).toEqual([HEARTBEAT_STATEMENT]);
+  const statements = all.filter((s) => !heartbeat.includes(s));
   const granted = new Map<string, unknown[]>();
   for (const s of statements) {
     expect(Object.keys(s).sort()).toEqual(['Action', 'Effect', 'Resource']);
@@ -182,6 +196,7 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
       ...ledgerEnv,
       R53F_CONFIG_FILE: 'dist/config/failover.json',
       POWERTOOLS_SERVICE_NAME: 'r53-failover',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_METRICS_NAMESPACE: 'R53Failover/Probes',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
@@ -226,7 +241,7 @@ describe('regional-probe in both stacks (serverless package, stage test)', () =>
   describe('recorder stack (serverless.yml, us-east-1)', () => {
     it('runs regional-probe every minute: 75 s, 256 MB, 2 reserved, no retries, the ledger in its environment', () => {
       expectProbeFunction(packages.main, 'r53-failover-test-regional-probe', {
-        LEDGER_TABLE: { Ref: 'LedgerTable' },
+        LEDGER_TABLE: 'r53-failover-test-ledger',
         LEDGER_REGION: 'us-east-1',
       });
     });

@@ -229,9 +229,10 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
         Role: { 'Fn::GetAtt': [ROLE_ID, 'Arn'] },
       });
       expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toEqual({
-        LEDGER_TABLE: { Ref: 'LedgerTable' },
+        LEDGER_TABLE: 'r53-failover-test-ledger',
         R53F_CONFIG_FILE: 'dist/config/failover.json',
         POWERTOOLS_SERVICE_NAME: 'r53-failover',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       });
       const confs = ofType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) =>
@@ -401,7 +402,11 @@ describe('promote-replica and RDS event forwarding (serverless package, stage te
           isDeepStrictEqual(r.Properties.FunctionName, FUNCTION_ARN),
         ),
       ).toHaveLength(1);
-      expect(dlqStatements(p).map((s) => s.Sid)).toEqual(['EventBridgeRuleDeadLetters', 'AlarmTopicRedrive']);
+      expect(dlqStatements(p).map((s) => s.Sid)).toEqual([
+        'EventBridgeRuleDeadLetters',
+        'OpsAlarmRuleDeadLetters',
+        'AlarmTopicRedrive',
+      ]);
     });
 
     it('gives the role only the ledger statement (plus the stream, DLQ and log grants every such function has)', () => {

@@ -21,6 +21,9 @@ import {
   t,
   TARGET,
 } from '../helpers/promoter.js';
+import { promoteOnTrigger } from '../../shared/promote/trigger.js';
+import { METRIC } from '../../shared/support/metrics.js';
+import { captureMetrics } from '../helpers/metrics.js';
 
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 beforeAll(async () => {
@@ -295,5 +298,23 @@ describe('promotion against a mocked RDS API, completed by the RDS event', () =>
       eventId: 'RDS-EVENT-0238',
       kind: 'global-failover-completed',
     });
+  });
+});
+
+describe('promote-replica metrics', () => {
+  it('counts each promotion step the function records (PromotionSteps per event), for the dashboard', async () => {
+    const hook = countingHook();
+    const w = await world(configFor(`      mode: auto\n      holdDownSeconds: 60\n${AURORA_HOOK}`), hook.exec);
+    await w.record(t('primary', 'ALARM', 'OK', 0));
+    const metrics = captureMetrics();
+    const schedule = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
+    // The every-minute check after the hold-down: the function promotes and records the step.
+    const now = () => new Date(Date.UTC(2025, 6, 1, 10, 2));
+    const res = await promoteOnTrigger(schedule, { ...w.deps, now, metrics: metrics.sink });
+    expect(res.steps).toEqual(['orders-api#1 PROMOTION_IN_PROGRESS']);
+    expect(hook.state.calls).toBe(1);
+    expect(metrics.points).toEqual([
+      { name: METRIC.promotionSteps, value: 1, dimensions: { Event: 'PROMOTION_IN_PROGRESS' } },
+    ]);
   });
 });

@@ -87,7 +87,7 @@ describe('record-failover bundle (dist/record-failover/index.js)', () => {
         _aws: expect.objectContaining({
           CloudWatchMetrics: [
             {
-              Namespace: 'R53Failover/Recorder',
+              Namespace: 'R53Failover',
               Dimensions: [expect.arrayContaining(['Rule'])],
               Metrics: [{ Name: 'ForeignAlarmIgnored', Unit: 'Count' }],
             },

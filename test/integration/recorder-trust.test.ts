@@ -48,7 +48,11 @@ const harness = async (accountId: string | null = OURS): Promise<Harness> => {
     ...recorderDeps(store(), log),
     now: () => RECEIVED,
     ...(accountId ? { accountId } : {}),
-    countForeign: (rule) => counted.push(rule),
+    metrics: {
+      put: (name, _unit, _value, dims) => {
+        if (name === 'ForeignAlarmIgnored') counted.push(dims.Rule as ForeignRule);
+      },
+    },
   };
   return { deps, log, counted, table };
 };

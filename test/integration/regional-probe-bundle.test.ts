@@ -1,10 +1,13 @@
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeDocumentClient } from '../../shared/support/clients.js';
 import { startReceiver, type Receiver } from '../../local/receiver.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
 import { emfWrittenBy, loadBundle } from '../helpers/bundle.js';
+import { refusedUrl } from '../helpers/http-receiver.js';
 import { startLocalDynamo } from '../helpers/ledger.js';
+import { type MotoServer, motoAvailable, motoClientConfig, motoSkipReason, startMoto } from '../helpers/moto.js';
 
 type Handler = (event: unknown, ctx: Context) => Promise<{ rounds: number; events: string[] }>;
 
@@ -13,9 +16,12 @@ let app: Receiver;
 let table: string;
 let handler: Handler;
 let restoreEnv: () => void;
+/** CloudWatch for the heartbeat; without moto_server the heartbeat goes to a closed port (and is only logged). */
+let moto: MotoServer | undefined;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
+  moto = motoAvailable ? await startMoto() : undefined;
   ({ table } = await dynamo.freshTable());
   app = await startReceiver((req) =>
     req.path.startsWith('/use1') ? { status: 200, body: '{"db":"up"}' } : { status: 500, body: '{"db":"down"}' },
@@ -39,14 +45,18 @@ probes:
       LEDGER_REGION: 'us-east-1',
       PROBE_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: moto?.endpoint ?? (await refusedUrl()),
       ROUND_BUDGET_MS: '1000',
     },
   ));
 });
 afterAll(async () => {
   restoreEnv();
-  await Promise.all([app.close(), dynamo.stop()]);
+  await Promise.all([app.close(), dynamo.stop(), moto?.stop()]);
 });
+
+const schedule = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
+const context = (id: string) => ({ awsRequestId: id, getRemainingTimeInMillis: () => 5_000 }) as unknown as Context;
 
 describe('regional-probe bundle (dist/regional-probe/index.js)', () => {
   it('runs a round, stores results, emits EMF metrics and records PROBE_DOWN for the failing member', async () => {
@@ -83,4 +93,22 @@ describe('regional-probe bundle (dist/regional-probe/index.js)', () => {
         expect.arrayContaining(['Group', 'Member', 'ProbeRegion']),
       );
   });
+
+  it.skipIf(motoSkipReason())(
+    'reports its region’s heartbeat to CloudWatch in the ledger region after a round',
+    async () => {
+      const quiet = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      try {
+        expect((await handler(schedule, context('h'))).rounds).toBe(1);
+      } finally {
+        quiet.mockRestore();
+      }
+      const cw = new CloudWatchClient(motoClientConfig(moto as MotoServer));
+      const listed = await cw.send(
+        new ListMetricsCommand({ Namespace: 'R53Failover/Probes', MetricName: 'RoundCompleted' }),
+      );
+      cw.destroy();
+      expect(listed.Metrics?.map((m) => m.Dimensions)).toEqual([[{ Name: 'ProbeRegion', Value: 'us-east-1' }]]);
+    },
+  );
 });

@@ -133,6 +133,8 @@ const NOTIFY_ARN = { 'Fn::GetAtt': [NOTIFY_ID, 'Arn'] };
 const NOTIFY_ROLE_ID = 'NotifyIamRoleLambdaExecution';
 const STREAM_ARN = { 'Fn::GetAtt': ['LedgerTable', 'StreamArn'] };
 const NOTIFICATION_TOPIC_REF = { Ref: 'NotificationTopic' };
+const NOTIFICATION_KEY_ARN = { 'Fn::GetAtt': ['NotificationKey', 'Arn'] };
+const OPS_RULE_NAME = 'r53-failover-test-ops-alarm-state-change';
 const ssmParameterArn = (name: string) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`,
 });
@@ -254,7 +256,7 @@ describe('serverless package (stage test, us-east-1)', () => {
       });
     });
 
-    it('has one queue policy letting only the rule and the topic send to it', () => {
+    it('has one queue policy letting only the two alarm rules and the topic send to it', () => {
       // Two QueuePolicy resources on one queue overwrite each other, so there must be exactly one.
       const policies = ofType(template, 'AWS::SQS::QueuePolicy');
       expect(policies.map(([id]) => id)).toEqual(['DeadLetterQueuePolicy']);
@@ -263,22 +265,24 @@ describe('serverless package (stage test, us-east-1)', () => {
         PolicyDocument: { Statement: Statement[] };
       };
       expect(props.Queues).toEqual([{ Ref: 'DeadLetterQueue' }]);
-      const byService = Object.fromEntries(
-        props.PolicyDocument.Statement.map((s) => [(s.Principal as { Service: string }).Service, s]),
-      );
-      expect(Object.keys(byService).sort()).toEqual(['events.amazonaws.com', 'sns.amazonaws.com']);
       for (const s of props.PolicyDocument.Statement) {
         expect(s).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: DLQ_ARN });
       }
-      expect(byService['events.amazonaws.com']?.Condition).toEqual({
+      const ruleCondition = (rule: string) => ({
         ArnEquals: {
           'aws:SourceArn': {
-            'Fn::Sub':
-              'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/r53-failover-test-alarm-state-change',
+            'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${rule}`,
           },
         },
       });
-      expect(byService['sns.amazonaws.com']?.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': TOPIC_REF } });
+      // The recorder's rule and notify's ops alarm rule (the RDS rule's statement needs promotion targets).
+      expect(
+        props.PolicyDocument.Statement.map((s) => [s.Sid, (s.Principal as { Service: string }).Service, s.Condition]),
+      ).toEqual([
+        ['EventBridgeRuleDeadLetters', 'events.amazonaws.com', ruleCondition('r53-failover-test-alarm-state-change')],
+        ['OpsAlarmRuleDeadLetters', 'events.amazonaws.com', ruleCondition('r53-failover-test-ops-alarm-state-change')],
+        ['AlarmTopicRedrive', 'sns.amazonaws.com', { ArnEquals: { 'aws:SourceArn': TOPIC_REF } }],
+      ]);
     });
   });
 
@@ -349,11 +353,15 @@ describe('serverless package (stage test, us-east-1)', () => {
 
   describe('event sources', () => {
     it('routes only this stack’s alarm state changes to the recorder, with retries and a DLQ', () => {
-      // The alarm rule is the only rule with an event pattern (the others are notify's, regional-probe's and
-      // promote-replica's schedules; promote-replica's RDS rule exists only with promotion targets, see
-      // promote-template.test.ts).
+      // Besides notify's ops alarm rule (monitoring-template.test.ts), the alarm rule is the only rule with an event
+      // pattern (the others are notify's, regional-probe's and promote-replica's schedules; promote-replica's RDS
+      // rule exists only with promotion targets, see promote-template.test.ts).
       const rules = ofType(template, 'AWS::Events::Rule');
-      const patterned = rules.filter(([, r]) => r.Properties.EventPattern !== undefined);
+      const patterned = rules.filter(
+        ([, r]) =>
+          r.Properties.EventPattern !== undefined &&
+          !(r.Properties.Targets as { Arn: unknown }[]).some((t) => isDeepStrictEqual(t.Arn, NOTIFY_ARN)),
+      );
       expect(patterned).toHaveLength(1);
       const [, rule] = patterned[0] ?? [];
       const props = rule?.Properties as {
@@ -375,8 +383,10 @@ describe('serverless package (stage test, us-east-1)', () => {
         MaximumEventAgeInSeconds: expect.any(Number),
         MaximumRetryAttempts: expect.any(Number),
       });
-      // No other rule: everything else is a schedule (checked under notify and write-digest).
-      for (const [id, r] of rules) if (r !== rule) expect(r.Properties.ScheduleExpression, id).toBeDefined();
+      // No other rule: everything else is a schedule (checked under notify and write-digest) or the ops alarm rule.
+      for (const [id, r] of rules)
+        if (r !== rule && r.Properties.Name !== OPS_RULE_NAME)
+          expect(r.Properties.ScheduleExpression, id).toBeDefined();
       expect(rules).toHaveLength(5);
     });
 
@@ -402,9 +412,10 @@ describe('serverless package (stage test, us-east-1)', () => {
   });
 
   describe('health check alarms', () => {
-    it('creates one alarm per group member and nothing else', () => {
+    it('creates one alarm per group member and nothing else (besides the ops alarms: monitoring-template.test.ts)', () => {
       expect(
         ofType(template, 'AWS::CloudWatch::Alarm')
+          .filter(([, r]) => r.Properties.Namespace === 'AWS/Route53')
           .map(([id]) => id)
           .sort(),
       ).toEqual(MEMBERS.map((m) => m.logicalId).sort());
@@ -451,7 +462,7 @@ describe('serverless package (stage test, us-east-1)', () => {
         Timeout: 30,
         Environment: {
           Variables: {
-            LEDGER_TABLE: { Ref: 'LedgerTable' },
+            LEDGER_TABLE: 'r53-failover-test-ledger',
             R53F_CONFIG_FILE: 'dist/config/failover.json',
             POWERTOOLS_SERVICE_NAME: 'r53-failover',
             POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -565,7 +576,7 @@ describe('serverless package (stage test, us-east-1)', () => {
         Role: { 'Fn::GetAtt': [NOTIFY_ROLE_ID, 'Arn'] },
       });
       expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toEqual({
-        LEDGER_TABLE: { Ref: 'LedgerTable' },
+        LEDGER_TABLE: 'r53-failover-test-ledger',
         R53F_CONFIG_FILE: 'dist/config/failover.json',
         NOTIFY_TOPIC_ARN: NOTIFICATION_TOPIC_REF,
         DEAD_LETTER_QUEUE_URL: { Ref: 'DeadLetterQueue' },
@@ -654,10 +665,12 @@ describe('serverless package (stage test, us-east-1)', () => {
           ['dynamodb:DescribeStream', [STREAM_ARN]],
           ['dynamodb:ListStreams', [STREAM_ARN]],
           ['sns:Publish', [NOTIFICATION_TOPIC_REF]],
+          // The topic's customer managed key: publishing to an encrypted topic needs it.
+          ['kms:GenerateDataKey*', [NOTIFICATION_KEY_ARN]],
           ['sqs:SendMessage', [DLQ_ARN]],
           // Added by the plugin from failover.yml.
           ['ssm:GetParameter', [SSM.slack, SSM.pagerduty, SSM.webhookUrl, SSM.webhook].map(ssmParameterArn)],
-          ['kms:Decrypt', [KMS_KEYS_ARN]],
+          ['kms:Decrypt', [NOTIFICATION_KEY_ARN, KMS_KEYS_ARN]],
           ['logs:CreateLogStream', [logs]],
           ['logs:CreateLogGroup', [logs]],
           ['logs:PutLogEvents', [logs]],
@@ -671,8 +684,14 @@ describe('serverless package (stage test, us-east-1)', () => {
         [SSM.slack, SSM.pagerduty, SSM.webhookUrl, SSM.webhook].map(ssmParameterArn),
       );
       expect(ssm[0]?.Condition).toBeUndefined();
-      // Any key, but only when SSM decrypts on the function's behalf.
-      const kms = granted.get('kms:Decrypt') ?? [];
+      // The topic's key, to publish; any other key only when SSM decrypts on the function's behalf.
+      const [topicKey, ...others] = granted.get('kms:Decrypt') ?? [];
+      expect(topicKey).toEqual({
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        Resource: [NOTIFICATION_KEY_ARN],
+      });
+      const kms = others;
       expect(kms).toHaveLength(1);
       expect(asArray(kms[0]?.Action)).toEqual(['kms:Decrypt']);
       expect(kms[0]?.Condition).toEqual({
@@ -732,15 +751,63 @@ describe('serverless package (stage test, us-east-1)', () => {
   });
 
   describe('notification topic', () => {
-    it('is encrypted with the AWS-managed SNS key', () => {
+    it('is encrypted with its own customer managed key, which CloudWatch alarms may use to publish', () => {
       expect(resource('NotificationTopic')).toEqual({
         Type: 'AWS::SNS::Topic',
         Properties: {
           TopicName: 'r53-failover-test-notifications',
           DisplayName: 'r53-failover test',
-          KmsMasterKeyId: 'alias/aws/sns',
+          KmsMasterKeyId: NOTIFICATION_KEY_ARN,
         },
       });
+      const key = resource('NotificationKey').Properties as {
+        EnableKeyRotation: boolean;
+        KeyPolicy: { Statement: Statement[] };
+      };
+      expect(key.EnableKeyRotation).toBe(true);
+      expect(key.KeyPolicy.Statement).toEqual([
+        {
+          Sid: 'AccountIamPolicies',
+          Effect: 'Allow',
+          Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+        {
+          Sid: 'CloudWatchAlarmsPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+        },
+      ]);
+    });
+
+    it('lets only this account’s ops alarms publish, besides the owner account', () => {
+      const props = resource('NotificationTopicPolicy').Properties as {
+        Topics: unknown[];
+        PolicyDocument: { Statement: Statement[] };
+      };
+      expect(props.Topics).toEqual([NOTIFICATION_TOPIC_REF]);
+      const [cloudwatch, owner, ...rest] = props.PolicyDocument.Statement;
+      expect(rest).toEqual([]);
+      expect(cloudwatch).toEqual({
+        Sid: 'CloudWatchOpsAlarmActions',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: NOTIFICATION_TOPIC_REF,
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Sub':
+                'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:r53-failover-test_ops-*',
+            },
+          },
+        },
+      });
+      expect(owner?.Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } });
     });
 
     it('has one subscription per notify.sns.subscriptions entry', () => {
@@ -863,11 +930,21 @@ describe('serverless package (stage test, us-east-1)', () => {
     });
   });
 
-  it('outputs the table name, topic ARNs and DLQ URL', () => {
+  it('outputs the table name, topic ARNs, DLQ URL, audit API URL and dashboard (serverless info --verbose prints them)', () => {
     expect(template.Outputs?.LedgerTableName?.Value).toEqual({ Ref: 'LedgerTable' });
     expect(template.Outputs?.AlarmTopicArn?.Value).toEqual(TOPIC_REF);
     expect(template.Outputs?.NotificationTopicArn?.Value).toEqual(NOTIFICATION_TOPIC_REF);
     expect(template.Outputs?.DeadLetterQueueUrl?.Value).toEqual({ Ref: 'DeadLetterQueue' });
+    expect(template.Outputs?.AuditApiUrl?.Value).toEqual({
+      'Fn::Join': [
+        '',
+        ['https://', { Ref: 'HttpApi' }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }],
+      ],
+    });
+    // The same URL the framework puts in HttpApiUrl, under the name the docs use.
+    expect(template.Outputs?.AuditApiUrl?.Value).toEqual(template.Outputs?.HttpApiUrl?.Value);
+    expect(resource('HttpApi').Type).toBe('AWS::ApiGatewayV2::Api');
+    expect(template.Outputs?.DashboardName?.Value).toEqual({ Ref: 'OpsDashboard' });
   });
 });
 

@@ -196,6 +196,11 @@ describe('normaliseAlarmEvent: fixtures', () => {
       file: 'eventbridge/other-namespace-alarm.json',
       reason: /AWS\/EC2 CPUUtilization, not AWS\/Route53 HealthCheckStatus/,
     },
+    // One of the stack's own alarms (notify's rule takes those): never a health transition, should one reach the recorder.
+    {
+      file: 'eventbridge/ops-alarm-state-change.json',
+      reason: /AWS\/Lambda Errors, not AWS\/Route53 HealthCheckStatus/,
+    },
     {
       file: 'scheduler/scheduled-event.json',
       reason: /not a CloudWatch alarm event: source "aws\.events", detail-type "Scheduled Event"/,

@@ -57,14 +57,22 @@ export const pagerDutyAction = (n: Notification): PagerDutyAction | null => {
     case 'flap-summary':
       // The summary closes the flapping alert only once DNS is settled back on a healthy primary.
       return n.serving === 'primary' && n.state === 'OK' ? 'resolve' : 'trigger';
+    case 'ops-alarm':
+      // One of the stack's own alarms: its OK resolves the incident its ALARM opened (same key, below).
+      return n.state === 'ALARM' ? 'trigger' : 'resolve';
     default:
       return null;
   }
 };
 
-/** One dedup key per failover episode, so the RECOVERED resolve closes the alert its FAILED_OVER opened. */
-export const pagerDutyDedupKey = (n: Notification): string =>
-  n.episode === null ? `r53f:${n.group}:seq-${n.seq}` : `r53f:${n.group}:${n.episode}`;
+/**
+ * One dedup key per failover episode, so the RECOVERED resolve closes the alert its FAILED_OVER opened; one per ops
+ * alarm, so its OK closes what its ALARM opened.
+ */
+export const pagerDutyDedupKey = (n: Notification): string => {
+  if (n.kind === 'ops-alarm') return `r53f:ops:${n.alarmName}`;
+  return n.episode === null ? `r53f:${n.group}:seq-${n.seq}` : `r53f:${n.group}:${n.episode}`;
+};
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 

@@ -112,11 +112,16 @@ const render = (n: Notification, scale: number): { text: string; blocks: SlackBl
     { type: 'section', text: mrkdwn(safe(n.summary, SLACK_LIMITS.sectionText)) },
     {
       type: 'section',
+      // The stack's own alarms are about no group, record or member: only what happened and how fast it arrived.
       fields: [
-        field('Group', safe(n.group, SLACK_LIMITS.field - 20)),
-        field('Record name', n.recordName === null ? '—' : safe(n.recordName, SLACK_LIMITS.field - 20)),
+        ...(n.kind === 'ops-alarm'
+          ? []
+          : [
+              field('Group', safe(n.group, SLACK_LIMITS.field - 20)),
+              field('Record name', n.recordName === null ? '—' : safe(n.recordName, SLACK_LIMITS.field - 20)),
+            ]),
         field('Event', eventText),
-        field('DNS now serves', servesText(n)),
+        ...(n.kind === 'ops-alarm' ? [] : [field('DNS now serves', servesText(n))]),
         field('Severity', n.severity),
         field('Alert latency', formatDuration(n.latencySeconds)),
       ],
@@ -139,7 +144,7 @@ const render = (n: Notification, scale: number): { text: string; blocks: SlackBl
     elements: [
       `State changed ${truncate(escapeMrkdwn(n.stateChangedAt), 64, true)}`,
       `Correlation id ${n.correlationId ? safe(n.correlationId, 256) : '—'}`,
-      `Health check ${safe(n.healthCheckId, 256)}`,
+      ...(n.healthCheckId ? [`Health check ${safe(n.healthCheckId, 256)}`] : []),
       `Notification ${safe(n.id, 512)}`,
     ].map((t) => mrkdwn(truncate(t, SLACK_LIMITS.contextText, true))),
   });

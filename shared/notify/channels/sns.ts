@@ -149,10 +149,13 @@ export const classifySnsError = (err: unknown): SendResult => {
   return { status: 'permanent', reason };
 };
 
-/** The SNS channel: every notification, as JSON, to the alert topic. */
+/**
+ * The SNS channel: every notification, as JSON, to the alert topic; except the stack's own alarms, whose alarm
+ * actions publish to that topic themselves (so they still arrive when notify is what is failing).
+ */
 export const snsChannel = ({ client, topicArn }: SnsChannelOptions): Channel => ({
   name: 'sns',
-  accepts: () => true,
+  accepts: (n) => n.kind !== 'ops-alarm',
   async send(n, signal) {
     try {
       const sns = typeof client === 'function' ? client() : client;
