@@ -32,30 +32,28 @@ const channels = buildChannels(config, {
   ...(env.NOTIFY_TOPIC_ARN ? { sns: { client: once(() => new SNSClient({})), topicArn: env.NOTIFY_TOPIC_ARN } } : {}),
   ...(env.AWS_LAMBDA_RUNTIME_API ? { runtimeApi: env.AWS_LAMBDA_RUNTIME_API } : {}),
 });
-const ledger = new DynamoDbLedgerStore(doc, env.LEDGER_TABLE);
-const deliveries = new DynamoDbDeliveryStore(doc, env.LEDGER_TABLE);
-const metrics = emfMetrics(NAMESPACE);
-const deadLetters = env.DEAD_LETTER_QUEUE_URL ? { deadLetters: sqsDeadLetters(sqs, env.DEAD_LETTER_QUEUE_URL) } : {};
+const stores = {
+  ledger: new DynamoDbLedgerStore(doc, env.LEDGER_TABLE),
+  deliveries: new DynamoDbDeliveryStore(doc, env.LEDGER_TABLE),
+  metrics: emfMetrics(NAMESPACE),
+  ...(env.DEAD_LETTER_QUEUE_URL ? { deadLetters: sqsDeadLetters(sqs, env.DEAD_LETTER_QUEUE_URL) } : {}),
+};
 /** Time kept back from the Lambda budget to record outcomes after the last attempt. */
 const SAFETY_MS = 3_000;
 
 /** Ledger stream records, the schedule, a pointer or an ops alarm → notifications (shared/notify/trigger.ts). */
 export const notify = (event: unknown, context: Context): Promise<NotifyResult> =>
   notifyOnTrigger(parseLedgerTrigger(event), {
-    ledger,
-    deliveries,
+    ...stores,
     config,
     channels,
     log: logger,
-    metrics,
-    ...deadLetters,
     now: () => new Date(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     budgetMs: () => (context.getRemainingTimeInMillis?.() ?? 30_000) - SAFETY_MS,
     owner: context.awsRequestId ?? randomUUID(),
   });
 
-export type { NotifyResult };
 export const handler = middy<unknown, NotifyResult>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(notify);

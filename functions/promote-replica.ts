@@ -50,7 +50,6 @@ export const promoteReplica = (event: unknown, context: Context): Promise<Promot
     owner: context.awsRequestId ?? randomUUID(),
   });
 
-export type { PromoteResult };
 export const handler = middy<unknown, PromoteResult>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(promoteReplica);
