@@ -150,7 +150,7 @@ describe('ingest runs the promotion pipeline; promote approve/show/list', () => 
     receivers.push(slack);
     const { hook, cwd } = await setup('approve', {
       promotion: '      maxAttempts: 2\n',
-      extra: `notify:\n  slack: { webhookUrl: "${slack.url}/services/T/B/X" }\n`,
+      extra: `notify:\n  slack: { webhookUrl: "${slack.url}/services/T/B/X", allowPrivateTargets: true }\n`,
       reply: () => ({ status: 503, headers: { 'retry-after': '30' } }),
     });
     await failedOverThenDecided(cwd);

@@ -43,6 +43,7 @@ const FUNCTIONS = [
   ['regional-probe', 'RegionalDashprobeLambdaFunction', 'RegionalProbe'],
   ['promote-replica', 'PromoteDashreplicaLambdaFunction', 'PromoteReplica'],
   ['audit-api', 'AuditDashapiLambdaFunction', 'AuditApi'],
+  ['write-digest', 'WriteDashdigestLambdaFunction', 'WriteDigest'],
 ] as const;
 
 interface AlarmProps {

@@ -49,8 +49,8 @@ const setup = async (slackStatus = 200) => {
   const pd = await receivers.start(() => ({ status: 202, body: '{"status":"success"}' }));
   const config = parseConfigText(
     `${FIXTURE_CONFIG_YAML}notify:
-  slack: { webhookUrl: "${slack.url}/services/T000/B000/SLACK" }
-  pagerduty: { routingKey: pd-routing-key-0123456789, eventsUrl: "${pd.url}" }
+  slack: { webhookUrl: "${slack.url}/services/T000/B000/SLACK", allowPrivateTargets: true }
+  pagerduty: { routingKey: pd-routing-key-0123456789, eventsUrl: "${pd.url}", allowPrivateTargets: true }
   sns: { topicArn: "${TOPIC_ARN}" }
 `,
     'test.yml',

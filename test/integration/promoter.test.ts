@@ -304,7 +304,7 @@ describe('promotion against a mocked RDS API, completed by the RDS event', () =>
 describe('promote-replica metrics', () => {
   it('counts each promotion step the function records (PromotionSteps per event), for the dashboard', async () => {
     const hook = countingHook();
-    const w = await world(configFor(`      mode: auto\n      holdDownSeconds: 60\n${AURORA_HOOK}`), hook.exec);
+    const w = await corroboratedWorld(`      mode: auto\n      holdDownSeconds: 60\n${AURORA_HOOK}`, hook.exec);
     await w.record(t('primary', 'ALARM', 'OK', 0));
     const metrics = captureMetrics();
     const schedule = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };

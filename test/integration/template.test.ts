@@ -387,7 +387,7 @@ describe('serverless package (stage test, us-east-1)', () => {
       for (const [id, r] of rules)
         if (r !== rule && r.Properties.Name !== OPS_RULE_NAME)
           expect(r.Properties.ScheduleExpression, id).toBeDefined();
-      expect(rules).toHaveLength(5);
+      expect(rules).toHaveLength(6);
     });
 
     it('subscribes the recorder to the alarm topic with a redrive policy to the DLQ', () => {
