@@ -62,7 +62,7 @@ const expandPaths = (paths: string[], cwd: string): string[] =>
   paths.flatMap((p) => {
     if (p === '-') return [p];
     const abs = resolve(cwd, p);
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(abs);
     } catch {
