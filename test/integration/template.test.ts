@@ -8,6 +8,8 @@ import { alarmNameFor } from '../../shared/config/schema.js';
 import { ledgerTableDefinition } from '../../shared/ledger/schema.js';
 import {
   asArray,
+  nestedAlarms,
+  nestedTemplates,
   ofType,
   openShippedConfig,
   readZip,
@@ -353,16 +355,38 @@ describe('serverless package (stage test, us-east-1)', () => {
   });
 
   describe('health check alarms', () => {
-    it('creates one alarm per group member and nothing else', () => {
-      expect(
-        ofType(template, 'AWS::CloudWatch::Alarm')
-          .map(([id]) => id)
-          .sort(),
-      ).toEqual(MEMBERS.map((m) => m.logicalId).sort());
+    const alarm = (id: string): Resource => {
+      const r = nestedAlarms(packageDir, template).get(id);
+      if (!r) throw new Error(`no alarm ${id} in the nested alarm templates`);
+      return r;
+    };
+
+    it('creates one alarm per group member, in nested stacks, and nothing else', () => {
+      expect(ofType(template, 'AWS::CloudWatch::Alarm')).toEqual([]);
+      expect([...nestedAlarms(packageDir, template).keys()].sort()).toEqual(MEMBERS.map((m) => m.logicalId).sort());
+    });
+
+    it('puts each group in the nested stack its name hashes to, passing the alarm topic in', () => {
+      // orders-api and inventory hash to stacks 08 and 02 (pinned in test/unit/alarm-stacks.test.ts).
+      const nested = nestedTemplates(packageDir, template);
+      expect([...nested.keys()].sort()).toEqual(['HealthAlarmStack02', 'HealthAlarmStack08']);
+      expect(Object.keys(nested.get('HealthAlarmStack08')?.template.Resources ?? {}).sort()).toEqual([
+        'OrdersDashapiPrimaryHealthAlarm',
+        'OrdersDashapiSecondaryHealthAlarm',
+      ]);
+      for (const [id, n] of nested) {
+        expect(resource(id)).toMatchObject({
+          Type: 'AWS::CloudFormation::Stack',
+          DependsOn: ['AlarmTopicPolicy'],
+          Properties: { Parameters: { AlarmTopicArn: TOPIC_REF } },
+        });
+        expect(JSON.stringify(resource(id).Properties.TemplateURL)).toContain(`/r53-failover-alarm-stacks/${n.file}`);
+        expect(Object.keys((n.template as unknown as { Parameters: object }).Parameters)).toEqual(['AlarmTopicArn']);
+      }
     });
 
     it.each(MEMBERS)('$group $role alarms on HealthCheckStatus < 1 and notifies the topic on every state', (m) => {
-      expect(resource(m.logicalId).Properties).toEqual({
+      expect(alarm(m.logicalId).Properties).toEqual({
         AlarmName: alarmNameFor('r53-failover-test-', m.group, m.role),
         AlarmDescription:
           `${m.group} ${m.role} (${m.region}): Route 53 health check ${m.hc} is unhealthy ` +
@@ -378,21 +402,22 @@ describe('serverless package (stage test, us-east-1)', () => {
         ComparisonOperator: 'LessThanThreshold',
         TreatMissingData: 'missing',
         ActionsEnabled: true,
-        AlarmActions: [TOPIC_REF],
-        OKActions: [TOPIC_REF],
-        InsufficientDataActions: [TOPIC_REF],
+        // The nested stack's parameter, which the root sets to Ref AlarmTopic.
+        AlarmActions: [{ Ref: 'AlarmTopicArn' }],
+        OKActions: [{ Ref: 'AlarmTopicArn' }],
+        InsufficientDataActions: [{ Ref: 'AlarmTopicArn' }],
       });
     });
 
     it('names alarms with the prefix the EventBridge rule filters on', () => {
-      expect(resource('OrdersDashapiPrimaryHealthAlarm').Properties.AlarmName).toBe(
+      expect(alarm('OrdersDashapiPrimaryHealthAlarm').Properties.AlarmName).toBe(
         'r53-failover-test-orders-api-primary-health',
       );
     });
   });
 
   describe('record-failover function', () => {
-    it('runs the bundled handler on arm64 Node 20 with the ledger and config in its environment', () => {
+    it('runs the bundled handler on arm64 Node 24 with the ledger and config in its environment', () => {
       const fn = resource(FUNCTION_ID);
       expect(fn.Properties).toMatchObject({
         Handler: 'dist/record-failover/index.handler',
@@ -690,6 +715,20 @@ describe('serverless package (stage test, us-east-1)', () => {
       // Every subscription in the stack is either the recorder's on the alarm topic or one of these.
       expect(ofType(template, 'AWS::SNS::Subscription')).toHaveLength(1 + SUBSCRIPTIONS.length);
     });
+  });
+
+  it('runs every function on nodejs24.x (the runtime the bundles are built and tested for)', () => {
+    const functions = ofType(template, 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      [
+        'AuditDashapiLambdaFunction',
+        FUNCTION_ID,
+        NOTIFY_ID,
+        'PromoteDashreplicaLambdaFunction',
+        'RegionalDashprobeLambdaFunction',
+      ].sort(),
+    );
+    for (const [id, fn] of functions) expect(fn.Properties.Runtime, id).toBe('nodejs24.x');
   });
 
   it('outputs the table name, topic ARNs and DLQ URL', () => {
