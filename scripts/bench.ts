@@ -18,6 +18,7 @@ import { silentLog } from '../shared/support/logger.js';
 import { startReceiver } from '../local/receiver.js';
 import { auditBench } from './bench/audit.js';
 import { detectionTime, probeEngineVsBlackbox } from './bench/probes.js';
+import { scaleBench } from './bench/scale.js';
 import { buildChannels } from '../shared/notify/channels/index.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import { notifyGroupEvent, type NotifierDeps } from '../shared/notify/notifier.js';
@@ -349,7 +350,8 @@ const notifyLatency = async () => {
   server.stop();
 };
 
-// BENCH_ONLY=probes,detection (comma-separated) runs a subset: bundles, recorder, notify, probes, detection, audit.
+// BENCH_ONLY=probes,detection (comma-separated) runs a subset: bundles, recorder, notify, probes, detection, audit,
+// scale.
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (name: string) => !only || only.includes(name);
 if (want('bundles')) await bundles();
@@ -358,3 +360,4 @@ if (want('notify')) await notifyLatency();
 if (want('probes')) await probeEngineVsBlackbox();
 if (want('detection')) detectionTime();
 if (want('audit')) await auditBench(startDynaliteProcess);
+if (want('scale')) await scaleBench();
