@@ -1,11 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventBridgeEvent } from '../../local/sample-events.js';
 import { groupPk, seqSk } from '../../shared/ledger/schema.js';
-import { recordEvent } from '../../shared/record/recorder.js';
-import { loadBundle } from '../helpers/bundle.js';
-import { FIXTURE_CONFIG_YAML, PRIMARY_HC } from '../helpers/events.js';
-import { recorderDeps, scanAll, startLocalDynamo } from '../helpers/ledger.js';
+import { bundleOnLedger, streamRecordOf } from '../helpers/bundle.js';
+import { FIXTURE_CONFIG_YAML } from '../helpers/events.js';
+import { scanAll } from '../helpers/ledger.js';
 
 // The promote-replica bundle loaded and invoked as Lambda does (ledger stream records, the schedule), on a dynalite
 // ledger, for a group whose promotion runs in dry-run mode (nothing is called on RDS).
@@ -33,66 +31,32 @@ const schedule = {
   detail: {},
 };
 
-let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
-let table: string;
-let handler: Handler;
-let restoreEnv: () => void;
-
+let bundle: Awaited<ReturnType<typeof bundleOnLedger<Handler>>>;
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  let store: Awaited<ReturnType<typeof dynamo.freshTable>>['store'];
-  ({ table, store } = await dynamo.freshTable());
-  await recordEvent(
-    eventBridgeEvent({
-      alarmName: 'a',
-      healthCheckId: PRIMARY_HC,
-      state: 'ALARM',
-      previousState: 'OK',
-      at: new Date(Date.now() - 60_000).toISOString(),
-    }),
-    recorderDeps(store(), undefined, CONFIG),
-    'c',
-  );
-  ({ handler, restoreEnv } = loadBundle<Handler>('promote-replica', CONFIG, {
-    LEDGER_TABLE: table,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-  }));
+  bundle = await bundleOnLedger<Handler>('promote-replica', CONFIG, {
+    failedAt: new Date(Date.now() - 60_000).toISOString(),
+  });
 });
-afterAll(async () => {
-  restoreEnv();
-  await dynamo.stop();
-});
+afterAll(() => bundle.stop());
 
 describe('promote-replica bundle (dist/promote-replica/index.js)', () => {
   it('takes a FAILED_OVER stream record and the schedule, and writes its dry-run promotion to the ledger', async () => {
-    const item = (await scanAll(dynamo.client, table)).find(
+    const item = (await scanAll(bundle.dynamo.client, bundle.table)).find(
       (i) => i.pk?.S === groupPk('orders-api') && i.sk?.S === seqSk(1),
     );
     expect(item?.event?.S).toBe('FAILED_OVER');
-    const record = {
-      eventID: 'e-1',
-      eventName: 'INSERT',
-      eventSource: 'aws:dynamodb',
-      awsRegion: 'us-east-1',
-      dynamodb: {
-        Keys: { pk: item?.pk, sk: item?.sk },
-        NewImage: item,
-        SequenceNumber: '1',
-        StreamViewType: 'NEW_IMAGE',
-      },
-    };
-    const fromStream = await handler({ Records: [record] }, context);
+    const fromStream = await bundle.handler({ Records: [streamRecordOf(item, '1')] }, context);
     expect(fromStream.batchItemFailures).toEqual([]);
-    const fromSchedule = await handler(schedule, context);
+    const fromSchedule = await bundle.handler(schedule, context);
     const steps = [...fromStream.steps, ...fromSchedule.steps];
     // Requested from the stream record; the schedule (hold-down 0) then runs it as a dry run.
     expect(steps[0]).toMatch(/ PROMOTION_REQUESTED$/);
     expect(steps.length).toBeGreaterThan(1);
-    const promotions = (await scanAll(dynamo.client, table)).filter((i) => i.kind?.S === 'promotion');
+    const promotions = (await scanAll(bundle.dynamo.client, bundle.table)).filter((i) => i.kind?.S === 'promotion');
     expect(promotions.length).toBeGreaterThan(0);
   });
 
   it('rejects an event that is neither a stream batch, the schedule nor an RDS event', async () => {
-    await expect(handler({ hello: 'world' }, context)).rejects.toMatchObject({ name: 'InvalidEventError' });
+    await expect(bundle.handler({ hello: 'world' }, context)).rejects.toMatchObject({ name: 'InvalidEventError' });
   });
 });
