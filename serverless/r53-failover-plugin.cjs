@@ -22,6 +22,7 @@ const { pathToFileURL } = require('node:url');
 const { createRequire } = require('node:module');
 const {
   addAlarmStacks,
+  alarmStacksOf,
   deploymentBucketOf,
   uploadAlarmStacks,
   writeAlarmStacks,
@@ -285,6 +286,7 @@ class R53FailoverPlugin {
   async uploadAlarmStacks() {
     if (this.serverless.service.provider.shouldNotDeploy) return;
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    if (alarmStacksOf(template).length === 0) return; // the probe stack, or no groups
     const osls = createRequire(require.resolve('osls/package.json'));
     const { S3Client, PutObjectCommand } = osls('@aws-sdk/client-s3');
     const s3 = new S3Client(await this.provider.getAwsSdkV3Config());
@@ -301,7 +303,7 @@ class R53FailoverPlugin {
       },
       error: this.error,
     });
-    if (stacks.length > 0) this.log.verbose(`r53-failover: uploaded ${stacks.length} nested alarm template(s)`);
+    this.log.verbose(`r53-failover: uploaded ${stacks.length} nested alarm template(s)`);
   }
 
   /**

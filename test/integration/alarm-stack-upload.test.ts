@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,5 +71,54 @@ describe.skipIf(skip)('nested alarm templates uploaded to the deployment bucket 
       expect(got.ContentType).toBe('application/json');
       expect(await got.Body?.transformToString()).toBe(n.body);
     }
+  });
+
+  it('is what the plugin\u2019s deploy hook does, with the framework\u2019s S3 settings and bucket', async () => {
+    await moto.reset();
+    await s3.send(new s3sdk.CreateBucketCommand({ Bucket: BUCKET }));
+    const serviceDir = mkdtempSync(join(tmpdir(), 'r53f-service-'));
+    const resources: Record<string, unknown> = {};
+    const nested = stacks.addAlarmStacks(resources, {
+      config: parseConfigText(syntheticConfigYaml(3), 'failover.yml'),
+      tools: { alarmNameFor },
+      prefix: 'r53-failover-prod-',
+      stage: 'prod',
+      s3Prefix: 'serverless/r53-failover/prod',
+      bucket: { Ref: 'ServerlessDeploymentBucket' },
+      error: (m: string) => new Error(m),
+    });
+    mkdirSync(join(serviceDir, '.serverless'));
+    stacks.writeAlarmStacks(join(serviceDir, '.serverless'), nested);
+    // The parts of the framework the plugin uses at deploy time.
+    const provider = {
+      getAwsSdkV3Config: async () => ({ ...motoClientConfig(moto), forcePathStyle: true }),
+      getServerlessDeploymentBucketName: async () => BUCKET,
+      getStage: () => 'prod',
+      getRegion: () => 'us-east-1',
+    };
+    const Plugin = require('../../serverless/r53-failover-plugin.cjs') as new (
+      sls: unknown,
+      options: unknown,
+      utils: unknown,
+    ) => { hooks: Record<string, () => Promise<void>> };
+    const plugin = new Plugin(
+      {
+        getProvider: () => provider,
+        configSchemaHandler: { defineCustomProperties: () => undefined },
+        classes: { Error },
+        serviceDir,
+        service: {
+          service: 'r53-failover',
+          custom: {},
+          provider: { compiledCloudFormationTemplate: { Resources: resources } },
+        },
+      },
+      {},
+      { log: { notice: () => undefined, warning: () => undefined, verbose: () => undefined } },
+    );
+    await plugin.hooks['after:aws:deploy:deploy:uploadArtifacts']?.();
+    const listed = await s3.send(new s3sdk.ListObjectsV2Command({ Bucket: BUCKET }));
+    expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual(nested.map((n) => n.key).sort());
+    rmSync(serviceDir, { recursive: true, force: true });
   });
 });
