@@ -19,6 +19,7 @@ import { startReceiver } from '../local/receiver.js';
 import { auditBench } from './bench/audit.js';
 import { detectionTime, probeEngineVsBlackbox } from './bench/probes.js';
 import { ingestBench } from './bench/ingest.js';
+import { scaleBench } from './bench/scale.js';
 import { buildChannels } from '../shared/notify/channels/index.js';
 import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import { notifyGroupEvent, type NotifierDeps } from '../shared/notify/notifier.js';
@@ -352,7 +353,8 @@ const notifyLatency = async () => {
   server.stop();
 };
 
-// BENCH_ONLY=probes,detection (comma-separated) runs a subset: bundles, recorder, ingest, notify, probes, detection, audit.
+// BENCH_ONLY=probes,detection (comma-separated) runs a subset: bundles, recorder, ingest, notify, probes, detection, audit,
+// scale.
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (name: string) => !only || only.includes(name);
 if (want('bundles')) await bundles();
@@ -362,3 +364,4 @@ if (want('notify')) await notifyLatency();
 if (want('probes')) await probeEngineVsBlackbox();
 if (want('detection')) detectionTime();
 if (want('audit')) await auditBench(startDynaliteProcess);
+if (want('scale')) await scaleBench();

@@ -1,7 +1,7 @@
 'use strict';
 // Local osls plugin: validates failover.yml with the project's own loader, builds the bundles, ships the validated
-// config with the recorder, and derives one Route 53 health check alarm per group member. CommonJS because the
-// root package is ESM and osls loads local plugins with require().
+// config with the recorder, and derives one Route 53 health check alarm per group member (in nested stacks, uploaded
+// by `deploy`). CommonJS because the root package is ESM and osls loads local plugins with require().
 //
 // Two stacks use it (custom.r53failover.stack):
 // - `recorder` (serverless.yml, the default): us-east-1 only; alarms, subscriptions, secret grants, table and DLQ checks;
@@ -13,17 +13,27 @@
 // RDS event rule's SourceArn list come from the hooks; groups without promotion contribute nothing.
 //
 // The parts live in serverless/plugin/: region.cjs (where each stack may deploy), shipped-config.cjs (the config the
-// functions get), package-lock.cjs (one package at a time), alarms.cjs (alarms, subscriptions), iam.cjs (role
-// statements, the default role), promotion.cjs (promotion targets, RDS event rules), template.cjs (ledger, digest
-// bucket and DLQ), monitoring.cjs and dashboard.cjs (the stack's own alarms and dashboard), invoke-local.cjs
+// functions get), package-lock.cjs (one package at a time), alarms.cjs (alarms, subscriptions), alarm-stacks.cjs (the
+// nested stacks holding the alarms: assignment, templates, upload), iam.cjs (role statements, the default role),
+// promotion.cjs (promotion targets, RDS event rules), template.cjs (ledger, digest bucket and DLQ), limits.cjs (AWS
+// size limits), monitoring.cjs and dashboard.cjs (the stack's own alarms and dashboard), invoke-local.cjs
 // (`serverless invoke local`).
 const { existsSync, mkdirSync, renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
-const { addAlarms, addSubscriptions } = require('./plugin/alarms.cjs');
+const { createRequire } = require('node:module');
+const {
+  addAlarmStacks,
+  alarmStacksOf,
+  deploymentBucketOf,
+  uploadAlarmStacks,
+  writeAlarmStacks,
+} = require('./plugin/alarm-stacks.cjs');
+const { addSubscriptions } = require('./plugin/alarms.cjs');
 const { grantNotifySecrets, grantPromotion, removeUnusedDefaultRole } = require('./plugin/iam.cjs');
 const { acquirePackageLock } = require('./plugin/package-lock.cjs');
 const { configureForwarding, limitRdsRule, promotionTargets } = require('./plugin/promotion.cjs');
+const { checkLimits } = require('./plugin/limits.cjs');
 const { checkRegion } = require('./plugin/region.cjs');
 const { withoutLocalSecrets } = require('./plugin/shipped-config.cjs');
 const { addMonitoring } = require('./plugin/monitoring.cjs');
@@ -79,17 +89,35 @@ class R53FailoverPlugin {
     this.shellEnv = shellEnv(process.env);
 
     this.hooks = {
-      // Fail fast, before anything is cleaned up or built.
-      'before:package:cleanup': () => this.validate(),
+      // Fail fast, before anything is cleaned up or built. Then hold the package lock from the framework's cleanup of
+      // .serverless until its contents are moved to the package directory: another package in this directory would
+      // otherwise delete or take files of this one (templates, zips, the shipped config).
+      'before:package:cleanup': async () => {
+        await this.validate();
+        await this.acquirePackageLock();
+      },
       'before:package:createDeploymentArtifacts': () => this.buildAndWriteConfig(),
-      'after:package:createDeploymentArtifacts': () => this.releasePackageLock(),
       'package:compileEvents': () => {
         if (this.isProbeStack) return;
         const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
-        addAlarms(resources, { config: this.config, tools: this.tools, prefix: this.alarmPrefix, error: this.error });
+        this.alarmStacks = addAlarmStacks(resources, {
+          config: this.config,
+          tools: this.tools,
+          prefix: this.alarmPrefix,
+          stage: this.provider.getStage(),
+          s3Prefix: `${this.provider.getDeploymentPrefix()}/${this.serverless.service.service}/${this.provider.getStage()}`,
+          bucket: deploymentBucketOf(resources),
+          error: this.error,
+        });
         addSubscriptions(resources, this.config);
       },
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.finalizeTemplate(),
+      // The framework writes the root template and moves everything in .serverless to the package directory here:
+      // the nested alarm templates go with it. The lock is released once the move is done.
+      'before:aws:package:finalize:saveServiceState': () => {
+        if (this.alarmStacks) writeAlarmStacks(path.join(this.serviceDir, '.serverless'), this.alarmStacks);
+      },
+      'after:aws:package:finalize:saveServiceState': () => this.releasePackageLock(),
       'before:deploy:function:packageFunction': async () => {
         await this.validate();
         await this.buildAndWriteConfig();
@@ -110,6 +138,8 @@ class R53FailoverPlugin {
         this.releasePackageLock();
         Object.assign(process.env, invokeLocalEnv(this.shellEnv, this.serviceDir));
       },
+      // After the framework's uploads (the bucket exists by then), before CloudFormation reads the template.
+      'after:aws:deploy:deploy:uploadArtifacts': () => this.uploadAlarmStacks(),
     };
   }
 
@@ -211,8 +241,8 @@ class R53FailoverPlugin {
     const shipped = withoutLocalSecrets(this.config, { error: this.error, log: this.log });
     const out = path.join(this.serviceDir, CONFIG_JSON);
     mkdirSync(path.dirname(out), { recursive: true });
-    // Another package in this directory (another stack, region or config) writes the same file: hold the lock until
-    // the zips are written (released after createDeploymentArtifacts / packageFunction, or when the process exits).
+    // Another package in this directory (another stack, region or config) writes the same file: hold the lock (taken
+    // already by `package`; released after the package is moved / after packageFunction, or when the process exits).
     await this.acquirePackageLock();
     const tmp = `${out}.${process.pid}.tmp`;
     // Validated again after stripping, and sealed: the functions skip re-validating a config whose digest matches.
@@ -279,6 +309,30 @@ class R53FailoverPlugin {
     if (release) release();
   }
 
+  /** `serverless deploy`: uploads the nested alarm templates from .serverless (where `deploy --package` copies them). */
+  async uploadAlarmStacks() {
+    if (this.serverless.service.provider.shouldNotDeploy) return;
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    if (alarmStacksOf(template).length === 0) return; // the probe stack, or no groups
+    const osls = createRequire(require.resolve('osls/package.json'));
+    const { S3Client, PutObjectCommand } = osls('@aws-sdk/client-s3');
+    const s3 = new S3Client(await this.provider.getAwsSdkV3Config());
+    const bucketOptions = this.serverless.service.provider.deploymentBucketObject || {};
+    const stacks = await uploadAlarmStacks({
+      template,
+      dir: path.join(this.serviceDir, '.serverless'),
+      bucket: await this.provider.getServerlessDeploymentBucketName(),
+      put: (params) => s3.send(new PutObjectCommand(params)),
+      // The deployment bucket's upload encryption settings (provider.deploymentBucket), as the framework applies them.
+      extraParams: {
+        ...(bucketOptions.serverSideEncryption ? { ServerSideEncryption: bucketOptions.serverSideEncryption } : {}),
+        ...(bucketOptions.sseKMSKeyId ? { SSEKMSKeyId: bucketOptions.sseKMSKeyId } : {}),
+      },
+      error: this.error,
+    });
+    this.log.verbose(`r53-failover: uploaded ${stacks.length} nested alarm template(s)`);
+  }
+
   /**
    * promote-replica, from failover.yml's promotion hooks (before serverless-iam-roles-per-function builds the role and
    * before the events are compiled): the role statements (grantPromotion), and the RDS event rule limited to the named
@@ -292,10 +346,12 @@ class R53FailoverPlugin {
     grantPromotion(fn, t);
     // The events as serverless.yml declares them (validate runs twice: derive from the original every time).
     if (!this.promoteEvents) this.promoteEvents = fn.events || [];
-    fn.events = limitRdsRule(this.promoteEvents, t);
+    // Reported once: validate runs again after the build.
+    fn.events = limitRdsRule(this.promoteEvents, t, this.promotionReported ? undefined : this.log);
+    this.promotionReported = true;
   }
 
-  /** Once user resources are merged: table drift check, digest retention, one DLQ policy, no unused default role. */
+  /** Once user resources are merged: table drift check, digest retention, one DLQ policy, no unused default role, AWS limits. */
   finalizeTemplate() {
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
     if (this.isProbeStack) {
@@ -305,7 +361,11 @@ class R53FailoverPlugin {
         log: this.log,
       });
       removeUnusedDefaultRole(template);
-      return;
+    } else {
+      checkLedgerTable(template.Resources, this.tools, this.error);
+      dropRdsRuleDeadLetters(template.Resources);
+      mergeQueuePolicies(template.Resources);
+      removeUnusedDefaultRole(template);
     }
     checkLedgerTable(template.Resources, this.tools, this.error);
     setDigestRetention(template.Resources, this.tools, this.config, this.error);
@@ -313,6 +373,8 @@ class R53FailoverPlugin {
     mergeQueuePolicies(template.Resources);
     this.addMonitoring(template.Resources);
     removeUnusedDefaultRole(template);
+    // Resources, template sizes, event patterns and policies against their AWS limits (limits.cjs).
+    checkLimits(template, this.alarmStacks || [], this.error);
   }
 
   /**

@@ -18,13 +18,17 @@ const pct = (xs: number[], p: number) => {
 };
 
 const GROUPS = 10;
+const GROUP_NAMES = Array.from({ length: GROUPS }, (_, i) => `g${i}`);
 
-/** A realistic chain per group: alternating failover/recovery transitions a few minutes apart, sealed like the recorder does. */
-const chainEntries = function* (n: number): Generator<LedgerEntry> {
+/**
+ * A realistic chain per group (`groups`, round robin): alternating failover/recovery transitions a few minutes
+ * apart from 2024-01-01, sealed like the recorder does.
+ */
+const chainEntries = function* (n: number, groups: string[]): Generator<LedgerEntry> {
   const prev = new Map<string, string | undefined>();
   for (let i = 0; i < n; i++) {
-    const g = `g${i % GROUPS}`;
-    const k = Math.floor(i / GROUPS);
+    const g = groups[i % groups.length] as string;
+    const k = Math.floor(i / groups.length);
     const down = k % 2 === 0;
     const at = new Date(Date.UTC(2024, 0, 1) + k * 7 * 60_000).toISOString();
     const e = seal(
@@ -72,7 +76,13 @@ const chainEntries = function* (n: number): Generator<LedgerEntry> {
   }
 };
 
-const load = async (doc: ReturnType<typeof makeDocumentClient>, table: string, n: number) => {
+/** Writes `n` chained entries over `groups` (and the groups registry) with BatchWriteItem. */
+export const loadLedger = async (
+  doc: ReturnType<typeof makeDocumentClient>,
+  table: string,
+  n: number,
+  groups: string[] = GROUP_NAMES,
+) => {
   let batch: Record<string, unknown>[] = [];
   const flush = async () => {
     let items = batch;
@@ -84,8 +94,11 @@ const load = async (doc: ReturnType<typeof makeDocumentClient>, table: string, n
       items = (res.UnprocessedItems?.[table] ?? []).map((r) => r.PutRequest?.Item as Record<string, unknown>);
     }
   };
-  for (let g = 0; g < GROUPS; g++) batch.push({ pk: 'GROUPS', sk: `g${g}` });
-  for (const e of chainEntries(n)) {
+  for (const g of groups) {
+    batch.push({ pk: 'GROUPS', sk: g });
+    if (batch.length === 25) await flush();
+  }
+  for (const e of chainEntries(n, groups)) {
     batch.push(toItem(e));
     if (batch.length === 25) await flush();
   }
@@ -117,7 +130,7 @@ const run = async (endpoint: string, small: number, big: number): Promise<void> 
     const table = `audit-${n}-${randomUUID().slice(0, 6)}`;
     await ensureLedgerTable(client, table);
     const t0 = performance.now();
-    await load(doc, table, n);
+    await loadLedger(doc, table, n);
     console.log(`loaded ${n} sealed entries in ${((performance.now() - t0) / 1000).toFixed(1)} s (BatchWriteItem)`);
     tables[n] = table;
   }

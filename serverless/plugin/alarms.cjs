@@ -1,14 +1,19 @@
 'use strict';
 // Recorder resources derived from failover.yml: the health check alarms per group member and the topic subscriptions.
-const TOPIC_ID = 'AlarmTopic';
+// The alarms live in nested stacks (alarm-stacks.cjs); their actions name the alarm topic through a stack parameter.
 const NOTIFICATION_TOPIC_ID = 'NotificationTopic';
 const ROLES = ['primary', 'secondary'];
 
-/** One HealthCheckStatus alarm per group member; every state change notifies the alarm topic. */
-const addAlarms = (resources, { config, tools, prefix, error }) => {
+/**
+ * The HealthCheckStatus alarms of the named groups (one per member), keyed by logical id; every state change notifies
+ * `topic` (a Ref to the nested stack's AlarmTopicArn parameter).
+ */
+const alarmResources = (groups, { config, tools, prefix, topic, error }) => {
   if (!config || !tools) throw error('r53-failover: config was not validated before compiling events');
-  const actions = [{ Ref: TOPIC_ID }];
-  for (const [group, g] of Object.entries(config.groups)) {
+  const actions = [topic];
+  const resources = {};
+  for (const group of groups) {
+    const g = config.groups[group];
     for (const role of ROLES) {
       const member = g[role];
       const id = alarmLogicalId(group, role);
@@ -39,6 +44,7 @@ const addAlarms = (resources, { config, tools, prefix, error }) => {
       };
     }
   }
+  return resources;
 };
 
 /** `orders-api`, `primary` → `OrdersDashapiPrimaryHealthAlarm`: alphanumeric, and distinct for distinct group names. */
@@ -59,4 +65,4 @@ const addSubscriptions = (resources, config) => {
   });
 };
 
-module.exports = { addAlarms, addSubscriptions };
+module.exports = { alarmResources, addSubscriptions, ROLES };

@@ -3,7 +3,11 @@
 const { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 
-/** Held from writing CONFIG_JSON until the zips are written, so concurrent packages never ship each other's config. */
+/**
+ * Held by `serverless package` from the framework's cleanup of .serverless until its contents are moved to the package
+ * directory (by `deploy function` while it writes CONFIG_JSON and zips): concurrent packages in one directory never
+ * delete, take or ship each other's files.
+ */
 const PACKAGE_LOCK = 'dist/config/.package.lock';
 const PACKAGE_LOCK_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -14,6 +18,7 @@ const PACKAGE_LOCK_TIMEOUT_MS = 10 * 60 * 1000;
 const acquirePackageLock = async (serviceDir, error) => {
   const dir = path.join(serviceDir, PACKAGE_LOCK);
   const deadline = Date.now() + PACKAGE_LOCK_TIMEOUT_MS;
+  mkdirSync(path.dirname(dir), { recursive: true });
   for (;;) {
     try {
       mkdirSync(dir);

@@ -1,5 +1,6 @@
 'use strict';
 // Database promotion: the targets failover.yml's promotion hooks name, and the RDS event rules limited to them.
+const { sourceArnFilter } = require('./limits.cjs');
 const { REQUIRED_REGION } = require('./region.cjs');
 
 /** serverless.probe.yml: forwards this region's RDS events about promotion targets to the us-east-1 default bus. */
@@ -40,18 +41,26 @@ const promotionTargets = (config) => {
 
 /**
  * promote-replica's events with its RDS event rule limited to the named clusters and replica instances
- * (`detail.SourceArn`), or without the rule when none is named. `events` is left as is.
+ * (`detail.SourceArn`, widened to prefixes past the pattern size limit: sourceArnFilter), or without the rule when
+ * none is named. `events` is left as is.
  */
-const limitRdsRule = (events, t) => {
+const limitRdsRule = (events, t, log) => {
   const sources = [...t.clusters, ...t.instances];
   return events.flatMap((event) => {
     if (!isRdsRule(event)) return [event];
     if (sources.length === 0) return [];
     const copy = structuredClone(event);
-    copy.eventBridge.pattern.detail = { ...(copy.eventBridge.pattern.detail || {}), SourceArn: sources };
+    const { pattern, widened } = sourceArnFilter(copy.eventBridge.pattern, sources);
+    copy.eventBridge.pattern = pattern;
+    if (widened && log) log.notice(widenedNotice(copy.eventBridge.name || 'the RDS event rule', sources.length));
     return [copy];
   });
 };
+
+/** The notice when the exact ARNs do not fit in an event pattern (sourceArnFilter). */
+const widenedNotice = (rule, n) =>
+  `r53-failover: ${n} promotion targets do not fit in ${rule}'s event pattern (2,048 characters): it matches RDS ` +
+  'events by account and region prefix instead; promote-replica ignores events about other databases';
 
 /** promote-replica's eventBridge event on `source: aws.rds`. */
 const isRdsRule = (event) => {
@@ -74,9 +83,10 @@ const configureForwarding = (resources, { config, region, log }) => {
     log.verbose(`r53-failover: no promotion target in ${region}: no RDS event forwarding rule`);
     return;
   }
-  const pattern = rule.Properties.EventPattern;
-  pattern.detail = { ...(pattern.detail || {}), SourceArn: here };
+  const { pattern, widened } = sourceArnFilter(rule.Properties.EventPattern, here);
+  rule.Properties.EventPattern = pattern;
   log.verbose(`r53-failover: forwarding RDS events about ${here.join(', ')} to ${REQUIRED_REGION}`);
+  if (widened) log.notice(widenedNotice(FORWARD_RULE_ID, here.length));
 };
 
 module.exports = { promotionTargets, limitRdsRule, configureForwarding };

@@ -3,8 +3,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { eventBridgeEvent } from '../../local/sample-events.js';
 import { parseConfigText } from '../../shared/config/file.js';
 import { sealConfig } from '../../shared/config/deployed.js';
+import { recordEvent } from '../../shared/record/recorder.js';
+import { PRIMARY_HC } from './events.js';
+import { recorderDeps, startLocalDynamo } from './ledger.js';
 
 const require = createRequire(import.meta.url);
 
@@ -68,3 +73,49 @@ export const emfWrittenBy = async <T, M = Record<string, unknown>>(
     .map((line) => JSON.parse(line));
   return { result, emf };
 };
+/**
+ * A bundle on a fresh dynalite ledger in which orders-api's primary failed over at `failedAt` (recorded by the
+ * recorder, as record-failover does): `fn` loaded with the ledger's table and endpoint plus `env`. Call `stop` in
+ * afterAll.
+ */
+export const bundleOnLedger = async <H>(
+  fn: string,
+  configYaml: string,
+  { failedAt, env = {} }: { failedAt: string; env?: Record<string, string> },
+) => {
+  const dynamo = await startLocalDynamo();
+  const { table, store } = await dynamo.freshTable();
+  await recordEvent(
+    eventBridgeEvent({ alarmName: 'a', healthCheckId: PRIMARY_HC, state: 'ALARM', previousState: 'OK', at: failedAt }),
+    recorderDeps(store(), undefined, configYaml),
+    'c',
+  );
+  const { handler, restoreEnv } = loadBundle<H>(fn, configYaml, {
+    LEDGER_TABLE: table,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    ...env,
+  });
+  return {
+    dynamo,
+    table,
+    handler,
+    stop: async () => {
+      restoreEnv();
+      await dynamo.stop();
+    },
+  };
+};
+
+/** The DynamoDB stream record Lambda delivers for a new ledger item (INSERT, NEW_IMAGE, as stored). */
+export const streamRecordOf = (item: Record<string, AttributeValue> | undefined, sequenceNumber: string) => ({
+  eventID: `e-${sequenceNumber}`,
+  eventName: 'INSERT',
+  eventSource: 'aws:dynamodb',
+  awsRegion: 'us-east-1',
+  dynamodb: {
+    Keys: { pk: item?.pk, sk: item?.sk },
+    NewImage: item,
+    SequenceNumber: sequenceNumber,
+    StreamViewType: 'NEW_IMAGE',
+  },
+});

@@ -114,3 +114,22 @@ export const packageStack = async <T extends { Resources: Record<string, Resourc
   };
   return { output: result.output, dir, template, resource };
 };
+
+/** The nested alarm templates a packaged root template references (its AWS::CloudFormation::Stack resources), by id. */
+export const nestedTemplates = (
+  dir: string,
+  template: Template,
+): Map<string, { file: string; bytes: number; template: Template }> => {
+  const out = new Map<string, { file: string; bytes: number; template: Template }>();
+  for (const [id, r] of ofType(template, 'AWS::CloudFormation::Stack')) {
+    const meta = (r as { Metadata?: Record<string, { file: string }> }).Metadata?.['R53Failover::AlarmStack'];
+    if (!meta) throw new Error(`${id} has no R53Failover::AlarmStack metadata`);
+    const text = readFileSync(join(dir, meta.file), 'utf8');
+    out.set(id, { file: meta.file, bytes: Buffer.byteLength(text), template: JSON.parse(text) as Template });
+  }
+  return out;
+};
+
+/** Every alarm of a packaged recorder stack, from its nested alarm templates: logical id → resource. */
+export const nestedAlarms = (dir: string, template: Template): Map<string, Resource> =>
+  new Map([...nestedTemplates(dir, template).values()].flatMap((n) => ofType(n.template, 'AWS::CloudWatch::Alarm')));

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { lambdaBuildOptions } from '../../scripts/lambda-build.mjs';
 
 // What goes into each Lambda bundle, from the esbuild metafile scripts/build.mjs writes next to the bundles
 // (dist/<fn>.meta.json; test/global-setup.ts builds them once per run). Input paths are relative to the repository.
@@ -67,5 +68,28 @@ describe('Lambda bundles carry one copy of each package', () => {
   it.each(FUNCTIONS)('%s: credentials from the environment only (no INI, SSO or default chain)', (fn) => {
     const providers = [...bundledCopies(fn).keys()].filter((name) => /credential-provider|shared-ini/.test(name));
     expect(providers).toEqual(['@aws-sdk/credential-provider-env']);
+  });
+});
+
+describe('the Lambda runtime these bundles are built and tested for', () => {
+  const runtimes = ['serverless.yml', 'serverless.probe.yml'].map(
+    (f) => /^ {2}runtime: (nodejs(\d+)\.x)$/m.exec(readFileSync(f, 'utf8'))?.slice(1) ?? [],
+  );
+  const major = runtimes[0]?.[1];
+
+  it('is one Node major in both stacks, the bundles\u2019 esbuild target and the Node .ci/run tests them on', () => {
+    expect(runtimes).toEqual([
+      ['nodejs24.x', '24'],
+      ['nodejs24.x', '24'],
+    ]);
+    expect(lambdaBuildOptions.target).toBe(`node${major}`);
+    // .ci/run reads the major from serverless.yml and runs these tests on node-linux-<arch>@<major>.
+    expect(readFileSync('.ci/run', 'utf8')).toContain('runtime: nodejs');
+  });
+
+  // Set by .ci/run when it runs the bundle tests on the Lambda runtime's Node (see README "Node versions").
+  it.runIf(process.env.R53F_LAMBDA_NODE_MAJOR)('runs on that Node major when .ci/run asks for it', () => {
+    expect(process.env.R53F_LAMBDA_NODE_MAJOR).toBe(major);
+    expect(process.versions.node.split('.')[0]).toBe(major);
   });
 });

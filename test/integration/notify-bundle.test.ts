@@ -8,7 +8,7 @@ import { startReceiver, type Receiver } from '../../local/receiver.js';
 import { sqsDeadLetters } from '../../shared/notify/dead-letters.js';
 import { recordEvent } from '../../shared/record/recorder.js';
 import { eventBridgeEvent } from '../../local/sample-events.js';
-import { loadBundle } from '../helpers/bundle.js';
+import { loadBundle, streamRecordOf } from '../helpers/bundle.js';
 import { FIXTURE_CONFIG_YAML, loadEvent, PRIMARY_HC } from '../helpers/events.js';
 import { recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
 
@@ -90,18 +90,7 @@ const streamRecordFor = async (group: string, seq: number, sequenceNumber: strin
       new GetItemCommand({ TableName: table, Key: { pk: { S: groupPk(group) }, sk: { S: seqSk(seq) } } }),
     )
   ).Item;
-  return {
-    eventID: `e-${sequenceNumber}`,
-    eventName: 'INSERT',
-    eventSource: 'aws:dynamodb',
-    awsRegion: 'us-east-1',
-    dynamodb: {
-      Keys: { pk: item?.pk, sk: item?.sk },
-      NewImage: item,
-      SequenceNumber: sequenceNumber,
-      StreamViewType: 'NEW_IMAGE',
-    },
-  };
+  return streamRecordOf(item, sequenceNumber);
 };
 const subscriberMessages = () => fauxqs.inspectQueue('subscriber')?.messages.ready ?? [];
 

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerTableDefinition } from '../../shared/ledger/schema.js';
 import {
   asArray,
+  nestedAlarms,
+  nestedTemplates,
   ofType,
   openShippedConfig,
   packageStack,
@@ -412,17 +414,40 @@ describe('serverless package (stage test, us-east-1)', () => {
   });
 
   describe('health check alarms', () => {
-    it('creates one alarm per group member and nothing else (besides the ops alarms: monitoring-template.test.ts)', () => {
+    const alarm = (id: string): Resource => {
+      const r = nestedAlarms(packageDir, template).get(id);
+      if (!r) throw new Error(`no alarm ${id} in the nested alarm templates`);
+      return r;
+    };
+
+    it('creates one alarm per group member, in nested stacks, and nothing else (the ops alarms: monitoring-template)', () => {
       expect(
-        ofType(template, 'AWS::CloudWatch::Alarm')
-          .filter(([, r]) => r.Properties.Namespace === 'AWS/Route53')
-          .map(([id]) => id)
-          .sort(),
-      ).toEqual(MEMBERS.map((m) => m.logicalId).sort());
+        ofType(template, 'AWS::CloudWatch::Alarm').filter(([, r]) => r.Properties.Namespace === 'AWS/Route53'),
+      ).toEqual([]);
+      expect([...nestedAlarms(packageDir, template).keys()].sort()).toEqual(MEMBERS.map((m) => m.logicalId).sort());
+    });
+
+    it('puts each group in the nested stack its name hashes to, passing the alarm topic in', () => {
+      // orders-api and inventory hash to stacks 08 and 02 (pinned in test/unit/alarm-stacks.test.ts).
+      const nested = nestedTemplates(packageDir, template);
+      expect([...nested.keys()].sort()).toEqual(['HealthAlarmStack02', 'HealthAlarmStack08']);
+      expect(Object.keys(nested.get('HealthAlarmStack08')?.template.Resources ?? {}).sort()).toEqual([
+        'OrdersDashapiPrimaryHealthAlarm',
+        'OrdersDashapiSecondaryHealthAlarm',
+      ]);
+      for (const [id, n] of nested) {
+        expect(resource(id)).toMatchObject({
+          Type: 'AWS::CloudFormation::Stack',
+          DependsOn: ['AlarmTopicPolicy'],
+          Properties: { Parameters: { AlarmTopicArn: TOPIC_REF } },
+        });
+        expect(JSON.stringify(resource(id).Properties.TemplateURL)).toContain(`/r53-failover-alarm-stacks/${n.file}`);
+        expect(Object.keys((n.template as unknown as { Parameters: object }).Parameters)).toEqual(['AlarmTopicArn']);
+      }
     });
 
     it.each(MEMBERS)('$group $role alarms on HealthCheckStatus < 1 and notifies the topic on every state', (m) => {
-      expect(resource(m.logicalId).Properties).toEqual({
+      expect(alarm(m.logicalId).Properties).toEqual({
         AlarmName: alarmNameFor('r53-failover-test-', m.group, m.role),
         AlarmDescription:
           `${m.group} ${m.role} (${m.region}): Route 53 health check ${m.hc} is unhealthy ` +
@@ -438,21 +463,22 @@ describe('serverless package (stage test, us-east-1)', () => {
         ComparisonOperator: 'LessThanThreshold',
         TreatMissingData: 'missing',
         ActionsEnabled: true,
-        AlarmActions: [TOPIC_REF],
-        OKActions: [TOPIC_REF],
-        InsufficientDataActions: [TOPIC_REF],
+        // The nested stack's parameter, which the root sets to Ref AlarmTopic.
+        AlarmActions: [{ Ref: 'AlarmTopicArn' }],
+        OKActions: [{ Ref: 'AlarmTopicArn' }],
+        InsufficientDataActions: [{ Ref: 'AlarmTopicArn' }],
       });
     });
 
     it('names alarms with the prefix the EventBridge rule filters on', () => {
-      expect(resource('OrdersDashapiPrimaryHealthAlarm').Properties.AlarmName).toBe(
+      expect(alarm('OrdersDashapiPrimaryHealthAlarm').Properties.AlarmName).toBe(
         'r53-failover-test-orders-api-primary-health',
       );
     });
   });
 
   describe('record-failover function', () => {
-    it('runs the bundled handler on arm64 Node 20 with the ledger and config in its environment', () => {
+    it('runs the bundled handler on arm64 Node 24 with the ledger and config in its environment', () => {
       const fn = resource(FUNCTION_ID);
       expect(fn.Properties).toMatchObject({
         Handler: 'dist/record-failover/index.handler',
@@ -928,6 +954,21 @@ describe('serverless package (stage test, us-east-1)', () => {
       ]);
       expect(shippedConfig(entries).text).toBe(shippedConfig(readZip(join(packageDir, 'record-failover.zip'))).text);
     });
+  });
+
+  it('runs every function on nodejs24.x (the runtime the bundles are built and tested for)', () => {
+    const functions = ofType(template, 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      [
+        'AuditDashapiLambdaFunction',
+        FUNCTION_ID,
+        NOTIFY_ID,
+        'PromoteDashreplicaLambdaFunction',
+        'RegionalDashprobeLambdaFunction',
+        'WriteDashdigestLambdaFunction',
+      ].sort(),
+    );
+    for (const [id, fn] of functions) expect(fn.Properties.Runtime, id).toBe('nodejs24.x');
   });
 
   it('outputs the table name, topic ARNs, DLQ URL, audit API URL and dashboard (serverless info --verbose prints them)', () => {
