@@ -21,12 +21,10 @@
 const { existsSync, mkdirSync, renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
-const { createRequire } = require('node:module');
 const {
   addAlarmStacks,
-  alarmStacksOf,
+  deployAlarmStacks,
   deploymentBucketOf,
-  uploadAlarmStacks,
   writeAlarmStacks,
 } = require('./plugin/alarm-stacks.cjs');
 const { addSubscriptions } = require('./plugin/alarms.cjs');
@@ -311,26 +309,8 @@ class R53FailoverPlugin {
 
   /** `serverless deploy`: uploads the nested alarm templates from .serverless (where `deploy --package` copies them). */
   async uploadAlarmStacks() {
-    if (this.serverless.service.provider.shouldNotDeploy) return;
-    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
-    if (alarmStacksOf(template).length === 0) return; // the probe stack, or no groups
-    const osls = createRequire(require.resolve('osls/package.json'));
-    const { S3Client, PutObjectCommand } = osls('@aws-sdk/client-s3');
-    const s3 = new S3Client(await this.provider.getAwsSdkV3Config());
-    const bucketOptions = this.serverless.service.provider.deploymentBucketObject || {};
-    const stacks = await uploadAlarmStacks({
-      template,
-      dir: path.join(this.serviceDir, '.serverless'),
-      bucket: await this.provider.getServerlessDeploymentBucketName(),
-      put: (params) => s3.send(new PutObjectCommand(params)),
-      // The deployment bucket's upload encryption settings (provider.deploymentBucket), as the framework applies them.
-      extraParams: {
-        ...(bucketOptions.serverSideEncryption ? { ServerSideEncryption: bucketOptions.serverSideEncryption } : {}),
-        ...(bucketOptions.sseKMSKeyId ? { SSEKMSKeyId: bucketOptions.sseKMSKeyId } : {}),
-      },
-      error: this.error,
-    });
-    this.log.verbose(`r53-failover: uploaded ${stacks.length} nested alarm template(s)`);
+    const stacks = await deployAlarmStacks(this.serverless, this.provider, this.serviceDir, this.error);
+    if (stacks) this.log.verbose(`r53-failover: uploaded ${stacks.length} nested alarm template(s)`);
   }
 
   /**
@@ -363,16 +343,12 @@ class R53FailoverPlugin {
       removeUnusedDefaultRole(template);
     } else {
       checkLedgerTable(template.Resources, this.tools, this.error);
+      setDigestRetention(template.Resources, this.tools, this.config, this.error);
       dropRdsRuleDeadLetters(template.Resources);
       mergeQueuePolicies(template.Resources);
+      this.addMonitoring(template.Resources);
       removeUnusedDefaultRole(template);
     }
-    checkLedgerTable(template.Resources, this.tools, this.error);
-    setDigestRetention(template.Resources, this.tools, this.config, this.error);
-    dropRdsRuleDeadLetters(template.Resources);
-    mergeQueuePolicies(template.Resources);
-    this.addMonitoring(template.Resources);
-    removeUnusedDefaultRole(template);
     // Resources, template sizes, event patterns and policies against their AWS limits (limits.cjs).
     checkLimits(template, this.alarmStacks || [], this.error);
   }

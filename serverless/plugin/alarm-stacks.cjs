@@ -16,6 +16,7 @@
 // template keeps its URL, so the framework's "no changes" check still holds and CloudFormation leaves that stack be.
 const { createHash } = require('node:crypto');
 const { existsSync, readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
 const path = require('node:path');
 const { alarmResources } = require('./alarms.cjs');
 
@@ -138,7 +139,35 @@ const uploadAlarmStacks = async ({ template, dir, bucket, put, extraParams = {},
   return stacks;
 };
 
+/**
+ * `serverless deploy`: uploads the nested alarm templates from .serverless (where `deploy --package` copies them) to
+ * the deployment bucket with the framework's own S3 client and encryption settings. Undefined when nothing is due.
+ */
+const deployAlarmStacks = async (serverless, provider, serviceDir, error) => {
+  if (serverless.service.provider.shouldNotDeploy) return undefined;
+  const template = serverless.service.provider.compiledCloudFormationTemplate;
+  if (alarmStacksOf(template).length === 0) return undefined; // the probe stack, or no groups
+  const osls = createRequire(require.resolve('osls/package.json'));
+  const { S3Client, PutObjectCommand } = osls('@aws-sdk/client-s3');
+  const s3 = new S3Client(await provider.getAwsSdkV3Config());
+  const bucketOptions = serverless.service.provider.deploymentBucketObject || {};
+  const stacks = await uploadAlarmStacks({
+    template,
+    dir: path.join(serviceDir, '.serverless'),
+    bucket: await provider.getServerlessDeploymentBucketName(),
+    put: (params) => s3.send(new PutObjectCommand(params)),
+    // The deployment bucket's upload encryption settings (provider.deploymentBucket), as the framework applies them.
+    extraParams: {
+      ...(bucketOptions.serverSideEncryption ? { ServerSideEncryption: bucketOptions.serverSideEncryption } : {}),
+      ...(bucketOptions.sseKMSKeyId ? { SSEKMSKeyId: bucketOptions.sseKMSKeyId } : {}),
+    },
+    error: error,
+  });
+  return stacks;
+};
+
 module.exports = {
+  deployAlarmStacks,
   ALARM_STACKS,
   MAX_RESOURCES,
   addAlarmStacks,
