@@ -2,6 +2,9 @@ import * as z from 'zod/mini';
 import { show } from '../support/values.js';
 import type { FieldSchemas } from './fields.js';
 
+/** `promotion.maxAttempts` when a group leaves it out. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
 /** `failover.yml` promotion: the mode, guardrails, attempts and hooks of a group's database promotion. */
 export const promotionSchema = ({
   HttpUrlSchema,
@@ -73,7 +76,7 @@ export const promotionSchema = ({
           z.gte(1, { error: (i) => `expected 1 to 20 attempts, got ${show(i.input)}` }),
           z.lte(20, { error: (i) => `expected 1 to 20 attempts, got ${show(i.input)}` }),
         ),
-      5,
+      DEFAULT_MAX_ATTEMPTS,
     ),
     hooks: z.array(HookSchema).check(z.minLength(1, { error: 'expected at least one hook' })),
   });

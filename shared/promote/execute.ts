@@ -1,5 +1,6 @@
 // Running a promotion's hooks: once per episode under a lease, each call bounded by the run's time budget, failed
 // attempts retried on later passes with backoff until the attempt limit, then the completion checks.
+import { DEFAULT_MAX_ATTEMPTS } from '../config/promotion-schema.js';
 import type { PromotionEntry } from '../ledger/store.js';
 import { callBudgetMs, MIN_CALL_MS, within } from './budget.js';
 import { HookError, type HookTopology } from './hooks/types.js';
@@ -17,7 +18,6 @@ import type { HookStatus, PromotionRecord } from './promotion-store.js';
 
 /** How long an executing run holds the promotion before another may resume it (a crashed run is resumed, not doubled). */
 const LEASE_MS = 90_000;
-const DEFAULT_MAX_ATTEMPTS = 5;
 /** The wait before the next attempt after `failed` attempts: 30 s, 1, 2, 4 min…, at most 5 min (the schedule ticks each minute). */
 export const backoffMs = (failed: number): number => Math.min(300_000, 30_000 * 2 ** Math.max(0, failed - 1));
 
