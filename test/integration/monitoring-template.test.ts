@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC, NAMESPACE, PROBES_NAMESPACE, SERVING_VALUE } from '../../shared/support/metrics.js';
-import { ofType, packageStack, type Packaged, type Resource, type Statement } from '../helpers/template.js';
+import {
+  nestedAlarms,
+  ofType,
+  packageStack,
+  type Packaged,
+  type Resource,
+  type Statement,
+} from '../helpers/template.js';
 
 // The recorder stack watches itself (serverless/plugin/monitoring.cjs, dashboard.cjs): alarms on the DLQ, every
 // function's errors and throttles, the stream consumers' iterator age and each probe region's heartbeat, all to the
@@ -204,8 +211,10 @@ describe('ops alarms (serverless package, stage test)', () => {
     const recorder = prefixOf('r53-failover-test-alarm-state-change');
     const ops = prefixOf('r53-failover-test-ops-alarm-state-change');
     expect([recorder, ops]).toEqual([HEALTH_PREFIX, OPS_PREFIX]);
-    const names = Object.values(alarms()).map((a) => a.AlarmName);
-    const health = Object.values(alarms()).filter((a) => a.Namespace === 'AWS/Route53');
+    // Health check alarms live in the nested alarm stacks (alarm-stacks.test.ts), the ops alarms in the root.
+    const nested = [...nestedAlarms(p.dir, p.template).values()].map((r) => r.Properties as unknown as AlarmProps);
+    const names = [...Object.values(alarms()), ...nested].map((a) => a.AlarmName);
+    const health = nested.filter((a) => a.Namespace === 'AWS/Route53');
     expect(health).toHaveLength(4);
     expect(names.filter((n) => n.startsWith(recorder)).sort()).toEqual(health.map((a) => a.AlarmName).sort());
     expect(names.filter((n) => n.startsWith(ops)).sort()).toEqual(
