@@ -3,7 +3,7 @@ import { redrive, retryFailed, sweep, type NotifyReport } from '../../shared/not
 import { COMMON_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
 import { withContext, type Io } from '../context.js';
 import { localNotifier } from '../../local/pipeline.js';
-import { notifiedGroups } from '../../shared/notify/ops-alarms.js';
+import { notifiedGroups } from '../../shared/notify/notifier.js';
 
 export const NOTIFY_HELP = `r53-failover notify (--status | --redrive | --sweep [--at TIME]) [options]
 

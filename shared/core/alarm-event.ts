@@ -3,7 +3,6 @@ import { InvalidEventError } from '../support/errors.js';
 import { parseOrThrow } from '../support/zod-errors.js';
 import { isRecord, show } from '../support/values.js';
 import { clip } from '../support/text.js';
-import type { ForeignAlarm } from './alarm-origin.js';
 import { stateTimeProblem } from './timestamps.js';
 
 export { isoTimestampSchema, toIsoUtc } from './timestamps.js';
@@ -52,6 +51,14 @@ export type NormalisedEvent =
   | { kind: 'transition'; transition: AlarmTransition }
   /** `rule` is set when the alarm is not one of ours (another account or region): worth a warning, not just a note. */
   | { kind: 'ignored'; reason: string; rule?: ForeignAlarm['rule'] };
+
+/** Why an alarm is not one of ours: its account or its region (shared/core/alarm-origin.ts decides). */
+export type ForeignRule = 'foreign-account' | 'foreign-region';
+export interface ForeignAlarm {
+  rule: ForeignRule;
+  /** Names the alarm and the account or region it is in, and what was expected. */
+  reason: string;
+}
 
 export interface NormaliseOptions {
   /** The moment the payload arrived: a state change more than 5 minutes after it is rejected (default: now). */

@@ -1,4 +1,4 @@
-import { arnParts, type AlarmTransition } from './alarm-event.js';
+import { type AlarmTransition, arnParts, type ForeignAlarm } from './alarm-event.js';
 
 /**
  * Whether an alarm notification can be one of ours. Payloads that reach the recorder through SNS or a Lambda alarm
@@ -14,13 +14,6 @@ import { arnParts, type AlarmTransition } from './alarm-event.js';
  * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
  */
 export const ROUTE53_METRICS_REGION = 'us-east-1';
-
-export type ForeignRule = 'foreign-account' | 'foreign-region';
-export interface ForeignAlarm {
-  rule: ForeignRule;
-  /** Names the alarm and the account or region it is in, and what was expected. */
-  reason: string;
-}
 
 /**
  * Why `t` (an `AWS/Route53` health check alarm) is not one of this deployment's alarms, or undefined. The account of

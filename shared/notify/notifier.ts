@@ -9,7 +9,8 @@ import { giveUpDelivery, type DeadLetters } from './dead-letters.js';
 import type { FlapState } from './delivery-store.js';
 import { dispatch, type ChannelOutcome, type DispatchDeps } from './dispatcher.js';
 import type { Channel, Notification } from './notification.js';
-import { notifiedGroups } from './ops-alarms.js';
+import { OPS_GROUP } from '../core/ops-alarm.js';
+import { UNASSIGNED_GROUP } from '../core/members.js';
 import { flapEndedWords, flappingWords, noDataWords, reminderWords } from './wording.js';
 
 export interface NotifierDeps extends DispatchDeps {
@@ -19,6 +20,13 @@ export interface NotifierDeps extends DispatchDeps {
   /** Where a delivery goes when retries are exhausted (the stack's DLQ); absent in the CLI (use --redrive). */
   deadLetters?: DeadLetters;
 }
+
+/** Configured groups plus `unassigned` and the stack's own alarms: their notifications are retried and redriven too. */
+export const notifiedGroups = (config: FailoverConfig): string[] => [
+  ...Object.keys(config.groups),
+  UNASSIGNED_GROUP,
+  OPS_GROUP,
+];
 
 /** Invocations (stream record, then sweeps) that try one delivery before it is given up and dead-lettered. */
 export const MAX_DELIVERY_ATTEMPTS = 8;

@@ -1,16 +1,7 @@
-import type { FailoverConfig } from '../config/schema.js';
-import { UNASSIGNED_GROUP } from '../core/members.js';
-import { OPS_GROUP, type OpsAlarmChange } from '../core/ops-alarm.js';
+import { type OpsAlarmChange } from '../core/ops-alarm.js';
 import { composeOpsNotification } from './compose.js';
 import { dispatch } from './dispatcher.js';
 import type { NotifierDeps, NotifyReport } from './notifier.js';
-
-/** Configured groups plus `unassigned` and the stack's own alarms: their notifications are retried and redriven too. */
-export const notifiedGroups = (config: FailoverConfig): string[] => [
-  ...Object.keys(config.groups),
-  UNASSIGNED_GROUP,
-  OPS_GROUP,
-];
 
 /**
  * A state change of one of the stack's own alarms → one notification on every configured channel, exactly once per

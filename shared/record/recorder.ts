@@ -5,7 +5,7 @@ import {
   type AlarmTransition,
   type NormalisedEvent,
 } from '../core/alarm-event.js';
-import { foreignAlarm, type ForeignRule } from '../core/alarm-origin.js';
+import { foreignAlarm } from '../core/alarm-origin.js';
 import { InvalidEventError } from '../support/errors.js';
 import { applyTransition, memberKeyOf, nextEpisode, type GroupEvent } from '../core/failover-transition.js';
 import type { GroupEventPublisher } from '../ledger/publisher.js';
@@ -15,6 +15,7 @@ import type { LedgerEntry, LedgerStore, TransitionEntry } from '../ledger/store.
 import type { Log } from '../support/logger.js';
 import { UNASSIGNED_GROUP, type HealthCheckPlacement } from '../core/members.js';
 import { METRIC, type MetricSink, SERVING_VALUE } from '../support/metrics.js';
+import type { ForeignRule } from '../core/alarm-event.js';
 
 export interface RecorderDeps {
   ledger: LedgerStore;

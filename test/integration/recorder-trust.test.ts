@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ForeignRule } from '../../shared/core/alarm-origin.js';
 import { recordEvent, type RecorderDeps, type RecordOutcome } from '../../shared/record/recorder.js';
 import { InvalidEventError } from '../../shared/support/errors.js';
 import { alarmActionEvent, eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
 import { PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { captureLog, recorderDeps, scanAll, startLocalDynamo, type CapturedLog } from '../helpers/ledger.js';
+import type { ForeignRule } from '../../shared/core/alarm-event.js';
 
 /** Only our alarms become transitions, and only at times that can be true: an attacker's notifications change nothing. */
 
