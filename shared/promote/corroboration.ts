@@ -2,17 +2,17 @@
 // stale); before any hook is called without an approval, the probe quorum or Route 53's own HealthCheckStatus, read
 // back from CloudWatch, must agree.
 import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { ROUTE53_METRICS_REGION } from '../core/alarm-origin.js';
 import type { Quorum } from '../core/probe-verdicts.js';
 import { callBudgetMs, within } from './budget.js';
 import { send } from './hooks/common.js';
 import type { PromoterDeps } from './lifecycle.js';
 
 /**
- * Route 53 publishes health check metrics to CloudWatch in us-east-1 only, one datapoint a minute; HealthCheckStatus
- * 1 means healthy and 0 unhealthy ("Monitoring health checks using CloudWatch", Amazon Route 53 Developer Guide,
- * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html).
+ * Route 53 publishes health check metrics to CloudWatch in us-east-1 only (ROUTE53_METRICS_REGION), one datapoint a
+ * minute; HealthCheckStatus 1 means healthy and 0 unhealthy ("Monitoring health checks using CloudWatch", Amazon
+ * Route 53 Developer Guide, https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html).
  */
-export const HEALTH_METRICS_REGION = 'us-east-1';
 const WINDOW_MINUTES = 3;
 
 export type Corroboration =
@@ -62,7 +62,7 @@ export const readHealthCheckStatus = async (
 
 /** What Route 53's own metric says about the primary: unhealthy corroborates, healthy refutes, no data or an error neither. */
 export const corroborateByHealthCheck = async (deps: PromoterDeps, healthCheckId: string): Promise<Corroboration> => {
-  const where = `CloudWatch, ${HEALTH_METRICS_REGION}`;
+  const where = `CloudWatch, ${ROUTE53_METRICS_REGION}`;
   let reading: Awaited<ReturnType<typeof readHealthCheckStatus>>;
   try {
     reading = await within(callBudgetMs(deps.budgetMs), `reading HealthCheckStatus of ${healthCheckId}`, (signal) =>
@@ -72,7 +72,7 @@ export const corroborateByHealthCheck = async (deps: PromoterDeps, healthCheckId
     deps.log.warn('could not read HealthCheckStatus', { healthCheckId, error: err });
     return {
       verdict: 'unknown',
-      reason: `reading HealthCheckStatus of ${healthCheckId} from CloudWatch in ${HEALTH_METRICS_REGION} failed (${err instanceof Error ? err.message : String(err)})`,
+      reason: `reading HealthCheckStatus of ${healthCheckId} from CloudWatch in ${ROUTE53_METRICS_REGION} failed (${err instanceof Error ? err.message : String(err)})`,
     };
   }
   if (!reading)
