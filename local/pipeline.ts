@@ -65,6 +65,10 @@ export const localNotifier = (
 /** `promote --budget` by default: seconds one CLI pass may spend on promotion hooks and the reads around them. */
 export const PROMOTE_BUDGET_SECONDS = 50;
 
+/** A promoter pass with a fresh hook budget of PROMOTE_BUDGET_SECONDS, as each minute's invocation has when deployed. */
+export const withPromoteBudget = (deps: PromoterDeps): PromoterDeps =>
+  withFreshBudget(deps, PROMOTE_BUDGET_SECONDS * 1000);
+
 /**
  * The promoter as the CLI runs it, on the CLI's ledger; hooks call AWS with the caller's credentials (the SDK's
  * standard endpoint variables apply). Its time budget starts now: `budgetSeconds`, default 50.
@@ -130,8 +134,7 @@ export const replayTicker = (
   exclusive: boolean,
 ): { deps: PromoterDeps; tick(): Promise<PromoterOutput> } => {
   // Each pass gets a fresh hook budget, as each minute's invocation does when deployed.
-  const fresh = (d: PromoterDeps) => withFreshBudget(d, PROMOTE_BUDGET_SECONDS * 1000);
-  if (!exclusive) return { deps, tick: () => tick(fresh(deps)) };
+  if (!exclusive) return { deps, tick: () => tick(withPromoteBudget(deps)) };
   const settled = new Set<string>();
   const inner = deps.store;
   const store: PromotionStore = {
@@ -156,7 +159,7 @@ export const replayTicker = (
     deps: wrapped,
     tick: () =>
       tick(
-        fresh(wrapped),
+        withPromoteBudget(wrapped),
         Object.keys(deps.config.groups).filter((g) => !settled.has(g)),
       ),
   };

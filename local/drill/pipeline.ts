@@ -3,13 +3,7 @@ import type { OpenedLedger } from '../embedded-ledger.js';
 import { R53FailoverError } from '../../shared/support/errors.js';
 import type { LedgerEntry } from '../../shared/ledger/store.js';
 import type { Log } from '../../shared/support/logger.js';
-import {
-  localNotifier,
-  localPromoter,
-  PROMOTE_BUDGET_SECONDS,
-  reactionPublisher,
-  withFreshBudget,
-} from '../pipeline.js';
+import { localNotifier, localPromoter, reactionPublisher, withFreshBudget, withPromoteBudget } from '../pipeline.js';
 import { notifyGroupEvent, sweep, type NotificationReport } from '../../shared/notify/notifier.js';
 import { runDnsProbe } from '../../shared/probe/dns-probe.js';
 import { probeEngines } from '../../shared/probe/engines.js';
@@ -119,17 +113,10 @@ export const startPipeline = (o: PipelineOptions): Pipeline => {
     },
     everyMinute: async (group) => {
       sink.notifications.push(...(await sweep(now(), withFreshBudget(notifier), [group])).notifications);
-      for (const step of await tick(withFreshBudget(promoter, PROMOTE_BUDGET_SECONDS * 1000), [group]))
-        await notifyEntry(step);
+      for (const step of await tick(withPromoteBudget(promoter), [group])) await notifyEntry(step);
     },
     approve: async (id, actor) => {
-      for (const step of await decideApproval(
-        withFreshBudget(promoter, PROMOTE_BUDGET_SECONDS * 1000),
-        id,
-        true,
-        actor,
-      ))
-        await notifyEntry(step);
+      for (const step of await decideApproval(withPromoteBudget(promoter), id, true, actor)) await notifyEntry(step);
     },
   };
 };
