@@ -22,6 +22,21 @@ const stacks = require('../../serverless/plugin/alarm-stacks.cjs') as {
   writeAlarmStacks: (dir: string, s: Stack[]) => void;
 };
 
+/** The plugin's nested alarm stacks for `groups` synthetic groups, stage prod, as `package` builds them. */
+const alarmStacksFor = (groups: number) => {
+  const resources: Record<string, unknown> = {};
+  const nested = stacks.addAlarmStacks(resources, {
+    config: parseConfigText(syntheticConfigYaml(groups), 'failover.yml'),
+    tools: { alarmNameFor },
+    prefix: 'r53-failover-prod-',
+    stage: 'prod',
+    s3Prefix: 'serverless/r53-failover/prod',
+    bucket: { Ref: 'ServerlessDeploymentBucket' },
+    error: (m: string) => new Error(m),
+  });
+  return { resources, nested };
+};
+
 const skip = motoSkipReason();
 const BUCKET = 'r53-failover-deployment-bucket';
 
@@ -42,16 +57,7 @@ describe.skipIf(skip)('nested alarm templates uploaded to the deployment bucket 
   });
 
   it('puts every template at the key its TemplateURL names, byte for byte', async () => {
-    const resources: Record<string, unknown> = {};
-    const nested = stacks.addAlarmStacks(resources, {
-      config: parseConfigText(syntheticConfigYaml(40), 'failover.yml'),
-      tools: { alarmNameFor },
-      prefix: 'r53-failover-prod-',
-      stage: 'prod',
-      s3Prefix: 'serverless/r53-failover/prod',
-      bucket: { Ref: 'ServerlessDeploymentBucket' },
-      error: (m: string) => new Error(m),
-    });
+    const { resources, nested } = alarmStacksFor(40);
     stacks.writeAlarmStacks(dir, nested);
     await stacks.uploadAlarmStacks({
       template: { Resources: resources },
@@ -77,16 +83,7 @@ describe.skipIf(skip)('nested alarm templates uploaded to the deployment bucket 
     await moto.reset();
     await s3.send(new s3sdk.CreateBucketCommand({ Bucket: BUCKET }));
     const serviceDir = mkdtempSync(join(tmpdir(), 'r53f-service-'));
-    const resources: Record<string, unknown> = {};
-    const nested = stacks.addAlarmStacks(resources, {
-      config: parseConfigText(syntheticConfigYaml(3), 'failover.yml'),
-      tools: { alarmNameFor },
-      prefix: 'r53-failover-prod-',
-      stage: 'prod',
-      s3Prefix: 'serverless/r53-failover/prod',
-      bucket: { Ref: 'ServerlessDeploymentBucket' },
-      error: (m: string) => new Error(m),
-    });
+    const { resources, nested } = alarmStacksFor(3);
     mkdirSync(join(serviceDir, '.serverless'));
     stacks.writeAlarmStacks(join(serviceDir, '.serverless'), nested);
     // The parts of the framework the plugin uses at deploy time.
