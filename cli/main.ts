@@ -79,12 +79,27 @@ export const run = async (argv: string[], io: Io = processIo()): Promise<number>
       io.err(`r53-failover ${command}: ${err.message}`);
       return 2;
     }
+    // One line, `r53-failover <cmd>: <what> failed: <cause>`, exit 1: never a stack trace unless R53F_DEBUG asks.
+    const debug = Boolean(io.env.R53F_DEBUG);
     if (err instanceof R53FailoverError) {
       // A zod cause's message is its issues as JSON, which the error's own message already words.
-      const cause = err.cause instanceof Error && !('issues' in err.cause) ? `: ${err.cause.message}` : '';
+      const cause = err.cause instanceof Error && !('issues' in err.cause) ? `: ${causeOf(err.cause)}` : '';
       io.err(`r53-failover ${command}: ${err.message}${cause}`);
-      return 1;
+    } else {
+      io.err(
+        `r53-failover ${command}: ${command} failed: ${causeOf(err)}${debug ? '' : ' (R53F_DEBUG=1 shows the trace)'}`,
+      );
     }
-    throw err;
+    if (debug && err instanceof Error && err.stack) io.err(err.stack);
+    return 1;
   }
+};
+
+/** What went wrong, in one line: an AWS error's name and message, a network error's code, never a stack. */
+const causeOf = (err: unknown): string => {
+  if (!(err instanceof Error)) return String(err);
+  const first = (err.message || err.name).split('\n')[0] ?? '';
+  const code = (err as { code?: unknown }).code;
+  const name = err.name && err.name !== 'Error' && !first.includes(err.name) ? `${err.name}: ` : '';
+  return `${name}${first}${typeof code === 'string' && !first.includes(code) ? ` (${code})` : ''}`;
 };

@@ -140,7 +140,7 @@ export const openLedger = async (opts: OpenLedgerOptions = {}): Promise<OpenedLe
     if (endpoint)
       await ensureLedgerTable(client, table).catch((err: unknown) => {
         client.destroy();
-        throw new LedgerWriteError(`cannot open table ${table} at ${endpoint}`, { cause: err });
+        throw new LedgerWriteError(`opening table ${table} at ${endpoint} failed`, { cause: err });
       });
     const doc = makeDocumentClient(client);
     return {

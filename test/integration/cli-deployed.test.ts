@@ -174,7 +174,7 @@ describe('r53-failover against a deployed table: table, region and credentials t
   it('--profile naming no profile: exit 1 naming it, no request sent, no stack trace', async () => {
     const res = await bin(['history', '--stage', 'blue', '--profile', 'nope'], ENV_KEYS);
     expect(res.code).toBe(1);
-    expect(res.err).toContain('r53-failover history: cannot open table r53-failover-blue-ledger');
+    expect(res.err).toContain('r53-failover history: opening table r53-failover-blue-ledger');
     expect(res.err).toContain('profile: [nope]');
     expect(res.err).not.toMatch(/^\s+at /m);
     expect(proxy.seen).toEqual([]);
