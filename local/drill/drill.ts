@@ -12,7 +12,7 @@ import { startPipeline, PROBE_REGIONS } from './pipeline.js';
 import { SCENARIOS, type ScenarioName, type ScenarioResult, type ScenarioSpec } from './scenarios.js';
 import { DRILL_ZONE, startWorld, type World } from './world.js';
 import {
-  DRILL_START,
+  drillStart,
   FAILURE_THRESHOLD,
   HOOK_SECRET,
   type Infra,
@@ -72,6 +72,8 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
       ),
   };
   const cleanup: (() => Promise<void>)[] = [];
+  const realNow = o.now ?? (() => new Date());
+  const startMs = drillStart(realNow());
   try {
     const slack = await startReceiver(() => ({ status: 200, body: 'ok' }));
     cleanup.push(() => slack.close());
@@ -88,7 +90,7 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
         checkPath: spec.checkPath,
         requestIntervalSeconds: SPEEDS[o.speed].requestIntervalSeconds,
         failureThreshold: FAILURE_THRESHOLD,
-        startMs: DRILL_START,
+        startMs,
         hookSecret: HOOK_SECRET,
       });
       cleanup.push(() => world.close());
@@ -125,7 +127,7 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
       await ledger.close();
       if (!o.keepLedger) rmSync(ledgerDir, { recursive: true, force: true });
     });
-    const clock = { ms: DRILL_START };
+    const clock = { ms: startMs };
     const now = () => new Date(clock.ms);
     const pipeline = startPipeline({
       config,
@@ -134,7 +136,7 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
       now,
       failbackCommand: (g) => worlds.find((w) => w.group === g)?.failbackCommand(),
     });
-    const x: Infra = { dns, slack, webhook, pipeline, ledger, clock, progress };
+    const x: Infra = { dns, slack, webhook, pipeline, ledger, clock, startMs, progress };
     progress(
       `r53-failover drill: ${worlds.length} scenario(s), ${o.speed} speed (simulated clock, 10 s per step; real HTTP and DNS on 127.0.0.1)`,
     );
@@ -147,9 +149,9 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
     const results: ScenarioResult[] = [];
     for (const [i, { spec, world }] of runs.entries())
       results.push(await runScenario(x, spec, world, `${i + 1}/${runs.length}`));
-    // One report, each group's part ending where its scenario ended (they all start at DRILL_START).
+    // One report, each group's part ending where its scenario ended (they all start at startMs).
     const deliveries = new DynamoDbDeliveryStore(ledger.doc, ledger.store.tableName);
-    const generatedAt = (o.now ?? (() => new Date()))().toISOString();
+    const generatedAt = realNow().toISOString();
     const parts = await Promise.all(
       results.map((r) =>
         buildReport(ledger.store, deliveries, config, {
@@ -161,12 +163,12 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
       ),
     );
     const built: Report = {
-      since: iso(DRILL_START),
+      since: iso(startMs),
       until:
         results
           .map((r) => r.endedAt)
           .sort()
-          .at(-1) ?? iso(DRILL_START),
+          .at(-1) ?? iso(startMs),
       generatedAt,
       groups: parts.flatMap((p) => p.groups),
     };
@@ -174,7 +176,7 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
     writeFileSync(reportPath, renderHtml(built));
     return {
       speed: o.speed,
-      simulatedStart: iso(DRILL_START),
+      simulatedStart: iso(startMs),
       configPath,
       ...(o.keepLedger ? { ledgerDir } : {}),
       reportPath,

@@ -12,8 +12,12 @@ import { ROLES, type Role, type World } from './world.js';
 
 /** One scenario's run on the simulated clock: each step advances the world, delivers the alarms it changed, and narrates what the pipeline did. */
 
-/** Every scenario starts here on the simulated clock (each on its own group, so they never interfere). */
-export const DRILL_START = Date.parse('2025-06-12T14:00:00.000Z');
+/**
+ * Where every scenario starts on the simulated clock (each on its own group, so they never interfere): an hour before
+ * the drill runs, on a whole minute, so a kept ledger's episodes fall inside `history`, `stats` and `report`'s default
+ * windows and no entry lies in the future (the longest scenario spans well under an hour of simulated time).
+ */
+export const drillStart = (now: Date): number => Math.floor((now.getTime() - 3_600_000) / 60_000) * 60_000;
 export const FAILURE_THRESHOLD = 3;
 export const STEP_SECONDS = 10;
 export const OPERATOR = 'operator (drill)';
@@ -27,6 +31,8 @@ export interface Infra {
   pipeline: Pipeline;
   ledger: OpenedLedger;
   clock: { ms: number };
+  /** The simulated clock's start (drillStart). */
+  startMs: number;
   progress: (line: string) => void;
 }
 
@@ -234,14 +240,14 @@ export const runScenario = async (
   world: World,
   index: string,
 ): Promise<ScenarioResult> => {
-  x.clock.ms = DRILL_START;
+  x.clock.ms = x.startMs;
   const result: ScenarioResult = {
     scenario: spec.name,
     title: spec.title,
     group: world.group,
     recordName: world.recordName,
-    startedAt: iso(DRILL_START),
-    endedAt: iso(DRILL_START),
+    startedAt: iso(x.startMs),
+    endedAt: iso(x.startMs),
     steps: 0,
     ledger: [],
     alarms: [],
@@ -277,7 +283,7 @@ export const runScenario = async (
   say(
     x,
     r,
-    `clock ${iso(DRILL_START)}: both regions healthy, Route 53 answers ${world.recordName} with the primary (${p.ip}); both alarms have data (OK)`,
+    `clock ${iso(x.startMs)}: both regions healthy, Route 53 answers ${world.recordName} with the primary (${p.ip}); both alarms have data (OK)`,
   );
   for (const role of ROLES) {
     const site = world.sites[role];
@@ -286,7 +292,7 @@ export const runScenario = async (
       healthCheckId: site.healthCheckId,
       state: 'OK',
       previousState: 'INSUFFICIENT_DATA',
-      at: iso(DRILL_START),
+      at: iso(x.startMs),
     });
   }
   for (const s of spec.script) await runStep(x, r, s);
@@ -311,7 +317,7 @@ export const runScenario = async (
   result.checks = spec.expect(result);
   result.passed = result.checks.every((c) => c.ok);
   x.progress(
-    `  ${result.passed ? 'PASSED' : 'FAILED'} after ${result.steps} steps (${offset(x.clock.ms - DRILL_START)} simulated):`,
+    `  ${result.passed ? 'PASSED' : 'FAILED'} after ${result.steps} steps (${offset(x.clock.ms - x.startMs)} simulated):`,
   );
   for (const c of result.checks) x.progress(`    ${c.ok ? '✔' : '✘'} ${c.what}`);
   return result;

@@ -136,7 +136,7 @@ describe('an error the command did not word itself', () => {
     try {
       return await cliIn({ env })(tmpdir(), 'history');
     } finally {
-      COMMANDS.history = saved;
+      if (saved) COMMANDS.history = saved;
     }
   };
 

@@ -8,7 +8,7 @@ import { cliIn } from '../helpers/cli.js';
 // One fast drill of every scenario (real HTTP, DNS and embedded ledger; simulated clock), shared by the tests below.
 
 interface Summary {
-  drill: { speed: string; config: string; ledger?: string; report: string };
+  drill: { speed: string; simulatedStart: string; config: string; ledger?: string; report: string };
   passed: boolean;
   scenarios: ScenarioResult[];
 }
@@ -42,6 +42,16 @@ const positions = (list: readonly string[], wanted: readonly string[]) => {
 };
 
 describe('r53-failover drill --speed fast', () => {
+  it("starts its simulated clock an hour before now, on a whole minute: the kept ledger is inside the CLI's windows", () => {
+    expect(drill.summary.drill.simulatedStart).toBe('2025-06-12T14:00:00.000Z');
+    const last =
+      drill.summary.scenarios
+        .map((s) => s.endedAt)
+        .sort()
+        .at(-1) ?? '';
+    expect(last > '2025-06-12T14:00:00.000Z' && last < '2025-06-12T15:00:00.000Z').toBe(true);
+  });
+
   it('runs every scenario, exits 0 and keeps the config, a verifiable ledger and the HTML report', async () => {
     expect(drill.code).toBe(0);
     expect(drill.summary.scenarios.map((s) => [s.scenario, s.passed])).toEqual([
