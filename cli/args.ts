@@ -23,7 +23,7 @@ export const FILTER_OPTIONS = {
 
 /** `node:util` parseArgs, with its errors turned into a UsageError that names the command. */
 export const parseFlags = <O extends NonNullable<ParseArgsConfig['options']>>(
-  command: string,
+  _command: string,
   args: string[],
   options: O,
   allowPositionals = false,
@@ -31,10 +31,10 @@ export const parseFlags = <O extends NonNullable<ParseArgsConfig['options']>>(
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (err) {
-    throw new UsageError(
-      `${command}: ${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`,
-      { cause: err },
-    );
+    // main prints `r53-failover <command>: ` before the message: the command is named once.
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''), {
+      cause: err,
+    });
   }
 };
 
