@@ -189,7 +189,8 @@ const buildConfigSchema = () => {
     );
   return FailoverConfigSchema;
 };
-const failoverConfigSchema = /* @__PURE__ */ once(buildConfigSchema);
+/** The one `failover.yml` schema (zod), built on first use: the loader, `serverless package` and the docs checks use it. */
+export const failoverConfigSchema = /* @__PURE__ */ once(buildConfigSchema);
 
 export type FailoverConfig = z.infer<ReturnType<typeof buildConfigSchema>>;
 export type FailoverGroup = FailoverConfig['groups'][string];
