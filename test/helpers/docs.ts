@@ -13,6 +13,8 @@ export interface CodeLine {
   file: string;
   line: number;
   text: string;
+  /** In a fenced block (else an inline code span). */
+  fenced: boolean;
 }
 
 /** The code in a markdown file: each line of a fenced block (continuations joined), and each inline code span. */
@@ -29,7 +31,7 @@ export const codeLines = (file: string): CodeLine[] => {
     }
     if (fence !== undefined) {
       const text = pending ? `${pending.text} ${raw.trim()}` : raw;
-      const at = pending ?? { file, line: i + 1, text };
+      const at = pending ?? { file, line: i + 1, text, fenced: true };
       if (/\\\s*$/.test(text)) pending = { ...at, text: text.replace(/\\\s*$/, '') };
       else {
         pending = undefined;
@@ -37,7 +39,7 @@ export const codeLines = (file: string): CodeLine[] => {
       }
       return;
     }
-    for (const m of raw.matchAll(/(`+)([^`]+?)\1/g)) found.push({ file, line: i + 1, text: m[2] ?? '' });
+    for (const m of raw.matchAll(/(`+)([^`]+?)\1/g)) found.push({ file, line: i + 1, text: m[2] ?? '', fenced: false });
   });
   return found;
 };
