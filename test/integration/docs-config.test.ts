@@ -13,7 +13,7 @@ type Json = { [k: string]: unknown };
 const TOP = ['version', 'accountId', 'groups', 'notify', 'probes', 'audit'];
 
 /** Every key path the schema accepts, as a user writes it (`groups.<g>.<member>.probes[].jsonPath.path`). */
-export const schemaKeys = (): Set<string> => {
+const schemaKeys = (): Set<string> => {
   const root = z.toJSONSchema(failoverConfigSchema(), { io: 'input', unrepresentable: 'any' }) as Json;
   const defs = (root.$defs ?? root.definitions ?? {}) as Record<string, Json>;
   const keys = new Set<string>();
@@ -58,7 +58,7 @@ const normalise = (k: string) =>
     .replace(/\[\]$/, '');
 
 /** The README's configuration section: the YAML example's key paths and the key column of every table. */
-export const documentedKeys = (readme = readFileSync('README.md', 'utf8')): Documented => {
+const documentedKeys = (readme = readFileSync('README.md', 'utf8')): Documented => {
   const lines = readme.split('\n');
   const start = lines.findIndex((l) => l.startsWith('## Configuration'));
   const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
