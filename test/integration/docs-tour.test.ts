@@ -85,3 +85,46 @@ describe("README's tour, run as written", () => {
     ran('verify');
   });
 });
+
+/** The backticked names in the first column of the table that follows `lead` in README's "JSON output" section. */
+const documentedFields = (lead: string): { fields: string[]; rows: Map<string, string> } => {
+  const start = readme.findIndex((l) => l.startsWith(lead));
+  const rows = new Map<string, string>();
+  for (const line of readme.slice(start + 1)) {
+    if (line.startsWith('|')) {
+      const [, head = '', ...rest] = line.split('|');
+      for (const m of head.matchAll(/`([^`]+)`/g)) rows.set((m[1] ?? '').split('.')[0] ?? '', rest.join('|'));
+    } else if (rows.size > 0) break;
+  }
+  return { fields: [...rows.keys()].sort(), rows };
+};
+const keysOf = (items: object[]) => [...new Set(items.flatMap((i) => Object.keys(i)))].sort();
+
+describe("README's JSON output tables, against the real --json output of the tour's ledger", () => {
+  const json = async (...args: string[]) => JSON.parse((await cliIn({ env })(dir, ...args, '--json')).out) as unknown;
+
+  it('history --json: every item field is documented, every documented field occurs', async () => {
+    const { items } = (await json('history')) as { items: Record<string, unknown>[] };
+    const { fields, rows } = documentedFields('`history --json` prints');
+    expect(keysOf(items)).toEqual(fields);
+    // The nested probe and promotion objects: each key they carry is named in their row.
+    for (const nested of ['probe', 'promotion'] as const)
+      for (const key of keysOf(items.flatMap((i) => (i[nested] ? [i[nested] as object] : []))))
+        expect(rows.get(nested), `${nested}.${key} is not in README's history --json table`).toMatch(
+          new RegExp(`\\b${key}\\b`),
+        );
+  });
+
+  it('status --json: every group and member field is documented, every documented field occurs', async () => {
+    const { groups } = (await json('status')) as { groups: Record<string, unknown>[] };
+    const { fields, rows } = documentedFields('`status --json` prints');
+    const inFlight = fields.filter((f) => f !== 'promotion');
+    // `promotion` appears only while one is in flight (the tour's promotion has completed): documented, optional.
+    expect(keysOf(groups).filter((f) => f !== 'promotion')).toEqual(inFlight);
+    const members = groups.flatMap((g) => Object.values(g.members as Record<string, object>));
+    for (const key of keysOf(members))
+      expect(rows.get('members'), `members.<role>.${key} is not in README's status --json table`).toMatch(
+        new RegExp(`\\b${key}\\b`),
+      );
+  });
+});
