@@ -154,7 +154,7 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
       ? { ...(await import('../../local/pipeline.js')), ...(await import('../../shared/notify/notifier.js')) }
       : undefined;
     const notifier =
-      pipeline && !values['no-notify'] ? pipeline.localNotifier(loaded.config, ledger, deps.log) : undefined;
+      pipeline && !values['no-notify'] ? pipeline.localNotifier(loaded.config, ledger, deps.log, io.now) : undefined;
     let clock = new Date();
     // On the embedded ledger, groups with nothing pending are not re-listed before every event (see replayTicker).
     const ticker =

@@ -44,7 +44,7 @@ export const notify = async (args: string[], io: Io): Promise<number> => {
   if (values.at && !values.sweep) throw new UsageError('notify: --at only goes with --sweep');
   const at = values.at ? new Date(parseTimeFlag('at', values.at, io.now()) as string) : io.now();
   return withContext(io, values, async ({ loaded, ledger, deps }) => {
-    const notifier = localNotifier(loaded.config, ledger, deps.log);
+    const notifier = localNotifier(loaded.config, ledger, deps.log, values.at ? () => at : io.now);
     // Configured groups, `unassigned` and `(stack)` (the stack's own alarms).
     const known = notifiedGroups(loaded.config);
     const groups = values.group ? [values.group] : known;

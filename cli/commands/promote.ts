@@ -75,7 +75,7 @@ export const promote = async (args: string[], io: Io): Promise<number> => {
   return withContext(io, values, async ({ loaded, ledger, deps }) => {
     const at = values.at ? new Date(parseTimeFlag('at', values.at, io.now()) as string) : undefined;
     const promoter = localPromoter(loaded.config, ledger, deps.log, at ? () => at : io.now, { budgetSeconds });
-    const notifier = values['no-notify'] ? undefined : localNotifier(loaded.config, ledger, deps.log);
+    const notifier = values['no-notify'] ? undefined : localNotifier(loaded.config, ledger, deps.log, io.now);
     const announce = async (steps: PromotionEntry[]) => {
       for (const s of steps) {
         if (notifier) await notifyGroupEvent({ group: s.group, seq: s.seq }, withFreshBudget(notifier));
