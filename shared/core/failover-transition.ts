@@ -1,7 +1,7 @@
 import { type AlarmStateValue, type AlarmTransition, subjectOf } from './alarm-event.js';
 
 import type { GroupEvent } from './group-events.js';
-import { type HealthCheckPlacement, type Role, UNASSIGNED_GROUP } from './members.js';
+import { type HealthCheckPlacement, type MemberRole, type Role, UNASSIGNED_GROUP } from './members.js';
 
 export { GROUP_EVENTS, type GroupEvent } from './group-events.js';
 
@@ -77,11 +77,12 @@ export const targetHealthOf = (
  * the secondary record". "How Amazon Route 53 chooses records when health checking is configured", Amazon Route 53
  * Developer Guide, https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-how-route-53-chooses-records.html
  */
-const asRoute53Weighs = (snapshot: GroupSnapshot, placement: HealthCheckPlacement): GroupSnapshot => {
-  if (!placement.alwaysHealthy?.some((role) => role in snapshot)) return snapshot;
-  return Object.fromEntries(
-    Object.entries(snapshot).filter(([key]) => !placement.alwaysHealthy?.includes(key as 'primary' | 'secondary')),
-  );
+export const asRoute53Weighs = (
+  snapshot: GroupSnapshot,
+  alwaysHealthy: readonly MemberRole[] | undefined,
+): GroupSnapshot => {
+  if (!alwaysHealthy?.some((role) => role in snapshot)) return snapshot;
+  return Object.fromEntries(Object.entries(snapshot).filter(([key]) => !alwaysHealthy.includes(key as MemberRole)));
 };
 
 /**
@@ -147,7 +148,7 @@ export const applyTransition = (
   stored: GroupSnapshot,
   seq: number,
 ): Applied => {
-  const before = asRoute53Weighs(stored, placement);
+  const before = asRoute53Weighs(stored, placement.alwaysHealthy);
   const key = memberKeyOf(placement, subjectOf(t));
   const current = before[key];
   const last = lastStateOf(before, placement, t);

@@ -99,7 +99,7 @@ export const promoterWorld = async (
   dynamo: Awaited<ReturnType<typeof startLocalDynamo>>,
   config: FailoverConfig,
   hook: HookExecutor | ((group: string) => HookExecutor),
-  opts: { cloudwatch?: () => CloudWatchClient; budgetMs?: () => number } = {},
+  opts: { cloudwatch?: (region: string) => CloudWatchClient; budgetMs?: () => number } = {},
 ) => {
   const { table, store } = await dynamo.freshTable();
   const ledger: DynamoDbLedgerStore = store();

@@ -1,58 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvent, type RecordOutcome } from '../../shared/record/recorder.js';
 import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
-import { loadEvent, PRIMARY_HC } from '../helpers/events.js';
+import {
+  loadEvent,
+  PRIMARY_HC,
+  TARGET_HEALTH_CONFIG_YAML as CONFIG,
+  TG_API,
+  TG_SHOP2,
+  TG_STATIC,
+  TG_USE2,
+  TG_USW2,
+} from '../helpers/events.js';
 import { recorderDeps, scanAll, startLocalDynamo } from '../helpers/ledger.js';
 
 /**
- * Groups on every health basis (failover.yml `targetHealth`, `healthCheck: none`), recorded against dynalite. The
- * target-group alarms arrive as the regional stack's EventBridge rule forwards them: in their own region.
+ * Groups on every health basis (failover.yml `targetHealth`, `healthCheck: none`: TARGET_HEALTH_CONFIG_YAML), recorded
+ * against dynalite. The target-group alarms arrive as the regional stack's EventBridge rule forwards them: in their
+ * own region.
  */
-const ARN = 'arn:aws:elasticloadbalancing';
-const TG_USW2 = 'targetgroup/orders-usw2/0123456789abcdef';
-const TG_USE2 = 'targetgroup/orders-use2/fedcba9876543210';
-const TG_API = 'targetgroup/shop-api/1111111111111111';
-const TG_STATIC = 'targetgroup/shop-static/2222222222222222';
-const TG_SHOP2 = 'targetgroup/shop-euw1/3333333333333333';
-const CONFIG = `version: 1
-accountId: "123456789012"
-groups:
-  orders-web:
-    hostedZoneId: Z0123456789ABCDEFGHIJ
-    recordName: www.orders.example.com.
-    primary:
-      region: us-west-2
-      targetHealth:
-        targetGroupArns: [${ARN}:us-west-2:123456789012:${TG_USW2}]
-        loadBalancerArn: ${ARN}:us-west-2:123456789012:loadbalancer/app/orders-usw2/0fedcba987654321
-    secondary:
-      region: us-east-2
-      targetHealth:
-        targetGroupArns: [${ARN}:us-east-2:123456789012:${TG_USE2}]
-  billing-api:
-    hostedZoneId: Z0123456789ABCDEFGHIJ
-    recordName: billing.example.com.
-    primary:
-      region: us-east-1
-      healthCheckId: ${PRIMARY_HC}
-    secondary:
-      region: us-west-2
-      healthCheck: none
-  shop:
-    hostedZoneId: Z0123456789ABCDEFGHIJ
-    recordName: shop.example.com.
-    primary:
-      region: eu-central-1
-      targetHealth:
-        targetGroupArns:
-          - ${ARN}:eu-central-1:123456789012:${TG_API}
-          - ${ARN}:eu-central-1:123456789012:${TG_STATIC}
-    secondary:
-      region: eu-west-1
-      targetHealth:
-        targetGroupArns: [${ARN}:eu-west-1:123456789012:${TG_SHOP2}]
-`;
-
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
