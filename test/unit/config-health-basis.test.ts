@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../shared/config/file.js';
 import {
@@ -174,5 +177,25 @@ describe('failover.yml health bases: rejected, naming the field', () => {
     expect(message).toBe(
       `failover.yml: groups.orders.secondary.targetHealth.targetGroupArns[0]: target group ${TG} is already used by groups.orders.primary; each target group belongs to one group member`,
     );
+  });
+});
+
+describe('failover.example.yml: the commented health-basis example', () => {
+  it('loads as it ships, and with its orders-web group uncommented: target health, then no health check', () => {
+    // Arrange
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+    const text = readFileSync(join(root, 'failover.example.yml'), 'utf8');
+    const uncommented = text.replace(/^ {2}# (orders-web:.*| {2}.*)$/gm, '  $1');
+    // Act
+    const shipped = parseConfigText(text, 'failover.example.yml');
+    const config = parseConfigText(uncommented, 'failover.example.yml');
+    // Assert
+    expect(Object.keys(shipped.groups)).toEqual(['orders-api', 'inventory']);
+    const web = config.groups['orders-web'];
+    expect(web && healthBasisOf(web.primary)).toMatchObject({
+      kind: 'target-health',
+      loadBalancerArn: expect.any(String),
+    });
+    expect(web && healthBasisOf(web.secondary)).toEqual({ kind: 'none' });
   });
 });
