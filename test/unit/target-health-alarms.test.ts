@@ -26,6 +26,7 @@ const stacks = require('../../serverless/plugin/alarm-stacks.cjs') as {
 };
 const limits = require('../../serverless/plugin/limits.cjs') as {
   alarmNameFilter: (pattern: object, names: string[], prefix: string) => { pattern: object; widened: boolean };
+  checkLimits: (root: unknown, nested: unknown[], error: (m: string) => Error) => void;
 };
 
 const tools = { alarmNameFor, healthBasisOf, loadBalancerDimension, targetGroupAlarmNameFor, targetGroupDimension };
@@ -121,6 +122,51 @@ describe('target group alarms (serverless/plugin/target-health.cjs)', () => {
       log: { verbose: () => {}, notice: () => {} },
     });
     expect(Object.keys(resources)).toEqual(['Other']);
+  });
+});
+
+describe('a regional stack at scale (1,000 targetHealth groups in one region, two target groups each)', () => {
+  it('spreads the 2,000 alarms over nested stacks within every limit, the forwarding rule on the prefix', () => {
+    const hex = (n: number) => n.toString(16).padStart(16, '0');
+    const yaml = Array.from({ length: 1000 }, (_, i) =>
+      group(
+        `g${i}`,
+        targetHealth('us-west-2', [tg('us-west-2', `a${i}`, hex(2 * i)), tg('us-west-2', `b${i}`, hex(2 * i + 1))]),
+      ),
+    ).join('');
+    const config = configOf(yaml);
+    const alarms = alarmsOf(config);
+    const resources: Record<string, unknown> = {
+      TargetHealthForwardRule: {
+        Type: 'AWS::Events::Rule',
+        Properties: { EventPattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] } },
+      },
+    };
+    const nested = stacks.addAlarmStacks(resources, {
+      config,
+      tools,
+      prefix: 'r53-failover-test-',
+      stage: 'test',
+      s3Prefix: 'serverless/r53-failover-probe/test',
+      bucket: 'b',
+      notify: false,
+      targetGroups: alarms,
+      error,
+    });
+    const notices: string[] = [];
+    th.configureTargetHealthForwarding(resources, {
+      alarms,
+      prefix: 'r53-failover-test-',
+      region: 'us-west-2',
+      log: { verbose: () => {}, notice: (m: string) => notices.push(m) },
+    });
+    expect(alarms).toHaveLength(2000);
+    expect(nested).toHaveLength(16);
+    expect(() => limits.checkLimits({ Resources: resources }, nested, error)).not.toThrow();
+    expect(resources.TargetHealthForwardRule).toMatchObject({
+      Properties: { EventPattern: { detail: { alarmName: [{ prefix: 'r53-failover-test-' }] } } },
+    });
+    expect(notices).toEqual([expect.stringContaining('2000 target-health alarm names do not fit')]);
   });
 });
 
