@@ -1,22 +1,24 @@
 'use strict';
 // Local osls plugin: validates failover.yml with the project's own loader, builds the bundles, ships the validated
-// config with the recorder, and derives one Route 53 health check alarm per group member (in nested stacks, uploaded
-// by `deploy`). CommonJS because the root package is ESM and osls loads local plugins with require().
+// config with the recorder, and derives the members' health alarms (in nested stacks, uploaded by `deploy`): one Route
+// 53 HealthCheckStatus alarm per health-checked member, one HealthyHostCount alarm per target group of a targetHealth
+// member. CommonJS because the root package is ESM and osls loads local plugins with require().
 //
 // Two stacks use it (custom.r53failover.stack):
-// - `recorder` (serverless.yml, the default): us-east-1 only; alarms, subscriptions, secret grants, table and DLQ checks;
-// - `probe` (serverless.probe.yml): the regional probe alone, in any region but us-east-1; config validated, built and
-//   shipped the same way; the only derived part is the RDS event forwarding rule (kept only where a promotion target
-//   lives).
+// - `recorder` (serverless.yml, the default): us-east-1 only; alarms (us-east-1's), subscriptions, secret grants,
+//   table and DLQ checks;
+// - `probe` (serverless.probe.yml): the regional stack, in any region but us-east-1; config validated, built and
+//   shipped the same way; derived: the target group alarms of its region and the rule forwarding their state changes
+//   to us-east-1, and the RDS event forwarding rule (each kept only where it has something to forward).
 //
 // Database promotion (groups.<g>.promotion): the promote-replica role's rds/lambda/cloudwatch/ssm statements and the
 // RDS event rule's SourceArn list come from the hooks; groups without promotion contribute nothing.
 //
-// The parts live in serverless/plugin/: region.cjs (where each stack may deploy), shipped-config.cjs (the config the
+// The parts live in serverless/plugin/: region.cjs (where each stack may deploy, what it probes), shipped-config.cjs (the config the
 // functions get), package-lock.cjs (one package at a time), alarms.cjs (alarms, subscriptions), alarm-stacks.cjs (the
 // nested stacks holding the alarms: assignment, templates, upload), iam.cjs (role statements, the default role),
-// promotion.cjs (promotion targets, RDS event rules), template.cjs (ledger, digest bucket and DLQ), limits.cjs (AWS
-// size limits), monitoring.cjs and dashboard.cjs (the stack's own alarms and dashboard), invoke-local.cjs
+// promotion.cjs (promotion targets, RDS event rules), target-health.cjs (target group alarms, their forwarding rule),
+// template.cjs (ledger, digest bucket and DLQ), limits.cjs (AWS size limits), monitoring.cjs and dashboard.cjs (the stack's own alarms and dashboard), invoke-local.cjs
 // (`serverless invoke local`).
 const { existsSync, mkdirSync, renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
@@ -31,8 +33,13 @@ const { addSubscriptions } = require('./plugin/alarms.cjs');
 const { grantNotifySecrets, grantPromotion, removeUnusedDefaultRole } = require('./plugin/iam.cjs');
 const { acquirePackageLock } = require('./plugin/package-lock.cjs');
 const { configureForwarding, limitRdsRule, promotionTargets } = require('./plugin/promotion.cjs');
+const {
+  configureTargetHealthForwarding,
+  reportTargetHealth,
+  targetGroupAlarms,
+} = require('./plugin/target-health.cjs');
 const { checkLimits } = require('./plugin/limits.cjs');
-const { checkRegion } = require('./plugin/region.cjs');
+const { checkRegion, probeRegionFinding } = require('./plugin/region.cjs');
 const { withoutLocalSecrets } = require('./plugin/shipped-config.cjs');
 const { addMonitoring } = require('./plugin/monitoring.cjs');
 const { invokeLocalEnv, shellEnv } = require('./plugin/invoke-local.cjs');
@@ -95,8 +102,9 @@ class R53FailoverPlugin {
         await this.acquirePackageLock();
       },
       'before:package:createDeploymentArtifacts': () => this.buildAndWriteConfig(),
+      // Both stacks: the recorder's nested stacks hold the HealthCheckStatus alarms and us-east-1's target group
+      // alarms; a probe stack's, its region's target group alarms (target-health.cjs).
       'package:compileEvents': () => {
-        if (this.isProbeStack) return;
         const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
         this.alarmStacks = addAlarmStacks(resources, {
           config: this.config,
@@ -105,9 +113,11 @@ class R53FailoverPlugin {
           stage: this.provider.getStage(),
           s3Prefix: `${this.provider.getDeploymentPrefix()}/${this.serverless.service.service}/${this.provider.getStage()}`,
           bucket: deploymentBucketOf(resources),
+          notify: !this.isProbeStack,
+          targetGroups: this.targetGroupsHere(),
           error: this.error,
         });
-        addSubscriptions(resources, this.config);
+        if (!this.isProbeStack) addSubscriptions(resources, this.config);
       },
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.finalizeTemplate(),
       // The framework writes the root template and moves everything in .serverless to the package directory here:
@@ -119,11 +129,9 @@ class R53FailoverPlugin {
       'before:deploy:function:packageFunction': async () => {
         await this.validate();
         await this.buildAndWriteConfig();
-        if (!this.isProbeStack) {
-          this.log.notice(
-            'r53-failover: alarms are stack resources; run a full `serverless deploy` after changing groups',
-          );
-        }
+        this.log.notice(
+          'r53-failover: alarms are stack resources; run a full `serverless deploy` after changing groups',
+        );
       },
       'after:deploy:function:packageFunction': () => this.releasePackageLock(),
       // `deploy --package DIR` skips the package lifecycle: still refuse the wrong region.
@@ -264,36 +272,34 @@ class R53FailoverPlugin {
   }
 
   /**
-   * Warns when this stack's region probes no group (probeSettingsFor: groups.<g>.probeSettings.regions, else
-   * probes.regions, else the members' regions): its regional-probe would run every minute and do nothing.
+   * The target group alarms this stack holds (those of its region: target-health.cjs), computed once the config is
+   * final (after the build); the package log says where the others live and which ones read a Metrics Insights query.
    */
+  targetGroupsHere() {
+    if (this.targetGroups) return this.targetGroups;
+    const { tools, provider, error, log } = this;
+    const all = targetGroupAlarms(this.config, { tools, prefix: this.alarmPrefix, error });
+    const here = provider.getRegion();
+    const stage = provider.getStage();
+    reportTargetHealth(all, { here, recorder: !this.isProbeStack, configName: this.configLocation().name, stage, log });
+    this.targetGroups = all.filter((t) => t.region === here);
+    return this.targetGroups;
+  }
+
+  /** Warns when this stack's region probes no group: its regional-probe would run every minute and do nothing. */
   checkProbeRegions() {
     if (this.probeRegionsChecked || !this.config) return;
     this.probeRegionsChecked = true;
     if (!this.serverless.service.functions?.[PROBE_FUNCTION]) return;
-    const groups = Object.keys(this.config.groups);
-    if (groups.length === 0) return; // already reported
-    if (typeof this.tools.probeSettingsFor !== 'function') {
-      throw this.error(
-        `r53-failover: ${TOOLS_MODULE} does not export probeSettingsFor; rebuild with \`node ${BUILD_SCRIPT}\``,
-      );
-    }
-    const region = this.provider.getRegion();
-    const byRegion = new Map();
-    for (const group of groups) {
-      for (const r of this.tools.probeSettingsFor(this.config, group).regions)
-        byRegion.set(r, [...(byRegion.get(r) || []), group]);
-    }
-    if (byRegion.has(region)) {
-      this.log.verbose(`r53-failover: ${PROBE_FUNCTION} in ${region} probes ${byRegion.get(region).join(', ')}`);
-      return;
-    }
-    const listed = [...byRegion.keys()].sort();
-    this.log.warning(
-      `r53-failover: ${region} is not a probe region of any group, so ${PROBE_FUNCTION} in this stack will probe nothing ` +
-        `(probe regions in ${this.configLocation().name}: ${listed.join(', ') || 'none'}). Probe regions come from ` +
-        "probes.regions or groups.<group>.probeSettings.regions, by default the members' regions.",
-    );
+    const finding = probeRegionFinding({
+      config: this.config,
+      tools: this.tools,
+      region: this.provider.getRegion(),
+      configName: this.configLocation().name,
+      alarmsHere: this.targetGroupsHere().length,
+      error: this.error,
+    });
+    if (finding) this.log[finding.level](finding.message);
   }
 
   async acquirePackageLock() {
@@ -335,11 +341,10 @@ class R53FailoverPlugin {
   finalizeTemplate() {
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
     if (this.isProbeStack) {
-      configureForwarding(template.Resources, {
-        config: this.config,
-        region: this.provider.getRegion(),
-        log: this.log,
-      });
+      const region = this.provider.getRegion();
+      configureForwarding(template.Resources, { config: this.config, region, log: this.log });
+      const alarms = this.targetGroupsHere();
+      configureTargetHealthForwarding(template.Resources, { alarms, prefix: this.alarmPrefix, region, log: this.log });
       removeUnusedDefaultRole(template);
     } else {
       checkLedgerTable(template.Resources, this.tools, this.error);

@@ -1,5 +1,6 @@
 'use strict';
-// The health check alarms live in nested stacks (AWS::CloudFormation::Stack), not in the root template: a template
+// The health alarms (HealthCheckStatus in the recorder stack; HealthyHostCount per target group in the stack of the
+// load balancer's region) live in nested stacks (AWS::CloudFormation::Stack), not in the root template: a template
 // holds at most 500 resources and 1 MB ("CloudFormation quotas",
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html), and 1,000 groups are
 // 2,000 alarms.
@@ -51,14 +52,30 @@ const assignGroups = (groups) => {
 /**
  * Adds one AWS::CloudFormation::Stack per non-empty alarm stack to the root `resources`; returns the nested
  * templates ({ id, file, key, body, template }) for writeAlarmStacks. `s3Prefix` is `<deploymentPrefix>/<service>/
- * <stage>`, `bucket` the deployment bucket as the functions' Code.S3Bucket names it.
+ * <stage>`, `bucket` the deployment bucket as the functions' Code.S3Bucket names it. The recorder stack (`notify`)
+ * passes its alarm topic in and holds the HealthCheckStatus alarms; a regional stack holds only its region's target
+ * group alarms (`targetGroups`), with no topic: their state changes are forwarded by EventBridge instead.
  */
-const addAlarmStacks = (resources, { config, tools, prefix, stage, s3Prefix, bucket, error }) => {
+const addAlarmStacks = (
+  resources,
+  { config, tools, prefix, stage, s3Prefix, bucket, notify = true, targetGroups = [], error },
+) => {
   const stacks = [];
   for (const [i, groups] of assignGroups(Object.keys(config.groups))) {
     const id = stackLogicalId(i);
-    const alarms = alarmResources(groups, { config, tools, prefix, topic: { Ref: TOPIC_PARAMETER }, error });
+    const alarms = alarmResources(groups, {
+      config,
+      tools,
+      prefix,
+      topic: notify ? { Ref: TOPIC_PARAMETER } : undefined,
+      healthChecks: notify,
+      targetGroups,
+      error,
+    });
     const count = Object.keys(alarms).length;
+    // A template needs at least one resource: groups with nothing to alarm on here (healthCheck: none, or target
+    // groups in another region) leave their stack out, which deletes no alarm that still has a reason to exist.
+    if (count === 0) continue;
     if (count > MAX_RESOURCES) {
       throw error(
         `r53-failover: ${groups.length} groups hash into alarm stack ${id} (${count} alarms), but a CloudFormation ` +
@@ -68,14 +85,18 @@ const addAlarmStacks = (resources, { config, tools, prefix, stage, s3Prefix, buc
     }
     const template = {
       AWSTemplateFormatVersion: '2010-09-09',
-      Description: `r53-failover ${stage}: Route 53 health check alarms of ${groups.length} group(s) (alarm stack ${i + 1} of ${ALARM_STACKS})`,
-      Parameters: {
-        [TOPIC_PARAMETER]: {
-          Type: 'String',
-          Description: 'The recorder stack’s alarm topic: every alarm state change notifies it',
-          AllowedPattern: '^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$',
-        },
-      },
+      Description: `r53-failover ${stage}: ${notify ? 'Route 53 health check and ' : ''}target group alarms of ${groups.length} group(s) (alarm stack ${i + 1} of ${ALARM_STACKS})`,
+      ...(notify
+        ? {
+            Parameters: {
+              [TOPIC_PARAMETER]: {
+                Type: 'String',
+                Description: 'The recorder stack’s alarm topic: every alarm state change notifies it',
+                AllowedPattern: '^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$',
+              },
+            },
+          }
+        : {}),
       Resources: alarms,
     };
     const body = `${JSON.stringify(template, null, 1)}\n`;
@@ -85,13 +106,13 @@ const addAlarmStacks = (resources, { config, tools, prefix, stage, s3Prefix, buc
     resources[id] = {
       Type: STACK_TYPE,
       // Alarms notify from their first evaluation: the topic policy letting CloudWatch publish must exist first.
-      DependsOn: [TOPIC_POLICY_ID],
+      ...(notify ? { DependsOn: [TOPIC_POLICY_ID] } : {}),
       Metadata: { [METADATA_KEY]: { file, key, groups: groups.length, alarms: count } },
       Properties: {
         TemplateURL: {
           'Fn::Sub': [`https://s3.\${AWS::Region}.\${AWS::URLSuffix}/\${Bucket}/${key}`, { Bucket: bucket }],
         },
-        Parameters: { [TOPIC_PARAMETER]: { Ref: TOPIC_ID } },
+        ...(notify ? { Parameters: { [TOPIC_PARAMETER]: { Ref: TOPIC_ID } } } : {}),
       },
     };
     stacks.push({ id, file, key, body, template });

@@ -1,24 +1,33 @@
 'use strict';
-// Recorder resources derived from failover.yml: the health check alarms per group member and the topic subscriptions.
+// Recorder resources derived from failover.yml: the health alarms per group member and the topic subscriptions.
 // The alarms live in nested stacks (alarm-stacks.cjs); their actions name the alarm topic through a stack parameter.
+// A member's alarms follow its health basis: a health check → one HealthCheckStatus alarm (us-east-1, the recorder
+// stack); targetHealth → one HealthyHostCount alarm per target group in its region (target-health.cjs); none → none.
+const { idPart, targetGroupAlarmResource } = require('./target-health.cjs');
+
 const NOTIFICATION_TOPIC_ID = 'NotificationTopic';
 const ROLES = ['primary', 'secondary'];
 
 /**
- * The HealthCheckStatus alarms of the named groups (one per member), keyed by logical id; every state change notifies
- * `topic` (a Ref to the nested stack's AlarmTopicArn parameter).
+ * The alarms of the named groups that live in this stack, keyed by logical id: the HealthCheckStatus alarms when
+ * `healthChecks` (the recorder stack), and the target group alarms (`targetGroups`: target-health.cjs
+ * targetGroupAlarms, already limited to this stack's region). Every state change notifies `topic` (a Ref to the
+ * nested stack's AlarmTopicArn parameter) when there is one.
  */
-const alarmResources = (groups, { config, tools, prefix, topic, error }) => {
+const alarmResources = (groups, { config, tools, prefix, topic, healthChecks = true, targetGroups = [], error }) => {
   if (!config || !tools) throw error('r53-failover: config was not validated before compiling events');
-  const actions = [topic];
+  const actions = topic ? [topic] : undefined;
   const resources = {};
+  const add = (id, what, resource) => {
+    if (resources[id]) throw error(`r53-failover: logical id ${id} (alarm for ${what}) is already in use`);
+    resources[id] = resource;
+  };
   for (const group of groups) {
     const g = config.groups[group];
-    for (const role of ROLES) {
+    for (const role of healthChecks ? ROLES : []) {
       const member = g[role];
-      const id = alarmLogicalId(group, role);
-      if (resources[id]) throw error(`r53-failover: logical id ${id} (alarm for ${group} ${role}) is already in use`);
-      resources[id] = {
+      if (!member.healthCheckId) continue;
+      add(alarmLogicalId(group, role), `${group} ${role}`, {
         Type: 'AWS::CloudWatch::Alarm',
         Properties: {
           AlarmName: tools.alarmNameFor(prefix, group, role),
@@ -41,18 +50,17 @@ const alarmResources = (groups, { config, tools, prefix, topic, error }) => {
           OKActions: actions,
           InsufficientDataActions: actions,
         },
-      };
+      });
+    }
+    for (const t of targetGroups.filter((a) => a.group === group)) {
+      add(t.logicalId, `${group} ${t.role} target group ${t.targetGroup}`, targetGroupAlarmResource(t, actions));
     }
   }
   return resources;
 };
 
 /** `orders-api`, `primary` → `OrdersDashapiPrimaryHealthAlarm`: alphanumeric, and distinct for distinct group names. */
-const alarmLogicalId = (group, role) => `${normalize(group)}${normalize(role)}HealthAlarm`;
-const normalize = (name) => {
-  const s = name.replace(/-/g, 'Dash');
-  return s.charAt(0).toUpperCase() + s.slice(1);
-};
+const alarmLogicalId = (group, role) => `${idPart(group)}${idPart(role)}HealthAlarm`;
 
 /** Email/SMS/… subscriptions to the notification topic, from failover.yml notify.sns.subscriptions. */
 const addSubscriptions = (resources, config) => {

@@ -105,18 +105,33 @@ const checkLimits = (root, nested, error) => {
   );
 };
 
+/** `exact` while it fits in MAX_EVENT_PATTERN characters (widened: false), else `wide` (widened: true). */
+const fitting = (exact, wide) =>
+  eventPatternLength(exact) <= MAX_EVENT_PATTERN
+    ? { pattern: exact, widened: false }
+    : { pattern: wide(), widened: true };
+
 /**
  * An EventBridge `SourceArn` filter for `arns` within `pattern`: the exact ARNs while the pattern fits in
  * MAX_EVENT_PATTERN characters, else one `prefix` per region and account (`arn:aws:rds:eu-west-1:123456789012:`),
  * which lets through other RDS events of those accounts and regions; promote-replica ignores events about
  * anything that is not a promotion in flight, so the wider filter costs invocations, not correctness.
  */
-const sourceArnFilter = (pattern, arns) => {
-  const exact = { ...pattern, detail: { ...(pattern.detail || {}), SourceArn: arns } };
-  if (eventPatternLength(exact) <= MAX_EVENT_PATTERN) return { pattern: exact, widened: false };
-  const prefixes = [...new Set(arns.map((arn) => `${arn.split(':').slice(0, 5).join(':')}:`))].sort();
-  const wide = { ...pattern, detail: { ...(pattern.detail || {}), SourceArn: prefixes.map((prefix) => ({ prefix })) } };
-  return { pattern: wide, widened: true };
-};
+const sourceArnFilter = (pattern, arns) =>
+  fitting({ ...pattern, detail: { ...(pattern.detail || {}), SourceArn: arns } }, () => {
+    const prefixes = [...new Set(arns.map((arn) => `${arn.split(':').slice(0, 5).join(':')}:`))].sort();
+    return { ...pattern, detail: { ...(pattern.detail || {}), SourceArn: prefixes.map((prefix) => ({ prefix })) } };
+  });
 
-module.exports = { checkLimits, policyLength, sourceArnFilter, MAX_EVENT_PATTERN, MAX_ROLE_POLICY };
+/**
+ * An EventBridge `alarmName` filter for `names` within `pattern`: the exact names while they fit, else the alarm
+ * `prefix` they all start with (other alarms named with it in that region would be forwarded too; the recorder
+ * records an alarm it cannot place as `unassigned`).
+ */
+const alarmNameFilter = (pattern, names, prefix) =>
+  fitting({ ...pattern, detail: { ...(pattern.detail || {}), alarmName: names } }, () => ({
+    ...pattern,
+    detail: { ...(pattern.detail || {}), alarmName: [{ prefix }] },
+  }));
+
+module.exports = { alarmNameFilter, checkLimits, policyLength, sourceArnFilter, MAX_EVENT_PATTERN, MAX_ROLE_POLICY };

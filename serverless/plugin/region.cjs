@@ -1,5 +1,6 @@
 'use strict';
-// Where each stack may deploy: the recorder only in us-east-1, the probe stack anywhere else.
+// Where each stack may deploy (the recorder only in us-east-1, the probe stack anywhere else), and what the
+// regional-probe of a stack's region has to probe.
 
 /** Route 53 publishes HealthCheckStatus only in us-east-1, so alarms, rule and topic must live there. */
 const REQUIRED_REGION = 'us-east-1';
@@ -27,4 +28,43 @@ const checkRegion = (region, isProbeStack, error) => {
   }
 };
 
-module.exports = { REQUIRED_REGION, checkRegion };
+const PROBE_FUNCTION = 'regional-probe';
+
+/**
+ * What to log about `region`'s regional-probe (probeSettingsFor: groups.<g>.probeSettings.regions, else
+ * probes.regions, else the members' regions): verbose, the groups it probes; a warning when it probes none (it would
+ * run every minute and do nothing), saying what else the stack holds there (`alarmsHere` target-health alarms).
+ * Undefined with no groups (already reported).
+ */
+const probeRegionFinding = ({ config, tools, region, configName, alarmsHere, error }) => {
+  const groups = Object.keys(config.groups);
+  if (groups.length === 0) return undefined;
+  if (typeof tools.probeSettingsFor !== 'function') {
+    throw error(
+      'r53-failover: dist/sls/config.cjs does not export probeSettingsFor; rebuild with `node scripts/build.mjs`',
+    );
+  }
+  const byRegion = new Map();
+  for (const group of groups) {
+    for (const r of tools.probeSettingsFor(config, group).regions) byRegion.set(r, [...(byRegion.get(r) || []), group]);
+  }
+  if (byRegion.has(region)) {
+    return {
+      level: 'verbose',
+      message: `r53-failover: ${PROBE_FUNCTION} in ${region} probes ${byRegion.get(region).join(', ')}`,
+    };
+  }
+  const listed = [...byRegion.keys()].sort();
+  return {
+    level: 'warning',
+    message:
+      `r53-failover: ${region} is not a probe region of any group, so ${PROBE_FUNCTION} in this stack will probe nothing ` +
+      `(probe regions in ${configName}: ${listed.join(', ') || 'none'}). Probe regions come from ` +
+      "probes.regions or groups.<group>.probeSettings.regions, by default the members' regions." +
+      (alarmsHere
+        ? ` The stack still holds this region's ${alarmsHere} target-health alarm(s) and their forwarding rule.`
+        : ''),
+  };
+};
+
+module.exports = { REQUIRED_REGION, checkRegion, probeRegionFinding };

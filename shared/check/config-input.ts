@@ -51,7 +51,22 @@ export const configInput = (config: FailoverConfig, opts: { zoneName?: string } 
         group,
       });
       if (member.healthCheckId) probeCounts.set(member.healthCheckId, memberProbes(config, group, role).length);
+      if (member.targetHealth && !member.targetHealth.loadBalancerArn) notes.push(noLoadBalancer(group, role));
     }
   }
   return { mode: 'config', records, zoneComplete: false, probeCounts, notes };
 };
+
+/**
+ * A targetHealth member without loadBalancerArn: its target group alarms read HealthyHostCount with a Metrics Insights
+ * query on AWS/ApplicationELB (the target group ARN does not say which kind of load balancer it serves), which never
+ * sees a datapoint for a Network Load Balancer's target group (serverless/plugin/target-health.cjs).
+ */
+const noLoadBalancer = (group: string, role: 'primary' | 'secondary'): Finding => ({
+  severity: 'warning',
+  rule: 'target-health-no-load-balancer',
+  record: `groups.${group}.${role}`,
+  message: `groups.${group}.${role}.targetHealth has no loadBalancerArn: its alarms read the target groups as an Application Load Balancer's; a Network Load Balancer target group needs loadBalancerArn`,
+  why: 'HealthyHostCount is published per target group and load balancer, in AWS/ApplicationELB or AWS/NetworkELB: without the load balancer the alarm queries AWS/ApplicationELB only, and for an NLB it would see no data and stay in ALARM.',
+  fix: 'Add targetHealth.loadBalancerArn (the load balancer the record aliases); `r53-failover init --hosted-zone-id Z…` fills it in.',
+});

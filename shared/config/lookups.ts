@@ -82,6 +82,15 @@ export const indexTargetGroups = (config: FailoverConfig): Map<string, HealthChe
 export const alarmNameFor = (prefix: string, group: string, role: MemberRole): string =>
   `${prefix}${group}-${role}-health`;
 
+/**
+ * Name of the HealthyHostCount alarm on one target group of a `targetHealth` member: the member's alarm name, then
+ * `-tg-<target group name>-<id>`. It starts with the prefix, so the recorder's rule matches it wherever it lives.
+ */
+export const targetGroupAlarmNameFor = (prefix: string, group: string, role: MemberRole, targetGroupArn: string) => {
+  const [, name, id] = targetGroupDimension(targetGroupArn).split('/');
+  return `${alarmNameFor(prefix, group, role)}-tg-${name}-${id}`;
+};
+
 /** Probe settings in effect for a group: group overrides, then top level, then defaults. */
 export const probeSettingsFor = (config: FailoverConfig, group: string) => {
   const g = config.groups[group];

@@ -133,3 +133,42 @@ export const nestedTemplates = (
 /** Every alarm of a packaged recorder stack, from its nested alarm templates: logical id → resource. */
 export const nestedAlarms = (dir: string, template: Template): Map<string, Resource> =>
   new Map([...nestedTemplates(dir, template).values()].flatMap((n) => ofType(n.template, 'AWS::CloudWatch::Alarm')));
+
+/** The us-east-1 default event bus, as serverless.probe.yml's forwarding rules name it (their target and grant). */
+export const US_EAST_1_DEFAULT_BUS = {
+  'Fn::Sub': 'arn:${AWS::Partition}:events:us-east-1:${AWS::AccountId}:event-bus/default',
+};
+
+/**
+ * A forwarding rule's role as serverless.probe.yml writes it: unnamed, no managed policy, only EventBridge acting for
+ * the rule `ruleName` of this account may assume it, and it may only events:PutEvents on the us-east-1 default bus.
+ */
+export const forwardingRoleOf = (ruleName: string) => ({
+  AssumeRolePolicyDocument: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: {
+            'aws:SourceArn': {
+              'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${ruleName}`,
+            },
+          },
+        },
+      },
+    ],
+  },
+  Policies: [
+    {
+      PolicyName: 'put-events-us-east-1-default-bus',
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: US_EAST_1_DEFAULT_BUS }],
+      },
+    },
+  ],
+});
