@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
@@ -41,7 +41,9 @@ describe('r53-failover check --change-batch', () => {
     expect(res.out).toContain('✘ error alias-zone-id  my-app.example.com. A PRIMARY (my-app-primary)');
     expect(res.out).toMatch(/why: .*\n\s+fix: /);
     expect(res.out).toContain('i info zone-inferred  (zone)');
-    expect(res.out).toContain('my-app.example.com. A: never fails over (nothing judges the primary)');
+    expect(res.out).toContain(
+      'my-app.example.com. A PRIMARY (my-app-primary): never unhealthy (nothing judges it: never fails over)',
+    );
     expect(res.out).toMatch(/7 error\(s\), 1 warning\(s\), 2 info$/);
   });
 
@@ -78,17 +80,39 @@ describe('r53-failover check --change-batch', () => {
     );
     const report = json(res.out);
     expect(res.code).toBe(0);
-    expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['info detection-time']);
+    expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual([
+      'info detection-time',
+      'info detection-time',
+    ]);
     expect(report.detection).toEqual([
       expect.objectContaining({
         group: 'my-app.example.com. A',
+        role: 'PRIMARY',
         healthCheckId: PRIMARY_HC,
-        failoverSeconds: 120,
-        alarmSeconds: 180,
+        unhealthySeconds: [60, 120],
+        recordedSeconds: [120, 300],
         assumed: true,
       }),
+      expect.objectContaining({ role: 'SECONDARY', healthCheckId: SECONDARY_HC }),
     ]);
     expect(route53.calls()).toHaveLength(0);
+  });
+
+  it('rejects a change batch mixing failover and simple records, with an apex CNAME', async () => {
+    const cwd = dir();
+    const correct = JSON.parse(readFileSync(batch('correct.json'), 'utf8')) as { Changes: unknown[] };
+    const simple = (Name: string, Type: string, Value: string) => ({
+      Action: 'CREATE',
+      ResourceRecordSet: { Name, Type, TTL: 60, ResourceRecords: [{ Value }] },
+    });
+    correct.Changes.push(
+      simple('my-app.example.com.', 'A', '192.0.2.7'),
+      simple('example.com.', 'CNAME', 'www.example.net.'),
+    );
+    writeFileSync(join(cwd, 'mixed.json'), JSON.stringify(correct));
+    const res = await cli(cwd, 'check', '--change-batch', 'mixed.json', '--zone-name', 'example.com.', '--json');
+    expect(res.code).toBe(1);
+    expect(rulesBySeverity(json(res.out), 'error')).toEqual(['mixed-routing', 'apex-cname']);
   });
 
   it('exits 2 naming the field when the batch is not a valid change batch', async () => {
@@ -137,7 +161,12 @@ groups:
       expect.arrayContaining(['zone-inferred', 'alarms-by-deploy', 'detection-time']),
     );
     expect(report.findings.find((f) => f.rule === 'zone-inferred')?.message).toContain('example.com.');
-    expect(report.detection.map((d) => d.group)).toEqual(['orders-api', 'inventory']);
+    expect(report.detection.map((d) => `${d.group} ${d.role}`)).toEqual([
+      'orders-api PRIMARY',
+      'orders-api SECONDARY',
+      'inventory PRIMARY',
+      'inventory SECONDARY',
+    ]);
   });
 
   it('exits 1 when two groups claim the same record', async () => {
@@ -260,7 +289,14 @@ describe('r53-failover check --hosted-zone-id (live, read-only)', () => {
       'no-alarm my-app.example.com. A SECONDARY (usw2)',
     ]);
     expect(report.detection).toEqual([
-      expect.objectContaining({ healthCheckId: PRIMARY_HC, assumed: false, failoverSeconds: 30, alarmSeconds: 90 }),
+      expect.objectContaining({
+        healthCheckId: PRIMARY_HC,
+        healthCheckType: 'HTTPS_STR_MATCH',
+        assumed: false,
+        unhealthySeconds: [10, 30],
+        recordedSeconds: [70, 210],
+      }),
+      expect.objectContaining({ healthCheckId: SECONDARY_HC, healthCheckType: 'TCP', unhealthySeconds: [60, 120] }),
     ]);
     expect(route53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(2);
     expect(route53.commandCalls(GetHealthCheckCommand).map((c) => c.args[0].input.HealthCheckId)).toEqual([
@@ -287,6 +323,40 @@ describe('r53-failover check --hosted-zone-id (live, read-only)', () => {
     const res = await cli(dir(), 'check', '--hosted-zone-id', ZONE, '--json');
     expect(res.code).toBe(1);
     expect(rulesBySeverity(json(res.out), 'error')).toEqual(['health-check-missing']);
+  });
+
+  it('rejects a page holding a weighted record beside the pair, an apex CNAME and a CNAME beside a TXT record', async () => {
+    arrangeZone();
+    route53.on(ListResourceRecordSetsCommand, { HostedZoneId: ZONE }).resolves({
+      ResourceRecordSets: [
+        { Name: 'example.com.', Type: 'NS', TTL: 172800, ResourceRecords: [{ Value: 'ns-1.awsdns-1.org.' }] },
+        { Name: 'example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'www.example.net.' }] },
+        primarySet,
+        {
+          Name: 'my-app.example.com.',
+          Type: 'A',
+          SetIdentifier: 'w',
+          Weight: 10,
+          TTL: 60,
+          ResourceRecords: [{ Value: '192.0.2.9' }],
+        },
+        secondarySet,
+        { Name: 'www.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'my-app.example.com.' }] },
+        { Name: 'www.example.com.', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: '"v=spf1 -all"' }] },
+      ],
+      IsTruncated: false,
+    });
+    const res = await cli(dir(), 'check', '--hosted-zone-id', ZONE, '--json');
+    expect(res.code).toBe(1);
+    expect(
+      json(res.out)
+        .findings.filter((f) => f.severity === 'error')
+        .map((f) => `${f.rule} ${f.record}`),
+    ).toEqual([
+      'mixed-routing my-app.example.com. A (w)',
+      'apex-cname example.com. CNAME',
+      'cname-coexists www.example.com. CNAME',
+    ]);
   });
 
   it('exits 2 for a hosted zone that does not exist', async () => {
