@@ -21,23 +21,31 @@ export const healthRules = (input: CheckInput): Finding[] => {
   const out: Finding[] = [];
   for (const r of failoverRecords(input)) {
     const evaluated = Boolean(r.healthCheckId) || Boolean(r.alias?.evaluateTargetHealth) || Boolean(r.targetHealth);
+    // failover.yml says so with `healthCheck: none`; a record set by leaving out HealthCheckId and EvaluateTargetHealth.
+    const fromConfig = input.mode === 'config';
     if (!evaluated && r.failover === 'PRIMARY')
       out.push({
         severity: 'error',
         rule: 'primary-no-health',
         record: recordLabel(r),
-        message: 'PRIMARY has neither a HealthCheckId nor AliasTarget.EvaluateTargetHealth: true',
+        message: fromConfig
+          ? `PRIMARY has healthCheck: none (${r.source})`
+          : 'PRIMARY has neither a HealthCheckId nor AliasTarget.EvaluateTargetHealth: true',
         why: 'Route 53 treats a primary it does not evaluate as always healthy: it never fails over, whatever happens to the endpoint.',
-        fix: r.alias
-          ? 'Set "EvaluateTargetHealth": true (ALB/NLB target health) and/or add "HealthCheckId" of a health check on the primary endpoint.'
-          : 'Add "HealthCheckId" of a Route 53 health check that tests the primary endpoint.',
+        fix: fromConfig
+          ? 'Attach a health check (healthCheckId) or Evaluate Target Health on an ALB/NLB alias (targetHealth) to the PRIMARY record, and say so in failover.yml.'
+          : r.alias
+            ? 'Set "EvaluateTargetHealth": true (ALB/NLB target health) and/or add "HealthCheckId" of a health check on the primary endpoint.'
+            : 'Add "HealthCheckId" of a Route 53 health check that tests the primary endpoint.',
       });
     if (!evaluated && r.failover === 'SECONDARY')
       out.push({
         severity: 'warning',
         rule: 'secondary-no-health',
         record: recordLabel(r),
-        message: 'SECONDARY has no health check (and no EvaluateTargetHealth)',
+        message: fromConfig
+          ? `SECONDARY has healthCheck: none (${r.source})`
+          : 'SECONDARY has no health check (and no EvaluateTargetHealth)',
         why: 'If the standby is broken too, Route 53 still answers it as healthy, and nobody learns the standby is down until it is needed.',
         fix: 'Add a HealthCheckId (or EvaluateTargetHealth: true on an alias) to the SECONDARY as well.',
       });
@@ -102,18 +110,23 @@ export const healthRules = (input: CheckInput): Finding[] => {
 /** Whether each failover health check has a HealthCheckStatus alarm (live, --check-alarms), or who creates them. */
 export const alarmRules = (input: CheckInput): Finding[] => {
   const referenced = referencedHealthChecks(input);
-  if (referenced.size === 0) return [];
-  if (input.mode === 'config')
+  const targetGroups = new Set(failoverRecords(input).flatMap((r) => r.targetHealth?.targetGroupArns ?? []));
+  if (input.mode === 'config' && referenced.size + targetGroups.size > 0)
     return [
       {
         severity: 'info',
         rule: 'alarms-by-deploy',
         record: '(all groups)',
-        message: `serverless deploy creates one HealthCheckStatus alarm per member (${referenced.size} health checks)`,
-        why: "r53-failover records and notifies failovers from those alarms' state changes, in us-east-1 where Route 53 publishes the metric.",
-        fix: 'Deploy the stack in us-east-1 with this failover.yml; check --hosted-zone-id Z… --check-alarms verifies them afterwards.',
+        message:
+          `serverless deploy creates one HealthCheckStatus alarm per health check member (${referenced.size})` +
+          (targetGroups.size
+            ? `, and the regional stacks one HealthyHostCount alarm per target group (${targetGroups.size})`
+            : ''),
+        why: "r53-failover records and notifies failovers from those alarms' state changes: HealthCheckStatus in us-east-1 where Route 53 publishes it, HealthyHostCount where each load balancer is, forwarded to us-east-1.",
+        fix: 'Deploy the stack in us-east-1 (and the regional stack in each load balancer region) with this failover.yml; check --hosted-zone-id Z… --check-alarms verifies the health check alarms afterwards.',
       },
     ];
+  if (referenced.size === 0) return [];
   if (input.mode !== 'live') return [];
   if (!input.alarms)
     return [

@@ -615,6 +615,36 @@ describe('inputs', () => {
     expect(checkSetup(cfg).findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
+  it('carries each failover.yml health basis: target health has its row, healthCheck: none is said as such', () => {
+    const TG = 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/orders-usw2/0123456789abcdef';
+    const cfg = configInput(
+      parseConfigText(
+        `version: 1
+groups:
+  orders:
+    hostedZoneId: Z0123456789ABCDEFGHIJ
+    recordName: orders.example.com.
+    primary: { region: us-west-2, targetHealth: { targetGroupArns: [${TG}] } }
+    secondary: { region: us-east-1, healthCheck: none }
+`,
+        'failover.yml',
+      ),
+    );
+    expect(cfg.records[0]).toMatchObject({ failover: 'PRIMARY', targetHealth: { targetGroupArns: [TG] } });
+    const report = checkSetup(cfg);
+    expect(report.ok).toBe(true);
+    expect(report.findings.filter((f) => f.severity === 'warning')).toMatchObject([
+      { rule: 'secondary-no-health', message: 'SECONDARY has healthCheck: none (groups.orders.secondary)' },
+    ]);
+    expect(report.detection.map((d) => `${d.role} ${d.basis} ${d.recordedSeconds}`)).toEqual([
+      'PRIMARY target-health 90,270',
+      'SECONDARY none null',
+    ]);
+    expect(report.findings.find((f) => f.rule === 'alarms-by-deploy')?.message).toContain(
+      'one HealthyHostCount alarm per target group (1)',
+    );
+  });
+
   it('classifies alias targets and names known zone ids', () => {
     expect(classifyAliasTarget('dualstack.my-app-elb.us-east-1.amazonaws.com.')).toEqual({
       kind: 'aws-unknown',
