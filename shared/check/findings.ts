@@ -69,6 +69,7 @@ export interface HealthCheckSummary {
   resourcePath?: string;
   searchString?: string;
   fqdn?: string;
+  port?: number;
   requestInterval?: number;
   failureThreshold?: number;
   /** CLOUDWATCH_METRIC: the watched alarm's period and evaluation periods (CloudWatchAlarmConfiguration). */

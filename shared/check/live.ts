@@ -109,6 +109,7 @@ const healthCheck = async (route53: Route53Client, id: string): Promise<HealthCh
       ...((c?.FullyQualifiedDomainName ?? c?.IPAddress)
         ? { fqdn: (c.FullyQualifiedDomainName ?? c.IPAddress) as string }
         : {}),
+      ...(c?.Port !== undefined ? { port: c.Port } : {}),
       ...(c?.RequestInterval !== undefined ? { requestInterval: c.RequestInterval } : {}),
       ...(c?.FailureThreshold !== undefined ? { failureThreshold: c.FailureThreshold } : {}),
       ...(alarm?.Period !== undefined ? { alarmPeriod: alarm.Period } : {}),

@@ -27,6 +27,7 @@ beforeEach(() => {
 });
 
 const cli = cliIn();
+const ZONE_ID = 'Z0123456789ABCDEFGHIJ';
 const json = (out: string) => JSON.parse(out) as CheckReport;
 const rulesBySeverity = (r: CheckReport, severity: string) =>
   r.findings.filter((f) => f.severity === severity).map((f) => f.rule);
@@ -383,5 +384,36 @@ describe('r53-failover check usage', () => {
   it('is listed in the help', async () => {
     const res = await cli(dir(), '--help');
     expect(res.out).toMatch(/^ {2}check {12}lint a failover setup/m);
+  });
+});
+
+describe('r53-failover init usage (nothing read, nothing written)', () => {
+  it.each([
+    [[], 'give --hosted-zone-id Z… (the hosted zone to read)'],
+    [['--hosted-zone-id', ZONE_ID, '--out', ''], '--out: expected a file name'],
+    [['--hosted-zone-id', ZONE_ID, '--bogus'], "Unknown option '--bogus'"],
+  ])('exits 2 for init %j', async (args, message) => {
+    const res = await cli(dir(), 'init', ...args);
+    expect(res.code).toBe(2);
+    expect(res.err).toContain(message);
+    expect(route53.calls()).toHaveLength(0);
+  });
+
+  it('exits 2 before reading the zone when failover.yml exists and --force is not given', async () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'failover.yml'), 'version: 1\n');
+    const res = await cli(cwd, 'init', '--hosted-zone-id', ZONE_ID);
+    expect(res).toMatchObject({
+      code: 2,
+      err: 'r53-failover init: failover.yml exists; pass --force to replace it (nothing written)',
+    });
+    expect(readFileSync(join(cwd, 'failover.yml'), 'utf8')).toBe('version: 1\n');
+    expect(route53.calls()).toHaveLength(0);
+  });
+
+  it('is listed in the help, with its own help text', async () => {
+    expect((await cli(dir(), '--help')).out).toMatch(/^ {2}init {13}write a commented failover\.yml/m);
+    const help = await cli(dir(), 'init', '--help');
+    expect(help.out).toMatch(/^r53-failover init --hosted-zone-id Z… \[--out failover\.yml\] \[--force\]/);
   });
 });
