@@ -17,8 +17,9 @@ r53-failover check --config failover.yml [--zone-name example.com.] [--json]
 r53-failover check --hosted-zone-id Z… [--check-alarms] [--json]
 
 Lints a Route 53 failover setup and lists each finding with its severity (error, warning, info), the record, why it
-matters and how to fix it, then the worst-case detection time of each failover pair. Exit status 1 when any finding
-is an error, 2 on a usage or input error.
+matters and how to fix it, then per failover member how long after a failure Route 53 treats it as unhealthy and
+r53-failover records it (earliest–latest seconds). Exit status 1 when any finding is an error, 2 on a usage or input
+error.
 
   --change-batch FILE   the JSON given to aws route53 change-resource-record-sets (--change-batch or --cli-input-json
                         form); the zone is --zone-name, or inferred from the record names (and said so)
