@@ -19,6 +19,7 @@ Commands:
   probe            run the configured synthetic probes once (or --url URL), each assertion pass/fail
   notify           delivery state of notifications (--status), resend failed ones (--redrive), send what is due (--sweep)
   check            lint a failover setup: --change-batch FILE, --config FILE or --hosted-zone-id ID (--json)
+  init             write a commented failover.yml from a live hosted zone (--hosted-zone-id ID, --out FILE, --force)
   drill            local end-to-end failover drill: apps, Route 53 health checks, DNS, the whole pipeline (what npm start runs)
   demo             replay a realistic outage through the recorder and notifier on an embedded ledger
 
@@ -40,6 +41,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   probe: async () => (await import('./commands/probe.js')).probe,
   promote: async () => (await import('./commands/promote.js')).promote,
   check: async () => (await import('./commands/check.js')).check,
+  init: async () => (await import('./commands/init.js')).init,
   demo: async () => (await import('./commands/demo.js')).demo,
   drill: async () => (await import('./commands/drill.js')).drill,
   export: async () => (await import('./commands/export.js')).exportCommand,

@@ -17,8 +17,9 @@ r53-failover check --config failover.yml [--zone-name example.com.] [--json]
 r53-failover check --hosted-zone-id Z… [--check-alarms] [--json]
 
 Lints a Route 53 failover setup and lists each finding with its severity (error, warning, info), the record, why it
-matters and how to fix it, then the worst-case detection time of each failover pair. Exit status 1 when any finding
-is an error, 2 on a usage or input error.
+matters and how to fix it, then per failover member how long after a failure Route 53 treats it as unhealthy and
+r53-failover records it (earliest–latest seconds). Exit status 1 when any finding is an error, 2 on a usage or input
+error.
 
   --change-batch FILE   the JSON given to aws route53 change-resource-record-sets (--change-batch or --cli-input-json
                         form); the zone is --zone-name, or inferred from the record names (and said so)
@@ -39,11 +40,23 @@ const liveClients = (): LiveClients =>
 
 const MARK: Record<Finding['severity'], string> = { error: '✘', warning: '!', info: 'i' };
 
+const span = (r: [number, number]) => (r[0] === r[1] ? `${r[0]} s` : `${r[0]}–${r[1]} s`);
+const BASIS: Record<DetectionRow['basis'], string> = {
+  'health-check': 'health check',
+  'target-health': 'load balancer target health',
+  none: 'nothing judges it',
+};
+
 const detectionLine = (d: DetectionRow) =>
-  d.failoverSeconds === null
-    ? `  ${d.group}: never fails over (nothing judges the primary)`
-    : `  ${d.group}: ${d.failoverSeconds} s to fail over, ${d.alarmSeconds} s to the alarm ` +
-      `(${d.requestIntervalSeconds} s × ${d.failureThreshold} + ${d.checkerSpreadSeconds} s spread + ${d.alarmPeriodSeconds} s alarm period${d.assumed ? '; defaults assumed' : ''})`;
+  `  ${d.record}: ` +
+  (d.unhealthySeconds === null
+    ? d.basis === 'none'
+      ? `never unhealthy (${BASIS.none}${d.role === 'PRIMARY' ? ': never fails over' : ''})`
+      : `not modelled (${d.note ?? BASIS[d.basis]})`
+    : `unhealthy in Route 53 after ${span(d.unhealthySeconds)}` +
+      (d.recordedSeconds ? `, recorded after ${span(d.recordedSeconds)}` : '') +
+      ` (${d.healthCheckType ? `${d.healthCheckType} ` : ''}${BASIS[d.basis]}, ${d.intervalSeconds} s × ${d.threshold}` +
+      `${d.assumed ? '; defaults assumed' : ''})`);
 
 const print = (io: Io, what: string, report: CheckReport) => {
   io.out(`r53-failover check: ${what}`);
@@ -54,7 +67,12 @@ const print = (io: Io, what: string, report: CheckReport) => {
     io.out(`    fix: ${f.fix}`);
   }
   if (report.detection.length)
-    io.out(['Worst-case detection per failover pair:', ...report.detection.map(detectionLine)].join('\n'));
+    io.out(
+      [
+        'Detection per failover member (from its failure; clients add the TTL):',
+        ...report.detection.map(detectionLine),
+      ].join('\n'),
+    );
   const count = (s: Finding['severity']) => report.findings.filter((f) => f.severity === s).length;
   io.out(`${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info`);
 };

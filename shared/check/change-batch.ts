@@ -2,7 +2,14 @@ import * as z from 'zod/mini';
 import { ConfigError } from '../support/errors.js';
 import { parseOrThrow } from '../support/zod-errors.js';
 import { isAwsOwnedName } from './alias-zones.js';
-import { normalizeName, stripZonePrefix, type CheckInput, type Finding, type RecordSet } from './findings.js';
+import {
+  normalizeName,
+  stripZonePrefix,
+  type CheckInput,
+  type Finding,
+  type RecordSet,
+  type RoutingPolicy,
+} from './findings.js';
 import { show } from '../support/values.js';
 
 /** The change batch file is not what `aws route53 change-resource-record-sets` accepts (exit 2, like a bad config). */
@@ -82,6 +89,18 @@ export const parseChangeBatch = (text: string, source: string): ParsedChangeBatc
   }
 };
 
+/** The routing policy a record set's fields select ("Choosing a routing policy", Route 53 Developer Guide). */
+const routingPolicyOf = (s: ResourceRecordSetJson): RoutingPolicy => {
+  if (s.Failover) return 'failover';
+  if (s.Weight !== undefined) return 'weighted';
+  if (s.Region !== undefined) return 'latency';
+  if (s.GeoLocation !== undefined) return 'geolocation';
+  if (s.GeoProximityLocation !== undefined) return 'geoproximity';
+  if (s.MultiValueAnswer !== undefined) return 'multivalue';
+  if (s.CidrRoutingConfig !== undefined) return 'ip-based';
+  return 'simple';
+};
+
 /** One record set as the rules see it; shared with live.ts, which reads the same shape from ListResourceRecordSets. */
 export const toRecordSet = (
   s: ResourceRecordSetJson,
@@ -91,6 +110,7 @@ export const toRecordSet = (
   name: normalizeName(s.Name),
   type: s.Type.toUpperCase(),
   ...(s.SetIdentifier !== undefined ? { setIdentifier: s.SetIdentifier } : {}),
+  routingPolicy: routingPolicyOf(s),
   ...(s.Failover ? { failover: s.Failover } : {}),
   ...(s.TTL !== undefined ? { ttl: s.TTL } : {}),
   ...(s.ResourceRecords ? { resourceRecords: s.ResourceRecords.map((r) => r.Value) } : {}),

@@ -1,11 +1,11 @@
-import { type FailoverConfig } from '../config/schema.js';
+import type { FailoverConfig } from '../config/schema.js';
 import { inferZoneName } from './change-batch.js';
 import { normalizeName, type CheckInput, type Finding, type RecordSet } from './findings.js';
-import { memberProbes } from '../config/lookups.js';
+import { healthBasisOf, memberProbes } from '../config/lookups.js';
 
 /**
  * failover.yml as a CheckInput: each group is the PRIMARY/SECONDARY pair of its recordName/recordType, each member
- * carrying its health basis (a health check, Evaluate Target Health, or neither for `healthCheck: none`). What the records answer is not in the file, so answer and alias rules skip them.
+ * carrying its health basis (a health check, target health, or none). What the records answer is not in the file, so answer and alias rules skip them.
  * The zone name is `zoneName` or inferred per hostedZoneId from that zone's record names.
  */
 export const configInput = (config: FailoverConfig, opts: { zoneName?: string } = {}): CheckInput => {
@@ -35,23 +35,29 @@ export const configInput = (config: FailoverConfig, opts: { zoneName?: string } 
     const zoneName = zoneNames.get(g.hostedZoneId);
     for (const role of ['primary', 'secondary'] as const) {
       const member = g[role];
+      const basis = healthBasisOf(member);
       records.push({
         name: g.recordName,
         type: g.recordType,
         setIdentifier: `${group}-${role}`,
         failover: role === 'primary' ? 'PRIMARY' : 'SECONDARY',
-        ...(member.healthCheckId ? { healthCheckId: member.healthCheckId } : {}),
-        // A targetHealth member is an alias with Evaluate Target Health; its target (the load balancer's DNS name)
-        // is not in the file, so the alias rules skip it (targetsKnown: false).
-        ...(member.targetHealth ? { alias: { hostedZoneId: '', dnsName: '', evaluateTargetHealth: true } } : {}),
+        ...(basis.kind === 'health-check' ? { healthCheckId: basis.healthCheckId } : {}),
+        ...(basis.kind === 'target-health'
+          ? {
+              targetHealth: {
+                targetGroupArns: basis.targetGroupArns,
+                ...(basis.loadBalancerArn ? { loadBalancerArn: basis.loadBalancerArn } : {}),
+              },
+            }
+          : {}),
         source: `groups.${group}.${role}`,
         targetsKnown: false,
         zoneId: g.hostedZoneId,
         ...(zoneName ? { zoneName } : {}),
         group,
       });
-      if (member.healthCheckId) probeCounts.set(member.healthCheckId, memberProbes(config, group, role).length);
-      if (member.targetHealth && !member.targetHealth.loadBalancerArn) notes.push(noLoadBalancer(group, role));
+      if (basis.kind === 'health-check') probeCounts.set(basis.healthCheckId, memberProbes(config, group, role).length);
+      if (basis.kind === 'target-health' && !basis.loadBalancerArn) notes.push(noLoadBalancer(group, role));
     }
   }
   return { mode: 'config', records, zoneComplete: false, probeCounts, notes };

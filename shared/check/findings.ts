@@ -20,16 +20,37 @@ export interface AliasTarget {
   evaluateTargetHealth: boolean;
 }
 
+/** How Route 53 picks among records of one name and type: `simple` when the record names no policy. */
+export type RoutingPolicy =
+  | 'simple'
+  | 'failover'
+  | 'weighted'
+  | 'latency'
+  | 'geolocation'
+  | 'geoproximity'
+  | 'multivalue'
+  | 'ip-based';
+
+/** A failover.yml member judged by its alias target's health (an ALB/NLB with Evaluate Target Health). */
+export interface TargetHealthBasis {
+  targetGroupArns: string[];
+  loadBalancerArn?: string;
+}
+
 /** A resource record set, normalised: lower-case names with a trailing dot, `/hostedzone/` prefixes removed. */
 export interface RecordSet {
   name: string;
   type: string;
   setIdentifier?: string;
+  /** Unknown for failover.yml members, which are failover records by definition. */
+  routingPolicy?: RoutingPolicy;
   failover?: 'PRIMARY' | 'SECONDARY';
   ttl?: number;
   resourceRecords?: string[];
   alias?: AliasTarget;
   healthCheckId?: string;
+  /** failover.yml `targetHealth`: the alias's target health judges the member (its DNS name is not in the file). */
+  targetHealth?: TargetHealthBasis;
   /** Where it came from: `Changes[2]`, `groups.orders-api.primary`, `zone`. */
   source: string;
   /** false when only the name, role and health check are known (failover.yml): the answer is not checked. */
@@ -48,8 +69,16 @@ export interface HealthCheckSummary {
   resourcePath?: string;
   searchString?: string;
   fqdn?: string;
+  port?: number;
   requestInterval?: number;
   failureThreshold?: number;
+  /** CLOUDWATCH_METRIC: the watched alarm's period and evaluation periods (CloudWatchAlarmConfiguration). */
+  alarmPeriod?: number;
+  alarmEvaluationPeriods?: number;
+  /** CLOUDWATCH_METRIC: the region of the watched alarm (AlarmIdentifier.Region). */
+  alarmRegion?: string;
+  /** CALCULATED: how many child health checks it aggregates. */
+  childCount?: number;
   /** false: GetHealthCheck said NoSuchHealthCheck. */
   exists: boolean;
 }
@@ -70,22 +99,32 @@ export interface CheckInput {
   notes: Finding[];
 }
 
-/** Worst-case time from "primary broken" to "Route 53 answers the secondary" and to "the alarm fires", per failover pair. */
+/**
+ * How long each failover member takes to be noticed (shared/core/detection-time.ts): by Route 53, which then answers
+ * the other member, and by r53-failover, whose alarm records it.
+ */
 export interface DetectionRow {
   group: string;
   record: string;
-  healthCheckId?: string;
-  /** What judges the primary: its health check, the alias target's health, or nothing. */
+  role: 'PRIMARY' | 'SECONDARY';
+  /** What judges the member: its health check, the alias target's health, or nothing. */
   basis: 'health-check' | 'target-health' | 'none';
-  requestIntervalSeconds: number;
-  failureThreshold: number;
-  /** true when interval/threshold are Route 53's defaults rather than read from the health check. */
+  healthCheckId?: string;
+  /** HTTP, HTTPS_STR_MATCH, TCP, CALCULATED, CLOUDWATCH_METRIC…, when read from Route 53 (live). */
+  healthCheckType?: string;
+  /** Seconds between checks and failures in a row that make the member unhealthy: Route 53's, or the load balancer's. */
+  intervalSeconds: number | null;
+  threshold: number | null;
+  /** true when interval and threshold are defaults rather than read from the health check. */
   assumed: boolean;
-  checkerSpreadSeconds: number;
-  alarmPeriodSeconds: number;
-  /** null: Route 53 never fails over (nothing judges the primary). */
-  failoverSeconds: number | null;
-  alarmSeconds: number | null;
+  /** [earliest, latest] seconds from the failure until Route 53 treats the member as unhealthy; null: never. */
+  unhealthySeconds: [number, number] | null;
+  /** [earliest, latest] seconds until the alarm's state change reaches record-failover; null: no alarm exists. */
+  recordedSeconds: [number, number] | null;
+  /** What the ranges do not say: a calculated or CloudWatch alarm health check, an alias target not modelled. */
+  note?: string;
+  /** What adds up to the ranges, step by step. */
+  steps: Array<{ what: string; seconds: [number, number] }>;
 }
 
 export interface CheckReport {
@@ -105,6 +144,13 @@ export const stripZonePrefix = (id: string): string => id.trim().replace(/^\/?ho
 /** `my-app.example.com. A PRIMARY (use1)`: what a finding points at. */
 export const recordLabel = (r: Pick<RecordSet, 'name' | 'type' | 'failover' | 'setIdentifier'>): string =>
   `${r.name} ${r.type}${r.failover ? ` ${r.failover}` : ''}${r.setIdentifier !== undefined ? ` (${r.setIdentifier})` : ''}`;
+
+/** Records grouped by name and type: a failover pair lives in one such group. */
+export const byNameType = (records: RecordSet[]): Map<string, RecordSet[]> => {
+  const groups = new Map<string, RecordSet[]>();
+  for (const r of records) groups.set(`${r.name} ${r.type}`, [...(groups.get(`${r.name} ${r.type}`) ?? []), r]);
+  return groups;
+};
 
 /** `name` is `zone` or below it. */
 export const isWithin = (name: string, zone: string): boolean => name === zone || name.endsWith(`.${zone}`);

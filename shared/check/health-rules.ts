@@ -1,13 +1,6 @@
-import { recordLabel, type CheckInput, type DetectionRow, type Finding, type RecordSet } from './findings.js';
-
-/** Route 53's defaults when a health check does not say (and what we assume when we cannot read it). */
-export const DEFAULT_REQUEST_INTERVAL = 30;
-export const DEFAULT_FAILURE_THRESHOLD = 3;
-/** The stack's HealthCheckStatus alarms evaluate one 1-minute period (README: "Minimum < 1 over 1 minute"). */
-export const ALARM_PERIOD_SECONDS = 60;
+import { byNameType, recordLabel, type CheckInput, type Finding, type RecordSet } from './findings.js';
 
 const SHALLOW_HTTP = new Set(['HTTP', 'HTTPS']);
-const INTERVAL_TYPES = new Set(['HTTP', 'HTTPS', 'HTTP_STR_MATCH', 'HTTPS_STR_MATCH', 'TCP']);
 
 const failoverRecords = (input: CheckInput) =>
   input.records.filter((r): r is RecordSet & { failover: 'PRIMARY' | 'SECONDARY' } => r.failover !== undefined);
@@ -19,70 +12,40 @@ const referencedHealthChecks = (input: CheckInput): Map<string, RecordSet> => {
   return out;
 };
 
-/**
- * Worst case per failover pair: FailureThreshold consecutive failures at RequestInterval, plus one more interval for
- * the checkers' spread (Route 53's checkers in several regions are not synchronised, and the status flips only when
- * enough of them agree), plus the 1-minute HealthCheckStatus alarm period before r53-failover hears of it.
- */
-export const detectionRows = (input: CheckInput): DetectionRow[] => {
-  const rows: DetectionRow[] = [];
-  const done = new Set<string>();
-  for (const r of failoverRecords(input)) {
-    if (r.failover !== 'PRIMARY' || done.has(`${r.name} ${r.type}`)) continue;
-    done.add(`${r.name} ${r.type}`);
-    const hc = r.healthCheckId ? input.healthChecks?.get(r.healthCheckId) : undefined;
-    const basis: DetectionRow['basis'] = r.healthCheckId
-      ? 'health-check'
-      : r.alias?.evaluateTargetHealth
-        ? 'target-health'
-        : 'none';
-    const known = hc?.exists && INTERVAL_TYPES.has(hc.type) ? hc : undefined;
-    const interval = known?.requestInterval ?? DEFAULT_REQUEST_INTERVAL;
-    const threshold = known?.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
-    const failoverSeconds = basis === 'none' ? null : interval * threshold + interval;
-    rows.push({
-      group: r.group ?? `${r.name} ${r.type}`,
-      record: recordLabel(r),
-      ...(r.healthCheckId ? { healthCheckId: r.healthCheckId } : {}),
-      basis,
-      requestIntervalSeconds: interval,
-      failureThreshold: threshold,
-      assumed: !known,
-      checkerSpreadSeconds: interval,
-      alarmPeriodSeconds: ALARM_PERIOD_SECONDS,
-      failoverSeconds,
-      alarmSeconds: failoverSeconds === null ? null : failoverSeconds + ALARM_PERIOD_SECONDS,
-    });
-  }
-  return rows;
-};
-
 const DEEP_FIX =
   'Use an HTTPS_STR_MATCH health check on /healthz that reads the database and returns a marker such as "db":"up" (SearchString), ' +
   'and add r53-failover probes (bodyContains / jsonPath) so a "200 OK but broken" primary is caught from several regions.';
 
 /** Health evaluation of both members, depth of the health checks, detection time. */
-export const healthRules = (input: CheckInput, detection: DetectionRow[]): Finding[] => {
+export const healthRules = (input: CheckInput): Finding[] => {
   const out: Finding[] = [];
   for (const r of failoverRecords(input)) {
-    const evaluated = Boolean(r.healthCheckId) || Boolean(r.alias?.evaluateTargetHealth);
+    const evaluated = Boolean(r.healthCheckId) || Boolean(r.alias?.evaluateTargetHealth) || Boolean(r.targetHealth);
+    // failover.yml says so with `healthCheck: none`; a record set by leaving out HealthCheckId and EvaluateTargetHealth.
+    const fromConfig = input.mode === 'config';
     if (!evaluated && r.failover === 'PRIMARY')
       out.push({
         severity: 'error',
         rule: 'primary-no-health',
         record: recordLabel(r),
-        message: 'PRIMARY has neither a HealthCheckId nor AliasTarget.EvaluateTargetHealth: true',
+        message: fromConfig
+          ? `PRIMARY has healthCheck: none (${r.source})`
+          : 'PRIMARY has neither a HealthCheckId nor AliasTarget.EvaluateTargetHealth: true',
         why: 'Route 53 treats a primary it does not evaluate as always healthy: it never fails over, whatever happens to the endpoint.',
-        fix: r.alias
-          ? 'Set "EvaluateTargetHealth": true (ALB/NLB target health) and/or add "HealthCheckId" of a health check on the primary endpoint.'
-          : 'Add "HealthCheckId" of a Route 53 health check that tests the primary endpoint.',
+        fix: fromConfig
+          ? 'Attach a health check (healthCheckId) or Evaluate Target Health on an ALB/NLB alias (targetHealth) to the PRIMARY record, and say so in failover.yml.'
+          : r.alias
+            ? 'Set "EvaluateTargetHealth": true (ALB/NLB target health) and/or add "HealthCheckId" of a health check on the primary endpoint.'
+            : 'Add "HealthCheckId" of a Route 53 health check that tests the primary endpoint.',
       });
     if (!evaluated && r.failover === 'SECONDARY')
       out.push({
         severity: 'warning',
         rule: 'secondary-no-health',
         record: recordLabel(r),
-        message: 'SECONDARY has no health check (and no EvaluateTargetHealth)',
+        message: fromConfig
+          ? `SECONDARY has healthCheck: none (${r.source})`
+          : 'SECONDARY has no health check (and no EvaluateTargetHealth)',
         why: 'If the standby is broken too, Route 53 still answers it as healthy, and nobody learns the standby is down until it is needed.',
         fix: 'Add a HealthCheckId (or EvaluateTargetHealth: true on an alias) to the SECONDARY as well.',
       });
@@ -128,25 +91,17 @@ export const healthRules = (input: CheckInput, detection: DetectionRow[]): Findi
         fix: `Give the member an endpoint (/healthz) or probes with bodyContains or jsonPath. ${DEEP_FIX}`,
       });
   }
-  for (const d of detection) {
-    const basis =
-      d.basis === 'none'
-        ? 'nothing judges the primary: Route 53 never fails over'
-        : `${d.requestIntervalSeconds} s × ${d.failureThreshold} + ${d.checkerSpreadSeconds} s checker spread = ${d.failoverSeconds} s until Route 53 answers the SECONDARY; ` +
-          `+ ${d.alarmPeriodSeconds} s alarm period = ${d.alarmSeconds} s until the HealthCheckStatus alarm fires` +
-          (d.assumed
-            ? ` (assumed: Route 53 defaults RequestInterval ${DEFAULT_REQUEST_INTERVAL} s, FailureThreshold ${DEFAULT_FAILURE_THRESHOLD}${d.basis === 'target-health' ? "; target health follows the load balancer's own health checks" : ''})`
-            : '');
+  for (const [key, records] of byNameType(failoverRecords(input))) {
+    const primary = records.find((r) => r.failover === 'PRIMARY');
+    const secondary = records.find((r) => r.failover === 'SECONDARY' && r.healthCheckId === primary?.healthCheckId);
+    if (!primary?.healthCheckId || !secondary) continue;
     out.push({
-      severity: 'info',
-      rule: 'detection-time',
-      record: d.record,
-      message: `worst-case detection for ${d.group}: ${basis}`,
-      why: "Clients keep the old answer for the record's TTL on top of this; an outage shorter than the detection time never fails over.",
-      fix:
-        d.basis === 'none'
-          ? 'Give the PRIMARY a HealthCheckId or EvaluateTargetHealth: true (see primary-no-health).'
-          : 'For faster failover use RequestInterval 10 (fast, extra cost) and FailureThreshold 2; lower is faster but flaps on blips.',
+      severity: 'error',
+      rule: 'shared-health-check',
+      record: recordLabel(secondary),
+      message: `both members of ${key} use health check ${primary.healthCheckId}`,
+      why: 'Both members then turn unhealthy together, and when every record is unhealthy Route 53 treats them all as healthy and answers the PRIMARY: the pair never fails over. r53-failover cannot tell the members apart either (a health check belongs to one member).',
+      fix: 'Give each member its own health check on its own endpoint (the standby region’s address or load balancer).',
     });
   }
   return out;
@@ -155,18 +110,23 @@ export const healthRules = (input: CheckInput, detection: DetectionRow[]): Findi
 /** Whether each failover health check has a HealthCheckStatus alarm (live, --check-alarms), or who creates them. */
 export const alarmRules = (input: CheckInput): Finding[] => {
   const referenced = referencedHealthChecks(input);
-  if (referenced.size === 0) return [];
-  if (input.mode === 'config')
+  const targetGroups = new Set(failoverRecords(input).flatMap((r) => r.targetHealth?.targetGroupArns ?? []));
+  if (input.mode === 'config' && referenced.size + targetGroups.size > 0)
     return [
       {
         severity: 'info',
         rule: 'alarms-by-deploy',
         record: '(all groups)',
-        message: `serverless deploy creates one HealthCheckStatus alarm per member (${referenced.size} health checks)`,
-        why: "r53-failover records and notifies failovers from those alarms' state changes, in us-east-1 where Route 53 publishes the metric.",
-        fix: 'Deploy the stack in us-east-1 with this failover.yml; check --hosted-zone-id Z… --check-alarms verifies them afterwards.',
+        message:
+          `serverless deploy creates one HealthCheckStatus alarm per health check member (${referenced.size})` +
+          (targetGroups.size
+            ? `, and the regional stacks one HealthyHostCount alarm per target group (${targetGroups.size})`
+            : ''),
+        why: "r53-failover records and notifies failovers from those alarms' state changes: HealthCheckStatus in us-east-1 where Route 53 publishes it, HealthyHostCount where each load balancer is, forwarded to us-east-1.",
+        fix: 'Deploy the stack in us-east-1 (and the regional stack in each load balancer region) with this failover.yml; check --hosted-zone-id Z… --check-alarms verifies the health check alarms afterwards.',
       },
     ];
+  if (referenced.size === 0) return [];
   if (input.mode !== 'live') return [];
   if (!input.alarms)
     return [

@@ -41,13 +41,22 @@ const read = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
   }
 };
 
-/** The API's record set in the change batch's spelling, so one normaliser serves both. */
+/**
+ * The API's record set in the change batch's spelling, so one normaliser serves both. Route 53 stores no TTL on an
+ * alias record (it rejects one), so a TTL listed beside an AliasTarget (moto_server lists `TTL: 0`) is not the zone's.
+ */
 const fromApi = (s: ResourceRecordSet): ResourceRecordSetJson => ({
   Name: s.Name ?? '',
   Type: s.Type ?? '',
   ...(s.SetIdentifier !== undefined ? { SetIdentifier: s.SetIdentifier } : {}),
   ...(s.Failover ? { Failover: s.Failover } : {}),
-  ...(s.TTL !== undefined ? { TTL: s.TTL } : {}),
+  ...(s.Weight !== undefined ? { Weight: s.Weight } : {}),
+  ...(s.Region !== undefined ? { Region: s.Region } : {}),
+  ...(s.GeoLocation !== undefined ? { GeoLocation: s.GeoLocation } : {}),
+  ...(s.GeoProximityLocation !== undefined ? { GeoProximityLocation: s.GeoProximityLocation } : {}),
+  ...(s.MultiValueAnswer !== undefined ? { MultiValueAnswer: s.MultiValueAnswer } : {}),
+  ...(s.CidrRoutingConfig !== undefined ? { CidrRoutingConfig: s.CidrRoutingConfig } : {}),
+  ...(s.TTL !== undefined && !s.AliasTarget ? { TTL: s.TTL } : {}),
   ...(s.ResourceRecords ? { ResourceRecords: s.ResourceRecords.map((r) => ({ Value: r.Value ?? '' })) } : {}),
   ...(s.AliasTarget
     ? {
@@ -90,6 +99,7 @@ const healthCheck = async (route53: Route53Client, id: string): Promise<HealthCh
       route53.send(new GetHealthCheckCommand({ HealthCheckId: id })),
     );
     const c = res.HealthCheck?.HealthCheckConfig;
+    const alarm = res.HealthCheck?.CloudWatchAlarmConfiguration;
     return {
       id,
       exists: true,
@@ -99,8 +109,13 @@ const healthCheck = async (route53: Route53Client, id: string): Promise<HealthCh
       ...((c?.FullyQualifiedDomainName ?? c?.IPAddress)
         ? { fqdn: (c.FullyQualifiedDomainName ?? c.IPAddress) as string }
         : {}),
+      ...(c?.Port !== undefined ? { port: c.Port } : {}),
       ...(c?.RequestInterval !== undefined ? { requestInterval: c.RequestInterval } : {}),
       ...(c?.FailureThreshold !== undefined ? { failureThreshold: c.FailureThreshold } : {}),
+      ...(alarm?.Period !== undefined ? { alarmPeriod: alarm.Period } : {}),
+      ...(alarm?.EvaluationPeriods !== undefined ? { alarmEvaluationPeriods: alarm.EvaluationPeriods } : {}),
+      ...(c?.AlarmIdentifier?.Region ? { alarmRegion: c.AlarmIdentifier.Region } : {}),
+      ...(c?.ChildHealthChecks ? { childCount: c.ChildHealthChecks.length } : {}),
     };
   } catch (err) {
     if (err instanceof NoSuchHealthCheck) return { id, exists: false, type: 'UNKNOWN' };
@@ -141,26 +156,40 @@ const healthCheckAlarms = async (cloudwatch: CloudWatchClient): Promise<Map<stri
   return out;
 };
 
-/** Reads the zone read-only: GetHostedZone, every record set, each referenced health check, and optionally the alarms. */
+/** A hosted zone as read from Route 53: its name, every record set, and each health check a failover record names. */
+export interface ZoneRead {
+  id: string;
+  name: string;
+  records: RecordSet[];
+  healthChecks: Map<string, HealthCheckSummary>;
+}
+
+/** GetHostedZone, every page of ListResourceRecordSets, GetHealthCheck per failover health check: read-only. */
+export const readZone = async (hostedZoneId: string, route53: Route53Client): Promise<ZoneRead> => {
+  const id = stripZonePrefix(hostedZoneId);
+  let name: string;
+  try {
+    const zone = await read(`GetHostedZone ${id}`, () => route53.send(new GetHostedZoneCommand({ Id: id })));
+    name = normalizeName(zone.HostedZone?.Name ?? '');
+  } catch (err) {
+    if (err instanceof NoSuchHostedZone) throw new UsageError(`--hosted-zone-id: no hosted zone ${id}`, { cause: err });
+    throw err;
+  }
+  const records = await listRecordSets(route53, id, { name, id });
+  const ids = [...new Set(records.filter((r) => r.failover && r.healthCheckId).map((r) => r.healthCheckId as string))];
+  const healthChecks = new Map<string, HealthCheckSummary>();
+  // One at a time: the Route 53 API allows five requests per second per account.
+  for (const hc of ids) healthChecks.set(hc, await healthCheck(route53, hc));
+  return { id, name, records, healthChecks };
+};
+
+/** Reads the zone read-only (readZone), and optionally the alarms. */
 export const liveInput = async (
   hostedZoneId: string,
   clients: LiveClients,
   opts: { checkAlarms: boolean },
 ): Promise<CheckInput> => {
-  const id = stripZonePrefix(hostedZoneId);
-  let zoneName: string;
-  try {
-    const zone = await read(`GetHostedZone ${id}`, () => clients.route53.send(new GetHostedZoneCommand({ Id: id })));
-    zoneName = normalizeName(zone.HostedZone?.Name ?? '');
-  } catch (err) {
-    if (err instanceof NoSuchHostedZone) throw new UsageError(`--hosted-zone-id: no hosted zone ${id}`, { cause: err });
-    throw err;
-  }
-  const records = await listRecordSets(clients.route53, id, { name: zoneName, id });
-  const ids = [...new Set(records.filter((r) => r.failover && r.healthCheckId).map((r) => r.healthCheckId as string))];
-  const healthChecks = new Map<string, HealthCheckSummary>();
-  // One at a time: the Route 53 API allows five requests per second per account.
-  for (const hc of ids) healthChecks.set(hc, await healthCheck(clients.route53, hc));
+  const { records, healthChecks } = await readZone(hostedZoneId, clients.route53);
   let alarms: Map<string, string[]> | undefined;
   if (opts.checkAlarms) {
     if (!clients.cloudwatch) throw new UsageError('--check-alarms needs a CloudWatch client in us-east-1');

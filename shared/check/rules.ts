@@ -1,5 +1,6 @@
 import { classifyAliasTarget, describeZoneId, isAwsOwnedName, SERVICE_LABEL, zoneIdsIn } from './alias-zones.js';
 import {
+  byNameType,
   isWithin,
   recordLabel,
   sortFindings,
@@ -9,7 +10,9 @@ import {
   type RecordSet,
   type Severity,
 } from './findings.js';
-import { alarmRules, detectionRows, healthRules } from './health-rules.js';
+import { detectionFindings, detectionRows } from './detection.js';
+import { alarmRules, healthRules } from './health-rules.js';
+import { cnameRules, mixedRoutingRules } from './name-rules.js';
 
 const finding = (
   severity: Severity,
@@ -23,13 +26,6 @@ const finding = (
 const isCloudFront = (dnsName: string) => {
   const t = classifyAliasTarget(dnsName);
   return t.kind === 'service' && t.service === 'cloudfront';
-};
-
-/** Records grouped by name and type: a failover pair lives in one such group. */
-export const byNameType = (records: RecordSet[]): Map<string, RecordSet[]> => {
-  const groups = new Map<string, RecordSet[]>();
-  for (const r of records) groups.set(`${r.name} ${r.type}`, [...(groups.get(`${r.name} ${r.type}`) ?? []), r]);
-  return groups;
 };
 
 /** PRIMARY/SECONDARY pairing, SetIdentifier presence and uniqueness. */
@@ -91,7 +87,7 @@ export const structureRules = (input: CheckInput): Finding[] => {
             `${key} has a ${role} but no ${other}${partial ? ' in this change batch' : ''}`,
             role === 'PRIMARY'
               ? 'With no SECONDARY there is nothing to fail over to: when the primary is unhealthy Route 53 keeps answering it.'
-              : 'A SECONDARY alone is answered only while it is healthy, and never as a standby for anything.',
+              : 'When every record of a name and type is unhealthy, Route 53 treats them all as healthy: a SECONDARY alone is answered whatever its health, so it stands by for nothing and nothing ever fails over.',
             partial
               ? `Make sure the ${other} of ${key} exists in the zone, or add it to the batch.`
               : `Create the ${other} record of ${key} with its own SetIdentifier and health check.`,
@@ -270,7 +266,9 @@ export const aliasRules = (input: CheckInput): Finding[] => {
       );
     }
   }
-  // Both members on CloudFront: a distribution's alternate domain name can be claimed by one distribution only.
+  // Both members on CloudFront: an alternate domain name can be on one distribution only ("Move an alternate domain
+  // name", CloudFront Developer Guide, https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/alternate-domain-names-move.html:
+  // CNAMEAlreadyExists), and CloudFront picks the distribution by the request's host name, not by the address.
   for (const [key, records] of byNameType(input.records)) {
     const cf = records.filter((r) => r.failover && r.alias && isCloudFront(r.alias.dnsName));
     if (new Set(cf.map((r) => r.failover)).size === 2)
@@ -280,7 +278,7 @@ export const aliasRules = (input: CheckInput): Finding[] => {
           'cloudfront-both-members',
           cf[1] as RecordSet,
           `both failover members of ${key} alias a CloudFront distribution`,
-          'Each distribution must list the record name as an alternate domain name, and one name can belong to one distribution only; Route 53 does not accept CloudFront on both sides of a failover pair.',
+          "It is CloudFront's rule, not Route 53's: an alternate domain name can be on one distribution only (CloudFront rejects a second with CNAMEAlreadyExists), and CloudFront serves a request by its host name from the distribution that has it, whichever distribution's addresses DNS returned. Failing over between two distributions changes nothing; one of them cannot even hold the name.",
           'Use one distribution with an origin group (origin failover), or fail over between regional endpoints behind it.',
         ),
       );
@@ -296,7 +294,10 @@ export const checkSetup = (input: CheckInput): CheckReport => {
     ...structureRules(input),
     ...zoneRules(input),
     ...aliasRules(input),
-    ...healthRules(input, detection),
+    ...mixedRoutingRules(input),
+    ...cnameRules(input),
+    ...healthRules(input),
+    ...detectionFindings(input, detection),
     ...alarmRules(input),
   ]);
   return { ok: !findings.some((f) => f.severity === 'error'), findings, detection };

@@ -1,3 +1,4 @@
+import { DEFAULT_DISAGREEMENT_SECONDS } from '../core/detection-time.js';
 import type { HealthCheckPlacement, MemberRole } from '../core/members.js';
 import { ConfigError } from '../support/errors.js';
 import { DEFAULT_DIGEST_RETENTION_DAYS, LOAD_BALANCER_ARN_RE, parseElbArn, TARGET_GROUP_ARN_RE } from './fields.js';
@@ -102,7 +103,7 @@ export const probeSettingsFor = (config: FailoverConfig, group: string) => {
     required: own.quorum?.required ?? top.quorum?.required ?? Math.min(2, Math.max(1, regions.length)),
     consecutive: own.quorum?.consecutive ?? top.quorum?.consecutive ?? 3,
     intervalSeconds: own.intervalSeconds ?? top.intervalSeconds ?? 10,
-    disagreementSeconds: own.disagreementSeconds ?? top.disagreementSeconds ?? 300,
+    disagreementSeconds: own.disagreementSeconds ?? top.disagreementSeconds ?? DEFAULT_DISAGREEMENT_SECONDS,
     allowPrivateTargets: own.allowPrivateTargets ?? top.allowPrivateTargets ?? false,
     dnsResolvers: own.dnsResolvers ?? top.dnsResolvers ?? [],
     retentionDays: own.retentionDays ?? top.retentionDays ?? 7,

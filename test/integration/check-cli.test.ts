@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
@@ -27,6 +27,7 @@ beforeEach(() => {
 });
 
 const cli = cliIn();
+const ZONE_ID = 'Z0123456789ABCDEFGHIJ';
 const json = (out: string) => JSON.parse(out) as CheckReport;
 const rulesBySeverity = (r: CheckReport, severity: string) =>
   r.findings.filter((f) => f.severity === severity).map((f) => f.rule);
@@ -41,7 +42,9 @@ describe('r53-failover check --change-batch', () => {
     expect(res.out).toContain('✘ error alias-zone-id  my-app.example.com. A PRIMARY (my-app-primary)');
     expect(res.out).toMatch(/why: .*\n\s+fix: /);
     expect(res.out).toContain('i info zone-inferred  (zone)');
-    expect(res.out).toContain('my-app.example.com. A: never fails over (nothing judges the primary)');
+    expect(res.out).toContain(
+      'my-app.example.com. A PRIMARY (my-app-primary): never unhealthy (nothing judges it: never fails over)',
+    );
     expect(res.out).toMatch(/7 error\(s\), 1 warning\(s\), 2 info$/);
   });
 
@@ -78,17 +81,39 @@ describe('r53-failover check --change-batch', () => {
     );
     const report = json(res.out);
     expect(res.code).toBe(0);
-    expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['info detection-time']);
+    expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual([
+      'info detection-time',
+      'info detection-time',
+    ]);
     expect(report.detection).toEqual([
       expect.objectContaining({
         group: 'my-app.example.com. A',
+        role: 'PRIMARY',
         healthCheckId: PRIMARY_HC,
-        failoverSeconds: 120,
-        alarmSeconds: 180,
+        unhealthySeconds: [60, 120],
+        recordedSeconds: [120, 300],
         assumed: true,
       }),
+      expect.objectContaining({ role: 'SECONDARY', healthCheckId: SECONDARY_HC }),
     ]);
     expect(route53.calls()).toHaveLength(0);
+  });
+
+  it('rejects a change batch mixing failover and simple records, with an apex CNAME', async () => {
+    const cwd = dir();
+    const correct = JSON.parse(readFileSync(batch('correct.json'), 'utf8')) as { Changes: unknown[] };
+    const simple = (Name: string, Type: string, Value: string) => ({
+      Action: 'CREATE',
+      ResourceRecordSet: { Name, Type, TTL: 60, ResourceRecords: [{ Value }] },
+    });
+    correct.Changes.push(
+      simple('my-app.example.com.', 'A', '192.0.2.7'),
+      simple('example.com.', 'CNAME', 'www.example.net.'),
+    );
+    writeFileSync(join(cwd, 'mixed.json'), JSON.stringify(correct));
+    const res = await cli(cwd, 'check', '--change-batch', 'mixed.json', '--zone-name', 'example.com.', '--json');
+    expect(res.code).toBe(1);
+    expect(rulesBySeverity(json(res.out), 'error')).toEqual(['mixed-routing', 'apex-cname']);
   });
 
   it('exits 2 naming the field when the batch is not a valid change batch', async () => {
@@ -137,7 +162,12 @@ groups:
       expect.arrayContaining(['zone-inferred', 'alarms-by-deploy', 'detection-time']),
     );
     expect(report.findings.find((f) => f.rule === 'zone-inferred')?.message).toContain('example.com.');
-    expect(report.detection.map((d) => d.group)).toEqual(['orders-api', 'inventory']);
+    expect(report.detection.map((d) => `${d.group} ${d.role}`)).toEqual([
+      'orders-api PRIMARY',
+      'orders-api SECONDARY',
+      'inventory PRIMARY',
+      'inventory SECONDARY',
+    ]);
   });
 
   it('exits 1 when two groups claim the same record', async () => {
@@ -286,7 +316,14 @@ describe('r53-failover check --hosted-zone-id (live, read-only)', () => {
       'no-alarm my-app.example.com. A SECONDARY (usw2)',
     ]);
     expect(report.detection).toEqual([
-      expect.objectContaining({ healthCheckId: PRIMARY_HC, assumed: false, failoverSeconds: 30, alarmSeconds: 90 }),
+      expect.objectContaining({
+        healthCheckId: PRIMARY_HC,
+        healthCheckType: 'HTTPS_STR_MATCH',
+        assumed: false,
+        unhealthySeconds: [10, 30],
+        recordedSeconds: [70, 210],
+      }),
+      expect.objectContaining({ healthCheckId: SECONDARY_HC, healthCheckType: 'TCP', unhealthySeconds: [60, 120] }),
     ]);
     expect(route53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(2);
     expect(route53.commandCalls(GetHealthCheckCommand).map((c) => c.args[0].input.HealthCheckId)).toEqual([
@@ -315,6 +352,40 @@ describe('r53-failover check --hosted-zone-id (live, read-only)', () => {
     expect(rulesBySeverity(json(res.out), 'error')).toEqual(['health-check-missing']);
   });
 
+  it('rejects a page holding a weighted record beside the pair, an apex CNAME and a CNAME beside a TXT record', async () => {
+    arrangeZone();
+    route53.on(ListResourceRecordSetsCommand, { HostedZoneId: ZONE }).resolves({
+      ResourceRecordSets: [
+        { Name: 'example.com.', Type: 'NS', TTL: 172800, ResourceRecords: [{ Value: 'ns-1.awsdns-1.org.' }] },
+        { Name: 'example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'www.example.net.' }] },
+        primarySet,
+        {
+          Name: 'my-app.example.com.',
+          Type: 'A',
+          SetIdentifier: 'w',
+          Weight: 10,
+          TTL: 60,
+          ResourceRecords: [{ Value: '192.0.2.9' }],
+        },
+        secondarySet,
+        { Name: 'www.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'my-app.example.com.' }] },
+        { Name: 'www.example.com.', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: '"v=spf1 -all"' }] },
+      ],
+      IsTruncated: false,
+    });
+    const res = await cli(dir(), 'check', '--hosted-zone-id', ZONE, '--json');
+    expect(res.code).toBe(1);
+    expect(
+      json(res.out)
+        .findings.filter((f) => f.severity === 'error')
+        .map((f) => `${f.rule} ${f.record}`),
+    ).toEqual([
+      'mixed-routing my-app.example.com. A (w)',
+      'apex-cname example.com. CNAME',
+      'cname-coexists www.example.com. CNAME',
+    ]);
+  });
+
   it('exits 2 for a hosted zone that does not exist', async () => {
     route53.on(GetHostedZoneCommand).rejects(new NoSuchHostedZone({ message: 'No hosted zone found', $metadata: {} }));
     const res = await cli(dir(), 'check', '--hosted-zone-id', 'Z999');
@@ -339,5 +410,36 @@ describe('r53-failover check usage', () => {
   it('is listed in the help', async () => {
     const res = await cli(dir(), '--help');
     expect(res.out).toMatch(/^ {2}check {12}lint a failover setup/m);
+  });
+});
+
+describe('r53-failover init usage (nothing read, nothing written)', () => {
+  it.each([
+    [[], 'give --hosted-zone-id Z… (the hosted zone to read)'],
+    [['--hosted-zone-id', ZONE_ID, '--out', ''], '--out: expected a file name'],
+    [['--hosted-zone-id', ZONE_ID, '--bogus'], "Unknown option '--bogus'"],
+  ])('exits 2 for init %j', async (args, message) => {
+    const res = await cli(dir(), 'init', ...args);
+    expect(res.code).toBe(2);
+    expect(res.err).toContain(message);
+    expect(route53.calls()).toHaveLength(0);
+  });
+
+  it('exits 2 before reading the zone when failover.yml exists and --force is not given', async () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'failover.yml'), 'version: 1\n');
+    const res = await cli(cwd, 'init', '--hosted-zone-id', ZONE_ID);
+    expect(res).toMatchObject({
+      code: 2,
+      err: 'r53-failover init: failover.yml exists; pass --force to replace it (nothing written)',
+    });
+    expect(readFileSync(join(cwd, 'failover.yml'), 'utf8')).toBe('version: 1\n');
+    expect(route53.calls()).toHaveLength(0);
+  });
+
+  it('is listed in the help, with its own help text', async () => {
+    expect((await cli(dir(), '--help')).out).toMatch(/^ {2}init {13}write a commented failover\.yml/m);
+    const help = await cli(dir(), 'init', '--help');
+    expect(help.out).toMatch(/^r53-failover init --hosted-zone-id Z… \[--out failover\.yml\] \[--force\]/);
   });
 });

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
   ChangeResourceRecordSetsCommand,
@@ -10,13 +9,12 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MotoServer, motoClientConfig, motoSkipReason, startMoto } from '../helpers/moto.js';
+import { binOnMoto, type MotoServer, motoClientConfig, motoSkipReason, startMoto } from '../helpers/moto.js';
 
 // `check --hosted-zone-id` against a real Route 53 and CloudWatch API (moto_server): a hosted zone with a failover
 // pair, its health checks and one HealthCheckStatus alarm, read by the real binary through AWS_ENDPOINT_URL.
 // check-cli.test.ts covers the paging and error paths with a mocked client; this proves the wire calls.
 
-const BIN = resolve('bin/r53-failover.mjs');
 const skip = motoSkipReason();
 
 describe.skipIf(skip)('r53-failover check --hosted-zone-id on moto_server (Route 53, CloudWatch)', () => {
@@ -99,31 +97,7 @@ describe.skipIf(skip)('r53-failover check --hosted-zone-id on moto_server (Route
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  const bin = (args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((done, fail) => {
-      const child = spawn(process.execPath, [BIN, ...args], {
-        cwd: home,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: home,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-          AWS_ENDPOINT_URL: moto.endpoint,
-        },
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (b: Buffer) => {
-        out += b.toString();
-      });
-      child.stderr.on('data', (b: Buffer) => {
-        err += b.toString();
-      });
-      child.on('error', fail);
-      child.on('close', (code) => done({ code, out, err }));
-    });
+  const bin = (args: string[]) => binOnMoto(moto, home, args);
 
   it('reads the zone, both health checks and the alarms: the TCP-only standby and its missing alarm are named', async () => {
     const res = await bin(['check', '--hosted-zone-id', zoneId, '--check-alarms', '--json']);
@@ -135,6 +109,52 @@ describe.skipIf(skip)('r53-failover check --hosted-zone-id on moto_server (Route
     // The primary has its alarm and a deep (string-matching) check: nothing is said against it.
     expect(found.filter((f) => f.includes('PRIMARY'))).toEqual([]);
     expect(res.code).toBe(0);
+  });
+
+  it('rejects mixed routing policies, an apex CNAME and a CNAME beside another record, as listed by Route 53', async () => {
+    // Arrange: moto_server accepts these record sets (Route 53 itself refuses them), which models a zone whose
+    // records came from elsewhere; check reads them through the same ListResourceRecordSets call.
+    const route53 = new Route53Client(motoClientConfig(moto));
+    const zone = await route53.send(new CreateHostedZoneCommand({ Name: 'example.org.', CallerReference: 'zone-2' }));
+    const id = (zone.HostedZone?.Id ?? '').replace('/hostedzone/', '');
+    const simple = (Name: string, Type: 'A' | 'CNAME' | 'TXT', Value: string, extra: object = {}) => ({
+      Action: 'CREATE' as const,
+      ResourceRecordSet: { Name, Type, TTL: 60, ResourceRecords: [{ Value }], ...extra },
+    });
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: id,
+        ChangeBatch: {
+          Changes: [
+            simple('api.example.org.', 'A', '192.0.2.10', {
+              SetIdentifier: 'use1',
+              Failover: 'PRIMARY',
+              HealthCheckId: primaryHc,
+            }),
+            simple('api.example.org.', 'A', '198.51.100.10', {
+              SetIdentifier: 'usw2',
+              Failover: 'SECONDARY',
+              HealthCheckId: secondaryHc,
+            }),
+            simple('api.example.org.', 'A', '203.0.113.10', { SetIdentifier: 'canary', Weight: 10 }),
+            simple('example.org.', 'CNAME', 'www.example.net.'),
+            simple('www.example.org.', 'CNAME', 'api.example.org.'),
+            simple('www.example.org.', 'TXT', '"v=spf1 -all"'),
+          ],
+        },
+      }),
+    );
+    route53.destroy();
+    // Act
+    const res = await bin(['check', '--hosted-zone-id', id, '--json']);
+    // Assert
+    const report = JSON.parse(res.out) as { findings: { rule: string; severity: string; record?: string }[] };
+    expect(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.rule} ${f.record}`)).toEqual([
+      'mixed-routing api.example.org. A (canary)',
+      'apex-cname example.org. CNAME',
+      'cname-coexists www.example.org. CNAME',
+    ]);
+    expect(res.code).toBe(1);
   });
 
   it('exits 2 naming a hosted zone that does not exist', async () => {

@@ -77,7 +77,10 @@ describe('the seed change batch', () => {
     ]);
     expect(report.findings.filter((f) => f.severity === 'warning').map((f) => f.rule)).toEqual(['secondary-no-health']);
     expect(report.ok).toBe(false);
-    expect(report.detection).toMatchObject([{ group: 'my-app.example.com. A', basis: 'none', failoverSeconds: null }]);
+    expect(report.detection).toMatchObject([
+      { group: 'my-app.example.com. A', role: 'PRIMARY', basis: 'none', unhealthySeconds: null, recordedSeconds: null },
+      { group: 'my-app.example.com. A', role: 'SECONDARY', basis: 'none', unhealthySeconds: null },
+    ]);
   });
 
   it('infers example.com. as the zone, ignoring the AWS-owned names, and says so', () => {
@@ -92,10 +95,21 @@ describe('the seed change batch', () => {
 describe('the correct change batch', () => {
   it('raises no error and no warning, only the detection time', () => {
     const report = checkSetup(batchFixture('correct.json', { zoneName: 'example.com.' }));
-    expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['info detection-time']);
+    expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual([
+      'info detection-time',
+      'info detection-time',
+    ]);
     expect(report.ok).toBe(true);
+    // Route 53's defaults, 30 s × 3: 60–120 s until Route 53 moves; + the 60 s alarm period and up to 120 s of delay.
     expect(report.detection).toMatchObject([
-      { basis: 'health-check', assumed: true, failoverSeconds: 120, alarmSeconds: 180 },
+      {
+        role: 'PRIMARY',
+        basis: 'health-check',
+        assumed: true,
+        unhealthySeconds: [60, 120],
+        recordedSeconds: [120, 300],
+      },
+      { role: 'SECONDARY', basis: 'health-check', assumed: true, unhealthySeconds: [60, 120] },
     ]);
   });
 });
@@ -109,9 +123,9 @@ describe('pairing and SetIdentifier rules', () => {
     expect(found('missing-secondary', input([primary(), secondary()]))).toEqual([]);
   });
 
-  it('missing-primary: a SECONDARY alone', () => {
+  it('missing-primary: a SECONDARY alone, answered whatever its health (all unhealthy counts as all healthy)', () => {
     expect(found('missing-primary', input([secondary()], { mode: 'live', zoneComplete: true }))).toMatchObject([
-      { severity: 'error' },
+      { severity: 'error', why: expect.stringContaining('Route 53 treats them all as healthy') },
     ]);
     expect(found('missing-primary', input([primary(), secondary()]))).toEqual([]);
   });
@@ -293,7 +307,7 @@ describe('alias rules', () => {
         'cloudfront-both-members',
         input([primary({ alias: cf }), secondary({ alias: { ...cf, dnsName: 'd222222abcdef8.cloudfront.net.' } })]),
       ),
-    ).toHaveLength(1);
+    ).toMatchObject([{ why: expect.stringContaining("CloudFront's rule, not Route 53's") }]);
     expect(found('cloudfront-both-members', input([primary(), secondary({ alias: cf })]))).toEqual([]);
   });
 });
@@ -373,28 +387,132 @@ describe('health rules', () => {
     expect(found('unverified-health-check', cfg(2))).toEqual([]);
   });
 
-  it('detection-time: RequestInterval × FailureThreshold + one interval of spread, + 60 s for the alarm', () => {
+  it('detection-time: a range from (threshold − 1) × interval to (threshold + 1) × interval, then the alarm', () => {
     const fast = input([primary(), secondary()], {
       mode: 'live',
       zoneComplete: true,
       healthChecks: new Map([[PRIMARY_HC, hc(PRIMARY_HC, { requestInterval: 10, failureThreshold: 2 })]]),
     });
     const report = checkSetup(fast);
-    expect(report.detection).toEqual([
+    expect(report.detection[0]).toEqual(
       expect.objectContaining({
-        requestIntervalSeconds: 10,
-        failureThreshold: 2,
+        role: 'PRIMARY',
+        healthCheckType: 'HTTPS_STR_MATCH',
+        intervalSeconds: 10,
+        threshold: 2,
         assumed: false,
-        failoverSeconds: 30,
-        alarmSeconds: 90,
+        unhealthySeconds: [10, 30],
+        recordedSeconds: [70, 210],
       }),
-    ]);
-    expect(found('detection-time', fast)).toMatchObject([
-      { severity: 'info', message: expect.stringContaining('10 s × 2 + 10 s checker spread = 30 s') },
-    ]);
+    );
+    expect(found('detection-time', fast)[0]).toMatchObject({
+      severity: 'info',
+      message: expect.stringContaining('Route 53 answers the SECONDARY 10–30 s after the PRIMARY fails'),
+    });
+    expect(found('detection-time', fast)[0]?.message).toContain('r53-failover records it 70–210 s after');
     expect(found('detection-time', input([rec({ name: 'www.example.com.', resourceRecords: ['192.0.2.1'] })]))).toEqual(
       [],
     );
+  });
+
+  it('detection-time: a lone PRIMARY is marked unhealthy but still answered; a SECONDARY changes nothing in DNS', () => {
+    const [lone] = found('detection-time', input([primary()]));
+    expect(lone?.message).toContain(
+      'Route 53 marks the PRIMARY unhealthy 60–120 s after it fails, but with no SECONDARY it keeps answering it',
+    );
+    expect(lone?.message).not.toContain('answers the SECONDARY');
+    const standby = found('detection-time', input([primary(), secondary()]))[1];
+    expect(standby?.message).toContain('Route 53 marks the SECONDARY unhealthy 60–120 s after it fails');
+  });
+
+  it('detection-time: target health has its own row (the load balancer, its regional alarm, cross-region delivery)', () => {
+    const alias = input([
+      primary({ healthCheckId: undefined }),
+      secondary({ healthCheckId: undefined, targetHealth: undefined }),
+    ]);
+    const report = checkSetup(alias);
+    // ELB defaults 30 s × 2: 30–60 s, Route 53 reads it within another interval; alarm 60 s + ≤ 120 s + ≤ 30 s.
+    expect(report.detection[0]).toMatchObject({
+      basis: 'target-health',
+      intervalSeconds: 30,
+      threshold: 2,
+      assumed: true,
+      unhealthySeconds: [30, 90],
+      recordedSeconds: [90, 270],
+    });
+    expect(report.detection[0]?.steps.map((s) => s.what)).toContain('up to 30 s cross-region EventBridge delivery');
+    expect(found('detection-time', alias)[0]?.message).toContain('HealthyHostCount');
+  });
+
+  it('detection-time: CLOUDWATCH_METRIC follows the watched alarm, CALCULATED its children', () => {
+    const metric = hc(PRIMARY_HC, { type: 'CLOUDWATCH_METRIC', alarmPeriod: 60, alarmEvaluationPeriods: 3 });
+    const calculated = hc(SECONDARY_HC, { type: 'CALCULATED', childCount: 2 });
+    const report = checkSetup(
+      input([primary(), secondary()], {
+        mode: 'live',
+        zoneComplete: true,
+        healthChecks: new Map([
+          [PRIMARY_HC, metric],
+          [SECONDARY_HC, calculated],
+        ]),
+      }),
+    );
+    expect(report.detection[0]).toMatchObject({
+      healthCheckType: 'CLOUDWATCH_METRIC',
+      assumed: false,
+      unhealthySeconds: [180, 300],
+      recordedSeconds: [240, 480],
+      note: expect.stringContaining('Route 53 follows the alarm it watches'),
+    });
+    expect(report.detection[1]).toMatchObject({
+      healthCheckType: 'CALCULATED',
+      assumed: true,
+      unhealthySeconds: [60, 120],
+      note: expect.stringContaining('its 2 child health checks'),
+    });
+  });
+
+  it('shared-health-check: one health check on both members of a pair', () => {
+    expect(found('shared-health-check', input([primary(), secondary({ healthCheckId: PRIMARY_HC })]))).toMatchObject([
+      { severity: 'error', record: expect.stringContaining('SECONDARY'), message: expect.stringContaining(PRIMARY_HC) },
+    ]);
+    expect(found('shared-health-check', input([primary(), secondary()]))).toEqual([]);
+  });
+});
+
+describe('name rules', () => {
+  it('mixed-routing: failover records beside a simple or weighted record of the same name and type', () => {
+    const simple = rec({ routingPolicy: 'simple', ttl: 60, resourceRecords: ['192.0.2.1'] });
+    const weighted = rec({ routingPolicy: 'weighted', setIdentifier: 'w', resourceRecords: ['192.0.2.2'] });
+    const pair = [primary({ routingPolicy: 'failover' }), secondary({ routingPolicy: 'failover' })];
+    expect(found('mixed-routing', input([...pair, simple, weighted])).map((f) => f.message)).toEqual([
+      'my-app.example.com. A has failover records and a simple record (test)',
+      'my-app.example.com. A has failover records and a weighted record (test)',
+    ]);
+    // Another type of the same name, or the same type without failover records, is not mixed.
+    expect(found('mixed-routing', input([...pair, rec({ type: 'TXT', routingPolicy: 'simple' })]))).toEqual([]);
+    expect(found('mixed-routing', input([simple]))).toEqual([]);
+  });
+
+  it('apex-cname: a CNAME at the zone apex; cname-coexists: a CNAME beside another type of the same name', () => {
+    const apex = rec({ name: 'example.com.', type: 'CNAME', resourceRecords: ['other.example.net.'] });
+    expect(found('apex-cname', input([apex]))).toMatchObject([{ severity: 'error', record: 'example.com. CNAME' }]);
+    expect(found('cname-coexists', input([apex, rec({ name: 'example.com.', type: 'NS' })]))).toEqual([]);
+    const cname = rec({ name: 'www.example.com.', type: 'CNAME', resourceRecords: ['my-app.example.com.'] });
+    const txt = rec({ name: 'www.example.com.', type: 'TXT', resourceRecords: ['"v=spf1 -all"'] });
+    expect(found('cname-coexists', input([cname, txt]))).toMatchObject([
+      {
+        severity: 'error',
+        record: 'www.example.com. CNAME',
+        message: expect.stringContaining('a CNAME and TXT record'),
+      },
+    ]);
+    // A failover pair of CNAMEs is fine: only other types conflict.
+    const cnamePair = [
+      rec({ type: 'CNAME', setIdentifier: 'p', failover: 'PRIMARY', resourceRecords: ['a.example.net.'] }),
+      rec({ type: 'CNAME', setIdentifier: 's', failover: 'SECONDARY', resourceRecords: ['b.example.net.'] }),
+    ];
+    expect(found('cname-coexists', input(cnamePair))).toEqual([]);
   });
 });
 
@@ -495,6 +613,36 @@ describe('inputs', () => {
       { name: 'api.orders.example.com.', failover: 'SECONDARY', healthCheckId: SECONDARY_HC, targetsKnown: false },
     ]);
     expect(checkSetup(cfg).findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('carries each failover.yml health basis: target health has its row, healthCheck: none is said as such', () => {
+    const TG = 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/orders-usw2/0123456789abcdef';
+    const cfg = configInput(
+      parseConfigText(
+        `version: 1
+groups:
+  orders:
+    hostedZoneId: Z0123456789ABCDEFGHIJ
+    recordName: orders.example.com.
+    primary: { region: us-west-2, targetHealth: { targetGroupArns: [${TG}] } }
+    secondary: { region: us-east-1, healthCheck: none }
+`,
+        'failover.yml',
+      ),
+    );
+    expect(cfg.records[0]).toMatchObject({ failover: 'PRIMARY', targetHealth: { targetGroupArns: [TG] } });
+    const report = checkSetup(cfg);
+    expect(report.ok).toBe(true);
+    expect(report.findings.filter((f) => f.severity === 'warning')).toMatchObject([
+      { rule: 'secondary-no-health', message: 'SECONDARY has healthCheck: none (groups.orders.secondary)' },
+    ]);
+    expect(report.detection.map((d) => `${d.role} ${d.basis} ${d.recordedSeconds}`)).toEqual([
+      'PRIMARY target-health 90,270',
+      'SECONDARY none null',
+    ]);
+    expect(report.findings.find((f) => f.rule === 'alarms-by-deploy')?.message).toContain(
+      'one HealthyHostCount alarm per target group (1)',
+    );
   });
 
   it('classifies alias targets and names known zone ids', () => {
