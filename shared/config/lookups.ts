@@ -18,6 +18,12 @@ export const indexHealthChecks = (config: FailoverConfig): Map<string, HealthChe
 export const alarmNameFor = (prefix: string, group: string, role: MemberRole): string =>
   `${prefix}${group}-${role}-health`;
 
+/**
+ * `probes.servingMismatchSeconds` by default: well past a normal failover's gap between DNS moving (Route 53's own
+ * health checkers, about 2 min) and the alarm-derived `serving` following it (the one-minute alarm plus its delivery).
+ */
+export const DEFAULT_SERVING_MISMATCH_SECONDS = 600;
+
 /** Probe settings in effect for a group: group overrides, then top level, then defaults. */
 export const probeSettingsFor = (config: FailoverConfig, group: string) => {
   const g = config.groups[group];
@@ -32,6 +38,9 @@ export const probeSettingsFor = (config: FailoverConfig, group: string) => {
     disagreementSeconds: own.disagreementSeconds ?? top.disagreementSeconds ?? 300,
     allowPrivateTargets: own.allowPrivateTargets ?? top.allowPrivateTargets ?? false,
     dnsResolvers: own.dnsResolvers ?? top.dnsResolvers ?? [],
+    aliasTargetResolvers: own.aliasTargetResolvers ?? top.aliasTargetResolvers ?? [],
+    servingMismatchSeconds:
+      own.servingMismatchSeconds ?? top.servingMismatchSeconds ?? DEFAULT_SERVING_MISMATCH_SECONDS,
     retentionDays: own.retentionDays ?? top.retentionDays ?? 7,
   };
 };
