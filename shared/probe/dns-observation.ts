@@ -136,7 +136,7 @@ const recordObservation = async (
         ? " No member's dnsAnswers carry this answer: the record or its alias target changed, or dnsAnswers is out of date."
         : '');
     const entry = await appendDnsEvent(deps, group, 'DNS_SERVING_CHANGED', mine, current.serving, reason);
-    deps.log.warn('DNS answers another member', {
+    deps.log.info('DNS answers another member', {
       group,
       from: current.serving,
       to: mine.serving,
