@@ -6,7 +6,7 @@ import { startDnsServer, type LocalDnsServer } from '../../local/dns-server.js';
 import { startReceiver, type Receiver } from '../../local/receiver.js';
 import { eventBridgeEvent } from '../../local/sample-events.js';
 import { cliIn } from '../helpers/cli.js';
-import { PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
+import { dnsFixtureConfigYaml, PRIMARY_HC } from '../helpers/events.js';
 
 const RECORD = 'api.orders.example.com';
 const PRIMARY_IP = '192.0.2.10';
@@ -23,22 +23,16 @@ afterAll(async () => {
 });
 
 /** A working directory with a failover.yml whose DNS probe asks the local name server. */
-const project = (extra = '') => {
+const project = (probes: Record<string, unknown> = {}) => {
   const cwd = mkdtempSync(join(tmpdir(), 'r53f-cli-dns-'));
+  const notify = { slack: { webhookUrl: `${slack.url}/services/T/B/X`, allowPrivateTargets: true } };
   writeFileSync(
     join(cwd, 'failover.yml'),
-    `version: 1
-groups:
-  orders-api:
-    hostedZoneId: Z0123456789ABCDEFGHIJ
-    recordName: ${RECORD}.
-    primary: { region: us-east-1, healthCheckId: ${PRIMARY_HC}, dnsAnswers: [${PRIMARY_IP}] }
-    secondary: { region: us-west-2, healthCheckId: ${SECONDARY_HC}, dnsAnswers: [${SECONDARY_IP}] }
-notify:
-  slack: { webhookUrl: "${slack.url}/services/T/B/X", allowPrivateTargets: true }
-probes:
-  dnsResolvers: ["${dns.address}"]
-${extra}`,
+    dnsFixtureConfigYaml(
+      { primary: [PRIMARY_IP], secondary: [SECONDARY_IP] },
+      { dnsResolvers: [dns.address], ...probes },
+      { notify },
+    ),
   );
   return cwd;
 };
@@ -102,7 +96,7 @@ describe('r53-failover probe records what Route 53 answers', () => {
 
   it('records SERVING_MISMATCH exactly once when the alarms failed over and DNS stays on the primary', async () => {
     // Arrange: the primary's alarm goes to ALARM; the record does not use that health check, so DNS never moves
-    const cwd = project('  servingMismatchSeconds: 600\n');
+    const cwd = project({ servingMismatchSeconds: 600 });
     const failedAt = '2025-07-01T12:00:00.000Z';
     writeFileSync(
       join(cwd, 'alarm.json'),

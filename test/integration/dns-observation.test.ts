@@ -8,7 +8,7 @@ import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
 import { runProbeRound, type ProbeRunners } from '../../shared/probe/runner.js';
 import { recordEvent } from '../../shared/record/recorder.js';
 import { makeDocumentClient } from '../../shared/support/clients.js';
-import { PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
+import { dnsFixtureConfigYaml, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { captureLog, recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
 
 const PRIMARY_IP = '192.0.2.10';
@@ -30,21 +30,15 @@ beforeEach(() => {
   stale.setRecords('api.orders.example.com', 'A', [PRIMARY_IP]);
 });
 
-const configYaml = (resolver: string, extra: string) => `version: 1
-groups:
-  orders-api:
-    hostedZoneId: Z0123456789ABCDEFGHIJ
-    recordName: api.orders.example.com.
-    primary: { region: us-east-1, healthCheckId: ${PRIMARY_HC}, dnsAnswers: [${PRIMARY_IP}] }
-    secondary: { region: us-west-2, healthCheckId: ${SECONDARY_HC}, dnsAnswers: [${SECONDARY_IP}] }
-probes:
-  regions: [${REGIONS.join(', ')}]
-  dnsResolvers: ["${resolver}"]
-${extra}`;
-
 /** Three probe regions asking the zone's name server; `staleIn` asks another server instead (a region still caching). */
-const world = async (extra = '', staleIn?: string) => {
-  const config = parseConfigText(configYaml(route53.address, extra), 'test.yml');
+const world = async (settings: Record<string, unknown> = {}, staleIn?: string) => {
+  const config = parseConfigText(
+    dnsFixtureConfigYaml(
+      { primary: [PRIMARY_IP], secondary: [SECONDARY_IP] },
+      { regions: REGIONS, dnsResolvers: [route53.address], ...settings },
+    ),
+    'test.yml',
+  );
   const { table, store } = await dynamo.freshTable();
   const ledger = store();
   const probes = new DynamoDbProbeStore(makeDocumentClient(dynamo.client), table);
@@ -131,7 +125,7 @@ describe('what Route 53 actually answers, seen by the probe rounds', () => {
 
   it('does not flip back and forth when one region still sees the old answer', async () => {
     // Arrange
-    const w = await world('', 'eu-west-1');
+    const w = await world({}, 'eu-west-1');
     await w.tick();
     // Act
     route53.setRecords('api.orders.example.com', 'A', [SECONDARY_IP]);
@@ -157,7 +151,7 @@ describe('what Route 53 actually answers, seen by the probe rounds', () => {
 
   it('records SERVING_MISMATCH once when the alarms fail over but DNS never moves (a detached health check)', async () => {
     // Arrange: the primary's alarm fires; the record does not reference that health check, so DNS stays put
-    const w = await world('  servingMismatchSeconds: 120\n');
+    const w = await world({ servingMismatchSeconds: 120 });
     await w.tick();
     await w.alarm(PRIMARY_HC, 'ALARM');
     const since = w.now();
@@ -209,7 +203,7 @@ describe('what Route 53 actually answers, seen by the probe rounds', () => {
 
   it('starts a new mismatch, reported again, when it ends and comes back', async () => {
     // Arrange: DNS fails over with no alarm at all (failover.yml watches another health check than the record uses)
-    const w = await world('  servingMismatchSeconds: 60\n');
+    const w = await world({ servingMismatchSeconds: 60 });
     await w.tick();
     route53.setRecords('api.orders.example.com', 'A', [SECONDARY_IP]);
     await w.tick();
