@@ -80,6 +80,8 @@ export const probeSchemas = ({ RegionSchema, HttpUrlSchema, StatusSchema, timeou
 
   const resolverError = (i: { input?: unknown }) =>
     `expected a resolver: an IP or a host name, optionally with :port (192.0.2.53, [2001:db8::53]:53, ns-2048.awsdns-64.com), got ${show(i.input)}`;
+  const secondsError = (i: { input?: unknown }) =>
+    `expected a whole number of seconds (1 or more), got ${show(i.input)}`;
   const resolverSchema = z.string({ error: resolverError }).check(z.regex(RESOLVER_RE, { error: resolverError }));
 
   /** Probe behaviour: top level, overridable per group. */
@@ -114,7 +116,9 @@ export const probeSchemas = ({ RegionSchema, HttpUrlSchema, StatusSchema, timeou
     /** Resolvers for alias targets' names (a member's `dnsAnswers` name on an A/AAAA record); default: the system's. */
     aliasTargetResolvers: z.optional(z.array(resolverSchema)),
     /** DNS answering another member than the alarms say (`serving`) this long is a SERVING_MISMATCH event. */
-    servingMismatchSeconds: z.optional(z.number().check(z.int(), z.positive())),
+    servingMismatchSeconds: z.optional(
+      z.number({ error: secondsError }).check(z.int({ error: secondsError }), z.positive({ error: secondsError })),
+    ),
     /** Days probe results are kept in the ledger table (TTL). */
     retentionDays: z.optional(z.number().check(z.int(), z.positive())),
   };
