@@ -130,7 +130,7 @@ const recordObservation = async (
     const head = await deps.ledger.head(group);
     const alarms = servingOf(group, head.snapshot);
     const reason =
-      `${g?.recordName ?? group} ${g?.recordType ?? ''} now answers ${answerText(mine)}: ${memberText(deps.config, group, mine.serving)}; it answered ${memberText(deps.config, group, current.serving)} before. ` +
+      `${(g?.recordName ?? group).replace(/\.$/, '')} ${g?.recordType ?? ''} now answers ${answerText(mine)}: ${memberText(deps.config, group, mine.serving)}; it answered ${memberText(deps.config, group, current.serving)} before. ` +
       `Resolver ${mine.resolver}, seen from ${deps.region} at ${mine.at}. The health check alarms say ${memberText(deps.config, group, alarms)} serves.` +
       (mine.serving === 'unknown'
         ? " No member's dnsAnswers carry this answer: the record or its alias target changed, or dnsAnswers is out of date."
