@@ -147,7 +147,12 @@ const recordObservation = async (
   return { observed: await deps.store.getObserved(group), entry: null };
 };
 
-/** Why DNS and the alarms disagree, by which way round, and what to look at. */
+/**
+ * Why DNS and the alarms disagree, by which way round, and what to look at. Route 53 judges a failover record by the
+ * health check the record references, or for an alias with EvaluateTargetHealth by its target; a record with neither
+ * is always healthy (Route 53 Developer Guide, "How Amazon Route 53 chooses records when health checking is
+ * configured"; API Reference, "AliasTarget": EvaluateTargetHealth).
+ */
 const mismatchCause = (observed: ObservedServing): string => {
   if (observed === 'unknown')
     return 'DNS answers no member: check the record values and alias targets against dnsAnswers.';

@@ -12,7 +12,8 @@ import {
 /**
  * Where is Route 53 sending traffic right now? Resolves a failover group's record through each configured resolver and
  * maps every answer to the member whose record carries it. Resolvers are asked in parallel, each on its own
- * `node:dns` Resolver (one try, `timeoutMs`), so one dead resolver costs the probe `timeoutMs` at most and never hides the others.
+ * `node:dns` Resolver (one try, `timeoutMs`), so one dead resolver costs the probe `timeoutMs` at most and never hides the others
+ * (a resolver given by host name may add one more `timeoutMs` for its lookup, and alias targets are resolved first).
  */
 
 export type Member = 'primary' | 'secondary';
@@ -92,7 +93,8 @@ interface MemberValues {
  * Answers ⊆ one member → that member; values of both → mixed; anything else → unknown; no answers → none. For a member
  * whose values come from resolving an alias target, answers that share an address with it and none with the other
  * member are that member's too: a load balancer's name answers a rotating subset of its nodes, and our lookup of it
- * need not be the same moment as Route 53's.
+ * need not be the same moment as Route 53's (an alias follows its target's address changes: Route 53 Developer Guide,
+ * "Choosing between alias and non-alias records").
  */
 export const memberOf = (answers: readonly string[], members: MemberValues): DnsResolverAnswer['member'] => {
   if (answers.length === 0) return 'none';

@@ -139,7 +139,8 @@ export const dnsSpecFor = (config: FailoverConfig, group: string): DnsProbeSpec 
   if (!g || s.dnsResolvers.length === 0 || !g.primary.dnsAnswers?.length || !g.secondary.dnsAnswers?.length)
     return undefined;
   const recordType = g.recordType === 'AAAA' || g.recordType === 'CNAME' ? g.recordType : 'A';
-  // On an A/AAAA record a name can only be an alias target: Route 53 answers with that target's own addresses.
+  // On an A/AAAA record a name can only be an alias target: Route 53 answers an alias to a load balancer with that
+  // load balancer's current addresses (Route 53 Developer Guide, "Choosing between alias and non-alias records").
   const isAlias = (v: string) => recordType !== 'CNAME' && isIP(v.trim().replace(/^\[(.*)\]$/, '$1')) === 0;
   const split = (values: string[]) => ({ values: values.filter((v) => !isAlias(v)), alias: values.filter(isAlias) });
   const primary = split(g.primary.dnsAnswers);
