@@ -5,7 +5,7 @@ import { memberProbes } from '../config/lookups.js';
 
 /**
  * failover.yml as a CheckInput: each group is the PRIMARY/SECONDARY pair of its recordName/recordType, each member
- * carrying its health check. What the records answer is not in the file, so answer and alias rules skip them.
+ * carrying its health basis (a health check, Evaluate Target Health, or neither for `healthCheck: none`). What the records answer is not in the file, so answer and alias rules skip them.
  * The zone name is `zoneName` or inferred per hostedZoneId from that zone's record names.
  */
 export const configInput = (config: FailoverConfig, opts: { zoneName?: string } = {}): CheckInput => {
@@ -40,14 +40,17 @@ export const configInput = (config: FailoverConfig, opts: { zoneName?: string } 
         type: g.recordType,
         setIdentifier: `${group}-${role}`,
         failover: role === 'primary' ? 'PRIMARY' : 'SECONDARY',
-        healthCheckId: member.healthCheckId,
+        ...(member.healthCheckId ? { healthCheckId: member.healthCheckId } : {}),
+        // A targetHealth member is an alias with Evaluate Target Health; its target (the load balancer's DNS name)
+        // is not in the file, so the alias rules skip it (targetsKnown: false).
+        ...(member.targetHealth ? { alias: { hostedZoneId: '', dnsName: '', evaluateTargetHealth: true } } : {}),
         source: `groups.${group}.${role}`,
         targetsKnown: false,
         zoneId: g.hostedZoneId,
         ...(zoneName ? { zoneName } : {}),
         group,
       });
-      probeCounts.set(member.healthCheckId, memberProbes(config, group, role).length);
+      if (member.healthCheckId) probeCounts.set(member.healthCheckId, memberProbes(config, group, role).length);
     }
   }
   return { mode: 'config', records, zoneComplete: false, probeCounts, notes };
