@@ -1,6 +1,6 @@
 import type { FailoverConfig } from '../config/schema.js';
-import { probeSettingsFor } from '../config/lookups.js';
-import { type Serving, servingOf } from '../core/failover-transition.js';
+import { alwaysHealthyRoles, probeSettingsFor } from '../config/lookups.js';
+import { asRoute53Weighs, type Serving, servingOf } from '../core/failover-transition.js';
 import type { ObservedServing } from '../core/probe-verdicts.js';
 import { appendToChain } from '../ledger/append.js';
 import { nextEntry } from '../ledger/entry.js';
@@ -52,6 +52,12 @@ const answerText = (o: Pick<ObservedState, 'answer' | 'negative'>) =>
 const memberText = (config: FailoverConfig, group: string, m: ObservedServing | Serving) =>
   m === 'primary' || m === 'secondary' ? `the ${m} (${config.groups[group]?.[m].region ?? '?'})` : 'no member';
 
+/** The member the alarms say Route 53 serves, as `status` says it (`healthCheck: none` members always healthy). */
+const alarmServing = (config: FailoverConfig, group: string, head: LedgerHead): Serving => {
+  const g = config.groups[group];
+  return servingOf(group, asRoute53Weighs(head.snapshot, g ? alwaysHealthyRoles(g) : undefined));
+};
+
 /** The latest alarm state change of the group: when the alarm-derived `serving` last could have changed. */
 const lastAlarmChange = (head: LedgerHead): string | null =>
   Object.values(head.snapshot).reduce<string | null>(
@@ -66,6 +72,7 @@ const appendDnsEvent = (
   o: Omit<ObservedState, 'version' | 'region'>,
   previous: ObservedServing | null,
   reason: string,
+  alarms: Serving,
   mismatch?: NonNullable<DnsEntry['dns']['mismatch']>,
 ) => {
   const member = o.serving === 'unknown' ? undefined : deps.config.groups[group]?.[o.serving];
@@ -86,6 +93,7 @@ const appendDnsEvent = (
       recordedAt: deps.now().toISOString(),
       sources: [`probe:${deps.region}`],
       event,
+      serving: alarms,
       reason,
       dns: {
         answer: o.answer,
@@ -127,15 +135,14 @@ const recordObservation = async (
     const observed = { ...state, version: (current?.version ?? 0) + 1 };
     if (!current) return { observed, entry: null };
     const g = deps.config.groups[group];
-    const head = await deps.ledger.head(group);
-    const alarms = servingOf(group, head.snapshot);
+    const alarms = alarmServing(deps.config, group, await deps.ledger.head(group));
     const reason =
       `${(g?.recordName ?? group).replace(/\.$/, '')} ${g?.recordType ?? ''} now answers ${answerText(mine)}: ${memberText(deps.config, group, mine.serving)}; it answered ${memberText(deps.config, group, current.serving)} before. ` +
       `Resolver ${mine.resolver}, seen from ${deps.region} at ${mine.at}. The health check alarms say ${memberText(deps.config, group, alarms)} serves.` +
       (mine.serving === 'unknown'
         ? " No member's dnsAnswers carry this answer: the record or its alias target changed, or dnsAnswers is out of date."
         : '');
-    const entry = await appendDnsEvent(deps, group, 'DNS_SERVING_CHANGED', mine, current.serving, reason);
+    const entry = await appendDnsEvent(deps, group, 'DNS_SERVING_CHANGED', mine, current.serving, reason, alarms);
     deps.log.info('DNS answers another member', {
       group,
       from: current.serving,
@@ -174,7 +181,7 @@ const checkMismatch = async (
   observed: ObservedState,
 ): Promise<DnsEntry | null> => {
   const head = await deps.ledger.head(group, { fresh: true });
-  const alarms = servingOf(group, head.snapshot);
+  const alarms = alarmServing(deps.config, group, head);
   if (alarms === 'none' || alarms === observed.serving) return null;
   const changed = lastAlarmChange(head);
   const since = changed && changed > observed.at ? changed : observed.at;
@@ -186,7 +193,7 @@ const checkMismatch = async (
     mismatchCause(observed.serving);
   const { version: _v, region: _r, ...o } = observed;
   deps.log.warn('DNS and the alarms disagree on the serving member', { group, dns: observed.serving, alarms, since });
-  return appendDnsEvent(deps, group, 'SERVING_MISMATCH', o, null, reason, {
+  return appendDnsEvent(deps, group, 'SERVING_MISMATCH', o, null, reason, alarms, {
     alarmServing: alarms,
     since,
     thresholdSeconds: threshold,
