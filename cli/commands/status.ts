@@ -7,11 +7,13 @@ import { withContext, type Io } from '../context.js';
 export const STATUS_HELP = `r53-failover status [options]
 
 Current state of each failover group: every member's latest alarm state and the member DNS is serving
-(Route 53 rules: the primary unless it is unhealthy and the secondary is not; both unhealthy → primary).
+(Route 53 rules: the primary unless it is unhealthy and the secondary is not; both unhealthy → primary), and
+what the DNS probes last saw the record answer (observed), when they resolve it.
 
 Options:
   --group NAME      one group
-  --json            {"groups": [{group, recordName, serving, lastEvent, lastChangeAt, entries,
+  --json            {"groups": [{group, recordName, serving, observed: {serving, at, answer, resolver} | null,
+                    lastEvent, lastChangeAt, entries,
                     members: {primary: {basis, healthCheckId, targetGroups?, region, state, stateChangedAt, event,
                     probes?}, secondary: {...}},
                     basis: health-check | target-health | none (no health check: Route 53 treats it as healthy);
@@ -47,6 +49,14 @@ export const status = async (args: string[], io: Io): Promise<number> => {
       io.out(
         `${g.group}${g.recordName ? ` (${g.recordName} ${g.recordType})` : ''}: serving ${g.serving.toUpperCase()}; ${what}`,
       );
+      if (g.observed) {
+        const o = g.observed;
+        const answer = o.answer.length > 0 ? o.answer.join(', ') : 'no records';
+        const differs = o.serving !== g.serving ? ` (differs from the alarms' ${g.serving.toUpperCase()})` : '';
+        io.out(
+          `  observed   DNS answers ${o.serving.toUpperCase()}${differs} since ${o.at}: ${answer} from ${o.resolver}`,
+        );
+      }
       for (const [key, m] of Object.entries(g.members)) {
         const state =
           m.basis === 'none'

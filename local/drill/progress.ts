@@ -62,5 +62,6 @@ export const describeEntry = (e: LedgerEntry): string => {
     return `${head}: ${clip(e.reason, 140)}`;
   }
   if (e.kind === 'probe') return `${head} ${e.role}: ${clip(e.reason.split('. ')[0] ?? e.reason, 140)}`;
+  if (e.kind === 'dns') return `${head}: ${clip(e.reason.split('. ')[0] ?? e.reason, 140)}`;
   return `${head} (${e.role} ${e.state})`;
 };

@@ -7,11 +7,12 @@ import {
   type Serving,
   servingOf,
 } from '../core/failover-transition.js';
-import { type HealthBasis, healthBasisOf, targetGroupDimension } from '../config/lookups.js';
+import { alwaysHealthyRoles, type HealthBasis, healthBasisOf, targetGroupDimension } from '../config/lookups.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { ProbeStore } from '../probe/probe-store.js';
 import type { PromotionStore } from '../promote/promotion-store.js';
 import { type MemberRole, UNASSIGNED_GROUP } from '../core/members.js';
+import type { ObservedServing } from '../core/probe-verdicts.js';
 
 const MEMBER_ROLES: MemberRole[] = ['primary', 'secondary'];
 
@@ -43,6 +44,11 @@ export interface GroupStatus {
   /** Entries in the group's ledger chain. */
   entries: number;
   members: Record<string, MemberStatus>;
+  /**
+   * What the DNS probes last saw the record answer (`probes.dnsResolvers` and both members' `dnsAnswers`): the member
+   * (`unknown`: an answer no member carries), since when, the answer and the resolver; null when nothing was observed.
+   */
+  observed?: { serving: ObservedServing; at: string; answer: string[]; resolver: string } | null;
   /** A database promotion in flight (requested, awaiting approval, approved or in progress), if any. */
   promotion?: { id: string; status: string; dueAt: string; expiresAt?: string };
 }
@@ -87,10 +93,7 @@ export const groupStatuses = async (
     const members: Record<string, MemberStatus> = {};
     const keys = cfg ? MEMBER_ROLES : Object.keys(head.snapshot).sort();
     // `healthCheck: none` members are always healthy to Route 53, whatever an older config recorded for them.
-    const snapshot = asRoute53Weighs(
-      head.snapshot,
-      cfg ? MEMBER_ROLES.filter((r) => healthBasisOf(cfg[r]).kind === 'none') : undefined,
-    );
+    const snapshot = asRoute53Weighs(head.snapshot, cfg ? alwaysHealthyRoles(cfg) : undefined);
     for (const key of keys) {
       const snap = snapshot[key];
       const member = cfg?.[key as MemberRole];
@@ -117,12 +120,20 @@ export const groupStatuses = async (
             .filter((r) => ['REQUESTED', 'AWAITING_APPROVAL', 'APPROVED', 'IN_PROGRESS'].includes(r.status))
             .sort((a, b) => b.episode - a.episode)[0]
         : undefined;
+    const seen = cfg && sources.probes ? await sources.probes.getObserved(group) : undefined;
     const latest = Object.values(head.snapshot).sort((a, b) => b.stateChangedAt.localeCompare(a.stateChangedAt))[0];
     out.push({
       group,
       recordName: cfg?.recordName ?? null,
       recordType: cfg?.recordType ?? null,
       serving: servingOf(group, snapshot),
+      ...(cfg && sources.probes
+        ? {
+            observed: seen
+              ? { serving: seen.serving, at: seen.at, answer: seen.answer, resolver: seen.resolver }
+              : null,
+          }
+        : {}),
       lastEvent: latest?.event ?? null,
       lastChangeAt: latest?.stateChangedAt ?? null,
       entries: head.seq,

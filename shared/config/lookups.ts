@@ -39,9 +39,13 @@ export const targetGroupDimension = (arn: string): string => dimensionOf(arn, TA
 export const loadBalancerDimension = (arn: string): string =>
   dimensionOf(arn, LOAD_BALANCER_ARN_RE, 'an Application or Network Load Balancer');
 
+/** A group's `healthCheck: none` members: always healthy to Route 53 (see `asRoute53Weighs`). */
+export const alwaysHealthyRoles = (g: FailoverGroup): MemberRole[] =>
+  (['primary', 'secondary'] as const).filter((r) => healthBasisOf(g[r]).kind === 'none');
+
 /** Where a member of `g` sits, as the recorder weighs it (its group's `healthCheck: none` members always healthy). */
 const placementOf = (group: string, g: FailoverGroup, role: MemberRole): HealthCheckPlacement => {
-  const alwaysHealthy = (['primary', 'secondary'] as const).filter((r) => healthBasisOf(g[r]).kind === 'none');
+  const alwaysHealthy = alwaysHealthyRoles(g);
   const basis = healthBasisOf(g[role]);
   return {
     group,
@@ -92,6 +96,12 @@ export const targetGroupAlarmNameFor = (prefix: string, group: string, role: Mem
   return `${alarmNameFor(prefix, group, role)}-tg-${name}-${id}`;
 };
 
+/**
+ * `probes.servingMismatchSeconds` by default: well past a normal failover's gap between DNS moving (Route 53's own
+ * health checkers, about 2 min) and the alarm-derived `serving` following it (the one-minute alarm plus its delivery).
+ */
+export const DEFAULT_SERVING_MISMATCH_SECONDS = 600;
+
 /** Probe settings in effect for a group: group overrides, then top level, then defaults. */
 export const probeSettingsFor = (config: FailoverConfig, group: string) => {
   const g = config.groups[group];
@@ -106,6 +116,9 @@ export const probeSettingsFor = (config: FailoverConfig, group: string) => {
     disagreementSeconds: own.disagreementSeconds ?? top.disagreementSeconds ?? DEFAULT_DISAGREEMENT_SECONDS,
     allowPrivateTargets: own.allowPrivateTargets ?? top.allowPrivateTargets ?? false,
     dnsResolvers: own.dnsResolvers ?? top.dnsResolvers ?? [],
+    aliasTargetResolvers: own.aliasTargetResolvers ?? top.aliasTargetResolvers ?? [],
+    servingMismatchSeconds:
+      own.servingMismatchSeconds ?? top.servingMismatchSeconds ?? DEFAULT_SERVING_MISMATCH_SECONDS,
     retentionDays: own.retentionDays ?? top.retentionDays ?? 7,
   };
 };

@@ -2,6 +2,10 @@ import * as z from 'zod/mini';
 import { show } from '../support/values.js';
 import type { FieldSchemas } from './fields.js';
 
+const LABEL = '[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?';
+/** An IP literal (`ip`, `ip:port`, `[ipv6]:port`) or a host name with an optional port. */
+const RESOLVER_RE = new RegExp(`^(?:[0-9a-fA-F:.[\\]]+|${LABEL}(\\.${LABEL})*\\.?(:\\d{1,5})?)$`);
+
 /** `failover.yml` probes: a member's HTTP/TCP probes, and probe settings (top level, overridable per group). */
 export const probeSchemas = ({ RegionSchema, HttpUrlSchema, StatusSchema, timeoutMs }: FieldSchemas) => {
   const HttpProbeSchema = z.strictObject({
@@ -74,6 +78,12 @@ export const probeSchemas = ({ RegionSchema, HttpUrlSchema, StatusSchema, timeou
     error: (i) => `expected a probe with type http or tcp, got ${show((i.input as { type?: unknown })?.type)}`,
   });
 
+  const resolverError = (i: { input?: unknown }) =>
+    `expected a resolver: an IP or a host name, optionally with :port (192.0.2.53, [2001:db8::53]:53, ns-2048.awsdns-64.com), got ${show(i.input)}`;
+  const secondsError = (i: { input?: unknown }) =>
+    `expected a whole number of seconds (1 or more), got ${show(i.input)}`;
+  const resolverSchema = z.string({ error: resolverError }).check(z.regex(RESOLVER_RE, { error: resolverError }));
+
   /** Probe behaviour: top level, overridable per group. */
   const ProbeSettingsFields = {
     /** Regions that run probes (one regional-probe deployment each). Default: the members' regions. */
@@ -98,15 +108,16 @@ export const probeSchemas = ({ RegionSchema, HttpUrlSchema, StatusSchema, timeou
     disagreementSeconds: z.optional(z.number().check(z.int(), z.positive())),
     /** Permit loopback and RFC 1918/ULA targets (VPC endpoints, local runs). Link-local/metadata stay refused. */
     allowPrivateTargets: z.optional(z.boolean()),
-    /** Resolvers for the DNS probe of each group's record (ip or ip:port). */
-    dnsResolvers: z.optional(
-      z.array(
-        z.string().check(
-          z.regex(/^[0-9a-fA-F:.[\]]+$/, {
-            error: (i) => `expected a resolver IP (optionally :port), got ${show(i.input)}`,
-          }),
-        ),
-      ),
+    /**
+     * Name servers for the DNS probe of each group's record: in production the hosted zone's own (authoritative) name
+     * servers, by name (`ns-2048.awsdns-64.com`) or address; `ip`, `ip:port`, `[ipv6]:port`, `host` or `host:port`.
+     */
+    dnsResolvers: z.optional(z.array(resolverSchema)),
+    /** Resolvers for alias targets' names (a member's `dnsAnswers` name on an A/AAAA record); default: the system's. */
+    aliasTargetResolvers: z.optional(z.array(resolverSchema)),
+    /** DNS answering another member than the alarms say (`serving`) this long is a SERVING_MISMATCH event. */
+    servingMismatchSeconds: z.optional(
+      z.number({ error: secondsError }).check(z.int({ error: secondsError }), z.positive({ error: secondsError })),
     ),
     /** Days probe results are kept in the ledger table (TTL). */
     retentionDays: z.optional(z.number().check(z.int(), z.positive())),

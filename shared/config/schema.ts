@@ -85,7 +85,10 @@ const buildConfigSchema = () => {
       endpoint: z.optional(HttpUrlSchema),
       /** Synthetic probes of this member; default: GET endpoint, expect 2xx, 2 s timeout (when an endpoint is set). */
       probes: z.optional(z.array(ProbeSchema)),
-      /** What this member's record answers (IPs, or the target name of a CNAME): the DNS probe maps answers to members. */
+      /**
+       * What this member's record answers, so the DNS probe can map answers to members: IPs, or the target name of a
+       * CNAME; on an A/AAAA alias record, the alias target's DNS name (resolved every round: its addresses change).
+       */
       dnsAnswers: z.optional(z.array(z.string().check(z.minLength(1)))),
     })
     .check(z.superRefine(checkHealthBasis));

@@ -13,6 +13,8 @@ export const GROUP_EVENTS = [
   'PROBE_DOWN', // synthetic probes: a quorum of probe regions sees a member failing
   'PROBE_UP', // synthetic probes: a quorum of probe regions sees the member working again
   'HEALTH_DISAGREEMENT', // Route 53 and the probes disagree about a member for longer than the threshold
+  'DNS_SERVING_CHANGED', // the record's answer, resolved by the probes, moved to another member (or to none of them)
+  'SERVING_MISMATCH', // the member DNS answers with and the alarm-derived `serving` disagree for longer than the threshold
   'PROMOTION_REQUESTED', // failed over: a database promotion is considered once the hold-down has passed
   'PROMOTION_AWAITING_APPROVAL', // waiting for `r53-failover promote approve <id>`
   'PROMOTION_IN_PROGRESS', // hooks are being called (RDS promotions complete asynchronously)
@@ -44,6 +46,8 @@ export const DEFAULT_SEVERITY: Record<GroupEvent, Severity> = {
   PROBE_DOWN: 'error',
   PROBE_UP: 'info',
   HEALTH_DISAGREEMENT: 'critical',
+  DNS_SERVING_CHANGED: 'warning',
+  SERVING_MISMATCH: 'critical',
   PROMOTION_REQUESTED: 'warning',
   PROMOTION_AWAITING_APPROVAL: 'critical',
   PROMOTION_IN_PROGRESS: 'warning',
@@ -70,6 +74,8 @@ export const DEFAULT_NOTIFY_EVENTS: GroupEvent[] = [
   'PROBE_DOWN',
   'PROBE_UP',
   'HEALTH_DISAGREEMENT',
+  'DNS_SERVING_CHANGED',
+  'SERVING_MISMATCH',
   'PROMOTION_REQUESTED',
   'PROMOTION_AWAITING_APPROVAL',
   'PROMOTION_IN_PROGRESS',

@@ -17,3 +17,9 @@ export interface RegionVerdict {
 
 /** Route 53 and the probes disagree: which way round. */
 export type DisagreementKind = 'probes-down-health-ok' | 'probes-up-health-down';
+
+/**
+ * Which member the group's record answers with, as the DNS probe resolved it: `unknown` when the resolvers that
+ * responded agree on an answer no member carries (or on no record at all).
+ */
+export type ObservedServing = 'primary' | 'secondary' | 'unknown';

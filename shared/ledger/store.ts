@@ -1,7 +1,7 @@
 import type { AlarmStateValue, DeliverySource } from '../core/alarm-event.js';
 import type { GroupEvent, GroupSnapshot, Serving } from '../core/failover-transition.js';
 import type { Role } from '../core/members.js';
-import type { Quorum, RegionVerdict, DisagreementKind } from '../core/probe-verdicts.js';
+import type { DisagreementKind, ObservedServing, Quorum, RegionVerdict } from '../core/probe-verdicts.js';
 
 /** One recorded health transition: the stable `--json` shape of `history` (see README, "JSON output"). */
 export interface TransitionEntry {
@@ -65,6 +65,28 @@ export interface ProbeEntry extends Omit<TransitionEntry, 'kind' | 'state' | 'pr
   };
 }
 
+/**
+ * What the probes saw DNS answer: the record's answer moved to another member (DNS_SERVING_CHANGED), or it has
+ * disagreed with the alarm-derived `serving` for longer than `probes.servingMismatchSeconds` (SERVING_MISMATCH).
+ * `state` is the member DNS answers with; `serving` stays the alarm-derived member, as on every entry.
+ */
+export interface DnsEntry extends Omit<TransitionEntry, 'kind' | 'state' | 'previousState' | 'sources'> {
+  kind: 'dns';
+  state: ObservedServing;
+  previousState: ObservedServing | null;
+  /** `probe:<region>`: the probe region (or `probe:cli`) that saw it. */
+  sources: string[];
+  dns: {
+    /** The values the resolver answered (IPs or CNAME targets, normalised); empty for NXDOMAIN/NODATA. */
+    answer: string[];
+    /** The resolver whose answer this is (the first, in config order, of those that agreed). */
+    resolver: string;
+    negative?: 'NXDOMAIN' | 'NODATA';
+    /** SERVING_MISMATCH only: the alarm-derived member it disagrees with, since when, and the threshold passed. */
+    mismatch?: { alarmServing: Serving; since: string; thresholdSeconds: number };
+  };
+}
+
 export const PROMOTION_STATUSES = [
   'REQUESTED',
   'AWAITING_APPROVAL',
@@ -99,7 +121,9 @@ export interface PromotionEntry extends Omit<TransitionEntry, 'kind' | 'state' |
   };
 }
 
-export type LedgerEntry = TransitionEntry | ProbeEntry | PromotionEntry;
+export type LedgerEntry = TransitionEntry | ProbeEntry | DnsEntry | PromotionEntry;
+/** Every `kind` of ledger entry: what the notify stream filter (serverless.yml) and the stream reader let through. */
+export const LEDGER_ENTRY_KINDS: readonly LedgerEntry['kind'][] = ['transition', 'probe', 'dns', 'promotion'];
 export type EntryState = LedgerEntry['state'];
 
 export interface LedgerHead {

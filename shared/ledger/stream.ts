@@ -5,6 +5,7 @@ import { InvalidEventError } from '../support/errors.js';
 import { once } from '../support/once.js';
 import { parseOrThrow } from '../support/zod-errors.js';
 import { isRecord } from '../support/values.js';
+import { LEDGER_ENTRY_KINDS } from './store.js';
 
 /**
  * The ledger table's stream is the outbox: every new entry reaches `notify` and `promote-replica` through it. This
@@ -74,7 +75,7 @@ export const parseLedgerTrigger = (raw: unknown): LedgerTrigger => {
       if (r.eventName !== 'INSERT' || !r.dynamodb.NewImage) continue;
       const item = unmarshall(r.dynamodb.NewImage as Parameters<typeof unmarshall>[0]);
       if (
-        !['transition', 'probe', 'promotion'].includes(String(item.kind)) ||
+        !(LEDGER_ENTRY_KINDS as readonly string[]).includes(String(item.kind)) ||
         item.stale === true ||
         typeof item.group !== 'string' ||
         typeof item.seq !== 'number'

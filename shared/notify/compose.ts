@@ -64,6 +64,8 @@ export const composeNotification = (
   } = {},
 ): Notification => {
   const seq = extra.seq ?? entry.seq;
+  // What DNS serves now: for an observation of the record, what it was seen to answer (none: no member's address).
+  const serving = entry.kind === 'dns' ? (entry.state === 'unknown' ? 'none' : entry.state) : entry.serving;
   return {
     id: `${entry.group}#${seq}#${kind}${extra.suffix ? `#${extra.suffix}` : ''}`,
     kind,
@@ -74,8 +76,8 @@ export const composeNotification = (
     title: clip(extra.title ?? headline(entry, config), 100),
     summary: extra.summary ?? explanation(entry, config),
     recordName: config.groups[entry.group]?.recordName ?? null,
-    serving: entry.serving,
-    servingRegion: regionOf(config, entry.group, entry.serving),
+    serving,
+    servingRegion: regionOf(config, entry.group, serving),
     role: entry.role,
     state: entry.state,
     previousState: entry.previousState,

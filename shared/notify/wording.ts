@@ -45,6 +45,15 @@ export const headline = (e: LedgerEntry, config: FailoverConfig): string => {
       return e.kind === 'probe' && e.probe.disagreement?.kind === 'probes-up-health-down'
         ? `HEALTH DISAGREEMENT: ${e.group} ${e.role} fails its Route 53 check but passes probes`
         : `HEALTH DISAGREEMENT: ${e.group} ${e.role} passes Route 53 but fails probes`;
+    case 'DNS_SERVING_CHANGED':
+      return e.kind === 'dns' && e.state !== 'unknown'
+        ? `DNS MOVED: ${e.group} now answers the ${e.state} (${e.region})`
+        : `DNS CHANGED: ${e.group} answers no member's address`;
+    case 'SERVING_MISMATCH': {
+      const alarms = e.kind === 'dns' ? (e.dns.mismatch?.alarmServing ?? e.serving) : e.serving;
+      const dns = e.kind === 'dns' && e.state !== 'unknown' ? `the ${e.state}` : 'no member';
+      return `SERVING MISMATCH: ${e.group} DNS answers ${dns}, the alarms say the ${alarms}`;
+    }
     case 'PROMOTION_REQUESTED':
       return `PROMOTION REQUESTED: ${e.group} database, decided after the hold-down`;
     case 'PROMOTION_AWAITING_APPROVAL':
@@ -70,7 +79,8 @@ export const headline = (e: LedgerEntry, config: FailoverConfig): string => {
 
 /** What an entry means and what to check, in a sentence or three. */
 export const explanation = (e: LedgerEntry, config: FailoverConfig): string => {
-  // Probe and promotion entries carry their own account (what the regions saw, what the guardrails decided).
+  // Probe, DNS and promotion entries carry their own account (what the regions saw, what DNS answered, what the
+  // guardrails decided).
   if (e.kind !== 'transition') return e.reason;
   const g = config.groups[e.group];
   const rec = g ? `${g.recordName}` : 'the record';

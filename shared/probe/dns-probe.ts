@@ -1,12 +1,19 @@
-import { Resolver } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { R53FailoverError } from '../support/errors.js';
 import type { AssertionResult, ProbeResult } from './types.js';
+import {
+  describeError,
+  normaliseAnswer,
+  normaliseName,
+  resolveAliasTargets,
+  serverFor,
+  withResolver,
+} from './dns-resolvers.js';
 
 /**
  * Where is Route 53 sending traffic right now? Resolves a failover group's record through each configured resolver and
  * maps every answer to the member whose record carries it. Resolvers are asked in parallel, each on its own
- * `node:dns` Resolver (one try, `timeoutMs`), so one dead resolver costs the probe `timeoutMs` at most and never hides the others.
+ * `node:dns` Resolver (one try, `timeoutMs`), so one dead resolver costs the probe `timeoutMs` at most and never hides the others
+ * (a resolver given by host name may add one more `timeoutMs` for its lookup, and alias targets are resolved first).
  */
 
 export type Member = 'primary' | 'secondary';
@@ -21,6 +28,13 @@ export interface DnsProbeSpec {
   resolvers: string[];
   /** What each member's record answers: IPs (any IPv6 spelling), or target names for CNAME. Must not overlap. */
   members: { primary: string[]; secondary: string[] };
+  /**
+   * Alias targets' DNS names per member (A/AAAA alias records, e.g. a load balancer's `dualstack.…elb.amazonaws.com`):
+   * resolved first, through `aliasResolvers` (empty or absent: the system's resolver); their addresses count as that
+   * member's. A name that cannot be resolved leaves the round without a verdict on that member (see `aliasErrors`).
+   */
+  aliasTargets?: { primary: string[]; secondary: string[] };
+  aliasResolvers?: string[];
   /** Per resolver; the probe's whole run is bounded by it too, since resolvers are asked in parallel. */
   timeoutMs: number;
   /** When set, the probe fails unless every resolver points to this member. */
@@ -49,7 +63,14 @@ export interface DnsResolverAnswer {
  */
 export type PointsTo = Member | 'split' | 'unknown' | 'none';
 
-export type DnsProbeResult = ProbeResult & { dns: DnsResolverAnswer[]; pointsTo: PointsTo };
+export type DnsProbeResult = ProbeResult & {
+  dns: DnsResolverAnswer[];
+  pointsTo: PointsTo;
+  /** The alias targets' addresses this round, per member (only with `aliasTargets`). */
+  aliasAddresses?: { primary: string[]; secondary: string[] };
+  /** Alias targets that could not be resolved: answers cannot be mapped to members with certainty this round. */
+  aliasErrors?: string[];
+};
 
 export interface DnsProbeDeps {
   /** Epoch ms; used for `startedAt` and latencies. Default `Date.now`. */
@@ -61,44 +82,20 @@ export class DnsProbeError extends R53FailoverError {
   override readonly name: string = 'DnsProbeError';
 }
 
-const normaliseName = (name: string): string => name.trim().toLowerCase().replace(/\.+$/, '');
-
-/** One spelling per value, so `2001:DB8:0:0::1` matches `2001:db8::1` and `Api.Example.com.` matches `api.example.com`. */
-export const normaliseAnswer = (value: string): string => {
-  const v = value.trim().replace(/^\[(.*)\]$/, '$1');
-  if (isIP(v) === 6) {
-    // The WHATWG URL serialiser prints the canonical (RFC 5952 style) form: lower-case, longest zero run compressed.
-    try {
-      return new URL(`http://[${v}]/`).hostname.slice(1, -1);
-    } catch {
-      // A zone-scoped address (fe80::1%eth0) is valid for node:net but not in a URL: compare it lower-cased as given.
-      return v.toLowerCase();
-    }
-  }
-  if (isIP(v) === 4) return v;
-  return normaliseName(v);
-};
-
-/** `ip`, `ip:port`, `[ipv6]`, `[ipv6]:port` → the form `Resolver.setServers` takes, or undefined when it is none of those. */
-const serverAddress = (resolver: string): string | undefined => {
-  const s = resolver.trim();
-  if (isIP(s) === 4) return s;
-  if (isIP(s) === 6) return `[${s}]`;
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(s);
-  const host = m?.[1] ?? m?.[2];
-  const port = m?.[3] === undefined ? 53 : Number(m[3]);
-  if (!host || port < 1 || port > 65_535) return undefined;
-  if (m?.[1] !== undefined && isIP(host) === 6) return `[${host}]:${port}`;
-  if (m?.[2] !== undefined && isIP(host) === 4) return `${host}:${port}`;
-  return undefined;
-};
-
 interface MemberValues {
   primary: ReadonlySet<string>;
   secondary: ReadonlySet<string>;
+  /** Members whose values include an alias target's addresses: sharing one address is enough (see memberOf). */
+  aliased?: { primary: boolean; secondary: boolean };
 }
 
-/** Answers ⊆ one member → that member; values of both → mixed; anything else → unknown; no answers → none. */
+/**
+ * Answers ⊆ one member → that member; values of both → mixed; anything else → unknown; no answers → none. For a member
+ * whose values come from resolving an alias target, answers that share an address with it and none with the other
+ * member are that member's too: a load balancer's name answers a rotating subset of its nodes, and our lookup of it
+ * need not be the same moment as Route 53's (an alias follows its target's address changes: Route 53 Developer Guide,
+ * "Choosing between alias and non-alias records").
+ */
 export const memberOf = (answers: readonly string[], members: MemberValues): DnsResolverAnswer['member'] => {
   if (answers.length === 0) return 'none';
   const inPrimary = answers.filter((a) => members.primary.has(a)).length;
@@ -106,25 +103,9 @@ export const memberOf = (answers: readonly string[], members: MemberValues): Dns
   if (inPrimary === answers.length) return 'primary';
   if (inSecondary === answers.length) return 'secondary';
   if (inPrimary > 0 && inSecondary > 0) return 'mixed';
+  if (inPrimary > 0 && members.aliased?.primary) return 'primary';
+  if (inSecondary > 0 && members.aliased?.secondary) return 'secondary';
   return 'unknown';
-};
-
-/** Classified like the other probes' errors ('timed out after 2000 ms', 'connection refused'). */
-const describeError = (err: unknown, timeoutMs: number): string => {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ETIMEOUT':
-    case 'ECANCELLED':
-      return `timed out after ${timeoutMs} ms`;
-    case 'ESERVFAIL':
-      return 'resolver answered SERVFAIL';
-    case 'EREFUSED':
-      return 'resolver refused the query (REFUSED)';
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    default:
-      return `${code ?? 'error'}: ${err instanceof Error ? err.message : String(err)}`;
-  }
 };
 
 const askResolver = async (
@@ -135,33 +116,18 @@ const askResolver = async (
   now: () => number,
 ): Promise<DnsResolverAnswer> => {
   const started = now();
-  const server = serverAddress(resolver);
-  if (!server)
-    return {
-      resolver,
-      answers: [],
-      member: 'unknown',
-      latencyMs: 0,
-      error: `not a resolver address (expected ip or ip:port): ${JSON.stringify(resolver)}`,
-    };
-  const client = new Resolver({ timeout: spec.timeoutMs, tries: 1 });
-  client.setServers([server]);
-  // Node checks c-ares timeouts on a periodic timer, so a query can overrun `timeout` by up to one period (seen: 400 ms
-  // for 200). Cancelling at the deadline holds the probe to `timeoutMs`; the cancelled query rejects with ECANCELLED.
-  const deadline = setTimeout(() => client.cancel(), spec.timeoutMs);
+  const target = await serverFor(resolver, spec.timeoutMs);
+  if ('error' in target) return { resolver, answers: [], member: 'unknown', latencyMs: now() - started, ...target };
   try {
-    let answers: string[];
-    let ttl: number | undefined;
-    if (spec.recordType === 'CNAME') {
-      answers = await client.resolveCname(name);
-    } else {
+    const { answers, ttl } = await withResolver([target.server], spec.timeoutMs, async (client) => {
+      if (spec.recordType === 'CNAME') return { answers: await client.resolveCname(name), ttl: undefined };
       const records =
         spec.recordType === 'A'
           ? await client.resolve4(name, { ttl: true })
           : await client.resolve6(name, { ttl: true });
-      answers = records.map((r) => r.address);
-      ttl = records.length > 0 ? Math.min(...records.map((r) => r.ttl)) : undefined;
-    }
+      const ttl = records.length > 0 ? Math.min(...records.map((r) => r.ttl)) : undefined;
+      return { answers: records.map((r) => r.address), ttl };
+    });
     const normalised = [...new Set(answers.map(normaliseAnswer))].sort();
     const result: DnsResolverAnswer = {
       resolver,
@@ -180,8 +146,6 @@ const askResolver = async (
     if (code === 'ENOTFOUND') return { resolver, answers: [], member: 'none', negative: 'NXDOMAIN', latencyMs };
     if (code === 'ENODATA') return { resolver, answers: [], member: 'none', negative: 'NODATA', latencyMs };
     return { resolver, answers: [], member: 'unknown', latencyMs, error: describeError(err, spec.timeoutMs) };
-  } finally {
-    clearTimeout(deadline);
   }
 };
 
@@ -216,7 +180,15 @@ export const runDnsProbe = async (spec: DnsProbeSpec, deps: DnsProbeDeps = {}): 
   if (shared.length > 0)
     throw new DnsProbeError(`probe ${spec.name}: ${shared.join(', ')} is listed for both primary and secondary`);
 
-  const dns = await Promise.all(spec.resolvers.map((r) => askResolver(r, spec, name, { primary, secondary }, now)));
+  const alias = spec.aliasTargets ? await resolveAliasTargets(spec) : undefined;
+  for (const a of alias?.addresses.primary ?? []) primary.add(a);
+  for (const a of alias?.addresses.secondary ?? []) secondary.add(a);
+  const aliased = {
+    primary: (spec.aliasTargets?.primary.length ?? 0) > 0,
+    secondary: (spec.aliasTargets?.secondary.length ?? 0) > 0,
+  };
+  const values = { primary, secondary, aliased };
+  const dns = await Promise.all(spec.resolvers.map((r) => askResolver(r, spec, name, values, now)));
   const pointsTo = pointsToOf(dns);
 
   const assertions = dns.map((d) => answersAssertion(d, spec.recordType));
@@ -243,6 +215,8 @@ export const runDnsProbe = async (spec: DnsProbeSpec, deps: DnsProbeDeps = {}): 
       `resolvers disagree (${describeViews(dns)}): still converging after a flip, or caching an old answer`,
     );
 
+  for (const e of alias?.errors ?? []) warnings.push(`${e}: which member answers cannot be told for certain`);
+
   const failed = assertions.filter((a) => !a.ok);
   const result: DnsProbeResult = {
     probe: spec.name,
@@ -255,6 +229,8 @@ export const runDnsProbe = async (spec: DnsProbeSpec, deps: DnsProbeDeps = {}): 
     warnings,
     dns,
     pointsTo,
+    ...(alias ? { aliasAddresses: alias.addresses } : {}),
+    ...(alias?.errors.length ? { aliasErrors: alias.errors } : {}),
   };
   if (spec.resolvers.length === 0) result.error = 'no resolvers configured';
   else if (failed.length > 0)

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { LedgerWriteError } from '../support/errors.js';
 import type { ProbeResult } from './types.js';
-import type { Quorum, RegionVerdict } from '../core/probe-verdicts.js';
+import type { ObservedServing, Quorum, RegionVerdict } from '../core/probe-verdicts.js';
 
 export interface StoredProbeResult extends ProbeResult {
   group: string;
@@ -15,6 +15,23 @@ export interface DnsState {
   settled?: string;
   since?: string;
   flipSeenAt?: string;
+}
+
+/**
+ * What DNS answers for a group's record: as one probe region sees it (`OBSERVED#<region>`), or as recorded for the
+ * group (`OBSERVED`, what `status` shows and DNS_SERVING_CHANGED follows). Versioned: each change has one writer.
+ */
+export interface ObservedState {
+  serving: ObservedServing;
+  /** When this answer was first seen (for the group: by the region whose observation it took). */
+  at: string;
+  /** The values answered (normalised), empty for NXDOMAIN/NODATA, and the resolver that answered them. */
+  answer: string[];
+  resolver: string;
+  negative?: 'NXDOMAIN' | 'NODATA';
+  /** The probe region (or `cli`) that saw it. */
+  region: string;
+  version: number;
 }
 
 export interface QuorumState {
@@ -35,11 +52,23 @@ export interface ProbeStore {
   putQuorum(group: string, member: string, q: QuorumState, expectedVersion: number): Promise<boolean>;
   /** True the first time a disagreement that began at `since` is claimed (so it is reported once). */
   claimDisagreement(group: string, member: string, since: string): Promise<boolean>;
+  /** One region's observation of the record's answer (`region`), or the group's (`region` undefined). */
+  getObserved(group: string, region?: string): Promise<ObservedState | undefined>;
+  /** Conditional on `expectedVersion` (0: none yet): only one writer records a given change. */
+  putObserved(
+    group: string,
+    region: string | undefined,
+    state: Omit<ObservedState, 'version'>,
+    expectedVersion: number,
+  ): Promise<boolean>;
+  /** True the first time a serving mismatch that began at `since` is claimed (so it is reported once). */
+  claimMismatch(group: string, since: string): Promise<boolean>;
   getDnsState(group: string, region: string): Promise<DnsState>;
   putDnsState(group: string, region: string, state: DnsState): Promise<void>;
 }
 
 const pk = (group: string) => `PROBE#${group}`;
+const observedSk = (region?: string) => (region === undefined ? 'OBSERVED' : `OBSERVED#${region}`);
 const BODY_SNIPPET_MAX = 512;
 
 export class DynamoDbProbeStore implements ProbeStore {
@@ -162,19 +191,73 @@ export class DynamoDbProbeStore implements ProbeStore {
   }
 
   async claimDisagreement(group: string, member: string, since: string): Promise<boolean> {
+    return this.#claim(group, `DISAGREE#${member}#${since}`, since, `disagreement of ${member}`);
+  }
+
+  /** A once-only marker: true for the writer that creates it. */
+  async #claim(group: string, sk: string, since: string, what: string): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: pk(group), sk: `DISAGREE#${member}#${since}`, since },
+          Item: { pk: pk(group), sk, since },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
-      throw new LedgerWriteError(`record disagreement of ${group}/${member} failed`, { cause: err });
+      throw new LedgerWriteError(`record ${what} of ${group} failed`, { cause: err });
     }
+  }
+
+  async getObserved(group: string, region?: string): Promise<ObservedState | undefined> {
+    const res = await this.#send(`read the DNS observation of ${group}`, () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(group), sk: observedSk(region) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const i = res.Item;
+    if (!i) return undefined;
+    return {
+      serving: i.serving as ObservedServing,
+      at: String(i.at),
+      answer: Array.isArray(i.answer) ? i.answer.map(String) : [],
+      resolver: String(i.resolver ?? ''),
+      ...(i.negative ? { negative: i.negative as 'NXDOMAIN' | 'NODATA' } : {}),
+      region: String(i.region ?? ''),
+      version: Number(i.version),
+    };
+  }
+
+  async putObserved(
+    group: string,
+    region: string | undefined,
+    state: Omit<ObservedState, 'version'>,
+    expectedVersion: number,
+  ): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...state, pk: pk(group), sk: observedSk(region), version: expectedVersion + 1 },
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': expectedVersion } }),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw new LedgerWriteError(`store the DNS observation of ${group} failed`, { cause: err });
+    }
+  }
+
+  async claimMismatch(group: string, since: string): Promise<boolean> {
+    return this.#claim(group, `MISMATCH#${since}`, since, 'serving mismatch');
   }
 
   async getDnsState(group: string, region: string): Promise<DnsState> {

@@ -2,7 +2,7 @@ import { type FailoverConfig } from '../config/schema.js';
 import type { GroupEvent } from '../core/group-events.js';
 import { appendToChain } from '../ledger/append.js';
 import { nextEntry } from '../ledger/entry.js';
-import type { LedgerStore, ProbeEntry } from '../ledger/store.js';
+import type { DnsEntry, LedgerStore, ProbeEntry } from '../ledger/store.js';
 import type { Log } from '../support/logger.js';
 import type { ProbeStore } from './probe-store.js';
 import { disagreement, evaluateQuorum, nextVerdict, quorumEvent, type QuorumEvaluation } from './quorum.js';
@@ -11,6 +11,8 @@ import { detectFailback, type DnsProbeResult, type DnsProbeSpec, type PointsTo }
 import type { MemberRole } from '../core/members.js';
 import type { Quorum, RegionVerdict } from '../core/probe-verdicts.js';
 import { healthBasisOf, memberProbes, probeSettingsFor, type EffectiveProbeSettings } from '../config/lookups.js';
+import { observeDns } from './dns-observation.js';
+import { isIP } from 'node:net';
 
 /** The probe engines (injectable: tests and the bench swap in their own). */
 export interface ProbeRunners {
@@ -125,7 +127,8 @@ export interface DnsRound {
 
 export interface RoundReport {
   members: MemberRound[];
-  events: ProbeEntry[];
+  /** Entries this round appended: probe quorum changes and disagreements, DNS serving changes and mismatches. */
+  events: (ProbeEntry | DnsEntry)[];
   dns: DnsRound[];
 }
 
@@ -136,13 +139,26 @@ export const dnsSpecFor = (config: FailoverConfig, group: string): DnsProbeSpec 
   if (!g || s.dnsResolvers.length === 0 || !g.primary.dnsAnswers?.length || !g.secondary.dnsAnswers?.length)
     return undefined;
   const recordType = g.recordType === 'AAAA' || g.recordType === 'CNAME' ? g.recordType : 'A';
+  // On an A/AAAA record a name can only be an alias target: Route 53 answers an alias to a load balancer with that
+  // load balancer's current addresses (Route 53 Developer Guide, "Choosing between alias and non-alias records").
+  const isAlias = (v: string) => recordType !== 'CNAME' && isIP(v.trim().replace(/^\[(.*)\]$/, '$1')) === 0;
+  const split = (values: string[]) => ({ values: values.filter((v) => !isAlias(v)), alias: values.filter(isAlias) });
+  const primary = split(g.primary.dnsAnswers);
+  const secondary = split(g.secondary.dnsAnswers);
+  const aliased = primary.alias.length > 0 || secondary.alias.length > 0;
   return {
     name: 'dns',
     recordName: g.recordName,
     recordType,
     resolvers: s.dnsResolvers,
     timeoutMs: 2000,
-    members: { primary: g.primary.dnsAnswers, secondary: g.secondary.dnsAnswers },
+    members: { primary: primary.values, secondary: secondary.values },
+    ...(aliased
+      ? {
+          aliasTargets: { primary: primary.alias, secondary: secondary.alias },
+          aliasResolvers: s.aliasTargetResolvers,
+        }
+      : {}),
   };
 };
 
@@ -369,7 +385,9 @@ export const runProbeRound = async (
     const settings = probeSettingsFor(deps.config, group);
     const spec = settings.regions.includes(deps.region) ? dnsSpecFor(deps.config, group) : undefined;
     const round = spec && (await dnsRound(deps, group, spec, settings));
-    if (round) report.dns.push(round);
+    if (!round) continue;
+    report.dns.push(round);
+    report.events.push(...(await observeDns(deps, group, round.result)));
   }
   return report;
 };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
 import type { SampleTransition } from '../../local/sample-events.js';
 
 export const EVENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'events');
@@ -33,6 +34,21 @@ export const SAMPLE_ALARM: SampleTransition = {
   state: 'ALARM',
   previousState: 'OK',
   at: '2025-06-12T14:03:27.412Z',
+};
+
+/**
+ * FIXTURE_CONFIG_YAML with a DNS probe: each member's `dnsAnswers`, the top-level `probes` settings (dnsResolvers…)
+ * and any other top-level keys (`notify`…).
+ */
+export const dnsFixtureConfigYaml = (
+  answers: { primary: string[]; secondary: string[] },
+  probes: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): string => {
+  const config = parse(FIXTURE_CONFIG_YAML) as { groups: Record<string, Record<string, Record<string, unknown>>> };
+  const group = config.groups['orders-api'] ?? {};
+  for (const role of ['primary', 'secondary'] as const) group[role] = { ...group[role], dnsAnswers: answers[role] };
+  return stringify({ ...config, probes, ...extra });
 };
 
 const ELB_ARN = 'arn:aws:elasticloadbalancing';

@@ -231,14 +231,83 @@ describe('runDnsProbe', () => {
   it('reports a malformed resolver address on that resolver without failing the others', async () => {
     // Arrange
     both(RECORD, 'A', PRIMARY);
-    const spec = specFor([east], { resolvers: [east.address, 'resolver.example.com:53'] });
+    const spec = specFor([east], { resolvers: [east.address, 'resolver example:53'] });
     // Act
     const result = await runDnsProbe(spec);
     // Assert
     expect(result.dns[0]).toMatchObject({ member: 'primary' });
-    expect(result.dns[1]?.error).toMatch(/^not a resolver address/);
+    expect(result.dns[1]?.error).toMatch(/^not a resolver address \(expected ip, ip:port, host or host:port\)/);
     expect(result.pointsTo).toBe('primary');
     expect(result.ok).toBe(false);
+  });
+
+  it("asks a resolver given by host name (as a zone's name servers are) at the address the name has", async () => {
+    // Arrange
+    both(RECORD, 'A', SECONDARY);
+    const spec = specFor([], { resolvers: [`localhost:${east.port}`, 'ns-1.r53f-test.invalid'] });
+    // Act
+    const result = await runDnsProbe(spec);
+    // Assert
+    expect(result.dns[0]).toMatchObject({
+      resolver: `localhost:${east.port}`,
+      member: 'secondary',
+      answers: SECONDARY,
+    });
+    expect(east.queries).toEqual([{ name: RECORD, type: 'A', transport: 'udp' }]);
+    expect(result.dns[1]?.error).toMatch(/^could not look up resolver name ns-1\.r53f-test\.invalid: /);
+    expect(result.pointsTo).toBe('secondary');
+  });
+
+  it('maps an alias record to the member whose alias target resolves to the same addresses', async () => {
+    // Arrange: Route 53 answers an alias A record with the load balancer's own addresses, which change over time.
+    const elb = await startDnsServer('elb.example.net');
+    try {
+      elb.setRecords('primary-lb.elb.example.net', 'A', ['192.0.2.31', '192.0.2.32']);
+      elb.setRecords('secondary-lb.elb.example.net', 'A', ['198.51.100.41', '198.51.100.42']);
+      both(RECORD, 'A', ['192.0.2.32', '192.0.2.33']); // a node the target's own answer rotated out
+      const spec = specFor([east, west], {
+        members: { primary: [], secondary: [] },
+        aliasTargets: { primary: ['Primary-LB.elb.example.net.'], secondary: ['secondary-lb.elb.example.net'] },
+        aliasResolvers: [elb.address],
+      });
+      // Act
+      const before = await runDnsProbe(spec);
+      both(RECORD, 'A', ['198.51.100.42', '198.51.100.41']);
+      const after = await runDnsProbe(spec);
+      // Assert
+      expect(before).toMatchObject({
+        pointsTo: 'primary',
+        aliasAddresses: { primary: ['192.0.2.31', '192.0.2.32'], secondary: ['198.51.100.41', '198.51.100.42'] },
+      });
+      expect(before.aliasErrors).toBeUndefined();
+      expect(after.pointsTo).toBe('secondary');
+    } finally {
+      await elb.close();
+    }
+  });
+
+  it("says so when an alias target cannot be resolved, rather than calling the answer nobody's", async () => {
+    // Arrange
+    const elb = await startDnsServer('elb.example.net');
+    try {
+      elb.setRecords('primary-lb.elb.example.net', 'A', ['192.0.2.31']);
+      both(RECORD, 'A', ['198.51.100.41']);
+      const spec = specFor([east], {
+        members: { primary: [], secondary: [] },
+        aliasTargets: { primary: ['primary-lb.elb.example.net'], secondary: ['gone-lb.elb.example.net'] },
+        aliasResolvers: [elb.address],
+      });
+      // Act
+      const result = await runDnsProbe(spec);
+      // Assert
+      expect(result.aliasErrors).toEqual([
+        expect.stringMatching(/^alias target gone-lb\.elb\.example\.net \(secondary\): /),
+      ]);
+      expect(result.warnings).toContain(`${result.aliasErrors?.[0]}: which member answers cannot be told for certain`);
+      expect(result.pointsTo).toBe('unknown');
+    } finally {
+      await elb.close();
+    }
   });
 
   it('refuses a spec that lists one value for both members', async () => {

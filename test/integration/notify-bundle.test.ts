@@ -10,7 +10,12 @@ import { recordEvent } from '../../shared/record/recorder.js';
 import { eventBridgeEvent } from '../../local/sample-events.js';
 import { loadBundle, streamRecordOf } from '../helpers/bundle.js';
 import { FIXTURE_CONFIG_YAML, loadEvent, PRIMARY_HC } from '../helpers/events.js';
-import { recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
+import { captureLog, recorderDeps, startLocalDynamo } from '../helpers/ledger.js';
+import { parseConfigText } from '../../shared/config/file.js';
+import { observeDns } from '../../shared/probe/dns-observation.js';
+import type { DnsProbeResult } from '../../shared/probe/dns-probe.js';
+import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
+import { makeDocumentClient } from '../../shared/support/clients.js';
 
 const context = {
   awsRequestId: 'req-n',
@@ -179,6 +184,63 @@ describe('notify bundle (dist/notify/index.js)', () => {
     const emf = written.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(emf.filter((e) => e.NotificationsSent !== undefined)).toEqual([
       expect.objectContaining({ Channel: 'slack', NotificationsSent: 1, service: 'r53-failover' }),
+    ]);
+  });
+
+  it('notifies a DNS observation entry (kind dns) like any group event: Slack and the topic, once', async () => {
+    // Arrange: the probes saw the record move to the secondary (seq 2, after the FAILED_OVER above)
+    const config = parseConfigText(FIXTURE_CONFIG_YAML, 'test.yml');
+    const deps = {
+      config,
+      region: 'us-west-2',
+      store: new DynamoDbProbeStore(makeDocumentClient(dynamo.client), table),
+      ledger: store(),
+      log: captureLog(),
+      now: () => new Date(),
+    };
+    const seen = (pointsTo: 'primary' | 'secondary', ip: string): DnsProbeResult => ({
+      probe: 'dns',
+      type: 'dns',
+      target: 'api.orders.example.com A',
+      ok: true,
+      latencyMs: 3,
+      startedAt: new Date().toISOString(),
+      assertions: [],
+      warnings: [],
+      dns: [{ resolver: '192.0.2.53', answers: [ip], member: pointsTo, latencyMs: 3 }],
+      pointsTo,
+    });
+    await observeDns(deps, 'orders-api', seen('primary', '192.0.2.10'));
+    const [entry] = await observeDns(
+      { ...deps, now: () => new Date(Date.now() + 10_000) },
+      'orders-api',
+      seen('secondary', '198.51.100.20'),
+    );
+    const slackBefore = slack.requests.length;
+    const snsBefore = subscriberMessages().length;
+    // Act
+    const event = { Records: [await streamRecordFor('orders-api', entry?.seq ?? 0, '200')] };
+    const res = await handler(event, context);
+    await handler(event, context);
+    // Assert
+    expect(entry).toMatchObject({ kind: 'dns', seq: 2, event: 'DNS_SERVING_CHANGED' });
+    expect(res.batchItemFailures).toEqual([]);
+    expect(slack.requests.slice(slackBefore)).toHaveLength(1);
+    expect(JSON.stringify(slack.requests.at(-1)?.json)).toContain(
+      'DNS MOVED: orders-api now answers the secondary (us-west-2)',
+    );
+    expect(
+      subscriberMessages()
+        .slice(snsBefore)
+        .map((m) => JSON.parse(m.body)),
+    ).toEqual([
+      expect.objectContaining({
+        notification: expect.objectContaining({
+          event: 'DNS_SERVING_CHANGED',
+          serving: 'secondary',
+          severity: 'warning',
+        }),
+      }),
     ]);
   });
 

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDocumentClient } from '../../shared/support/clients.js';
 import { parseConfigText } from '../../shared/config/file.js';
-import type { ProbeEntry } from '../../shared/ledger/store.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
-import { runProbeRound, type ProbeRunners } from '../../shared/probe/runner.js';
+import { runProbeRound, type ProbeRunners, type RoundReport } from '../../shared/probe/runner.js';
 import type { ProbeResult } from '../../shared/probe/types.js';
 import { recordEvent } from '../../shared/record/recorder.js';
 import { eventBridgeEvent } from '../../local/sample-events.js';
@@ -77,7 +76,7 @@ const world = async () => {
     });
   const tick = async (regions = ['us-east-1', 'us-west-2', 'eu-west-1']) => {
     clock += 10_000;
-    const events: ProbeEntry[] = [];
+    const events: RoundReport['events'] = [];
     for (const r of regions) events.push(...(await round(r)).events);
     return events;
   };
@@ -191,7 +190,7 @@ describe('probe quorum across simulated regions (2 of 3, 3 in a row)', () => {
       for (let i = 0; i < 3; i++) await w.tick();
       w.down.set('us-east-1', new Set(['primary']));
       w.down.set('us-west-2', new Set(['primary']));
-      const events: ProbeEntry[] = [];
+      const events: RoundReport['events'] = [];
       for (let i = 0; i < 12; i++) events.push(...(await w.tick()));
       const config = {
         ...CONFIG,

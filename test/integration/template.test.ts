@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerTableDefinition } from '../../shared/ledger/schema.js';
+import { LEDGER_ENTRY_KINDS } from '../../shared/ledger/store.js';
 import {
   asArray,
   nestedAlarms,
@@ -641,7 +642,7 @@ describe('serverless package (stage test, us-east-1)', () => {
       expect(props.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([
         {
           eventName: ['INSERT'],
-          dynamodb: { NewImage: { kind: { S: ['transition', 'probe', 'promotion'] }, stale: { BOOL: [false] } } },
+          dynamodb: { NewImage: { kind: { S: [...LEDGER_ENTRY_KINDS] }, stale: { BOOL: [false] } } },
         },
       ]);
     });

@@ -8,7 +8,7 @@ import { loadConfigFile, parseConfigText } from '../../shared/config/file.js';
 import { ConfigError } from '../../shared/support/errors.js';
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { errorOf } from '../helpers/errors.js';
-import { indexHealthChecks } from '../../shared/config/lookups.js';
+import { indexHealthChecks, probeSettingsFor } from '../../shared/config/lookups.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -195,6 +195,50 @@ describe('parseConfigText: rejected', () => {
     // Assert
     expect(groupOf(promotion('')).promotion?.maxAttempts).toBe(5);
     expect(err.message).toBe('failover.yml: groups.orders-api.promotion.maxAttempts: expected 1 to 20 attempts, got 0');
+  });
+
+  it('defaults probes.servingMismatchSeconds to 600, takes a group override, and rejects 0 naming the field', () => {
+    // Arrange
+    const withProbes = (top: string, own = '') =>
+      variant('notify:\n', `${own ? `    probeSettings: { ${own} }\n` : ''}probes:\n  ${top}\nnotify:\n`);
+    // Act
+    const err = configErrorOf(withProbes('servingMismatchSeconds: 0'));
+    // Assert
+    expect(probeSettingsFor(parseConfigText(DESIGN_MINIMUM, 'failover.yml'), 'orders-api').servingMismatchSeconds).toBe(
+      600,
+    );
+    expect(
+      probeSettingsFor(parseConfigText(withProbes('servingMismatchSeconds: 900'), 'failover.yml'), 'orders-api')
+        .servingMismatchSeconds,
+    ).toBe(900);
+    expect(
+      probeSettingsFor(
+        parseConfigText(withProbes('servingMismatchSeconds: 900', 'servingMismatchSeconds: 300'), 'failover.yml'),
+        'orders-api',
+      ).servingMismatchSeconds,
+    ).toBe(300);
+    expect(err.message).toBe(
+      'failover.yml: probes.servingMismatchSeconds: expected a whole number of seconds (1 or more), got 0',
+    );
+  });
+
+  it('takes name servers by host name or address in probes.dnsResolvers, and rejects a URL naming the field', () => {
+    // Arrange
+    const resolvers = (list: string) => variant('notify:\n', `probes:\n  dnsResolvers: ${list}\nnotify:\n`);
+    const names = '[ns-2048.awsdns-64.com, "ns-1536.awsdns-00.co.uk.", "192.0.2.53:5353", "[2001:db8::53]:53"]';
+    // Act
+    const config = parseConfigText(resolvers(names), 'failover.yml');
+    const err = configErrorOf(resolvers('["udp://ns-2048.awsdns-64.com"]'));
+    // Assert
+    expect(probeSettingsFor(config, 'orders-api').dnsResolvers).toEqual([
+      'ns-2048.awsdns-64.com',
+      'ns-1536.awsdns-00.co.uk.',
+      '192.0.2.53:5353',
+      '[2001:db8::53]:53',
+    ]);
+    expect(err.message).toBe(
+      'failover.yml: probes.dnsResolvers[0]: expected a resolver: an IP or a host name, optionally with :port (192.0.2.53, [2001:db8::53]:53, ns-2048.awsdns-64.com), got "udp://ns-2048.awsdns-64.com"',
+    );
   });
 
   it('rejects a malformed health check id naming the field', () => {

@@ -1,4 +1,5 @@
 import type { Severity } from '../../core/group-events.js';
+import { UNASSIGNED_GROUP } from '../../core/members.js';
 import { type OutboundGuard, postJson, retryAfterMs, type PostResult } from '../../net/http.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
 import { networkFailure } from '../notification.js';
@@ -72,7 +73,8 @@ const link = (label: string, url: string): string => {
 };
 
 const servesText = (n: Notification): string => {
-  if (n.serving === 'none') return 'none (not in a failover group)';
+  if (n.serving === 'none')
+    return n.group === UNASSIGNED_GROUP ? 'none (not in a failover group)' : "no member's address (see below)";
   return n.servingRegion ? `${n.serving} (${truncate(escapeMrkdwn(n.servingRegion), 64, true)})` : n.serving;
 };
 
