@@ -21,6 +21,7 @@ Commands:
   check            lint a failover setup: --change-batch FILE, --config FILE or --hosted-zone-id ID (--json)
   drill            local end-to-end failover drill: apps, Route 53 health checks, DNS, the whole pipeline (what npm start runs)
   demo             replay a realistic outage through the recorder and notifier on an embedded ledger
+  schema           print failover.yml's JSON Schema, for editors (# yaml-language-server: $schema=…)
 
 Run r53-failover help <command> (or r53-failover <command> --help) for its options; r53-failover --version.
 Config: --config FILE or R53F_CONFIG (default ./failover.yml).
@@ -45,6 +46,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./commands/export.js')).exportCommand,
   verify: async () => (await import('./commands/verify.js')).verify,
   digest: async () => (await import('./commands/digest.js')).digest,
+  schema: async () => (await import('./commands/schema.js')).schema,
 };
 
 /** Runs the CLI and returns the exit status: 0 ok, 1 rejected input or failure, 2 usage or config error. */

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Builds every Lambda (one minified CommonJS bundle per function, SDK included; its esbuild metafile in
-// dist/<fn>.meta.json), the CLI, the bench and the serverless plugin's config module. Run by `npm install`
+// dist/<fn>.meta.json), the CLI, the bench, the serverless plugin's config module and failover.schema.json. Run by `npm install`
 // (prepare), `npm test`, `npm start` and the plugin.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { lambdaBuildOptions } from './lambda-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -75,6 +75,18 @@ const toolOptions = {
   logLevel: 'error',
 };
 
+/**
+ * failover.schema.json at the package root (the example's `# yaml-language-server: $schema=` line points at it),
+ * generated from the zod schema just bundled: never written by hand, not committed, shipped in the npm package.
+ */
+const writeConfigSchema = async () => {
+  const module = pathToFileURL(join(dist, 'scripts', 'config-schema.mjs'));
+  // A fresh URL per build: a second build in the same process must not get the first one's module from the cache.
+  module.search = `?build=${process.pid}-${Date.now()}`;
+  const { configJsonSchemaText, CONFIG_JSON_SCHEMA_FILE } = await import(module.href);
+  writeAtomically(join(root, CONFIG_JSON_SCHEMA_FILE), configJsonSchemaText());
+};
+
 export async function buildAll({ quiet = false } = {}) {
   mkdirSync(dist, { recursive: true });
   // The root package is ESM; the Lambda bundles are CommonJS, so dist/ says so (otherwise `handler` is undefined).
@@ -112,13 +124,16 @@ export async function buildAll({ quiet = false } = {}) {
       ['scripts/bench.ts', 'scripts/bench.mjs', 'esm'],
       ['scripts/bench/raw-put.ts', 'scripts/raw-put.mjs', 'esm'],
       ['scripts/sls-config.ts', 'sls/config.cjs', 'cjs'],
+      ['shared/config/json-schema.ts', 'scripts/config-schema.mjs', 'esm'],
     ]
       .filter(([src]) => existsSync(join(root, src)))
       .map(([src, out, format]) =>
         buildAtomically({ ...toolOptions, entryPoints: [join(root, src)], outfile: join(dist, out), format }),
       ),
   ]);
-  if (!quiet) console.error(`built ${fns.length} function bundle(s), CLI and tools into dist/`);
+  await writeConfigSchema();
+  if (!quiet)
+    console.error(`built ${fns.length} function bundle(s), CLI and tools into dist/, and failover.schema.json`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -189,7 +189,7 @@ const buildConfigSchema = () => {
     );
   return FailoverConfigSchema;
 };
-const failoverConfigSchema = /* @__PURE__ */ once(buildConfigSchema);
+export const failoverConfigSchema = /* @__PURE__ */ once(buildConfigSchema);
 
 export type FailoverConfig = z.infer<ReturnType<typeof buildConfigSchema>>;
 export type FailoverGroup = FailoverConfig['groups'][string];
