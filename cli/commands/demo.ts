@@ -242,10 +242,14 @@ export const demo = async (args: string[], io: Io): Promise<number> => {
   }
   const examplePath = values.config ?? join(packageRoot(), 'failover.example.yml');
   const { config: example } = loadConfigFile(examplePath, io.cwd);
-  const groups = Object.entries(example.groups);
-  const [group, g] = groups[0] ?? [];
-  if (!group || !g) {
-    io.err(`demo: ${examplePath} has no group to replay an outage on`);
+  // The demo replays HealthCheckStatus alarms: it uses the groups whose members both have a health check.
+  const groups = Object.entries(example.groups).flatMap(([name, eg]) => {
+    const [p, s] = [eg.primary.healthCheckId, eg.secondary.healthCheckId];
+    return p && s ? [[name, eg, p, s] as const] : [];
+  });
+  const [group, g, primaryHc, secondaryHc] = groups[0] ?? [];
+  if (!group || !g || !primaryHc || !secondaryHc) {
+    io.err(`demo: ${examplePath} has no group whose members both have a healthCheckId to replay an outage on`);
     return 2;
   }
   const rx = {
@@ -273,9 +277,9 @@ export const demo = async (args: string[], io: Io): Promise<number> => {
     const ledgerDir = values.ledger ?? join(work, 'ledger');
     const common = ['--config', configPath, '--ledger', ledgerDir];
     const second = groups[1];
-    const steps = scenario(g.primary.healthCheckId, g.secondary.healthCheckId, group);
+    const steps = scenario(primaryHc, secondaryHc, group);
     const [before, after] = [steps.slice(0, -3), steps.slice(-3)];
-    const all = [...before, ...(second ? flapping(second[0], second[1].primary.healthCheckId) : []), ...after];
+    const all = [...before, ...(second ? flapping(second[0], second[2]) : []), ...after];
     io.out(
       `r53-failover demo: a regional outage of "${group}" (${g.recordName}), primary ${g.primary.region}, secondary ${g.secondary.region}`,
     );

@@ -40,14 +40,14 @@ export const configInput = (config: FailoverConfig, opts: { zoneName?: string } 
         type: g.recordType,
         setIdentifier: `${group}-${role}`,
         failover: role === 'primary' ? 'PRIMARY' : 'SECONDARY',
-        healthCheckId: member.healthCheckId,
+        ...(member.healthCheckId ? { healthCheckId: member.healthCheckId } : {}),
         source: `groups.${group}.${role}`,
         targetsKnown: false,
         zoneId: g.hostedZoneId,
         ...(zoneName ? { zoneName } : {}),
         group,
       });
-      probeCounts.set(member.healthCheckId, memberProbes(config, group, role).length);
+      if (member.healthCheckId) probeCounts.set(member.healthCheckId, memberProbes(config, group, role).length);
     }
   }
   return { mode: 'config', records, zoneComplete: false, probeCounts, notes };

@@ -30,6 +30,24 @@ export const RECORD_TYPES = [
   'SVCB',
 ] as const;
 
+/**
+ * An Elastic Load Balancing target group ARN, `arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>`
+ * (name: 1–32 letters, digits and hyphens; id: 16 hex digits). Captures: region, account, `targetgroup/<name>/<id>`.
+ * "Elastic Load Balancing resource types" in the Service Authorization Reference (ARN formats), and "CloudWatch
+ * metrics for your Application Load Balancer": the `TargetGroup` dimension is the ARN's final portion.
+ */
+export const TARGET_GROUP_ARN_RE =
+  /^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):(\d{12}):(targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16})$/;
+/** An Application or Network Load Balancer ARN; captures region, account, `app|net/<name>/<id>` (its dimension). */
+export const LOAD_BALANCER_ARN_RE =
+  /^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):(\d{12}):loadbalancer\/((?:app|net)\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16})$/;
+
+/** Region, account and CloudWatch dimension value of a target group or ALB/NLB ARN; undefined when it is neither. */
+export const parseElbArn = (arn: string): { region: string; account: string; dimension: string } | undefined => {
+  const m = TARGET_GROUP_ARN_RE.exec(arn) ?? LOAD_BALANCER_ARN_RE.exec(arn);
+  return m ? { region: m[1] as string, account: m[2] as string, dimension: m[3] as string } : undefined;
+};
+
 export const GROUP_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,62})$/;
 
 /** `audit.digestRetentionDays` when failover.yml leaves it out: a year and a month, so last year's audit can use it. */
@@ -114,6 +132,14 @@ export const fieldSchemas = () => {
     .check(z.regex(/^\/[A-Za-z0-9_.\-/]+$/, { error: ssmError }));
   const arnError = (what: string, example: string) => (i: { input?: unknown }) =>
     `expected ${what} like ${example}, got ${show(i.input)}`;
+  const targetGroupError = arnError(
+    'a target group ARN',
+    'arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id> (16 hex digits)',
+  );
+  const loadBalancerError = arnError(
+    'an Application or Network Load Balancer ARN',
+    'arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app|net/<name>/<id> (16 hex digits)',
+  );
   const ClusterArnSchema = z.string().check(
     z.regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]{0,62}$/, {
       error: arnError('an Aurora DB cluster ARN', 'arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2'),
@@ -129,6 +155,13 @@ export const fieldSchemas = () => {
       error: arnError('a Lambda function ARN', 'arn:aws:lambda:us-west-2:123456789012:function:promote-cache'),
     }),
   );
+
+  const TargetGroupArnSchema = z
+    .string({ error: targetGroupError })
+    .check(z.regex(TARGET_GROUP_ARN_RE, { error: targetGroupError }));
+  const LoadBalancerArnSchema = z
+    .string({ error: loadBalancerError })
+    .check(z.regex(LOAD_BALANCER_ARN_RE, { error: loadBalancerError }));
 
   const minutes = (def: number) =>
     z._default(
@@ -149,6 +182,8 @@ export const fieldSchemas = () => {
     ClusterArnSchema,
     InstanceArnSchema,
     FunctionArnSchema,
+    TargetGroupArnSchema,
+    LoadBalancerArnSchema,
     minutes,
   };
 };

@@ -1,15 +1,51 @@
 import type { HealthCheckPlacement, MemberRole } from '../core/members.js';
-import { DEFAULT_DIGEST_RETENTION_DAYS } from './fields.js';
-import type { FailoverConfig, HttpProbeConfig, ProbeConfig, TcpProbeConfig } from './schema.js';
+import { ConfigError } from '../support/errors.js';
+import { DEFAULT_DIGEST_RETENTION_DAYS, LOAD_BALANCER_ARN_RE, parseElbArn, TARGET_GROUP_ARN_RE } from './fields.js';
+import type { FailoverConfig, FailoverGroup, HttpProbeConfig, ProbeConfig, TcpProbeConfig } from './schema.js';
 
 /** What a loaded config says for a group or a member, with the defaults filled in. */
+
+/** What Route 53 judges a member's record by (failover.yml: exactly one of the three per member). */
+export type HealthBasis =
+  | { kind: 'health-check'; healthCheckId: string }
+  | { kind: 'target-health'; targetGroupArns: string[]; loadBalancerArn?: string }
+  | { kind: 'none' };
+
+type Member = FailoverGroup['primary'];
+
+/** A validated member's health basis (the schema guarantees exactly one is set). */
+export const healthBasisOf = (member: Member): HealthBasis => {
+  if (member.healthCheckId) return { kind: 'health-check', healthCheckId: member.healthCheckId };
+  if (member.targetHealth)
+    return {
+      kind: 'target-health',
+      targetGroupArns: member.targetHealth.targetGroupArns,
+      ...(member.targetHealth.loadBalancerArn ? { loadBalancerArn: member.targetHealth.loadBalancerArn } : {}),
+    };
+  return { kind: 'none' };
+};
+
+const dimensionOf = (arn: string, re: RegExp, what: string): string => {
+  const parsed = re.test(arn) ? parseElbArn(arn) : undefined;
+  if (!parsed) throw new ConfigError(`expected ${what} ARN, got ${JSON.stringify(arn)}`);
+  return parsed.dimension;
+};
+
+/** The CloudWatch `TargetGroup` dimension of a target group ARN: `targetgroup/<name>/<id>`. */
+export const targetGroupDimension = (arn: string): string => dimensionOf(arn, TARGET_GROUP_ARN_RE, 'a target group');
+
+/** The CloudWatch `LoadBalancer` dimension of an ALB/NLB ARN: `app/<name>/<id>` or `net/<name>/<id>`. */
+export const loadBalancerDimension = (arn: string): string =>
+  dimensionOf(arn, LOAD_BALANCER_ARN_RE, 'an Application or Network Load Balancer');
 
 /** Index health check id → group and role, built once per container / CLI run. */
 export const indexHealthChecks = (config: FailoverConfig): Map<string, HealthCheckPlacement> => {
   const index = new Map<string, HealthCheckPlacement>();
   for (const [group, g] of Object.entries(config.groups)) {
-    index.set(g.primary.healthCheckId, { group, role: 'primary', region: g.primary.region });
-    index.set(g.secondary.healthCheckId, { group, role: 'secondary', region: g.secondary.region });
+    for (const role of ['primary', 'secondary'] as const) {
+      const id = g[role].healthCheckId;
+      if (id) index.set(id, { group, role, region: g[role].region });
+    }
   }
   return index;
 };

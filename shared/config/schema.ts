@@ -4,10 +4,50 @@ import { ConfigError } from '../support/errors.js';
 import { once } from '../support/once.js';
 import { show } from '../support/values.js';
 import { parseOrThrow } from '../support/zod-errors.js';
-import { fieldSchemas, GROUP_NAME_RE, MAX_DIGEST_RETENTION_DAYS, RECORD_TYPES } from './fields.js';
+import { fieldSchemas, GROUP_NAME_RE, MAX_DIGEST_RETENTION_DAYS, parseElbArn, RECORD_TYPES } from './fields.js';
 import { notifySchemas } from './notify-schema.js';
 import { probeSchemas } from './probe-schema.js';
 import { promotionSchema } from './promotion-schema.js';
+
+const BASES = ['healthCheckId', 'targetHealth', 'healthCheck'] as const;
+const BASIS_RULE = 'a member has exactly one health basis: healthCheckId, targetHealth or healthCheck: none';
+
+/** Exactly one health basis per member, and its target groups and load balancer in the member's region. */
+const checkHealthBasis = (
+  m: {
+    region: string;
+    healthCheckId?: string | undefined;
+    targetHealth?: { targetGroupArns: string[]; loadBalancerArn?: string | undefined } | undefined;
+    healthCheck?: 'none' | undefined;
+  },
+  ctx: z.core.$RefinementCtx<unknown>,
+) => {
+  const present = BASES.filter((k) => m[k] !== undefined);
+  if (present.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      input: undefined,
+      message:
+        present.length === 0
+          ? `has no health basis; ${BASIS_RULE} (Route 53 treats a record with no health check as always healthy: say so with healthCheck: none)`
+          : `has ${present.join(' and ')}; ${BASIS_RULE}`,
+    });
+  }
+  const inRegion = (arn: string, path: (string | number)[], what: string) => {
+    const region = parseElbArn(arn)?.region;
+    if (region && region !== m.region)
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        input: arn,
+        message: `${what} ${arn} is in ${region}, not in the member's region ${m.region}; a member's target groups and load balancer are in its region`,
+      });
+  };
+  for (const [i, arn] of (m.targetHealth?.targetGroupArns ?? []).entries())
+    inRegion(arn, ['targetHealth', 'targetGroupArns', i], 'target group');
+  if (m.targetHealth?.loadBalancerArn)
+    inRegion(m.targetHealth.loadBalancerArn, ['targetHealth', 'loadBalancerArn'], 'load balancer');
+};
 
 /**
  * The full `failover.yml` schema, built on first use: hundreds of zod objects that a Lambda whose config arrives
@@ -17,19 +57,38 @@ import { promotionSchema } from './promotion-schema.js';
 const buildConfigSchema = () => {
   const f = fieldSchemas();
   const { HealthCheckIdSchema, HostedZoneIdSchema, RecordNameSchema, HttpUrlSchema, RegionSchema } = f;
+  const { TargetGroupArnSchema, LoadBalancerArnSchema } = f;
   const { ProbeSchema, ProbeSettingsSchema } = probeSchemas(f);
   const PromotionSchema = promotionSchema(f);
   const { NotifySchema, GroupNotifySchema } = notifySchemas(f);
 
-  const MemberSchema = z.strictObject({
-    region: RegionSchema,
-    healthCheckId: HealthCheckIdSchema,
-    endpoint: z.optional(HttpUrlSchema),
-    /** Synthetic probes of this member; default: GET endpoint, expect 2xx, 2 s timeout (when an endpoint is set). */
-    probes: z.optional(z.array(ProbeSchema)),
-    /** What this member's record answers (IPs, or the target name of a CNAME): the DNS probe maps answers to members. */
-    dnsAnswers: z.optional(z.array(z.string().check(z.minLength(1)))),
-  });
+  const MemberSchema = z
+    .strictObject({
+      region: RegionSchema,
+      /** Health basis (exactly one of the three): a Route 53 health check the record references. */
+      healthCheckId: z.optional(HealthCheckIdSchema),
+      /** Health basis: an alias to an ALB/NLB with Evaluate Target Health and no health check. */
+      targetHealth: z.optional(
+        z.strictObject({
+          targetGroupArns: z
+            .array(TargetGroupArnSchema)
+            .check(z.minLength(1, { error: 'expected at least one target group ARN' })),
+          loadBalancerArn: z.optional(LoadBalancerArnSchema),
+        }),
+      ),
+      /** Health basis: no health check at all (Route 53 treats the record as always healthy). */
+      healthCheck: z.optional(
+        z.literal('none', {
+          error: (i) => `expected none (a record with no health check and no target health), got ${show(i.input)}`,
+        }),
+      ),
+      endpoint: z.optional(HttpUrlSchema),
+      /** Synthetic probes of this member; default: GET endpoint, expect 2xx, 2 s timeout (when an endpoint is set). */
+      probes: z.optional(z.array(ProbeSchema)),
+      /** What this member's record answers (IPs, or the target name of a CNAME): the DNS probe maps answers to members. */
+      dnsAnswers: z.optional(z.array(z.string().check(z.minLength(1)))),
+    })
+    .check(z.superRefine(checkHealthBasis));
 
   const GroupSchema = z.strictObject({
     hostedZoneId: HostedZoneIdSchema,
@@ -173,16 +232,31 @@ const buildConfigSchema = () => {
             });
           }
           for (const role of ['primary', 'secondary'] as const) {
-            const id = group[role].healthCheckId;
+            const m = group[role];
             const where = `groups.${name}.${role}`;
-            const other = seen.get(id);
-            if (other) {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['groups', name, role, 'healthCheckId'],
-                message: `health check ${id} is already used by ${other}; each health check belongs to one group member`,
-              });
-            } else seen.set(id, where);
+            const owned: Array<[string, (string | number)[], string]> = [
+              ...(m.healthCheckId
+                ? [[m.healthCheckId, ['healthCheckId'], 'health check'] as [string, string[], string]]
+                : []),
+              ...(m.targetHealth?.targetGroupArns ?? []).map(
+                (arn, i) =>
+                  [arn, ['targetHealth', 'targetGroupArns', i], 'target group'] as [
+                    string,
+                    (string | number)[],
+                    string,
+                  ],
+              ),
+            ];
+            for (const [id, path, what] of owned) {
+              const other = seen.get(id);
+              if (other) {
+                ctx.addIssue({
+                  code: 'custom',
+                  path: ['groups', name, role, ...path],
+                  message: `${what} ${id} is already used by ${other}; each ${what} belongs to one group member`,
+                });
+              } else seen.set(id, where);
+            }
           }
         }
       }),

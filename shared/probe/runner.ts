@@ -215,7 +215,7 @@ const appendProbeEvent = (
       transitionId: `probe:${member}:${event}:${at}`,
       role: member,
       healthCheckId: m?.healthCheckId ?? '',
-      healthCheckIds: m ? [m.healthCheckId] : [],
+      healthCheckIds: m?.healthCheckId ? [m.healthCheckId] : [],
       region: m?.region ?? '',
       state,
       previousState,

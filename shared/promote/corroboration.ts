@@ -101,6 +101,8 @@ export const corroborate = async (
   if (quorum === 'DOWN') return { verdict: 'down', evidence: 'the probe quorum says the primary is DOWN' };
   const primary = deps.config.groups[group]?.primary;
   if (!primary) return { verdict: 'unknown', reason: `group ${group} is not in the config` };
+  if (!primary.healthCheckId)
+    return { verdict: 'unknown', reason: `the primary of ${group} has no health check to read a second signal from` };
   const c = await corroborateByHealthCheck(deps, primary.healthCheckId);
   return quorum === undefined || c.verdict === 'down' ? c : { ...c, reason: `${c.reason}; probes: ${quorum}` };
 };

@@ -73,7 +73,7 @@ export const step = async (
       transitionId: `promotion:${rec.id}:${event}:${rec.epoch}:${now}`,
       role: 'secondary',
       healthCheckId: g?.secondary.healthCheckId ?? '',
-      healthCheckIds: g ? [g.secondary.healthCheckId] : [],
+      healthCheckIds: g?.secondary.healthCheckId ? [g.secondary.healthCheckId] : [],
       region: g?.secondary.region ?? '',
       state: rec.status,
       previousState: previous,
