@@ -10,6 +10,7 @@ Commands:
   ingest PATH...   replay event files through the recorder (recorded | duplicate | ignored | rejected)
   history          list recorded transitions (--group --since --until --json)
   status           current state of each group and which member DNS serves (--json)
+  badge            a group's status as shields.io endpoint JSON (--group G), as the audit API's GET /badge/{group}
   stats            failovers, time on secondary, downtime, flaps, MTTR per group (--period day|week|month, --json)
   report           audit report: timeline, statistics, episodes (--format text|html|md, --out FILE)
   export           write the ledger out: json, ndjson or csv (--group --since --until --out); --evidence G#N
@@ -35,6 +36,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   ingest: async () => (await import('./commands/ingest.js')).ingest,
   history: async () => (await import('./commands/history.js')).history,
   status: async () => (await import('./commands/status.js')).status,
+  badge: async () => (await import('./commands/badge.js')).badge,
   stats: async () => (await import('./commands/stats.js')).stats,
   report: async () => (await import('./commands/report.js')).report,
   notify: async () => (await import('./commands/notify.js')).notify,
