@@ -123,6 +123,24 @@ describe('failover.schema.json and the zod schema agree', () => {
       'a hosted zone id with the /hostedzone/ prefix',
       mutated((c) => (orders(c).hostedZoneId = '/hostedzone/Z0123456789ABCDEFGHIJ')),
     ],
+    [
+      'a secondary judged by its load balancer\u2019s target health',
+      mutated((c) => {
+        delete orders(c).secondary.healthCheckId;
+        orders(c).secondary.targetHealth = {
+          targetGroupArns: [
+            'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/orders-usw2/0123456789abcdef',
+          ],
+        };
+      }),
+    ],
+    [
+      'a secondary with no health check',
+      mutated((c) => {
+        delete orders(c).secondary.healthCheckId;
+        orders(c).secondary.healthCheck = 'none';
+      }),
+    ],
     ['an upper-case URL scheme', mutated((c) => (orders(c).runbookUrl = 'HTTPS://wiki.example.com/runbook'))],
     [
       'probes with every status form',
@@ -248,6 +266,19 @@ describe('failover.schema.json and the zod schema agree', () => {
       'endpoint',
     ],
     [
+      'a target group ARN that is a load balancer\u2019s',
+      mutated((c) => {
+        delete orders(c).secondary.healthCheckId;
+        orders(c).secondary.targetHealth = {
+          targetGroupArns: [
+            'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/orders/0123456789abcdef',
+          ],
+        };
+      }),
+      '/groups/orders-api/secondary/targetHealth/targetGroupArns/0',
+      'targetGroupArns',
+    ],
+    [
       'a digest retention of 0 days',
       mutated((c) => (c.audit.digestRetentionDays = 0)),
       '/audit/digestRetentionDays',
@@ -282,6 +313,8 @@ describe('failover.schema.json and the zod schema agree', () => {
     ],
     ['a group named unassigned', mutated((c) => (c.groups.unassigned = c.groups.inventory))],
     ['a notify webhook without a secret', mutated((c) => delete c.notify.webhooks[0].secretSsmParameter)],
+    ['a member with two health bases', mutated((c) => (orders(c).primary.healthCheck = 'none'))],
+    ['a member with no health basis', mutated((c) => delete orders(c).primary.healthCheckId)],
     [
       'bodyMatches that is no regular expression',
       mutated((c) => (orders(c).primary.probes = [{ type: 'http', bodyMatches: '(' }])),
