@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is bundled into dist/ by `npm install` (prepare) or `npm run build`; build it on demand
-// when a fresh checkout has not been built yet.
+// Thin launcher, plain JavaScript: it runs the CLI bundled into dist/cli/. The npm package ships that bundle (built by
+// prepack), so an installed r53-failover needs neither a build nor dev dependencies. A checkout gets it from
+// `npm install` (prepare) or `npm run build`, and a fresh one that has not been built yet builds it here.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,7 +12,14 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const main = join(root, 'dist', 'cli', 'main.mjs');
 if (!existsSync(main)) {
-  const { buildAll } = await import(pathToFileURL(join(root, 'scripts', 'build.mjs')).href);
+  const build = join(root, 'scripts', 'build.mjs');
+  if (!existsSync(build)) {
+    console.error(
+      `r53-failover: ${main} is missing: this package was packed without its build (npm pack runs prepack)`,
+    );
+    process.exit(1);
+  }
+  const { buildAll } = await import(pathToFileURL(build).href);
   await buildAll({ quiet: true });
 }
 // `r53-failover history | head`: a closed pipe ends the output quietly instead of crashing.

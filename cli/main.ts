@@ -10,6 +10,7 @@ Commands:
   ingest PATH...   replay event files through the recorder (recorded | duplicate | ignored | rejected)
   history          list recorded transitions (--group --since --until --json)
   status           current state of each group and which member DNS serves (--json)
+  badge            a group's status as shields.io endpoint JSON (--group G), as the audit API's GET /badge/{group}
   stats            failovers, time on secondary, downtime, flaps, MTTR per group (--period day|week|month, --json)
   report           audit report: timeline, statistics, episodes (--format text|html|md, --out FILE)
   export           write the ledger out: json, ndjson or csv (--group --since --until --out); --evidence G#N
@@ -22,6 +23,7 @@ Commands:
   init             write a commented failover.yml from a live hosted zone (--hosted-zone-id ID, --out FILE, --force)
   drill            local end-to-end failover drill: apps, Route 53 health checks, DNS, the whole pipeline (what npm start runs)
   demo             replay a realistic outage through the recorder and notifier on an embedded ledger
+  schema           print failover.yml's JSON Schema, for editors (# yaml-language-server: $schema=…)
 
 Run r53-failover help <command> (or r53-failover <command> --help) for its options; r53-failover --version.
 Config: --config FILE or R53F_CONFIG (default ./failover.yml).
@@ -35,6 +37,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   ingest: async () => (await import('./commands/ingest.js')).ingest,
   history: async () => (await import('./commands/history.js')).history,
   status: async () => (await import('./commands/status.js')).status,
+  badge: async () => (await import('./commands/badge.js')).badge,
   stats: async () => (await import('./commands/stats.js')).stats,
   report: async () => (await import('./commands/report.js')).report,
   notify: async () => (await import('./commands/notify.js')).notify,
@@ -47,6 +50,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./commands/export.js')).exportCommand,
   verify: async () => (await import('./commands/verify.js')).verify,
   digest: async () => (await import('./commands/digest.js')).digest,
+  schema: async () => (await import('./commands/schema.js')).schema,
 };
 
 /** Runs the CLI and returns the exit status: 0 ok, 1 rejected input or failure, 2 usage or config error. */

@@ -4,6 +4,7 @@ import { InvalidCursorError } from '../ledger/dynamodb-store.js';
 import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import type { DeliveryStore } from '../notify/delivery-store.js';
 import { formatIssues } from '../support/zod-errors.js';
+import { groupBadge, noBadgeMessage } from './badge.js';
 import { episodeOf, historyPage } from './queries.js';
 
 /** What the audit API handler needs: the same stores the CLI reads. */
@@ -61,6 +62,7 @@ const StatsQuery = z.strictObject({
   until: z.optional(ISO),
   period: z.optional(z.enum(['day', 'week', 'month'], { error: 'expected day, week or month' })),
 });
+const BadgePath = z.object({ group: GROUP });
 const EpisodePath = z.object({
   group: GROUP,
   episode: z.pipe(z.string().check(z.regex(/^\d+$/, { error: 'expected an episode number' })), z.transform(Number)),
@@ -79,7 +81,8 @@ const publicEntry = ({ snapshot: _s, ...rest }: LedgerEntry) => rest;
 
 /**
  * The audit API's routes (all read-only, all behind AWS_IAM authorization at the gateway):
- * GET /groups, GET /history, GET /episodes/{group}/{episode}, GET /stats, GET /export (NDJSON pages).
+ * GET /groups, GET /history, GET /episodes/{group}/{episode}, GET /stats, GET /export (NDJSON pages), and
+ * GET /badge/{group} (a shields.io endpoint badge: shared/audit/badge.ts).
  * Bad dates, limits and cursors are 400 with the field named; the same query code as the CLI.
  */
 export const handleAuditRequest = async (req: HttpRequest, deps: AuditDeps): Promise<HttpResponse> => {
@@ -131,6 +134,16 @@ export const handleAuditRequest = async (req: HttpRequest, deps: AuditDeps): Pro
         entries: episode.entries.map(publicEntry),
       });
     }
+    const badge = /^\/badge\/([^/]+)$/.exec(path);
+    if (badge) {
+      // Group names are [a-z0-9-]: a segment that needs decoding is not one, and says so as it is.
+      const p = parse(BadgePath, { group: badge[1] }, 'path');
+      if (!p.ok) return p.response;
+      const b = await groupBadge(deps.config, deps.ledger, p.value.group);
+      if (!b) return json(404, { error: 'not found', message: noBadgeMessage(p.value.group) });
+      // Cacheable for a minute by whatever fronts a public copy (README: "Status badge"); Shields keeps it 5 min.
+      return json(200, b, { 'cache-control': 'max-age=60' });
+    }
     if (path === '/stats') {
       const p = parse(StatsQuery, q, 'query');
       if (!p.ok) return p.response;
@@ -149,7 +162,7 @@ export const handleAuditRequest = async (req: HttpRequest, deps: AuditDeps): Pro
     }
     return json(404, {
       error: 'not found',
-      message: `no route ${path}; try /groups, /history, /episodes/{group}/{episode}, /stats, /export`,
+      message: `no route ${path}; try /groups, /history, /episodes/{group}/{episode}, /stats, /export, /badge/{group}`,
     });
   } catch (err) {
     if (err instanceof InvalidCursorError) return bad(`query.${err.message}`);

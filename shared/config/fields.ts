@@ -71,25 +71,23 @@ export const fieldSchemas = () => {
 
   const zoneError = (i: { input?: unknown }) =>
     `expected a hosted zone id like Z0123456789ABCDEFGHIJ, got ${show(i.input)}`;
+  // Checked as written (before the transform), so failover.schema.json, generated from the input side, checks it too.
   const HostedZoneIdSchema = z.pipe(
-    z.pipe(
-      z.string({ error: zoneError }),
-      z.transform((s: string) => s.replace(/^\/hostedzone\//, '')),
-    ),
-    z.string().check(z.regex(/^Z[A-Z0-9]{1,31}$/, { error: zoneError })),
+    z.string({ error: zoneError }).check(z.regex(/^(\/hostedzone\/)?Z[A-Z0-9]{1,31}$/, { error: zoneError })),
+    z.transform((s: string) => s.replace(/^\/hostedzone\//, '')),
   );
 
-  const DNS_NAME_RE = /^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}\.?$/;
+  // Either case as written (checked before the transform, like the hosted zone id), lower-cased after.
+  const DNS_NAME_RE = /^(\*\.)?([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)+[A-Za-z0-9-]{1,63}\.?$/;
   const dnsError = (i: { input?: unknown }) => `expected a DNS name like api.example.com., got ${show(i.input)}`;
   const RecordNameSchema = z.pipe(
-    z.pipe(
-      z.string({ error: dnsError }),
-      z.transform((s: string) => s.toLowerCase()),
-    ),
-    z.pipe(
-      z.string().check(z.maxLength(254, { error: dnsError }), z.regex(DNS_NAME_RE, { error: dnsError })),
-      z.transform((s: string) => (s.endsWith('.') ? s : `${s}.`)),
-    ),
+    z
+      .string({ error: dnsError })
+      .check(z.maxLength(254, { error: dnsError }), z.regex(DNS_NAME_RE, { error: dnsError })),
+    z.transform((s: string) => {
+      const lower = s.toLowerCase();
+      return lower.endsWith('.') ? lower : `${lower}.`;
+    }),
   );
 
   const HttpUrlSchema = z.url({ protocol: /^https?$/, error: (i) => `expected an http(s) URL, got ${show(i.input)}` });

@@ -20,6 +20,7 @@ import {
   type Template,
 } from '../helpers/template.js';
 import { alarmNameFor } from '../../shared/config/lookups.js';
+import { cfnLint, cfnLintSkipReason } from '../helpers/cfn-lint.js';
 
 const HC = {
   ordersPrimary: '4dd370d3-b015-4e3f-a866-db054eabfffb',
@@ -517,6 +518,7 @@ describe('serverless package (stage test, us-east-1)', () => {
         ([, r]) => r.Properties as { RouteKey: string; AuthorizationType?: string },
       );
       expect(routes.map((r) => r.RouteKey).sort()).toEqual([
+        'GET /badge/{group}',
         'GET /episodes/{group}/{episode}',
         'GET /export',
         'GET /groups',
@@ -534,6 +536,16 @@ describe('serverless package (stage test, us-east-1)', () => {
       );
       expect(actions.filter((a) => !a.startsWith('logs:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     });
+
+    it('passes cfn-lint with no finding, audit API routes included', async (ctx) => {
+      const skip = cfnLintSkipReason();
+      if (skip) return ctx.skip(skip);
+      const files = readdirSync(packageDir)
+        .filter((f) => f.endsWith('.json') && f !== 'serverless-state.json')
+        .map((f) => join(packageDir, f));
+      const findings = await cfnLint(files);
+      expect(findings.map((f) => `${f.Level} ${f.Rule.Id} ${f.Message} (${f.Filename})`)).toEqual([]);
+    }, 600_000);
 
     it('has its own role with only the ledger and DLQ actions, scoped to their ARNs', () => {
       // One role per function, and the framework's default role is gone (nothing uses it). regional-probe's role is
