@@ -1,6 +1,8 @@
 // notify.teams in failover.yml: the schema and the channel name in a group's channels (what the deploy plugin does
 // with its secret URL is in shipped-secrets.test.ts).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../shared/config/file.js';
 import { parseConfig } from '../../shared/config/schema.js';
 import { buildChannels } from '../../shared/notify/channels/index.js';
 import { errorOf } from '../helpers/errors.js';
@@ -73,5 +75,23 @@ describe('notify.teams in failover.yml', () => {
     expect(err.message).toContain(
       'groups.orders.notify.channels[0]: expected sns, slack, teams, pagerduty or webhook:<name>, got "msteams"',
     );
+  });
+
+  it('is valid as failover.example.yml shows it, once its commented teams block is uncommented', () => {
+    // Arrange
+    const example = readFileSync('failover.example.yml', 'utf8');
+    const uncommented = example.replace(
+      /^ {2}# (teams:.*)$|^ {2}# {3}(\w+: .*)$/gm,
+      (_all, top?: string, key?: string) => (top ? `  ${top}` : `    ${key}`),
+    );
+    // Act
+    const config = parseConfigText(uncommented, 'failover.example.yml');
+    // Assert
+    expect(uncommented).not.toBe(example);
+    expect(config.notify?.teams).toEqual({
+      webhookUrlSsmParameter: '/r53-failover/teams-webhook',
+      webhookUrl: 'http://127.0.0.1:8081/teams',
+      allowPrivateTargets: true,
+    });
   });
 });
