@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
+import { freePort } from './http-receiver.js';
 
 /**
  * moto_server (Python moto 5): a real AWS-protocol peer for CloudWatch, Route 53, S3, SSM, ELBv2 and more, on one
@@ -37,16 +37,6 @@ export interface MotoServer {
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 
 /** Starts a moto_server on a free loopback port and waits until it answers. */
 export const startMoto = async (timeoutMs = 30_000): Promise<MotoServer> => {
