@@ -1,5 +1,6 @@
 // notify.teams in failover.yml: the schema and the channel name in a group's channels (what the deploy plugin does
 // with its secret URL is in shipped-secrets.test.ts).
+import { uncommentBlock } from '../helpers/example.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../shared/config/file.js';
@@ -80,10 +81,7 @@ describe('notify.teams in failover.yml', () => {
   it('is valid as failover.example.yml shows it, once its commented teams block is uncommented', () => {
     // Arrange
     const example = readFileSync('failover.example.yml', 'utf8');
-    const uncommented = example.replace(
-      /^ {2}# (teams:.*)$|^ {2}# {3}(\w+: .*)$/gm,
-      (_all, top?: string, key?: string) => (top ? `  ${top}` : `    ${key}`),
-    );
+    const uncommented = uncommentBlock(example, 'teams');
     // Act
     const config = parseConfigText(uncommented, 'failover.example.yml');
     // Assert
