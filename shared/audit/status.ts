@@ -1,6 +1,6 @@
 import type { AlarmStateValue } from '../core/alarm-event.js';
 import type { FailoverConfig } from '../config/schema.js';
-import { servingOf, type GroupEvent, type Serving } from '../core/failover-transition.js';
+import { servingOf, type GroupEvent, type GroupSnapshot, type Serving } from '../core/failover-transition.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { ProbeStore } from '../probe/probe-store.js';
 import type { PromotionStore } from '../promote/promotion-store.js';
@@ -37,6 +37,18 @@ export interface StatusSources {
   probes?: ProbeStore;
   promotions?: PromotionStore;
 }
+
+export type HeadSummary = Pick<GroupStatus, 'serving' | 'lastEvent' | 'lastChangeAt'>;
+
+/** What a group snapshot says: the member Route 53 answers with, and the newest member event (status, report). */
+export const headSummary = (group: string, snapshot: GroupSnapshot): HeadSummary => {
+  const latest = Object.values(snapshot).sort((a, b) => b.stateChangedAt.localeCompare(a.stateChangedAt))[0];
+  return {
+    serving: servingOf(group, snapshot),
+    lastEvent: latest?.event ?? null,
+    lastChangeAt: latest?.stateChangedAt ?? null,
+  };
+};
 
 /** Current state of every configured group (plus `unassigned` when it has entries), read from each ledger head. */
 export const groupStatuses = async (
@@ -75,14 +87,11 @@ export const groupStatuses = async (
             .filter((r) => ['REQUESTED', 'AWAITING_APPROVAL', 'APPROVED', 'IN_PROGRESS'].includes(r.status))
             .sort((a, b) => b.episode - a.episode)[0]
         : undefined;
-    const latest = Object.values(head.snapshot).sort((a, b) => b.stateChangedAt.localeCompare(a.stateChangedAt))[0];
     out.push({
       group,
       recordName: cfg?.recordName ?? null,
       recordType: cfg?.recordType ?? null,
-      serving: servingOf(group, head.snapshot),
-      lastEvent: latest?.event ?? null,
-      lastChangeAt: latest?.stateChangedAt ?? null,
+      ...headSummary(group, head.snapshot),
       entries: head.seq,
       members,
       ...(inFlight
