@@ -21,14 +21,20 @@ const onPath = (name: string): boolean =>
 
 export const motoAvailable = onPath('moto_server');
 
-/** Why moto tests are skipped (undefined when they run); throws under CI=true, where skipping is not allowed. */
-export const motoSkipReason = (): string | undefined => {
-  if (motoAvailable) return undefined;
-  const reason = 'moto_server is not on PATH (pip install "moto[server]" to run these tests)';
+/**
+ * Why tests needing a peer are skipped (undefined when it is there): prints `reason`, except under CI=true, where
+ * skipping is not allowed and it throws.
+ */
+export const peerSkipReason = (available: boolean, reason: string): string | undefined => {
+  if (available) return undefined;
   if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`);
   console.warn(`skipped: ${reason}`);
   return reason;
 };
+
+/** Why moto tests are skipped (undefined when they run); throws under CI=true, where skipping is not allowed. */
+export const motoSkipReason = (): string | undefined =>
+  peerSkipReason(motoAvailable, 'moto_server is not on PATH (pip install "moto[server]" to run these tests)');
 
 export interface MotoServer {
   /** `http://127.0.0.1:<port>`: give it to a client as `endpoint`, or as AWS_ENDPOINT_URL(_<SERVICE>). */
