@@ -4,7 +4,7 @@ import { openLedger, type OpenedLedger } from '../local/embedded-ledger.js';
 import type { Log } from '../shared/support/logger.js';
 import type { RecorderDeps } from '../shared/record/recorder.js';
 import { ledgerOptions, type LedgerFlags } from './args.js';
-import { indexHealthChecks } from '../shared/config/lookups.js';
+import { indexHealthChecks, indexTargetGroups } from '../shared/config/lookups.js';
 
 export interface Io {
   out: (text: string) => void;
@@ -73,6 +73,7 @@ export const withContext = async <T>(
       deps: {
         ledger: ledger.store,
         placements: indexHealthChecks(loaded.config),
+        targetGroups: indexTargetGroups(loaded.config),
         log: cliLog(io),
         now: io.now,
         accountId: loaded.config.accountId,

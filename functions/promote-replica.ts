@@ -8,7 +8,6 @@ import { loadDeployedConfig } from '../shared/config/deployed.js';
 import { loadPromoteEnv } from '../shared/config/env.js';
 import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
 import { DynamoDbProbeStore } from '../shared/probe/probe-store.js';
-import { ROUTE53_METRICS_REGION } from '../shared/core/alarm-origin.js';
 import { regionalHookClients } from '../shared/promote/hooks/clients.js';
 import { makeHook } from '../shared/promote/hooks/index.js';
 import { DynamoDbPromotionStore } from '../shared/promote/promotion-store.js';
@@ -42,8 +41,8 @@ export const promoteReplica = (event: unknown, context: Context): Promise<Promot
     ledger: new DynamoDbLedgerStore(doc, env.LEDGER_TABLE),
     store: new DynamoDbPromotionStore(doc, env.LEDGER_TABLE),
     probes: new DynamoDbProbeStore(doc, env.LEDGER_TABLE),
-    // Route 53's HealthCheckStatus (mode auto's corroboration) is published in us-east-1 only.
-    cloudwatch: () => clients.cloudwatch(ROUTE53_METRICS_REGION),
+    // Mode auto's corroboration: HealthCheckStatus (us-east-1) or a target-health primary's HealthyHostCount (its region).
+    cloudwatch: (region) => clients.cloudwatch(region),
     budgetMs: () => (context.getRemainingTimeInMillis?.() ?? 30_000) - SAFETY_MS,
     hookFor: (_group, _i, hook) => makeHook(hook, clients, hookOpts),
     now: () => new Date(),

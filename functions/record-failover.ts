@@ -9,7 +9,7 @@ import { DynamoDbLedgerStore } from '../shared/ledger/dynamodb-store.js';
 import { loadLedgerEnv } from '../shared/config/env.js';
 import { InvalidEventError } from '../shared/support/errors.js';
 import { recordEvent, type RecordOutcome } from '../shared/record/recorder.js';
-import { indexHealthChecks } from '../shared/config/lookups.js';
+import { indexHealthChecks, indexTargetGroups } from '../shared/config/lookups.js';
 import { emfMetrics, NAMESPACE } from '../shared/support/metrics.js';
 
 // Module scope: env and config are validated once per container; a bad deploy fails at cold start.
@@ -20,6 +20,7 @@ const logger = new Logger({ serviceName: 'r53-failover' });
 const deps = {
   ledger: new DynamoDbLedgerStore(makeDocumentClient(), env.LEDGER_TABLE),
   placements: indexHealthChecks(config),
+  targetGroups: indexTargetGroups(config),
   log: logger,
   now: () => new Date(),
   metrics: emfMetrics(NAMESPACE),

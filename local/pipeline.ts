@@ -9,7 +9,6 @@ import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import type { NotifierDeps } from '../shared/notify/notifier.js';
 import { DynamoDbProbeStore } from '../shared/probe/probe-store.js';
 import { makeHook } from '../shared/promote/hooks/index.js';
-import { ROUTE53_METRICS_REGION } from '../shared/core/alarm-origin.js';
 import { regionalHookClients } from '../shared/promote/hooks/clients.js';
 import type { HookClients, HookExecutor } from '../shared/promote/hooks/types.js';
 import type { PromoterDeps, PromoterOutput } from '../shared/promote/promoter.js';
@@ -91,7 +90,7 @@ export const localPromoter = (
     ledger: ledger.store,
     store: new DynamoDbPromotionStore(ledger.doc, ledger.store.tableName),
     probes: new DynamoDbProbeStore(ledger.doc, ledger.store.tableName),
-    cloudwatch: () => clients.cloudwatch(ROUTE53_METRICS_REGION),
+    cloudwatch: (region) => clients.cloudwatch(region),
     budgetMs: budgetUntil(Date.now() + (opts.budgetSeconds ?? PROMOTE_BUDGET_SECONDS) * 1000),
     hookFor: (group, _i, hook) => {
       const exec = makeHook(hook, clients, {

@@ -4,7 +4,17 @@ import type { AlarmStateValue } from '../shared/core/alarm-event.js';
 /** Builds alarm payloads in AWS's delivered shapes (EventBridge, SNS, Lambda alarm action) for the demo, tests and bench. */
 export interface SampleTransition {
   alarmName: string;
+  /** The Route 53 health check a `HealthCheckStatus` alarm watches (leave empty for a target-group alarm). */
   healthCheckId: string;
+  /**
+   * A target-group alarm instead (`HealthyHostCount` Minimum < 1 of an ALB/NLB, in the load balancer's region): the
+   * `TargetGroup` dimension, and the `LoadBalancer` one. Without a load balancer the alarm is the Metrics Insights
+   * query the stack creates then (`… WHERE TargetGroup = '…'`).
+   */
+  targetGroup?: string;
+  loadBalancer?: string;
+  /** Default: AWS/NetworkELB for a `net/…` load balancer, else AWS/ApplicationELB. */
+  namespace?: 'AWS/ApplicationELB' | 'AWS/NetworkELB';
   state: AlarmStateValue;
   previousState: AlarmStateValue;
   /** ISO 8601 instant of the state change. */
@@ -42,6 +52,54 @@ const defaultReason = (t: SampleTransition) =>
       ? 'Threshold Crossed: 1 out of the last 1 datapoints [1.0] was not less than the threshold (1.0) (minimum 1 datapoint for ALARM -> OK transition).'
       : 'Insufficient Data: 1 datapoint was unknown.';
 
+const elbNamespace = (t: SampleTransition) =>
+  t.namespace ?? (t.loadBalancer?.startsWith('net/') ? 'AWS/NetworkELB' : 'AWS/ApplicationELB');
+
+/** The Metrics Insights query of a target-group alarm that names no load balancer. */
+export const targetGroupQuery = (t: Pick<SampleTransition, 'targetGroup' | 'loadBalancer' | 'namespace'>): string =>
+  `SELECT MIN(HealthyHostCount) FROM SCHEMA("${elbNamespace(t as SampleTransition)}", LoadBalancer, TargetGroup) WHERE TargetGroup = '${t.targetGroup}'`;
+
+/** The alarm's metric in the EventBridge / alarm-action form. */
+const detailMetric = (t: SampleTransition, id: string) => {
+  if (t.targetGroup && !t.loadBalancer) return { id, expression: targetGroupQuery(t), period: 60, returnData: true };
+  const metric = t.targetGroup
+    ? {
+        namespace: elbNamespace(t),
+        name: 'HealthyHostCount',
+        dimensions: { TargetGroup: t.targetGroup, LoadBalancer: t.loadBalancer },
+      }
+    : { namespace: 'AWS/Route53', name: 'HealthCheckStatus', dimensions: { HealthCheckId: t.healthCheckId } };
+  return { id, metricStat: { metric, period: 60, stat: 'Minimum' }, returnData: true };
+};
+
+/** The alarm's metric in the SNS form (`Trigger`). */
+const snsTrigger = (t: SampleTransition) => {
+  const common = { Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'LessThanThreshold', Threshold: 1.0 };
+  if (t.targetGroup && !t.loadBalancer)
+    return { Metrics: [{ Id: 'q1', Expression: targetGroupQuery(t), ReturnData: true }], ...common };
+  return {
+    ...(t.targetGroup
+      ? {
+          MetricName: 'HealthyHostCount',
+          Namespace: elbNamespace(t),
+          Dimensions: [
+            { value: t.targetGroup, name: 'TargetGroup' },
+            { value: t.loadBalancer, name: 'LoadBalancer' },
+          ],
+        }
+      : {
+          MetricName: 'HealthCheckStatus',
+          Namespace: 'AWS/Route53',
+          Dimensions: [{ value: t.healthCheckId, name: 'HealthCheckId' }],
+        }),
+    StatisticType: 'Statistic',
+    Statistic: 'MINIMUM',
+    Unit: null,
+    ...common,
+    TreatMissingData: 'missing',
+  };
+};
+
 const detailOf = (t: SampleTransition) => ({
   alarmName: t.alarmName,
   state: { value: t.state, reason: t.reason ?? defaultReason(t), timestamp: cloudWatchTime(t.at) },
@@ -50,23 +108,7 @@ const detailOf = (t: SampleTransition) => ({
     reason: 'previous',
     timestamp: cloudWatchTime(new Date(Date.parse(t.at) - 3_600_000).toISOString()),
   },
-  configuration: {
-    metrics: [
-      {
-        id: uuidFrom(`${t.alarmName}${t.at}`),
-        metricStat: {
-          metric: {
-            namespace: 'AWS/Route53',
-            name: 'HealthCheckStatus',
-            dimensions: { HealthCheckId: t.healthCheckId },
-          },
-          period: 60,
-          stat: 'Minimum',
-        },
-        returnData: true,
-      },
-    ],
-  },
+  configuration: { metrics: [detailMetric(t, uuidFrom(`${t.alarmName}${t.at}`))] },
 });
 
 export const eventBridgeEvent = (t: SampleTransition) => ({
@@ -95,7 +137,7 @@ export const snsEvent = (t: SampleTransition) => {
   const topic = `arn:aws:sns:${region}:${t.account ?? '123456789012'}:r53-failover-alarms`;
   const message = {
     AlarmName: t.alarmName,
-    AlarmDescription: `Route 53 health check ${t.healthCheckId}`,
+    AlarmDescription: t.targetGroup ? `Target group ${t.targetGroup}` : `Route 53 health check ${t.healthCheckId}`,
     AWSAccountId: t.account ?? '123456789012',
     NewStateValue: t.state,
     NewStateReason: t.reason ?? defaultReason(t),
@@ -103,19 +145,7 @@ export const snsEvent = (t: SampleTransition) => {
     Region: REGION_NAMES[region] ?? region,
     AlarmArn: arnOf(t),
     OldStateValue: t.previousState,
-    Trigger: {
-      MetricName: 'HealthCheckStatus',
-      Namespace: 'AWS/Route53',
-      StatisticType: 'Statistic',
-      Statistic: 'MINIMUM',
-      Unit: null,
-      Dimensions: [{ value: t.healthCheckId, name: 'HealthCheckId' }],
-      Period: 60,
-      EvaluationPeriods: 1,
-      ComparisonOperator: 'LessThanThreshold',
-      Threshold: 1.0,
-      TreatMissingData: 'missing',
-    },
+    Trigger: snsTrigger(t),
   };
   return {
     Records: [

@@ -25,7 +25,7 @@ import { DynamoDbDeliveryStore } from '../shared/notify/delivery-store.js';
 import { notifyGroupEvent, type NotifierDeps } from '../shared/notify/notifier.js';
 import { recordEvent } from '../shared/record/recorder.js';
 import { eventBridgeEvent } from '../local/sample-events.js';
-import { indexHealthChecks } from '../shared/config/lookups.js';
+import { indexHealthChecks, indexTargetGroups } from '../shared/config/lookups.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -171,6 +171,7 @@ const recorderThroughput = async () => {
   const doc = makeDocumentClient(client);
   const config = benchConfig(GROUPS);
   const placements = indexHealthChecks(config);
+  const targetGroups = indexTargetGroups(config);
 
   // Events prepared up front: the figure is the recorder (parse, classify, derive, conditional write), not JSON building.
   const events = Array.from({ length: N }, (_, i) => {
@@ -215,7 +216,13 @@ const recorderThroughput = async () => {
   const recorder = async (concurrency: number) => {
     const table = `rec-${randomUUID().slice(0, 8)}`;
     await ensureLedgerTable(client, table);
-    const deps = { ledger: new DynamoDbLedgerStore(doc, table), placements, log: silentLog, now: () => new Date() };
+    const deps = {
+      ledger: new DynamoDbLedgerStore(doc, table),
+      placements,
+      targetGroups,
+      log: silentLog,
+      now: () => new Date(),
+    };
     const t0 = performance.now();
     // With concurrency, each lane takes whole groups so per-group order (and state) matches the sequential run.
     await Promise.all(
@@ -297,6 +304,7 @@ const notifyLatency = async () => {
   const recorder = {
     ledger,
     placements: indexHealthChecks(config),
+    targetGroups: indexTargetGroups(config),
     log: silentLog,
     now: () => new Date(),
     publisher: {

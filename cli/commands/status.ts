@@ -12,7 +12,10 @@ Current state of each failover group: every member's latest alarm state and the 
 Options:
   --group NAME      one group
   --json            {"groups": [{group, recordName, serving, lastEvent, lastChangeAt, entries,
-                    members: {primary: {healthCheckId, region, state, stateChangedAt, event, probes?}, secondary: {...}},
+                    members: {primary: {basis, healthCheckId, targetGroups?, region, state, stateChangedAt, event,
+                    probes?}, secondary: {...}},
+                    basis: health-check | target-health | none (no health check: Route 53 treats it as healthy);
+                    targetGroups: {"targetgroup/<name>/<id>": {state, stateChangedAt}} for target-health members
                     promotion?: {id, status, dueAt, expiresAt?}}]}
   --config, --ledger, --table, --stage, --region, --profile   as for ingest`;
 
@@ -45,9 +48,19 @@ export const status = async (args: string[], io: Io): Promise<number> => {
         `${g.group}${g.recordName ? ` (${g.recordName} ${g.recordType})` : ''}: serving ${g.serving.toUpperCase()}; ${what}`,
       );
       for (const [key, m] of Object.entries(g.members)) {
-        const state = m.state ? `${m.state} since ${m.stateChangedAt}` : 'no data recorded (assumed healthy)';
+        const state =
+          m.basis === 'none'
+            ? 'no health check: Route 53 treats it as always healthy'
+            : m.state
+              ? `${m.state} since ${m.stateChangedAt}`
+              : 'no data recorded (assumed healthy)';
+        const watched = m.targetGroups
+          ? Object.entries(m.targetGroups)
+              .map(([tg, t]) => `${tg} ${t.state ?? 'no data'}`)
+              .join(', ')
+          : m.healthCheckId || 'healthCheck: none';
         io.out(
-          `  ${key.padEnd(10)} ${(m.region ?? '').padEnd(14)} ${m.healthCheckId}  ${state}${m.probes ? `; probes ${m.probes.quorum} since ${m.probes.since}` : ''}`,
+          `  ${key.padEnd(10)} ${(m.region ?? '').padEnd(14)} ${watched}  ${state}${m.probes ? `; probes ${m.probes.quorum} since ${m.probes.since}` : ''}`,
         );
       }
       if (g.promotion)

@@ -12,7 +12,7 @@ import { runProbeRound, type ProbeRunners, type RoundReport } from '../../shared
 import type { HookClients } from '../../shared/promote/hooks/types.js';
 import { decideApproval, tick, type PromoterDeps } from '../../shared/promote/promoter.js';
 import { recordEvent, type RecorderDeps, type RecordOutcome } from '../../shared/record/recorder.js';
-import { indexHealthChecks } from '../../shared/config/lookups.js';
+import { indexHealthChecks, indexTargetGroups } from '../../shared/config/lookups.js';
 
 /**
  * The reaction pipeline in one process, as `ingest` runs it: recorder → notifier → promoter, plus the regional probe
@@ -91,6 +91,7 @@ export const startPipeline = (o: PipelineOptions): Pipeline => {
   const recorder: RecorderDeps = {
     ledger: ledger.store,
     placements: indexHealthChecks(config),
+    targetGroups: indexTargetGroups(config),
     log,
     now,
     acks: notifier.deliveries,

@@ -1,13 +1,27 @@
 import type { AlarmStateValue } from '../core/alarm-event.js';
 import type { FailoverConfig } from '../config/schema.js';
-import { servingOf, type GroupEvent, type Serving } from '../core/failover-transition.js';
+import {
+  asRoute53Weighs,
+  type GroupEvent,
+  type MemberSnapshot,
+  type Serving,
+  servingOf,
+} from '../core/failover-transition.js';
+import { type HealthBasis, healthBasisOf, targetGroupDimension } from '../config/lookups.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { ProbeStore } from '../probe/probe-store.js';
 import type { PromotionStore } from '../promote/promotion-store.js';
-import { UNASSIGNED_GROUP } from '../core/members.js';
+import { type MemberRole, UNASSIGNED_GROUP } from '../core/members.js';
+
+const MEMBER_ROLES: MemberRole[] = ['primary', 'secondary'];
 
 export interface MemberStatus {
+  /** What Route 53 judges the member's record by (failover.yml); `unassigned` keys: what the alarm watched. */
+  basis: HealthBasis['kind'];
+  /** The Route 53 health check (empty for the other bases). */
   healthCheckId: string;
+  /** A target-health member's target groups (`TargetGroup` dimension) with each one's latest alarm state. */
+  targetGroups?: Record<string, { state: AlarmStateValue | null; stateChangedAt: string | null }>;
   region: string | null;
   /** Latest alarm state recorded for the member; null when nothing was recorded yet (Route 53 then assumes healthy). */
   state: AlarmStateValue | null;
@@ -38,6 +52,25 @@ export interface StatusSources {
   promotions?: PromotionStore;
 }
 
+const stateOf = (t: Pick<MemberSnapshot, 'state' | 'stateChangedAt'> | undefined) => ({
+  state: t?.state ?? null,
+  stateChangedAt: t?.stateChangedAt ?? null,
+});
+
+/** A target-health member's target groups, or the target group an `unassigned` key names, with their states. */
+const targetGroupsOf = (
+  basis: HealthBasis | undefined,
+  snap: MemberSnapshot | undefined,
+  key: string,
+): MemberStatus['targetGroups'] => {
+  if (basis?.kind === 'target-health')
+    return Object.fromEntries(
+      basis.targetGroupArns.map(targetGroupDimension).map((tg) => [tg, stateOf(snap?.targetGroups?.[tg])]),
+    );
+  if (!basis && snap && !snap.healthCheckId) return { [key]: stateOf(snap) };
+  return undefined;
+};
+
 /** Current state of every configured group (plus `unassigned` when it has entries), read from each ledger head. */
 export const groupStatuses = async (
   config: FailoverConfig,
@@ -52,12 +85,21 @@ export const groupStatuses = async (
     const cfg = config.groups[group];
     if (!cfg && head.seq === 0) continue;
     const members: Record<string, MemberStatus> = {};
-    const keys = cfg ? ['primary', 'secondary'] : Object.keys(head.snapshot).sort();
+    const keys = cfg ? MEMBER_ROLES : Object.keys(head.snapshot).sort();
+    // `healthCheck: none` members are always healthy to Route 53, whatever an older config recorded for them.
+    const snapshot = asRoute53Weighs(
+      head.snapshot,
+      cfg ? MEMBER_ROLES.filter((r) => healthBasisOf(cfg[r]).kind === 'none') : undefined,
+    );
     for (const key of keys) {
-      const snap = head.snapshot[key];
-      const member = cfg?.[key as 'primary' | 'secondary'];
+      const snap = snapshot[key];
+      const member = cfg?.[key as MemberRole];
+      const basis = member ? healthBasisOf(member) : undefined;
+      const targetGroups = targetGroupsOf(basis, snap, key);
       members[key] = {
-        healthCheckId: member?.healthCheckId ?? snap?.healthCheckId ?? key,
+        basis: basis?.kind ?? (snap?.healthCheckId ? 'health-check' : 'target-health'),
+        healthCheckId: member ? (member.healthCheckId ?? '') : (snap?.healthCheckId ?? key),
+        ...(targetGroups ? { targetGroups } : {}),
         region: member?.region ?? null,
         state: snap?.state ?? null,
         stateChangedAt: snap?.stateChangedAt ?? null,
@@ -80,7 +122,7 @@ export const groupStatuses = async (
       group,
       recordName: cfg?.recordName ?? null,
       recordType: cfg?.recordType ?? null,
-      serving: servingOf(group, head.snapshot),
+      serving: servingOf(group, snapshot),
       lastEvent: latest?.event ?? null,
       lastChangeAt: latest?.stateChangedAt ?? null,
       entries: head.seq,

@@ -152,7 +152,7 @@ export const zoneRules = (input: CheckInput): Finding[] => {
 export const aliasRules = (input: CheckInput): Finding[] => {
   const out: Finding[] = [];
   for (const r of input.records) {
-    if (!r.alias) continue;
+    if (!r.alias || !r.targetsKnown) continue;
     const { dnsName, hostedZoneId } = r.alias;
     if (r.ttl !== undefined)
       out.push(

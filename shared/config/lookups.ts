@@ -39,13 +39,41 @@ export const targetGroupDimension = (arn: string): string => dimensionOf(arn, TA
 export const loadBalancerDimension = (arn: string): string =>
   dimensionOf(arn, LOAD_BALANCER_ARN_RE, 'an Application or Network Load Balancer');
 
+/** Where a member of `g` sits, as the recorder weighs it (its group's `healthCheck: none` members always healthy). */
+const placementOf = (group: string, g: FailoverGroup, role: MemberRole): HealthCheckPlacement => {
+  const alwaysHealthy = (['primary', 'secondary'] as const).filter((r) => healthBasisOf(g[r]).kind === 'none');
+  const basis = healthBasisOf(g[role]);
+  return {
+    group,
+    role,
+    region: g[role].region,
+    ...(basis.kind === 'target-health' ? { targetGroups: basis.targetGroupArns.map(targetGroupDimension) } : {}),
+    ...(alwaysHealthy.length ? { alwaysHealthy } : {}),
+  };
+};
+
 /** Index health check id → group and role, built once per container / CLI run. */
 export const indexHealthChecks = (config: FailoverConfig): Map<string, HealthCheckPlacement> => {
   const index = new Map<string, HealthCheckPlacement>();
   for (const [group, g] of Object.entries(config.groups)) {
     for (const role of ['primary', 'secondary'] as const) {
       const id = g[role].healthCheckId;
-      if (id) index.set(id, { group, role, region: g[role].region });
+      if (id) index.set(id, placementOf(group, g, role));
+    }
+  }
+  return index;
+};
+
+/**
+ * Index target group → group and role, keyed by the CloudWatch `TargetGroup` dimension (`targetgroup/<name>/<id>`)
+ * that a target-group alarm names; the placement's region is the member's, where the target group is.
+ */
+export const indexTargetGroups = (config: FailoverConfig): Map<string, HealthCheckPlacement> => {
+  const index = new Map<string, HealthCheckPlacement>();
+  for (const [group, g] of Object.entries(config.groups)) {
+    for (const role of ['primary', 'secondary'] as const) {
+      const placement = placementOf(group, g, role);
+      for (const tg of placement.targetGroups ?? []) index.set(tg, placement);
     }
   }
   return index;

@@ -41,11 +41,24 @@ export interface AlarmTransition {
   stateChangedAt: string;
   reason: string;
   reasonTruncated: boolean;
-  /** The health check the alarm watches (the first configured one when a metric-math alarm watches several). */
+  /**
+   * The health check the alarm watches (the first configured one when a metric-math alarm watches several); empty
+   * for a target-group alarm.
+   */
   healthCheckId: string;
   healthCheckIds: string[];
+  /**
+   * A target-group alarm's `TargetGroup` dimension (`targetgroup/<name>/<id>`) and `LoadBalancer` dimension when its
+   * metric names one: an `AWS/ApplicationELB` or `AWS/NetworkELB` `HealthyHostCount` alarm (target-health members).
+   */
+  targetGroup?: string;
+  loadBalancer?: string;
   metricMath: boolean;
 }
+
+/** What an alarm watches: its health check id, or the target group of a target-group alarm. */
+export const subjectOf = (t: Pick<AlarmTransition, 'healthCheckId' | 'targetGroup'>): string =>
+  t.targetGroup ?? t.healthCheckId;
 
 export type NormalisedEvent =
   | { kind: 'transition'; transition: AlarmTransition }
@@ -67,7 +80,7 @@ export interface NormaliseOptions {
   foreign?: (t: AlarmTransition) => ForeignAlarm | undefined;
 }
 
-/** Where each delivery form keeps its options and its preference among health checks, passed down as one. */
+/** Where each delivery form keeps its options and its preference among watched subjects, passed down as one. */
 interface Ctx {
   prefer: (id: string) => boolean;
   opts: NormaliseOptions;
@@ -77,13 +90,40 @@ interface Ctx {
 interface MetricRef {
   namespace: string;
   name: string;
-  healthCheckId?: string;
-  /** Where the HealthCheckId dimension lives, for the error message when it is missing. */
+  dimensions: Record<string, string | undefined>;
+  /** Where the dimensions live (`….dimensions`, or a Metrics Insights query), for the message when one is missing. */
   path: string;
 }
 
 const ROUTE53_NS = 'AWS/Route53';
 const HEALTH_METRIC = 'HealthCheckStatus';
+/**
+ * Target health of an ALB or NLB: `HealthyHostCount` per `TargetGroup` (and `LoadBalancer`), published in the load
+ * balancer's region. "CloudWatch metrics for your Application Load Balancer" / "… for your Network Load Balancer",
+ * Elastic Load Balancing User Guides, https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
+ */
+export const ELB_NAMESPACES: readonly string[] = ['AWS/ApplicationELB', 'AWS/NetworkELB'];
+const TARGET_METRIC = 'HealthyHostCount';
+
+/**
+ * A CloudWatch Metrics Insights query (`SELECT MIN(HealthyHostCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer,
+ * TargetGroup) WHERE TargetGroup = 'targetgroup/…'`) as a metric reference: its namespace, metric and the
+ * `Dimension = 'value'` equalities of its WHERE clause. Undefined for a metric-math expression (`m1 + m2`).
+ * "Metrics Insights query components and syntax", Amazon CloudWatch User Guide,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html
+ */
+const insightsRef = (expression: string, path: string): MetricRef | undefined => {
+  const q =
+    /^\s*SELECT\s+\w+\s*\(\s*"?([\w.-]+)"?\s*\)\s+FROM\s+(?:SCHEMA\s*\(\s*"([^"]+)"[^)]*\)|"([^"]+)"|([\w/.-]+))(.*)$/is.exec(
+      expression,
+    );
+  if (!q) return undefined;
+  const where = /\bWHERE\b(.*?)(?:\bGROUP\s+BY\b|\bORDER\s+BY\b|\bLIMIT\b|$)/is.exec(q[5] ?? '')?.[1] ?? '';
+  const dimensions: Record<string, string> = {};
+  for (const m of where.matchAll(/"?(\w+)"?\s*=\s*'((?:[^']|'')*)'/g))
+    dimensions[m[1] as string] = (m[2] as string).replace(/''/g, "'");
+  return { namespace: q[2] ?? q[3] ?? q[4] ?? '', name: q[1] as string, dimensions, path };
+};
 
 /** A reason as the ledger keeps it: at most MAX_REASON_CHARS, the cut visible and flagged. */
 export const boundReason = (reason: string | undefined): { reason: string; reasonTruncated: boolean } => {
@@ -91,16 +131,34 @@ export const boundReason = (reason: string | undefined): { reason: string; reaso
   return { reason: clip(r, MAX_REASON_CHARS), reasonTruncated: r.length > MAX_REASON_CHARS };
 };
 
-/** Picks the Route 53 health-check metrics out of a single-metric or metric-math alarm. */
+type Classified =
+  | { ok: true; healthCheckIds: string[]; healthCheckId: string; metricMath: boolean }
+  | { ok: true; healthCheckIds: []; healthCheckId: ''; targetGroup: string; loadBalancer?: string; metricMath: boolean }
+  | { ok: false; reason: string };
+
+/** The distinct values of one dimension across `refs` (an error naming the path when one lacks it), preferred first. */
+const idsOf = (refs: MetricRef[], dimension: string, what: string, prefer: (id: string) => boolean): string[] => {
+  const missing = refs.find((m) => !m.dimensions[dimension]);
+  if (missing)
+    throw new InvalidEventError(
+      `${/expression$/i.test(missing.path) ? `${missing.path}: has no WHERE ${dimension} = '…'` : `${missing.path}.${dimension}: is required`} (${what})`,
+    );
+  const ids = [...new Set(refs.map((m) => m.dimensions[dimension] as string))];
+  const preferred = ids.find(prefer);
+  return preferred ? [preferred, ...ids.filter((id) => id !== preferred)] : ids;
+};
+
+/**
+ * Picks what an alarm watches out of its single metric, metric math or Metrics Insights query: Route 53 health checks
+ * (`AWS/Route53 HealthCheckStatus`) or, failing that, target groups (`HealthyHostCount` of an ALB or NLB).
+ */
 const classifyMetrics = (
   metrics: MetricRef[],
-  /** The alarm evaluates a math expression (an `expression` entry next to its metrics). */
+  /** The alarm evaluates an expression (metric math or a Metrics Insights query). */
   hasExpression: boolean,
   composite: boolean,
-  preferHealthCheck: (id: string) => boolean,
-):
-  | { ok: true; healthCheckIds: string[]; healthCheckId: string; metricMath: boolean }
-  | { ok: false; reason: string } => {
+  prefer: (id: string) => boolean,
+): Classified => {
   if (metrics.length === 0) {
     return {
       ok: false,
@@ -109,34 +167,61 @@ const classifyMetrics = (
         : 'alarm has no metric: not an AWS/Route53 HealthCheckStatus alarm',
     };
   }
+  const metricMath = hasExpression || metrics.length > 1;
   const health = metrics.filter((m) => m.namespace === ROUTE53_NS && m.name === HEALTH_METRIC);
-  if (health.length === 0) {
-    const seen = [...new Set(metrics.map((m) => `${m.namespace} ${m.name}`))].join(', ');
-    return { ok: false, reason: `other namespace/metric: ${seen}, not ${ROUTE53_NS} ${HEALTH_METRIC}` };
-  }
-  const missing = health.find((m) => !m.healthCheckId);
-  if (missing)
-    throw new InvalidEventError(
-      `${missing.path}: is required (the Route 53 health check id of an ${ROUTE53_NS} ${HEALTH_METRIC} metric)`,
+  if (health.length > 0) {
+    const ids = idsOf(
+      health.map((m) => ({ ...m, dimensions: { HealthCheckId: m.dimensions.HealthCheckId?.toLowerCase() } })),
+      'HealthCheckId',
+      `the Route 53 health check id of an ${ROUTE53_NS} ${HEALTH_METRIC} metric`,
+      prefer,
     );
-  const ids = [...new Set(health.map((m) => (m.healthCheckId as string).toLowerCase()))];
-  const preferred = ids.find(preferHealthCheck) ?? (ids[0] as string);
-  return { ok: true, healthCheckIds: ids, healthCheckId: preferred, metricMath: hasExpression || metrics.length > 1 };
+    return { ok: true, healthCheckIds: ids, healthCheckId: ids[0] as string, metricMath };
+  }
+  const targets = metrics.filter((m) => ELB_NAMESPACES.includes(m.namespace) && m.name === TARGET_METRIC);
+  if (targets.length > 0) {
+    const [targetGroup] = idsOf(targets, 'TargetGroup', `the target group of a ${TARGET_METRIC} metric`, prefer);
+    const loadBalancer = targets.find((m) => m.dimensions.TargetGroup === targetGroup)?.dimensions.LoadBalancer;
+    return {
+      ok: true,
+      healthCheckIds: [],
+      healthCheckId: '',
+      targetGroup: targetGroup as string,
+      ...(loadBalancer ? { loadBalancer } : {}),
+      metricMath,
+    };
+  }
+  const seen = [...new Set(metrics.map((m) => `${m.namespace} ${m.name}`))].join(', ');
+  return {
+    ok: false,
+    reason: `other namespace/metric: ${seen}, not ${ROUTE53_NS} ${HEALTH_METRIC} or ${ELB_NAMESPACES.join('/')} ${TARGET_METRIC}`,
+  };
 };
 
+/** The transition fields a classification contributes. */
+const watched = (cls: Extract<Classified, { ok: true }>) => ({
+  healthCheckId: cls.healthCheckId,
+  healthCheckIds: cls.healthCheckIds,
+  ...('targetGroup' in cls ? { targetGroup: cls.targetGroup } : {}),
+  ...('loadBalancer' in cls && cls.loadBalancer ? { loadBalancer: cls.loadBalancer } : {}),
+  metricMath: cls.metricMath,
+});
+
 const detailMetrics = (detail: AlarmDetail, root: string): MetricRef[] =>
-  (detail.configuration?.metrics ?? []).flatMap((m, i) =>
-    m.metricStat
-      ? [
-          {
-            namespace: m.metricStat.metric.namespace,
-            name: m.metricStat.metric.name,
-            healthCheckId: m.metricStat.metric.dimensions?.HealthCheckId,
-            path: `${root}.configuration.metrics[${i}].metricStat.metric.dimensions.HealthCheckId`,
-          },
-        ]
-      : [],
-  );
+  (detail.configuration?.metrics ?? []).flatMap((m, i) => {
+    const path = `${root}.configuration.metrics[${i}]`;
+    if (m.metricStat)
+      return [
+        {
+          namespace: m.metricStat.metric.namespace,
+          name: m.metricStat.metric.name,
+          dimensions: m.metricStat.metric.dimensions ?? {},
+          path: `${path}.metricStat.metric.dimensions`,
+        },
+      ];
+    const q = m.expression === undefined ? undefined : insightsRef(m.expression, `${path}.expression`);
+    return q ? [q] : [];
+  });
 
 /** Account, region and name of a CloudWatch alarm ARN; undefined when it is not one. */
 export const arnParts = (arn: string) => {
@@ -166,9 +251,7 @@ const fromDetail = (
       previousState: detail.previousState?.value,
       stateChangedAt: detail.state.timestamp,
       ...boundReason(detail.state.reason),
-      healthCheckId: cls.healthCheckId,
-      healthCheckIds: cls.healthCheckIds,
-      metricMath: cls.metricMath,
+      ...watched(cls),
     },
     `${root}.state.timestamp`,
     ctx,
@@ -246,26 +329,31 @@ const fromSnsRecord = (record: SnsRecord, i: number, ctx: Ctx): NormalisedEvent 
   const msg = parseOrThrow(snsSchemas().message, message, InvalidEventError, root);
   const parts = arnParts(msg.AlarmArn);
   const trig = msg.Trigger;
-  const hcOf = (dims: { name: string; value: string }[] | undefined) =>
-    dims?.find((d) => d.name === 'HealthCheckId')?.value;
+  const dimsOf = (dims: { name: string; value: string }[] | undefined) =>
+    Object.fromEntries((dims ?? []).map((d) => [d.name, d.value]));
   const metrics: MetricRef[] = [];
   if (trig?.Metrics?.length) {
     trig.Metrics.forEach((m, j) => {
       const met = m.MetricStat?.Metric;
+      const path = `${root}.Trigger.Metrics[${j}]`;
       if (met)
         metrics.push({
           namespace: met.Namespace ?? '',
           name: met.MetricName ?? '',
-          healthCheckId: hcOf(met.Dimensions),
-          path: `${root}.Trigger.Metrics[${j}].MetricStat.Metric.Dimensions.HealthCheckId`,
+          dimensions: dimsOf(met.Dimensions),
+          path: `${path}.MetricStat.Metric.Dimensions`,
         });
+      else if (m.Expression !== undefined) {
+        const q = insightsRef(m.Expression, `${path}.Expression`);
+        if (q) metrics.push(q);
+      }
     });
   } else if (trig?.MetricName || trig?.Namespace) {
     metrics.push({
       namespace: trig.Namespace ?? '',
       name: trig.MetricName ?? '',
-      healthCheckId: hcOf(trig.Dimensions),
-      path: `${root}.Trigger.Dimensions.HealthCheckId`,
+      dimensions: dimsOf(trig.Dimensions),
+      path: `${root}.Trigger.Dimensions`,
     });
   }
   const cls = classifyMetrics(
@@ -288,9 +376,7 @@ const fromSnsRecord = (record: SnsRecord, i: number, ctx: Ctx): NormalisedEvent 
       previousState: msg.OldStateValue,
       stateChangedAt: msg.StateChangeTime,
       ...boundReason(msg.NewStateReason),
-      healthCheckId: cls.healthCheckId,
-      healthCheckIds: cls.healthCheckIds,
-      metricMath: cls.metricMath,
+      ...watched(cls),
     },
     `${root}.StateChangeTime`,
     ctx,
@@ -312,8 +398,8 @@ const admit = (t: AlarmTransition, timePath: string, { opts }: Ctx): NormalisedE
 /**
  * Normalises one Lambda payload as delivered. Throws `InvalidEventError` naming the field when the payload is
  * malformed (all records are validated before anything is returned, so a bad batch writes nothing).
- * `preferHealthCheck` picks which health check a metric-math alarm over several is attributed to; `opts` says when
- * the payload arrived and which alarms are ours.
+ * `preferHealthCheck` picks which health check (or target group) a metric-math alarm over several is attributed to;
+ * `opts` says when the payload arrived and which alarms are ours.
  */
 export const normaliseAlarmEvent = (
   raw: unknown,

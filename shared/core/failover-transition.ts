@@ -1,7 +1,7 @@
-import type { AlarmStateValue, AlarmTransition } from './alarm-event.js';
+import { type AlarmStateValue, type AlarmTransition, subjectOf } from './alarm-event.js';
 
 import type { GroupEvent } from './group-events.js';
-import { type HealthCheckPlacement, type Role, UNASSIGNED_GROUP } from './members.js';
+import { type HealthCheckPlacement, type MemberRole, type Role, UNASSIGNED_GROUP } from './members.js';
 
 export { GROUP_EVENTS, type GroupEvent } from './group-events.js';
 
@@ -20,7 +20,18 @@ export interface MemberSnapshot {
   event: GroupEvent;
   /** The last OK/ALARM state, so OK after INSUFFICIENT_DATA after ALARM still reads as a recovery. */
   lastKnown?: 'OK' | 'ALARM';
+  /**
+   * A target-health member: each target group's own latest state, by `TargetGroup` dimension. The member's `state`
+   * and `lastKnown` are derived from them (targetHealthOf).
+   */
+  targetGroups?: Record<string, TargetGroupSnapshot>;
 }
+
+/** A target group's latest applied state, inside its member's snapshot. */
+export type TargetGroupSnapshot = Pick<
+  MemberSnapshot,
+  'state' | 'stateChangedAt' | 'transitionId' | 'seq' | 'alarmArn' | 'lastKnown'
+>;
 
 /** Members keyed by role (`primary`, `secondary`) or, in the `unassigned` group, by health check id. */
 export type GroupSnapshot = Record<string, MemberSnapshot>;
@@ -35,6 +46,57 @@ export const memberKeyOf = (placement: HealthCheckPlacement, healthCheckId: stri
  */
 export const isDown = (m: Pick<MemberSnapshot, 'state' | 'lastKnown'> | undefined): boolean =>
   m?.state === 'ALARM' || (m?.state === 'INSUFFICIENT_DATA' && m.lastKnown === 'ALARM');
+
+/**
+ * A target-health member's health from its target groups' alarms (`HealthyHostCount` Minimum < 1: no healthy
+ * target). Route 53 considers an ALB/NLB alias with Evaluate Target Health healthy only when every target group that
+ * the load balancer routes to is healthy: "For an Application or Network Load Balancer to be considered healthy,
+ * every target group that contains targets must contain at least one healthy target. If any target group contains
+ * only unhealthy targets, the load balancer is considered unhealthy", and "A target group that has no registered
+ * targets is considered unhealthy" (its HealthyHostCount is 0: the alarm is in ALARM too). "Values specific for
+ * failover alias records", Evaluate target health, Amazon Route 53 Developer Guide,
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-failover-alias.html, and
+ * AliasTarget, Amazon Route 53 API Reference, https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html
+ * So the member is down when any of its target groups is down, and has no data when one has none (and none is down).
+ */
+export const targetHealthOf = (
+  targetGroups: Pick<TargetGroupSnapshot, 'state' | 'lastKnown'>[],
+): Pick<MemberSnapshot, 'state' | 'lastKnown'> => {
+  const down = targetGroups.filter((g) => isDown(g));
+  if (down.length > 0)
+    return { state: down.some((g) => g.state === 'ALARM') ? 'ALARM' : 'INSUFFICIENT_DATA', lastKnown: 'ALARM' };
+  if (targetGroups.some((g) => g.state === 'INSUFFICIENT_DATA'))
+    return { state: 'INSUFFICIENT_DATA', ...(targetGroups.some((g) => g.lastKnown) ? { lastKnown: 'OK' } : {}) };
+  return { state: 'OK', lastKnown: 'OK' };
+};
+
+/**
+ * The snapshot as Route 53 weighs it: members with `healthCheck: none` are left out, so they always count healthy.
+ * "Records without a health check are always healthy"; "If you omit the health check for the secondary record, and
+ * if the health check endpoint for the primary record is unhealthy, Route 53 always responds to DNS queries by using
+ * the secondary record". "How Amazon Route 53 chooses records when health checking is configured", Amazon Route 53
+ * Developer Guide, https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-how-route-53-chooses-records.html
+ */
+export const asRoute53Weighs = (
+  snapshot: GroupSnapshot,
+  alwaysHealthy: readonly MemberRole[] | undefined,
+): GroupSnapshot => {
+  if (!alwaysHealthy?.some((role) => role in snapshot)) return snapshot;
+  return Object.fromEntries(Object.entries(snapshot).filter(([key]) => !alwaysHealthy.includes(key as MemberRole)));
+};
+
+/**
+ * The latest applied state of what `t`'s alarm watches: the member's for a health check, the target group's inside
+ * its member for a target-group alarm of a configured member.
+ */
+export const lastStateOf = (
+  snapshot: GroupSnapshot,
+  placement: HealthCheckPlacement,
+  t: Pick<AlarmTransition, 'healthCheckId' | 'targetGroup'>,
+): TargetGroupSnapshot | undefined => {
+  const member = snapshot[memberKeyOf(placement, subjectOf(t))];
+  return t.targetGroup && placement.role !== 'unknown' ? member?.targetGroups?.[t.targetGroup] : member;
+};
 
 /** Which member Route 53 answers with: the primary unless it is unhealthy and the secondary is not. */
 export const servingOf = (group: string, snapshot: GroupSnapshot): Serving => {
@@ -66,40 +128,62 @@ export const deriveGroupEvent = (
 export type Applied =
   | { kind: 'newer'; event: GroupEvent; snapshot: GroupSnapshot; serving: Serving }
   | { kind: 'duplicate' }
-  | { kind: 'not-newer'; current: MemberSnapshot };
+  | { kind: 'not-newer'; current: TargetGroupSnapshot };
+
+const lastKnownAfter = (state: AlarmStateValue, before: Pick<MemberSnapshot, 'lastKnown'> | undefined) =>
+  state === 'INSUFFICIENT_DATA' ? (before?.lastKnown ? { lastKnown: before.lastKnown } : {}) : { lastKnown: state };
 
 /**
  * Applies a transition to the group snapshot. Newer transitions move state forward; one that is not newer than
- * the member's current state is either the same transition again (duplicate) or older (the caller decides
- * between duplicate and stale with an exact lookup, since older transitions are not in the snapshot).
+ * the current state of what its alarm watches (the member, or one target group of a target-health member) is either
+ * the same transition again (duplicate) or older (the caller decides between duplicate and stale with an exact
+ * lookup, since older transitions are not in the snapshot). A target group's change that leaves its member's health
+ * as it was (another of its target groups is still down, or still up) is `TARGET_GROUP_CHANGED`.
  */
 export const applyTransition = (
   group: string,
   placement: HealthCheckPlacement,
   t: AlarmTransition,
   transitionId: string,
-  before: GroupSnapshot,
+  stored: GroupSnapshot,
   seq: number,
 ): Applied => {
-  const key = memberKeyOf(placement, t.healthCheckId);
+  const before = asRoute53Weighs(stored, placement.alwaysHealthy);
+  const key = memberKeyOf(placement, subjectOf(t));
   const current = before[key];
-  if (current?.transitionId === transitionId) return { kind: 'duplicate' };
+  const last = lastStateOf(before, placement, t);
+  if (last?.transitionId === transitionId) return { kind: 'duplicate' };
   // Keyed on the alarm's state timestamp, not on arrival: a late delivery never moves state backwards.
-  if (current && current.stateChangedAt >= t.stateChangedAt) return { kind: 'not-newer', current };
-  const event = deriveGroupEvent(placement.role, t.state, before, current);
-  const member: MemberSnapshot = {
+  if (last && last.stateChangedAt >= t.stateChangedAt) return { kind: 'not-newer', current: last };
+  const own: TargetGroupSnapshot = {
     state: t.state,
+    stateChangedAt: t.stateChangedAt,
+    transitionId,
+    seq,
+    alarmArn: t.alarmArn,
+    ...lastKnownAfter(t.state, last),
+  };
+  let health: Pick<MemberSnapshot, 'state' | 'lastKnown'> = own;
+  let targetGroups: Record<string, TargetGroupSnapshot> | undefined;
+  if (t.targetGroup && placement.role !== 'unknown') {
+    const all = { ...current?.targetGroups, [t.targetGroup]: own };
+    // Only the member's configured target groups count (one removed from failover.yml no longer keeps it down).
+    const counted = placement.targetGroups ?? Object.keys(all);
+    targetGroups = Object.fromEntries(Object.entries(all).filter(([tg]) => counted.includes(tg)));
+    health = targetHealthOf(Object.values(targetGroups));
+  }
+  const unchanged = targetGroups && current && current.state === health.state && current.lastKnown === health.lastKnown;
+  const event = unchanged ? 'TARGET_GROUP_CHANGED' : deriveGroupEvent(placement.role, health.state, before, current);
+  const member: MemberSnapshot = {
+    state: health.state,
     stateChangedAt: t.stateChangedAt,
     transitionId,
     seq,
     healthCheckId: t.healthCheckId,
     alarmArn: t.alarmArn,
     event,
-    ...(t.state === 'INSUFFICIENT_DATA'
-      ? current?.lastKnown
-        ? { lastKnown: current.lastKnown }
-        : {}
-      : { lastKnown: t.state }),
+    ...(health.lastKnown ? { lastKnown: health.lastKnown } : {}),
+    ...(targetGroups ? { targetGroups } : {}),
   };
   const snapshot = { ...before, [key]: member };
   return { kind: 'newer', event, snapshot, serving: servingOf(group, snapshot) };

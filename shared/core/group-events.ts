@@ -7,6 +7,7 @@ export const GROUP_EVENTS = [
   'STANDBY_RECOVERED', // secondary healthy again while primary healthy
   'HEALTHY', // an OK that ends no known outage (e.g. first data after alarm creation)
   'UNKNOWN', // INSUFFICIENT_DATA: no data is not healthy, but never counts as a failover
+  'TARGET_GROUP_CHANGED', // one target group of a target-health member changed; the member's health did not
   'STALE', // older than the member's current state (out-of-order delivery): recorded, triggers nothing
   'UNASSIGNED', // health check in no configured group
   'PROBE_DOWN', // synthetic probes: a quorum of probe regions sees a member failing
@@ -37,6 +38,7 @@ export const DEFAULT_SEVERITY: Record<GroupEvent, Severity> = {
   STANDBY_RECOVERED: 'info',
   HEALTHY: 'info',
   UNKNOWN: 'warning',
+  TARGET_GROUP_CHANGED: 'info',
   STALE: 'info',
   UNASSIGNED: 'warning',
   PROBE_DOWN: 'error',
@@ -54,7 +56,10 @@ export const DEFAULT_SEVERITY: Record<GroupEvent, Severity> = {
   RDS_EVENT: 'info',
 };
 
-/** Events notified when `failover.yml` does not say otherwise. HEALTHY/UNKNOWN/STALE are quiet by default. */
+/**
+ * Events notified when `failover.yml` does not say otherwise. HEALTHY/UNKNOWN/STALE/TARGET_GROUP_CHANGED are quiet by
+ * default.
+ */
 export const DEFAULT_NOTIFY_EVENTS: GroupEvent[] = [
   'FAILED_OVER',
   'BOTH_UNHEALTHY',

@@ -13,6 +13,9 @@ export interface TransitionEntry {
   role: Role;
   healthCheckId: string;
   healthCheckIds: string[];
+  /** A target-group alarm's `TargetGroup` (and `LoadBalancer`) dimension: a target-health member's transition. */
+  targetGroup?: string;
+  loadBalancer?: string;
   alarmName: string;
   alarmArn: string;
   region: string;

@@ -16,7 +16,12 @@ export const consoleLinks = (
   entry: Pick<LedgerEntry, 'healthCheckId' | 'alarmName' | 'region'>,
   runbookUrl?: string,
 ): Notification['links'] => ({
-  healthCheck: `https://console.aws.amazon.com/route53/healthchecks/home#/details/${encodeURIComponent(entry.healthCheckId)}`,
+  // A target-group alarm watches no health check (its alarm, in the load balancer's region, is linked below).
+  ...(entry.healthCheckId
+    ? {
+        healthCheck: `https://console.aws.amazon.com/route53/healthchecks/home#/details/${encodeURIComponent(entry.healthCheckId)}`,
+      }
+    : {}),
   alarm: alarmLink(entry.region || 'us-east-1', entry.alarmName),
   ...(runbookUrl ? { runbook: runbookUrl } : {}),
 });

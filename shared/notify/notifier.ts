@@ -331,7 +331,13 @@ export const sweep = async (
         reports.push(
           await send(
             composeNotification(entry, deps.config, now, 'no-data', {
-              ...noDataWords(group, key, member.stateChangedAt, (now.getTime() - ms(member.stateChangedAt)) / 1000),
+              ...noDataWords(
+                group,
+                key,
+                member.stateChangedAt,
+                (now.getTime() - ms(member.stateChangedAt)) / 1000,
+                entry.targetGroup,
+              ),
             }),
             deps,
           ),

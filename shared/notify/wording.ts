@@ -34,7 +34,9 @@ export const headline = (e: LedgerEntry, config: FailoverConfig): string => {
     case 'UNKNOWN':
       return `NO DATA: ${e.group} ${e.role} health check alarm has no data`;
     case 'UNASSIGNED':
-      return `UNASSIGNED health check ${e.healthCheckId} is ${e.state}`;
+      return `UNASSIGNED ${e.targetGroup ? `target group ${e.targetGroup}` : `health check ${e.healthCheckId}`} is ${e.state}`;
+    case 'TARGET_GROUP_CHANGED':
+      return `TARGET GROUP: ${e.group} ${e.role} target group ${e.targetGroup ?? '?'} is ${e.state}`;
     case 'PROBE_DOWN':
       return `PROBES DOWN: ${e.group} ${e.role} (${e.region}) failing from ${e.kind === 'probe' ? e.probe.down.length : '?'} probe region(s)`;
     case 'PROBE_UP':
@@ -72,21 +74,28 @@ export const explanation = (e: LedgerEntry, config: FailoverConfig): string => {
   if (e.kind !== 'transition') return e.reason;
   const g = config.groups[e.group];
   const rec = g ? `${g.recordName}` : 'the record';
+  // A target-health member's alarm watches one of its target groups (HealthyHostCount), not a Route 53 health check.
+  const tg = e.targetGroup;
+  const failing = tg ? `target group ${tg} has no healthy target` : 'health check is failing';
   switch (e.event) {
     case 'FAILED_OVER':
-      return `The primary (${g?.primary.region ?? '?'}) health check is failing; Route 53 now answers ${rec} with the secondary (${g?.secondary.region ?? '?'}). Check that the secondary can take the load and that its database is writable.`;
+      return `The primary (${g?.primary.region ?? '?'}) ${failing}; Route 53 now answers ${rec} with the secondary (${g?.secondary.region ?? '?'}). Check that the secondary can take the load and that its database is writable.`;
     case 'BOTH_UNHEALTHY':
-      return `Both health checks are failing. Route 53 answers ${rec} with the primary when both are unhealthy, so clients reach a failing region. This is an outage.`;
+      return `${tg ? `Both members are unhealthy (the ${e.role}'s ${failing})` : 'Both health checks are failing'}. Route 53 answers ${rec} with the primary when both are unhealthy, so clients reach a failing region. This is an outage.`;
     case 'RECOVERED':
-      return `The primary health check is healthy again; Route 53 answers ${rec} with the primary. Failover happens automatically, but data moved to the secondary may need reconciling.`;
+      return `The primary ${tg ? 'has healthy targets' : 'health check is healthy'} again; Route 53 answers ${rec} with the primary. Failover happens automatically, but data moved to the secondary may need reconciling.`;
     case 'STANDBY_UNHEALTHY':
-      return `The secondary health check is failing while the primary is healthy. Nothing is down now, but a primary failure would have nowhere to go.`;
+      return `The secondary ${failing} while the primary is healthy. Nothing is down now, but a primary failure would have nowhere to go.`;
     case 'STANDBY_RECOVERED':
       return 'The secondary is healthy again: failover is possible again.';
     case 'UNKNOWN':
-      return 'The CloudWatch alarm has no data (INSUFFICIENT_DATA). No data is not healthy: check that the health check still exists and reports.';
+      return `The CloudWatch alarm has no data (INSUFFICIENT_DATA). No data is not healthy: check that the ${tg ? `target group ${tg} and its HealthyHostCount alarm still exist` : 'health check still exists'} and reports.`;
     case 'UNASSIGNED':
-      return `A health check alarm fired for a health check that is in no group of failover.yml. It is recorded under "${UNASSIGNED_GROUP}".`;
+      return tg
+        ? `A target-group alarm fired for target group ${tg}, which is in no group of failover.yml. It is recorded under "${UNASSIGNED_GROUP}".`
+        : `A health check alarm fired for a health check that is in no group of failover.yml. It is recorded under "${UNASSIGNED_GROUP}".`;
+    case 'TARGET_GROUP_CHANGED':
+      return `Target group ${tg ?? '?'} of the ${e.role} went ${e.previousState ?? '?'} → ${e.state}, but the ${e.role}'s health did not change: Route 53 weighs every target group of the load balancer, and another one still decides it. DNS did not move.`;
     default:
       return `${e.role} went ${e.previousState ?? '?'} → ${e.state}.`;
   }
@@ -132,10 +141,23 @@ export const reminderWords = (
 };
 
 /** A member's alarm has had no data for longer than the threshold. */
-export const noDataWords = (group: string, member: string, since: string, elapsedSeconds: number): Words => ({
-  title: `NO DATA for ${formatDuration(elapsedSeconds, 'min')}: ${group} ${member} health check`,
-  summary: `The ${member} health check alarm of ${group} has had no data since ${since}. No data is not healthy: check that the Route 53 health check exists and that the alarm's metric (AWS/Route53 HealthCheckStatus in us-east-1) is reported.`,
-});
+export const noDataWords = (
+  group: string,
+  member: string,
+  since: string,
+  elapsedSeconds: number,
+  /** A target-health member's target group, when that is what went without data. */
+  targetGroup?: string,
+): Words =>
+  targetGroup
+    ? {
+        title: `NO DATA for ${formatDuration(elapsedSeconds, 'min')}: ${group} ${member} target health`,
+        summary: `The ${member} target-group alarm of ${group} (${targetGroup}) has had no data since ${since}. No data is not healthy: check that the target group and its load balancer exist and that the alarm's metric (HealthyHostCount in the load balancer's region) is reported.`,
+      }
+    : {
+        title: `NO DATA for ${formatDuration(elapsedSeconds, 'min')}: ${group} ${member} health check`,
+        summary: `The ${member} health check alarm of ${group} has had no data since ${since}. No data is not healthy: check that the Route 53 health check exists and that the alarm's metric (AWS/Route53 HealthCheckStatus in us-east-1) is reported.`,
+      };
 
 /** One of the stack's own alarms changed state: its description says what it watches and where to look. */
 export const opsAlarmWords = (a: OpsAlarmChange): Words => {

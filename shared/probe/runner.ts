@@ -10,7 +10,7 @@ import type { HttpProbeSpec, ProbeResult, TcpProbeSpec } from './types.js';
 import { detectFailback, type DnsProbeResult, type DnsProbeSpec, type PointsTo } from './dns-probe.js';
 import type { MemberRole } from '../core/members.js';
 import type { Quorum, RegionVerdict } from '../core/probe-verdicts.js';
-import { memberProbes, probeSettingsFor, type EffectiveProbeSettings } from '../config/lookups.js';
+import { healthBasisOf, memberProbes, probeSettingsFor, type EffectiveProbeSettings } from '../config/lookups.js';
 
 /** The probe engines (injectable: tests and the bench swap in their own). */
 export interface ProbeRunners {
@@ -300,10 +300,20 @@ const judge = async (
       (await deps.store.claimDisagreement(group, member, d.since))
     ) {
       const minutes = Math.round((now.getTime() - Date.parse(d.since)) / 60_000);
+      const configured = deps.config.groups[group]?.[member];
+      const basis = configured ? healthBasisOf(configured).kind : 'health-check';
+      const passes =
+        basis === 'none'
+          ? 'has no health check (Route 53 treats it as always healthy)'
+          : basis === 'target-health'
+            ? `has healthy targets in its target groups (${alarm?.state ?? 'no alarm data'})`
+            : `passes its Route 53 health check (${alarm?.state ?? 'no alarm data'})`;
       const reason =
         d.kind === 'probes-down-health-ok'
-          ? `${group} ${member} passes its Route 53 health check (${alarm?.state ?? 'no alarm data'}) but a quorum of probes has failed it for ${minutes} min: the "200 OK but broken" case. Route 53 will not fail over. ${describeRegions(verdicts, settings.regions)}`
-          : `${group} ${member} fails its Route 53 health check but a quorum of probes passes it for ${minutes} min: check the health check's path, thresholds and the checker regions' reachability.`;
+          ? `${group} ${member} ${passes} but a quorum of probes has failed it for ${minutes} min: the "200 OK but broken" case. Route 53 will not fail over. ${describeRegions(verdicts, settings.regions)}`
+          : basis === 'target-health'
+            ? `${group} ${member} has a target group without healthy targets but a quorum of probes passes it for ${minutes} min: check the target group's health check path and thresholds, and that every target group of the load balancer has targets.`
+            : `${group} ${member} fails its Route 53 health check but a quorum of probes passes it for ${minutes} min: check the health check's path, thresholds and the checker regions' reachability.`;
       const entry = await appendProbeEvent(
         deps,
         group,

@@ -18,10 +18,11 @@ export interface PromoterDeps {
   /** Probe quorum (when probes are configured, it must say the primary is down). */
   probes?: ProbeStore;
   /**
-   * CloudWatch in us-east-1, where Route 53 publishes HealthCheckStatus: mode auto's independent signal that the
-   * primary is down when no probe quorum says so (corroboration.ts). Built on first use: most passes read nothing.
+   * CloudWatch in a region: us-east-1, where Route 53 publishes HealthCheckStatus, or a target-health primary's region
+   * (HealthyHostCount): mode auto's independent signal that the primary is down when no probe quorum says so
+   * (corroboration.ts). Built on first use: most passes read nothing.
    */
-  cloudwatch: () => CloudWatchClient;
+  cloudwatch: (region: string) => CloudWatchClient;
   /**
    * Milliseconds this run may still spend (Lambda: the remaining time less a margin; CLI: `--budget`). Every hook
    * call, and every read around one, is bounded by it.

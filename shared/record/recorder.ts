@@ -7,7 +7,7 @@ import {
 } from '../core/alarm-event.js';
 import { foreignAlarm } from '../core/alarm-origin.js';
 import { InvalidEventError } from '../support/errors.js';
-import { applyTransition, memberKeyOf, nextEpisode, type GroupEvent } from '../core/failover-transition.js';
+import { applyTransition, lastStateOf, nextEpisode, type GroupEvent } from '../core/failover-transition.js';
 import type { GroupEventPublisher } from '../ledger/publisher.js';
 import { appendToChain, REREAD } from '../ledger/append.js';
 import { nextEntry } from '../ledger/entry.js';
@@ -21,6 +21,8 @@ export interface RecorderDeps {
   ledger: LedgerStore;
   /** Health check id → group and role (from `indexHealthChecks(config)`). */
   placements: ReadonlyMap<string, HealthCheckPlacement>;
+  /** `TargetGroup` dimension → group and role of its target-health member (from `indexTargetGroups(config)`). */
+  targetGroups: ReadonlyMap<string, HealthCheckPlacement>;
   log: Log;
   /** The moment of receipt: `recordedAt`, and the bound a state change may not lie more than 5 minutes after. */
   now: () => Date;
@@ -58,12 +60,15 @@ export type RecordOutcome =
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const placementOf = (t: AlarmTransition, deps: RecorderDeps): HealthCheckPlacement => {
-  const p = deps.placements.get(t.healthCheckId);
+  const p = t.targetGroup ? deps.targetGroups.get(t.targetGroup) : deps.placements.get(t.healthCheckId);
   if (p) return p;
-  deps.log.warn('health check is in no configured group; recording it under "unassigned"', {
-    healthCheckId: t.healthCheckId,
-    alarmName: t.alarmName,
-  });
+  deps.log.warn(
+    `${t.targetGroup ? 'target group' : 'health check'} is in no configured group; recording it under "unassigned"`,
+    {
+      ...(t.targetGroup ? { targetGroup: t.targetGroup } : { healthCheckId: t.healthCheckId }),
+      alarmName: t.alarmName,
+    },
+  );
   return { group: UNASSIGNED_GROUP, role: 'unknown' };
 };
 
@@ -110,12 +115,14 @@ export const recordTransition = async (
       role: placement.role,
       healthCheckId: t.healthCheckId,
       healthCheckIds: t.healthCheckIds,
+      ...(t.targetGroup ? { targetGroup: t.targetGroup } : {}),
+      ...(t.loadBalancer ? { loadBalancer: t.loadBalancer } : {}),
       alarmName: t.alarmName,
       alarmArn: t.alarmArn,
       region: t.region,
       accountId: t.accountId,
       state: t.state,
-      previousState: t.previousState ?? head.snapshot[memberKeyOf(placement, t.healthCheckId)]?.state ?? null,
+      previousState: t.previousState ?? lastStateOf(head.snapshot, placement, t)?.state ?? null,
       stateChangedAt: t.stateChangedAt,
       recordedAt: deps.now().toISOString(),
       sources: [t.source],
@@ -238,19 +245,20 @@ export const recordEvent = async (
 };
 
 /**
- * The normaliser as this deployment runs it: configured health checks preferred (metric-math alarms over several),
- * alarms of another account or region ignored, state changes after `now()` + 5 minutes rejected (without `now`: the
- * current time).
+ * The normaliser as this deployment runs it: configured health checks and target groups preferred (metric-math
+ * alarms over several), alarms of another account or region ignored (a target-group alarm belongs in its target
+ * group's region), state changes after `now()` + 5 minutes rejected (without `now`: the current time).
  */
 export const normaliseFor = (
   raw: unknown,
-  deps: Pick<RecorderDeps, 'placements'> & Partial<Pick<RecorderDeps, 'now' | 'accountId' | 'accountUnchecked'>>,
+  deps: Pick<RecorderDeps, 'placements' | 'targetGroups'> &
+    Partial<Pick<RecorderDeps, 'now' | 'accountId' | 'accountUnchecked'>>,
 ): NormalisedEvent[] =>
-  normaliseAlarmEvent(raw, (id) => deps.placements.has(id), {
+  normaliseAlarmEvent(raw, (id) => deps.placements.has(id) || deps.targetGroups.has(id), {
     receivedAt: deps.now?.() ?? new Date(),
     foreign: (t) => {
       if (!deps.accountId) deps.accountUnchecked?.();
-      return foreignAlarm(t, deps.accountId);
+      return foreignAlarm(t, deps.accountId, (tg) => deps.targetGroups.get(tg)?.region);
     },
   });
 

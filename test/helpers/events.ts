@@ -34,3 +34,52 @@ export const SAMPLE_ALARM: SampleTransition = {
   previousState: 'OK',
   at: '2025-06-12T14:03:27.412Z',
 };
+
+const ELB_ARN = 'arn:aws:elasticloadbalancing';
+export const TG_USW2 = 'targetgroup/orders-usw2/0123456789abcdef';
+export const TG_USE2 = 'targetgroup/orders-use2/fedcba9876543210';
+export const TG_API = 'targetgroup/shop-api/1111111111111111';
+export const TG_STATIC = 'targetgroup/shop-static/2222222222222222';
+export const TG_SHOP2 = 'targetgroup/shop-euw1/3333333333333333';
+/**
+ * Groups on the other health bases: orders-web (two ALB/NLB target-health members, the primary's load balancer named),
+ * billing-api (a health-checked primary, a `healthCheck: none` secondary), shop (a primary with two target groups).
+ */
+export const TARGET_HEALTH_CONFIG_YAML = `version: 1
+accountId: "123456789012"
+groups:
+  orders-web:
+    hostedZoneId: Z0123456789ABCDEFGHIJ
+    recordName: www.orders.example.com.
+    primary:
+      region: us-west-2
+      targetHealth:
+        targetGroupArns: [${ELB_ARN}:us-west-2:123456789012:${TG_USW2}]
+        loadBalancerArn: ${ELB_ARN}:us-west-2:123456789012:loadbalancer/app/orders-usw2/0fedcba987654321
+    secondary:
+      region: us-east-2
+      targetHealth:
+        targetGroupArns: [${ELB_ARN}:us-east-2:123456789012:${TG_USE2}]
+  billing-api:
+    hostedZoneId: Z0123456789ABCDEFGHIJ
+    recordName: billing.example.com.
+    primary:
+      region: us-east-1
+      healthCheckId: ${PRIMARY_HC}
+    secondary:
+      region: us-west-2
+      healthCheck: none
+  shop:
+    hostedZoneId: Z0123456789ABCDEFGHIJ
+    recordName: shop.example.com.
+    primary:
+      region: eu-central-1
+      targetHealth:
+        targetGroupArns:
+          - ${ELB_ARN}:eu-central-1:123456789012:${TG_API}
+          - ${ELB_ARN}:eu-central-1:123456789012:${TG_STATIC}
+    secondary:
+      region: eu-west-1
+      targetHealth:
+        targetGroupArns: [${ELB_ARN}:eu-west-1:123456789012:${TG_SHOP2}]
+`;

@@ -8,7 +8,7 @@ import { ensureLedgerTable, localClient, startDynalite } from '../../local/embed
 import type { Log } from '../../shared/support/logger.js';
 import type { RecorderDeps } from '../../shared/record/recorder.js';
 import { FIXTURE_CONFIG_YAML } from './events.js';
-import { indexHealthChecks } from '../../shared/config/lookups.js';
+import { indexHealthChecks, indexTargetGroups } from '../../shared/config/lookups.js';
 
 /** dynalite over HTTP on 127.0.0.1, in memory: one server per test file, one fresh table per test. */
 export const startLocalDynamo = async () => {
@@ -59,9 +59,13 @@ export const recorderDeps = (
   ledger: DynamoDbLedgerStore,
   log: Log = captureLog(),
   yaml = FIXTURE_CONFIG_YAML,
-): RecorderDeps => ({
-  ledger,
-  placements: indexHealthChecks(parseConfigText(yaml, 'test.yml')),
-  log,
-  now: () => NOW,
-});
+): RecorderDeps => {
+  const config = parseConfigText(yaml, 'test.yml');
+  return {
+    ledger,
+    placements: indexHealthChecks(config),
+    targetGroups: indexTargetGroups(config),
+    log,
+    now: () => NOW,
+  };
+};

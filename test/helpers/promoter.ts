@@ -12,7 +12,7 @@ import { makeDocumentClient } from '../../shared/support/clients.js';
 import { eventBridgeEvent, type SampleTransition, snsEvent } from '../../local/sample-events.js';
 import { PRIMARY_HC, SECONDARY_HC } from './events.js';
 import { captureLog, type startLocalDynamo } from './ledger.js';
-import { indexHealthChecks } from '../../shared/config/lookups.js';
+import { indexHealthChecks, indexTargetGroups } from '../../shared/config/lookups.js';
 
 export const TARGET = 'arn:aws:rds:us-west-2:123456789012:cluster:orders-aurora-usw2';
 export const PRIMARY = 'arn:aws:rds:us-east-1:123456789012:cluster:orders-aurora-use1';
@@ -99,7 +99,7 @@ export const promoterWorld = async (
   dynamo: Awaited<ReturnType<typeof startLocalDynamo>>,
   config: FailoverConfig,
   hook: HookExecutor | ((group: string) => HookExecutor),
-  opts: { cloudwatch?: () => CloudWatchClient; budgetMs?: () => number } = {},
+  opts: { cloudwatch?: (region: string) => CloudWatchClient; budgetMs?: () => number } = {},
 ) => {
   const { table, store } = await dynamo.freshTable();
   const ledger: DynamoDbLedgerStore = store();
@@ -118,7 +118,13 @@ export const promoterWorld = async (
     now: () => new Date(clock),
     owner: 'test',
   };
-  const recorder = { ledger, placements: indexHealthChecks(config), log: captureLog(), now: () => new Date(clock) };
+  const recorder = {
+    ledger,
+    placements: indexHealthChecks(config),
+    targetGroups: indexTargetGroups(config),
+    log: captureLog(),
+    now: () => new Date(clock),
+  };
   const steps: string[] = [];
   const record = async (x: SampleTransition, via: 'eb' | 'sns' = 'eb') => {
     clock = Math.max(clock, Date.parse(x.at));

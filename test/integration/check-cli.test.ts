@@ -180,6 +180,35 @@ groups:
     expect(res.code).toBe(1);
     expect(rulesBySeverity(json(res.out), 'error')).toEqual(['duplicate-role', 'duplicate-role']);
   });
+
+  it('checks targetHealth members as aliases with Evaluate Target Health, and says a healthCheck: none standby is unjudged', async () => {
+    const cwd = dir();
+    const tg = (region: string, name: string) =>
+      `arn:aws:elasticloadbalancing:${region}:123456789012:targetgroup/${name}/0123456789abcdef`;
+    writeFileSync(
+      join(cwd, 'failover.yml'),
+      `version: 1
+groups:
+  web:
+    hostedZoneId: Z0123456789ABCDEFGHIJ
+    recordName: www.example.com.
+    primary: { region: us-west-2, targetHealth: { targetGroupArns: ["${tg('us-west-2', 'web-usw2')}"] } }
+    secondary: { region: us-east-2, healthCheck: none }
+`,
+    );
+    const res = await cli(cwd, 'check', '--config', 'failover.yml', '--json');
+    const report = json(res.out);
+    expect(res.code).toBe(0);
+    expect(rulesBySeverity(report, 'error')).toEqual([]);
+    expect(report.findings.filter((f) => f.severity === 'warning').map((f) => `${f.rule} ${f.record}`)).toEqual([
+      'secondary-no-health www.example.com. A SECONDARY (web-secondary)',
+    ]);
+    expect(report.findings.some((f) => f.rule.startsWith('alias-'))).toBe(false);
+    expect(report.detection).toMatchObject([
+      { group: 'web', role: 'PRIMARY', basis: 'target-health' },
+      { group: 'web', role: 'SECONDARY', basis: 'none' },
+    ]);
+  });
 });
 
 describe('r53-failover check --hosted-zone-id (live, read-only)', () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../../local/receiver.js';
 import type { PromotionEntry } from '../../shared/ledger/store.js';
 import { decideApproval } from '../../shared/promote/promoter.js';
+import { parseConfigText } from '../../shared/config/file.js';
 import { PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { startLocalDynamo } from '../helpers/ledger.js';
 import { type MotoServer, motoClientConfig, motoSkipReason, startMoto } from '../helpers/moto.js';
@@ -163,3 +164,125 @@ describe.skipIf(Boolean(skipReason))('mode auto without probes: HealthCheckStatu
     expect((await stepOf(w, 'PROMOTION_IN_PROGRESS'))?.sources).toEqual(['alice']);
   });
 });
+
+describe.skipIf(Boolean(skipReason))(
+  'mode auto without probes: a target-health primary’s HealthyHostCount in its region (moto_server)',
+  () => {
+    const TG = 'targetgroup/orders-usw2/0123456789abcdef';
+    const LB = 'app/orders-usw2/0fedcba987654321';
+    const ELB = 'arn:aws:elasticloadbalancing';
+    const targetHealthConfig = (withLoadBalancer = true) =>
+      parseConfigText(
+        `version: 1
+groups:
+  orders-api:
+    hostedZoneId: Z0123456789ABCDEFGHIJ
+    recordName: orders-api.example.com.
+    primary:
+      region: us-west-2
+      targetHealth:
+        targetGroupArns: [${ELB}:us-west-2:123456789012:${TG}]
+${withLoadBalancer ? `        loadBalancerArn: ${ELB}:us-west-2:123456789012:loadbalancer/${LB}\n` : ''}    secondary:
+      region: us-east-2
+      targetHealth: { targetGroupArns: ["${ELB}:us-east-2:123456789012:targetgroup/orders-use2/fedcba9876543210"] }
+    promotion:
+${AUTO}
+`,
+        'test.yml',
+      );
+    let moto: MotoServer;
+    const clients = new Map<string, CloudWatchClient>();
+    const cloudwatch = (region: string) => {
+      const client = clients.get(region) ?? new CloudWatchClient(motoClientConfig(moto, region));
+      clients.set(region, client);
+      return client;
+    };
+    beforeAll(async () => {
+      moto = await startMoto();
+    });
+    afterAll(async () => {
+      for (const c of clients.values()) c.destroy();
+      await moto?.stop();
+    });
+    beforeEach(async () => moto.reset());
+
+    /** The load balancer's datapoints in `region`: [seconds after 10:00, healthy hosts]. */
+    const publish = (region: string, points: [number, number][]) =>
+      cloudwatch(region).send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/ApplicationELB',
+          MetricData: points.map(([s, value]) => ({
+            MetricName: 'HealthyHostCount',
+            Dimensions: [
+              { Name: 'TargetGroup', Value: TG },
+              { Name: 'LoadBalancer', Value: LB },
+            ],
+            Value: value,
+            Timestamp: new Date(minuteAt(0).getTime() + s * 1000),
+          })),
+        }),
+      );
+    const world = async (hook: ReturnType<typeof countingHook>, withLoadBalancer = true) => {
+      const w = await promoterWorld(dynamo, targetHealthConfig(withLoadBalancer), hook.exec, { cloudwatch });
+      await w.record({
+        alarmName: 'r53-failover-prod-orders-api-primary-target-health',
+        healthCheckId: '',
+        targetGroup: TG,
+        loadBalancer: LB,
+        state: 'ALARM',
+        previousState: 'OK',
+        at: minuteAt(0).toISOString(),
+        region: 'us-west-2',
+        account: '123456789012',
+      });
+      return w;
+    };
+
+    it('no healthy host in the primary’s region calls the hook once, naming the reading', async () => {
+      const hook = countingHook();
+      await publish('us-west-2', [
+        [30, 2],
+        [90, 0],
+      ]);
+      const w = await world(hook);
+      await w.at(2);
+      await w.at(3);
+      expect(hook.state.calls).toBe(1);
+      expect((await stepOf(w, 'PROMOTION_IN_PROGRESS'))?.reason).toContain(
+        `AWS/ApplicationELB HealthyHostCount of ${TG} reads 0 (Minimum at 2025-07-01T10:01:00.000Z in CloudWatch, us-west-2)`,
+      );
+    });
+
+    it('healthy hosts in the primary’s region refute the event: PROMOTION_SKIPPED, no call', async () => {
+      const hook = countingHook();
+      await publish('us-west-2', [[90, 3]]);
+      const w = await world(hook);
+      await w.at(2);
+      expect(hook.state.calls).toBe(0);
+      expect(w.steps).toEqual(['PROMOTION_REQUESTED', 'PROMOTION_SKIPPED']);
+      expect((await stepOf(w, 'PROMOTION_SKIPPED'))?.reason).toContain('the event may be forged or stale');
+    });
+
+    it('reads the primary’s region only: datapoints in us-east-1 are no signal, so it asks for approval', async () => {
+      const hook = countingHook();
+      await publish('us-east-1', [[90, 0]]);
+      const w = await world(hook);
+      await w.at(2);
+      expect(hook.state.calls).toBe(0);
+      expect((await stepOf(w, 'PROMOTION_AWAITING_APPROVAL'))?.reason).toContain(
+        `AWS/ApplicationELB HealthyHostCount of ${TG} has no datapoints (CloudWatch, us-west-2)`,
+      );
+    });
+
+    it('without loadBalancerArn there is no second signal: it never promotes on the alarm alone', async () => {
+      const hook = countingHook();
+      await publish('us-west-2', [[90, 0]]);
+      const w = await world(hook, false);
+      await w.at(2);
+      expect(hook.state.calls).toBe(0);
+      expect((await stepOf(w, 'PROMOTION_AWAITING_APPROVAL'))?.reason).toContain(
+        'have no loadBalancerArn in failover.yml',
+      );
+    });
+  },
+);

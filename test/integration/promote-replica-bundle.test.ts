@@ -11,7 +11,7 @@ import { loadBundle } from '../helpers/bundle.js';
 import { captureLog, startLocalDynamo } from '../helpers/ledger.js';
 import { type MotoServer, motoClientConfig, motoSkipReason, startMoto } from '../helpers/moto.js';
 import { groupYaml, t } from '../helpers/promoter.js';
-import { indexHealthChecks } from '../../shared/config/lookups.js';
+import { indexHealthChecks, indexTargetGroups } from '../../shared/config/lookups.js';
 
 // The promote-replica bundle as Lambda runs it (credentials from the environment only: scripts/lambda-credentials.mjs),
 // its AWS clients pointed by the SDK's standard endpoint variables: AWS_ENDPOINT_URL sends CloudWatch and SSM to
@@ -75,9 +75,11 @@ describe.skipIf(Boolean(skipReason))('promote-replica bundle (dist/promote-repli
 
   it('calls the hook of the group whose health check reads unhealthy, once, and skips the one that reads healthy', async () => {
     const now = Date.now();
+    const config = parseConfigText(yaml, 'bundle.yml');
     const recorder = {
       ledger: store(),
-      placements: indexHealthChecks(parseConfigText(yaml, 'bundle.yml')),
+      placements: indexHealthChecks(config),
+      targetGroups: indexTargetGroups(config),
       log: captureLog(),
       now: () => new Date(),
     };

@@ -12,7 +12,7 @@ import {
   type NormalisedEvent,
 } from '../../shared/core/alarm-event.js';
 import { InvalidEventError } from '../../shared/support/errors.js';
-import { alarmActionEvent, eventBridgeEvent, snsEvent } from '../../local/sample-events.js';
+import { alarmActionEvent, eventBridgeEvent, type SampleTransition, snsEvent } from '../../local/sample-events.js';
 import { EVENTS_DIR, PRIMARY_HC, SECONDARY_HC, loadEvent, SAMPLE_ALARM } from '../helpers/events.js';
 import { errorOf } from '../helpers/errors.js';
 
@@ -189,6 +189,35 @@ describe('normaliseAlarmEvent: fixtures', () => {
     },
   ];
 
+  /** Target-group alarms of target-health members, forwarded from the load balancer's region. */
+  const targetTransitions = [
+    {
+      file: 'eventbridge/elb-target-health-alarm.json',
+      expected: {
+        region: 'us-west-2',
+        state: 'ALARM',
+        previousState: 'OK',
+        targetGroup: 'targetgroup/orders-usw2/0123456789abcdef',
+        loadBalancer: 'app/orders-usw2/0fedcba987654321',
+        metricMath: false,
+      },
+    },
+    {
+      file: 'eventbridge/elb-target-health-ok.json',
+      expected: { region: 'us-west-2', state: 'OK', previousState: 'ALARM', metricMath: false },
+    },
+    {
+      // No loadBalancerArn configured: the stack's alarm is a Metrics Insights query naming the target group.
+      file: 'eventbridge/elb-metrics-insights-alarm.json',
+      expected: {
+        region: 'us-east-2',
+        state: 'ALARM',
+        targetGroup: 'targetgroup/orders-use2/fedcba9876543210',
+        metricMath: true,
+      },
+    },
+  ];
+
   const ignored = [
     { file: 'eventbridge/composite-alarm-state-change.json', reason: /composite alarm/ },
     { file: 'eventbridge/alarm-configuration-change.json', reason: /configuration-change event \(operation update\)/ },
@@ -236,6 +265,11 @@ describe('normaliseAlarmEvent: fixtures', () => {
       message: '(root): not an EventBridge event, SNS event or Lambda alarm-action payload',
     },
     { file: 'invalid/sns-message-not-json.json', message: 'Records[0].Sns.Message: is not JSON' },
+    {
+      file: 'invalid/missing-target-group.json',
+      message:
+        'detail.configuration.metrics[0].metricStat.metric.dimensions.TargetGroup: is required (the target group of a HealthyHostCount metric)',
+    },
   ];
 
   it('has an expected outcome for every fixture in test/events', () => {
@@ -246,7 +280,7 @@ describe('normaliseAlarmEvent: fixtures', () => {
         .map((f) => `${dir}/${f}`),
     );
     // Act
-    const covered = [...transitions, ...ignored, ...rejected].map((c) => c.file);
+    const covered = [...transitions, ...targetTransitions, ...ignored, ...rejected].map((c) => c.file);
     // Assert
     expect([...covered].sort()).toEqual([...onDisk].sort());
   });
@@ -264,6 +298,22 @@ describe('normaliseAlarmEvent: fixtures', () => {
       reasonTruncated: false,
       metricMath: false,
     });
+  });
+
+  it.each(targetTransitions)('$file is a target-group transition in its own region', ({ file, expected }) => {
+    // Arrange
+    const raw = loadEvent(file);
+    // Act
+    const transition = transitionOf(raw);
+    // Assert
+    expect(transition).toMatchObject({
+      ...expected,
+      source: 'eventbridge',
+      accountId: '123456789012',
+      healthCheckId: '',
+      healthCheckIds: [],
+    });
+    expect(transition.alarmArn).toContain(`:cloudwatch:${expected.region}:123456789012:alarm:`);
   });
 
   it.each(ignored)('$file is ignored with a reason', ({ file, reason }) => {
@@ -664,5 +714,116 @@ describe('transitionIdOf', () => {
     const ids = [transitionIdOf(base), transitionIdOf(other)];
     // Assert
     expect(ids[0]).not.toBe(ids[1]);
+  });
+});
+
+describe('normaliseAlarmEvent: target-group alarms (HealthyHostCount of an ALB/NLB)', () => {
+  const TG = 'targetgroup/orders-usw2/0123456789abcdef';
+  const LB = 'app/orders-usw2/0fedcba987654321';
+  const base: SampleTransition = {
+    alarmName: 'r53-failover-prod-orders-web-primary-target-health',
+    healthCheckId: '',
+    targetGroup: TG,
+    loadBalancer: LB,
+    state: 'ALARM',
+    previousState: 'OK',
+    at: '2025-06-12T14:03:27.412Z',
+    region: 'us-west-2',
+  };
+
+  it.each([
+    ['EventBridge', eventBridgeEvent, 'eventbridge'],
+    ['SNS', snsEvent, 'sns'],
+    ['Lambda alarm action', alarmActionEvent, 'alarm-action'],
+  ] as const)('%s: names the target group and load balancer, in the alarm’s region', (_label, build, source) => {
+    // Act
+    const t = transitionOf(build(base));
+    // Assert
+    expect(t).toMatchObject({ source, region: 'us-west-2', targetGroup: TG, loadBalancer: LB, healthCheckId: '' });
+  });
+
+  it.each([
+    ['EventBridge', eventBridgeEvent],
+    ['SNS', snsEvent],
+  ] as const)(
+    '%s: a Metrics Insights alarm (no load balancer configured) names the target group of its WHERE',
+    (_l, build) => {
+      // Act
+      const t = transitionOf(build({ ...base, loadBalancer: undefined }));
+      // Assert
+      expect(t).toMatchObject({ targetGroup: TG, metricMath: true });
+      expect(t.loadBalancer).toBeUndefined();
+    },
+  );
+
+  it.each([
+    `SELECT MIN(HealthyHostCount) FROM "AWS/NetworkELB" WHERE TargetGroup = '${TG}'`,
+    `select min("HealthyHostCount") from schema("AWS/ApplicationELB", LoadBalancer, TargetGroup) where LoadBalancer = '${LB}' AND TargetGroup = '${TG}'`,
+  ])('reads the query %s', (expression) => {
+    // Arrange
+    const raw = eventBridgeEvent(base);
+    raw.detail.configuration.metrics = [{ id: 'q1', expression, period: 60, returnData: true } as never];
+    // Act
+    const t = transitionOf(raw);
+    // Assert
+    expect(t.targetGroup).toBe(TG);
+  });
+
+  it('rejects a HealthyHostCount query that names no target group, naming the expression', () => {
+    // Arrange
+    const raw = eventBridgeEvent(base);
+    raw.detail.configuration.metrics = [
+      {
+        id: 'q1',
+        expression: 'SELECT MIN(HealthyHostCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer, TargetGroup)',
+        period: 60,
+        returnData: true,
+      } as never,
+    ];
+    // Act
+    const err = errorOf(() => normaliseAlarmEvent(raw));
+    // Assert
+    expect(err).toBeInstanceOf(InvalidEventError);
+    expect(err.message).toBe(
+      "detail.configuration.metrics[0].expression: has no WHERE TargetGroup = '…' (the target group of a HealthyHostCount metric)",
+    );
+  });
+
+  it('ignores another ELB metric (UnHealthyHostCount is not what Route 53 weighs)', () => {
+    // Arrange
+    const raw = eventBridgeEvent(base);
+    const entry = raw.detail.configuration.metrics[0] as { metricStat: { metric: { name: string } } };
+    entry.metricStat.metric.name = 'UnHealthyHostCount';
+    // Act
+    const [n] = normaliseAlarmEvent(raw);
+    // Assert
+    expect(n).toMatchObject({
+      kind: 'ignored',
+      reason: expect.stringContaining('AWS/ApplicationELB UnHealthyHostCount, not AWS/Route53 HealthCheckStatus'),
+    });
+  });
+
+  it('attributes a metric-math alarm over several target groups to the configured one', () => {
+    // Arrange
+    const other = 'targetgroup/other/aaaaaaaaaaaaaaaa';
+    const raw = eventBridgeEvent(base);
+    const metric = (tg: string, id: string) => ({
+      id,
+      metricStat: {
+        metric: { namespace: 'AWS/ApplicationELB', name: 'HealthyHostCount', dimensions: { TargetGroup: tg } },
+        period: 60,
+        stat: 'Minimum',
+      },
+      returnData: false,
+    });
+    raw.detail.configuration.metrics = [
+      { id: 'e1', expression: 'MIN([m1, m2])', returnData: true } as never,
+      metric(other, 'm1') as never,
+      metric(TG, 'm2') as never,
+    ];
+    // Act
+    const t = transitionOf(raw, (id) => id === TG);
+    // Assert
+    expect(t).toMatchObject({ targetGroup: TG, metricMath: true });
   });
 });

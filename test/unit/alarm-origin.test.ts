@@ -77,3 +77,45 @@ describe('normaliseAlarmEvent with a foreign check: every delivery form', () => 
     expect(n).toMatchObject({ kind: 'ignored', rule: 'foreign-account' });
   });
 });
+
+describe('foreignAlarm: a target-group alarm belongs in its target group’s region', () => {
+  const TG = 'targetgroup/orders-usw2/0123456789abcdef';
+  const home = (tg: string) => (tg === TG ? 'us-west-2' : undefined);
+  const elb = (region: string, account = OURS) => ({
+    alarmArn: arn(region, account),
+    accountId: account,
+    region,
+    targetGroup: TG,
+  });
+
+  it('accepts the alarm from the region of the target group it names (forwarded to us-east-1)', () => {
+    expect(foreignAlarm(elb('us-west-2'), OURS, home)).toBe(undefined);
+  });
+
+  it('refuses it from another region, naming both', () => {
+    const f = foreignAlarm(elb('eu-west-1'), OURS, home);
+    expect(f?.rule).toBe('foreign-region');
+    expect(f?.reason).toContain('is in region eu-west-1');
+    expect(f?.reason).toContain(`target group ${TG} is in us-west-2`);
+  });
+
+  it('refuses it from us-east-1 when the target group is elsewhere', () => {
+    expect(foreignAlarm(elb('us-east-1'), OURS, home)?.rule).toBe('foreign-region');
+  });
+
+  it('keeps refusing another account’s target-group alarm', () => {
+    expect(foreignAlarm(elb('us-west-2', THEIRS), OURS, home)?.rule).toBe('foreign-account');
+  });
+
+  it('accepts a target group in no member from any one region (it is recorded as unassigned)', () => {
+    expect(foreignAlarm({ ...elb('ap-southeast-2'), targetGroup: 'targetgroup/x/aaaaaaaaaaaaaaaa' }, OURS, home)).toBe(
+      undefined,
+    );
+  });
+
+  it('still refuses a HealthCheckStatus alarm outside us-east-1 when target groups are configured', () => {
+    const f = foreignAlarm({ alarmArn: arn('us-west-2', OURS), accountId: OURS, region: 'us-west-2' }, OURS, home);
+    expect(f?.rule).toBe('foreign-region');
+    expect(f?.reason).toContain('only in us-east-1');
+  });
+});
