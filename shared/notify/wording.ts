@@ -3,7 +3,7 @@ import type { GroupEvent } from '../core/group-events.js';
 import { UNASSIGNED_GROUP } from '../core/members.js';
 import { type OpsAlarmChange, opsAlarmShortName } from '../core/ops-alarm.js';
 import type { LedgerEntry } from '../ledger/store.js';
-import { formatDuration } from '../support/text.js';
+import { clip, formatDuration } from '../support/text.js';
 
 /**
  * Every word a notification says, for every channel: titles and summaries of entries, flapping, reminders and
@@ -103,16 +103,30 @@ export const flappingWords = (
   summary: `${entry.group} is flapping: ${transitions} transitions since ${since}; latest ${entry.event} (${entry.role} ${entry.state}). Alerts for this group are held back until it is stable for ${rule.holdMinutes} min; then one summary follows. Every transition is recorded.`,
 });
 
-/** The one summary once a flapping group has been stable for the hold time. */
+/** The one summary once a flapping group has been stable for the hold time (`promotions`: foldedPromotionWords). */
 export const flapEndedWords = (
   last: LedgerEntry,
   servingRegion: string | undefined,
   holdMinutes: number,
   flap: { transitions: number; since: string; until: string; suppressed: number },
+  promotions = '',
 ): Words => ({
   title: `FLAPPING ENDED: ${last.group} stable for ${holdMinutes} min; DNS serves the ${last.serving}${servingRegion ? ` (${servingRegion})` : ''}`,
-  summary: `${last.group} changed state ${flap.transitions} times between ${flap.since} and ${flap.until}; ${flap.suppressed} alert(s) were held back. It has been stable since. Latest: ${last.event} (${last.role} ${last.state}). Every transition is in the ledger: r53-failover history --group ${last.group}.`,
+  summary: `${last.group} changed state ${flap.transitions} times between ${flap.since} and ${flap.until}; ${flap.suppressed} alert(s) were held back. It has been stable since. Latest: ${last.event} (${last.role} ${last.state}).${promotions ? ` ${promotions}` : ''} Every transition is in the ledger: r53-failover history --group ${last.group}.`,
 });
+
+/**
+ * The promotion steps recorded while a group flapped, folded into its summary: how many of each, and the latest one
+ * in full (an approval still pending says how to approve). Empty when there were none.
+ */
+export const foldedPromotionWords = (steps: LedgerEntry[], config: FailoverConfig): string => {
+  const latest = steps.at(-1);
+  if (!latest) return '';
+  const counts = new Map<string, number>();
+  for (const e of steps) counts.set(e.event, (counts.get(e.event) ?? 0) + 1);
+  const tally = [...counts].map(([event, n]) => `${n} ${event}`).join(', ');
+  return `Database promotion while it flapped (not sent one by one): ${tally}. Latest: ${headline(latest, config)}; ${clip(latest.reason, 400)}`;
+};
 
 /** Reminder `k` while a group stays failed over or down in both regions. */
 export const reminderWords = (
