@@ -28,6 +28,7 @@ const ssm = once(() => new SSMProvider());
 const sqs = once(() => new SQSClient({}));
 const channels = buildChannels(config, {
   deployed: true,
+  ledgerTable: env.LEDGER_TABLE,
   secrets: { get: (name) => ssm().get(name, { decrypt: true, maxAge: env.SECRET_CACHE_SECONDS }) as Promise<string> },
   ...(env.NOTIFY_TOPIC_ARN ? { sns: { client: once(() => new SNSClient({})), topicArn: env.NOTIFY_TOPIC_ARN } } : {}),
   ...(env.AWS_LAMBDA_RUNTIME_API ? { runtimeApi: env.AWS_LAMBDA_RUNTIME_API } : {}),

@@ -2,8 +2,10 @@ import type { FailoverConfig } from '../config/schema.js';
 import type { GroupEvent } from '../core/group-events.js';
 import { UNASSIGNED_GROUP } from '../core/members.js';
 import { type OpsAlarmChange, opsAlarmShortName } from '../core/ops-alarm.js';
+import { ledgerFlagFor } from '../ledger/schema.js';
 import type { LedgerEntry } from '../ledger/store.js';
 import { clip, formatDuration } from '../support/text.js';
+import type { Notification } from './notification.js';
 
 /**
  * Every word a notification says, for every channel: titles and summaries of entries, flapping, reminders and
@@ -166,3 +168,42 @@ export const opsAlarmWords = (a: OpsAlarmChange): Words => {
           `${what} State: ${a.state} since ${a.stateChangedAt} (was ${a.previousState ?? '?'}). ${a.reason}`.trim(),
       };
 };
+
+/** The exact command that lists a group's history: on the deployed table when `ledgerTable` is known. */
+export const historyCommand = (group: string, ledgerTable?: string): string =>
+  `r53-failover history --group ${group}${ledgerTable ? ` ${ledgerFlagFor(ledgerTable)}` : ''}`;
+
+/** Who answers DNS for the group now, in words. */
+const servingWords = (n: Notification): string =>
+  n.serving === 'none'
+    ? 'no member: nothing is known about the group yet'
+    : `the ${n.serving}${n.servingRegion ? ` (${n.servingRegion})` : ''}${n.recordName ? ` answers ${n.recordName}` : ''}`;
+
+/** Longest summary and alarm reason in a plain-text email: the JSON message carries them whole. */
+const EMAIL_SUMMARY_MAX = 4_000;
+const EMAIL_REASON_MAX = 1_000;
+
+/**
+ * The plain-text email: what happened, who serves and since when, the runbook, the command that shows the history,
+ * the console links, then the alarm's own words. Bounded: a few kilobytes at most, whatever the alarm reason.
+ */
+export const emailText = (n: Notification, history: string): string =>
+  [
+    n.title,
+    '',
+    clip(n.summary, EMAIL_SUMMARY_MAX),
+    '',
+    `Serving now:   ${servingWords(n)}`,
+    `Since:         ${n.stateChangedAt} (${n.role} ${n.previousState ?? '?'} -> ${n.state})`,
+    `Severity:      ${n.severity}`,
+    `Runbook:       ${n.links.runbook ?? `none configured (groups.${n.group}.runbookUrl in failover.yml)`}`,
+    `History:       ${history}`,
+    ...(n.links.alarm ? [`Alarm:         ${n.links.alarm}`] : []),
+    ...(n.links.healthCheck ? [`Health check:  ${n.links.healthCheck}`] : []),
+    ...(n.reason ? ['', 'Alarm reason, as CloudWatch wrote it:', clip(n.reason, EMAIL_REASON_MAX)] : []),
+    '',
+    `Event ${n.event}; notification ${n.id}${n.correlationId ? `; correlation id ${n.correlationId}` : ''}.`,
+  ].join('\n');
+
+/** One line for a text message: who sends it, the title and the time of the change (the channel bounds its length). */
+export const smsText = (n: Notification): string => `r53-failover: ${n.title} (${n.stateChangedAt.slice(11, 16)} UTC)`;

@@ -19,6 +19,8 @@ export interface ChannelOptions {
   runtimeApi?: string;
   /** Resolves host names for the SSRF guard (default: the system resolver); tests inject one. */
   resolve?: Resolve;
+  /** The deployed ledger table: text for people names it in the history command (`--stage prod`). */
+  ledgerTable?: string;
 }
 
 /**
@@ -38,7 +40,8 @@ export const buildChannels = (config: FailoverConfig, opts: ChannelOptions = {})
   });
   const channels: Channel[] = [];
   const topicArn = opts.sns?.topicArn ?? n.sns?.topicArn;
-  if (n.sns && opts.sns && topicArn) channels.push(snsChannel({ client: opts.sns.client, topicArn }));
+  const ledgerTable = opts.ledgerTable;
+  if (n.sns && opts.sns && topicArn) channels.push(snsChannel({ client: opts.sns.client, topicArn, ledgerTable }));
   if (n.slack)
     channels.push(
       slackChannel({
