@@ -13,11 +13,11 @@
 // RDS event rule's SourceArn list come from the hooks; groups without promotion contribute nothing.
 //
 // The parts live in serverless/plugin/: region.cjs (where each stack may deploy), shipped-config.cjs (the config the
-// functions get), package-lock.cjs (one package at a time), alarms.cjs (alarms, subscriptions), alarm-stacks.cjs (the
-// nested stacks holding the alarms: assignment, templates, upload), iam.cjs (role statements, the default role),
-// promotion.cjs (promotion targets, RDS event rules), template.cjs (ledger, digest bucket and DLQ), limits.cjs (AWS
-// size limits), monitoring.cjs and dashboard.cjs (the stack's own alarms and dashboard), invoke-local.cjs
-// (`serverless invoke local`).
+// functions get), package-lock.cjs (one package at a time), alarms.cjs (alarms, subscriptions), chatbot.cjs (the chat
+// topic of notify.chatbot), alarm-stacks.cjs (the nested stacks holding the alarms: assignment, templates, upload),
+// iam.cjs (role statements, the default role), promotion.cjs (promotion targets, RDS event rules), template.cjs
+// (ledger, digest bucket and DLQ), limits.cjs (AWS size limits), monitoring.cjs and dashboard.cjs (the stack's own
+// alarms and dashboard), invoke-local.cjs (`serverless invoke local`).
 const { existsSync, mkdirSync, renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -28,6 +28,7 @@ const {
   writeAlarmStacks,
 } = require('./plugin/alarm-stacks.cjs');
 const { addSubscriptions } = require('./plugin/alarms.cjs');
+const { addChatbotTopic, configureChatbotGrant } = require('./plugin/chatbot.cjs');
 const { grantNotifySecrets, grantPromotion, removeUnusedDefaultRole } = require('./plugin/iam.cjs');
 const { acquirePackageLock } = require('./plugin/package-lock.cjs');
 const { configureForwarding, limitRdsRule, promotionTargets } = require('./plugin/promotion.cjs');
@@ -108,6 +109,10 @@ class R53FailoverPlugin {
           error: this.error,
         });
         addSubscriptions(resources, this.config);
+        addChatbotTopic(this.serverless.service.provider.compiledCloudFormationTemplate, this.config, {
+          service: this.serverless.service.service,
+          stage: this.provider.getStage(),
+        });
       },
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.finalizeTemplate(),
       // The framework writes the root template and moves everything in .serverless to the package directory here:
@@ -214,6 +219,7 @@ class R53FailoverPlugin {
     this.tools = tools;
     if (!this.isProbeStack) {
       grantNotifySecrets(this.serverless.service.functions, this.config);
+      configureChatbotGrant(this.serverless.service.functions, this.config);
       this.configurePromotion();
     }
     if (fresh) return; // a revalidation after the build: already reported

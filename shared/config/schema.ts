@@ -122,6 +122,7 @@ const buildConfigSchema = () => {
           ...(n?.sns ? ['sns'] : []),
           ...(n?.slack ? ['slack'] : []),
           ...(n?.pagerduty ? ['pagerduty'] : []),
+          ...(n?.chatbot ? ['chatbot'] : []),
           ...[...hookNames].map((h) => `webhook:${h}`),
         ]);
         for (const [name, group] of Object.entries(cfg.groups)) {

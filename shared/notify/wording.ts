@@ -179,6 +179,16 @@ const servingWords = (n: Notification): string =>
     ? 'no member: nothing is known about the group yet'
     : `the ${n.serving}${n.servingRegion ? ` (${n.servingRegion})` : ''}${n.recordName ? ` answers ${n.recordName}` : ''}`;
 
+/** What a reader needs besides the summary, as label and value: who serves, since when, how bad. */
+export const factsWords = (n: Notification): [string, string][] => [
+  ['Serving now', servingWords(n)],
+  ['Since', `${n.stateChangedAt} (${n.role} ${n.previousState ?? '?'} -> ${n.state})`],
+  ['Severity', n.severity],
+];
+
+/** The heading above the alarm's own words in an email or chat message. */
+export const ALARM_REASON_HEADING = 'Alarm reason, as CloudWatch wrote it:';
+
 /** Longest summary and alarm reason in a plain-text email: the JSON message carries them whole. */
 const EMAIL_SUMMARY_MAX = 4_000;
 const EMAIL_REASON_MAX = 1_000;
@@ -187,23 +197,33 @@ const EMAIL_REASON_MAX = 1_000;
  * The plain-text email: what happened, who serves and since when, the runbook, the command that shows the history,
  * the console links, then the alarm's own words. Bounded: a few kilobytes at most, whatever the alarm reason.
  */
-export const emailText = (n: Notification, history: string): string =>
-  [
+export const emailText = (n: Notification, history: string): string => {
+  const facts: [string, string][] = [
+    ...factsWords(n),
+    ['Runbook', n.links.runbook ?? `none configured (groups.${n.group}.runbookUrl in failover.yml)`],
+    ['History', history],
+    ...(n.links.alarm ? [['Alarm', n.links.alarm] as [string, string]] : []),
+    ...(n.links.healthCheck ? [['Health check', n.links.healthCheck] as [string, string]] : []),
+  ];
+  return [
     n.title,
     '',
     clip(n.summary, EMAIL_SUMMARY_MAX),
     '',
-    `Serving now:   ${servingWords(n)}`,
-    `Since:         ${n.stateChangedAt} (${n.role} ${n.previousState ?? '?'} -> ${n.state})`,
-    `Severity:      ${n.severity}`,
-    `Runbook:       ${n.links.runbook ?? `none configured (groups.${n.group}.runbookUrl in failover.yml)`}`,
-    `History:       ${history}`,
-    ...(n.links.alarm ? [`Alarm:         ${n.links.alarm}`] : []),
-    ...(n.links.healthCheck ? [`Health check:  ${n.links.healthCheck}`] : []),
-    ...(n.reason ? ['', 'Alarm reason, as CloudWatch wrote it:', clip(n.reason, EMAIL_REASON_MAX)] : []),
+    ...facts.map(([label, value]) => `${`${label}:`.padEnd(15)}${value}`),
+    ...(n.reason ? ['', ALARM_REASON_HEADING, clip(n.reason, EMAIL_REASON_MAX)] : []),
     '',
     `Event ${n.event}; notification ${n.id}${n.correlationId ? `; correlation id ${n.correlationId}` : ''}.`,
   ].join('\n');
+};
+
+/** What to do next, for a chat message: the runbook, the history (`history`: the command, as the channel shows code). */
+export const nextStepsWords = (n: Notification, history: string): string[] => [
+  ...(n.links.runbook ? [`Follow the runbook: ${n.links.runbook}`] : []),
+  `See the history: ${history}`,
+  ...(n.links.alarm ? [`Open the alarm: ${n.links.alarm}`] : []),
+  ...(n.links.healthCheck ? [`Open the health check: ${n.links.healthCheck}`] : []),
+];
 
 /** One line for a text message: who sends it, the title and the time of the change (the channel bounds its length). */
 export const smsText = (n: Notification): string => `r53-failover: ${n.title} (${n.stateChangedAt.slice(11, 16)} UTC)`;

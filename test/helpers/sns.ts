@@ -1,4 +1,25 @@
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { SnsMessageDocument } from '../../shared/notify/channels/sns.js';
+
+/** An SNS client for a local peer (fauxqs): dummy credentials, one attempt. */
+export const localSnsClient = (endpoint: string): SNSClient =>
+  new SNSClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+
+/** Subscribes a queue with raw delivery: it holds the message body itself, the attributes as SQS attributes. */
+export const subscribeRaw = (sns: SNSClient, topicArn: string, queueArn: string) =>
+  sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: queueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
 
 /** Every protocol SNS's Subscribe accepts ("Subscribe", Amazon SNS API Reference, `Protocol`). */
 export const SNS_PROTOCOLS = [

@@ -5,7 +5,7 @@ import {
   InvalidParameterException,
   KMSDisabledException,
   KMSThrottlingException,
-  SNSClient,
+  type SNSClient,
   SubscribeCommand,
   ThrottledException,
 } from '@aws-sdk/client-sns';
@@ -24,19 +24,13 @@ import {
 import type { Notification } from '../../shared/notify/notification.js';
 import { refusedUrl } from '../helpers/http-receiver.js';
 import { failedOverNotification } from '../helpers/notification.js';
-import { bodyFor, SNS_PROTOCOLS } from '../helpers/sns.js';
+import { bodyFor, localSnsClient, SNS_PROTOCOLS, subscribeRaw } from '../helpers/sns.js';
 
 const notification: Notification = failedOverNotification;
 const LEDGER_TABLE = 'r53-failover-prod-ledger';
 
 const signal = () => new AbortController().signal;
-const snsClient = (endpoint: string) =>
-  new SNSClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+const snsClient = localSnsClient;
 
 /** The SNS-to-SQS envelope (non-raw delivery): the only place a subscriber sees the Subject. */
 interface SnsEnvelope {
@@ -60,14 +54,7 @@ beforeAll(async () => {
   const rawQueue = fauxqs.createQueue('alerts-raw');
   const criticalQueue = fauxqs.createQueue('alerts-critical');
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: envelopeQueue.queueArn }));
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topicArn,
-      Protocol: 'sqs',
-      Endpoint: rawQueue.queueArn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
+  await subscribeRaw(sns, topicArn, rawQueue.queueArn);
   await sns.send(
     new SubscribeCommand({
       TopicArn: topicArn,

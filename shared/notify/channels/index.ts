@@ -4,6 +4,7 @@ import type { Resolve } from '../../net/guard.js';
 import type { OutboundGuard } from '../../net/http.js';
 import type { Channel } from '../notification.js';
 import { secretGetter, type SecretSource } from '../secrets.js';
+import { chatbotChannel } from './chatbot.js';
 import { pagerDutyChannel } from './pagerduty.js';
 import { slackChannel } from './slack.js';
 import { snsChannel } from './sns.js';
@@ -11,8 +12,11 @@ import { webhookChannel } from './webhook.js';
 
 export interface ChannelOptions {
   secrets?: SecretSource;
-  /** SNS client and the topic to publish to (the stack's NotificationTopic when deployed; `notify.sns.topicArn` locally). */
-  sns?: { client: SNSClient | (() => SNSClient); topicArn?: string };
+  /**
+   * SNS client and the topics to publish to: the stack's NotificationTopic when deployed (`notify.sns.topicArn`
+   * locally), and its ChatbotTopic with `notify.chatbot` (deployed only: locally there is none).
+   */
+  sns?: { client: SNSClient | (() => SNSClient); topicArn?: string; chatbotTopicArn?: string };
   /** Deployed: only SSM parameters are used, literal secrets in the config are ignored (they are not shipped). */
   deployed?: boolean;
   /** The Lambda runtime API (host:port): never a target. */
@@ -42,6 +46,9 @@ export const buildChannels = (config: FailoverConfig, opts: ChannelOptions = {})
   const topicArn = opts.sns?.topicArn ?? n.sns?.topicArn;
   const ledgerTable = opts.ledgerTable;
   if (n.sns && opts.sns && topicArn) channels.push(snsChannel({ client: opts.sns.client, topicArn, ledgerTable }));
+  const chatbotTopicArn = opts.sns?.chatbotTopicArn;
+  if (n.chatbot && opts.sns && chatbotTopicArn)
+    channels.push(chatbotChannel({ client: opts.sns.client, topicArn: chatbotTopicArn, ledgerTable }));
   if (n.slack)
     channels.push(
       slackChannel({

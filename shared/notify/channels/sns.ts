@@ -64,7 +64,8 @@ const asciiCut = (line: string, max: number): string =>
 export const snsSubject = (title: string, fallback = ''): string =>
   asciiCut(asciiLine(title) || asciiLine(fallback) || 'r53-failover notification', SUBJECT_MAX);
 
-const attributesOf = (n: Notification): Record<string, MessageAttributeValue> => {
+/** Attributes subscribers filter on (subscription filter policies): group, event, severity, kind, correlation id. */
+export const attributesOf = (n: Notification): Record<string, MessageAttributeValue> => {
   const attrs: Record<string, MessageAttributeValue> = {
     group: { DataType: 'String', StringValue: n.group },
     event: { DataType: 'String', StringValue: n.event },
@@ -186,6 +187,21 @@ export const classifySnsError = (err: unknown): SendResult => {
   return { status: 'permanent', reason };
 };
 
+/** Publishes on `client` (or the client it makes on first use), classifying a failure as retry or permanent. */
+export const publishTo = async (
+  client: SNSClient | (() => SNSClient),
+  input: PublishCommandInput,
+  signal: AbortSignal,
+): Promise<SendResult> => {
+  try {
+    const sns = typeof client === 'function' ? client() : client;
+    const out = await sns.send(new PublishCommand(input), { abortSignal: signal });
+    return out.MessageId ? { status: 'sent', info: out.MessageId } : { status: 'sent' };
+  } catch (err) {
+    return classifySnsError(err);
+  }
+};
+
 /**
  * The SNS channel: every notification to the alert topic, as JSON for machines and as text for email and SMS; except
  * the stack's own alarms, whose alarm actions publish to that topic themselves (so they still arrive when notify is
@@ -194,15 +210,5 @@ export const classifySnsError = (err: unknown): SendResult => {
 export const snsChannel = ({ client, topicArn, ledgerTable }: SnsChannelOptions): Channel => ({
   name: 'sns',
   accepts: (n) => n.kind !== 'ops-alarm',
-  async send(n, signal) {
-    try {
-      const sns = typeof client === 'function' ? client() : client;
-      const out = await sns.send(new PublishCommand(buildSnsPublish(n, topicArn, ledgerTable)), {
-        abortSignal: signal,
-      });
-      return out.MessageId ? { status: 'sent', info: out.MessageId } : { status: 'sent' };
-    } catch (err) {
-      return classifySnsError(err);
-    }
-  },
+  send: (n, signal) => publishTo(client, buildSnsPublish(n, topicArn, ledgerTable), signal),
 });
