@@ -111,7 +111,14 @@ export const healthRules = (input: CheckInput): Finding[] => {
 export const alarmRules = (input: CheckInput): Finding[] => {
   const referenced = referencedHealthChecks(input);
   const targetGroups = new Set(failoverRecords(input).flatMap((r) => r.targetHealth?.targetGroupArns ?? []));
-  if (input.mode === 'config' && referenced.size + targetGroups.size > 0)
+  if (input.mode === 'config' && referenced.size + targetGroups.size > 0) {
+    // A target group ARN's fourth field is its region: the alarm lives there (us-east-1: the recorder stack).
+    const elsewhere = [...new Set([...targetGroups].map((arn) => arn.split(':')[3] ?? ''))]
+      .filter((r) => r !== 'us-east-1')
+      .sort();
+    const where = elsewhere.length
+      ? `in its load balancer's region (us-east-1 in this stack; ${elsewhere.join(', ')} in the regional stack there)`
+      : 'in this stack (us-east-1)';
     return [
       {
         severity: 'info',
@@ -120,12 +127,13 @@ export const alarmRules = (input: CheckInput): Finding[] => {
         message:
           `serverless deploy creates one HealthCheckStatus alarm per health check member (${referenced.size})` +
           (targetGroups.size
-            ? `, and the regional stacks one HealthyHostCount alarm per target group (${targetGroups.size})`
+            ? `, and one HealthyHostCount alarm per target group (${targetGroups.size}) ${where}`
             : ''),
         why: "r53-failover records and notifies failovers from those alarms' state changes: HealthCheckStatus in us-east-1 where Route 53 publishes it, HealthyHostCount where each load balancer is, forwarded to us-east-1.",
-        fix: 'Deploy the stack in us-east-1 (and the regional stack in each load balancer region) with this failover.yml; check --hosted-zone-id Z… --check-alarms verifies the health check alarms afterwards.',
+        fix: `Deploy the stack in us-east-1${elsewhere.length ? ` and the regional stack (serverless.probe.yml) in ${elsewhere.join(', ')}` : ''} with this failover.yml; check --hosted-zone-id Z… --check-alarms verifies the health check alarms afterwards.`,
       },
     ];
+  }
   if (referenced.size === 0) return [];
   if (input.mode !== 'live') return [];
   if (!input.alarms)

@@ -200,6 +200,7 @@ groups:
     const report = json(res.out);
     expect(res.code).toBe(0);
     expect(rulesBySeverity(report, 'error')).toEqual([]);
+    // No loadBalancerArn: its alarm can only query AWS/ApplicationELB (docs/check.md, target-health-no-load-balancer).
     expect(report.findings.filter((f) => f.severity === 'warning').map((f) => `${f.rule} ${f.record}`)).toEqual([
       'target-health-no-load-balancer groups.web.primary',
       'secondary-no-health www.example.com. A SECONDARY (web-secondary)',

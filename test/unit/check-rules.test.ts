@@ -615,20 +615,27 @@ describe('inputs', () => {
     expect(checkSetup(cfg).findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
-  it('carries each failover.yml health basis: target health has its row, healthCheck: none is said as such', () => {
-    const TG = 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/orders-usw2/0123456789abcdef';
-    const cfg = configInput(
+  /** check --config's input for one group `orders` with these two members (flow-style YAML). */
+  const ordersGroup = (primary: string, secondary: string) =>
+    configInput(
       parseConfigText(
         `version: 1
 groups:
   orders:
     hostedZoneId: Z0123456789ABCDEFGHIJ
     recordName: orders.example.com.
-    primary: { region: us-west-2, targetHealth: { targetGroupArns: [${TG}] } }
-    secondary: { region: us-east-1, healthCheck: none }
+    primary: ${primary}
+    secondary: ${secondary}
 `,
         'failover.yml',
       ),
+    );
+
+  it('carries each failover.yml health basis: target health has its row, healthCheck: none is said as such', () => {
+    const TG = 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/orders-usw2/0123456789abcdef';
+    const cfg = ordersGroup(
+      `{ region: us-west-2, targetHealth: { targetGroupArns: [${TG}] } }`,
+      '{ region: us-east-1, healthCheck: none }',
     );
     expect(cfg.records[0]).toMatchObject({ failover: 'PRIMARY', targetHealth: { targetGroupArns: [TG] } });
     const report = checkSetup(cfg);
@@ -641,9 +648,24 @@ groups:
       'PRIMARY target-health 90,270',
       'SECONDARY none null',
     ]);
-    expect(report.findings.find((f) => f.rule === 'alarms-by-deploy')?.message).toContain(
-      'one HealthyHostCount alarm per target group (1)',
+    const byDeploy = report.findings.find((f) => f.rule === 'alarms-by-deploy');
+    expect(byDeploy?.message).toContain('one HealthyHostCount alarm per target group (1)');
+    // Where the alarm lives: a us-west-2 target group's in the regional stack there, not in the recorder stack.
+    expect(byDeploy?.message).toContain('us-west-2 in the regional stack there');
+    expect(byDeploy?.fix).toContain('the regional stack (serverless.probe.yml) in us-west-2');
+  });
+
+  it('says a us-east-1 target group’s alarm is in the recorder stack, with no regional stack to deploy', () => {
+    const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-use1/0123456789abcdef';
+    const cfg = ordersGroup(
+      `{ region: us-east-1, targetHealth: { targetGroupArns: [${TG}] } }`,
+      `{ region: us-west-2, healthCheckId: ${SECONDARY_HC} }`,
     );
+    const byDeploy = checkSetup(cfg).findings.find((f) => f.rule === 'alarms-by-deploy');
+    expect(byDeploy?.message).toBe(
+      'serverless deploy creates one HealthCheckStatus alarm per health check member (1), and one HealthyHostCount alarm per target group (1) in this stack (us-east-1)',
+    );
+    expect(byDeploy?.fix).not.toContain('serverless.probe.yml');
   });
 
   it('classifies alias targets and names known zone ids', () => {
