@@ -239,7 +239,8 @@ describe('notify bundle (dist/notify/index.js)', () => {
     expect(
       subscriberMessages()
         .slice(snsBefore)
-        .map((m) => JSON.parse(m.body)),
+        // fauxqs hands SQS subscribers the whole MessageStructure document (AWS: its `default`; test/helpers/sns.ts).
+        .map((m) => JSON.parse(bodyFor('sqs', JSON.parse(m.body) as SnsMessageDocument))),
     ).toEqual([
       expect.objectContaining({
         notification: expect.objectContaining({

@@ -74,7 +74,7 @@ describe('notify.teams in failover.yml', () => {
     const err = errorOf(() => parseConfig(withTeams({ webhookUrlSsmParameter: PARAM }, ['msteams']), 'failover.yml'));
     // Assert
     expect(err.message).toContain(
-      'groups.orders.notify.channels[0]: expected sns, slack, teams, pagerduty or webhook:<name>, got "msteams"',
+      'groups.orders.notify.channels[0]: expected sns, slack, teams, pagerduty, chatbot or webhook:<name>, got "msteams"',
     );
   });
 
