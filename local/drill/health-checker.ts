@@ -168,20 +168,28 @@ export interface AlarmChange {
   at: number;
   /** The period evaluated (it ends one period later) and its Minimum. */
   periodStart: number;
-  minimum: 0 | 1;
+  minimum: number;
+}
+
+/** A metric the alarm reads: its Minimum over a period (fromMs, toMs]. */
+export interface MinimumSource {
+  minimumIn(fromMs: number, toMs: number): number;
 }
 
 /**
- * The stack's alarm on a health check: `AWS/Route53 HealthCheckStatus`, Minimum < 1 over one 60-second period. It
- * evaluates each period shortly after it closes (`evaluationDelayMs`), so a status change reaches the alarm (and
- * EventBridge/SNS) about one period later at most; OK needs a whole healthy period.
+ * The stack's alarm on a member: Minimum < 1 over one 60-second period of `AWS/Route53 HealthCheckStatus` (a health
+ * check) or of `HealthyHostCount` (a target group, in the load balancer's region). It evaluates each period shortly
+ * after it closes (`evaluationDelayMs`), so a change reaches the alarm (and EventBridge/SNS) about one period later at
+ * most; OK needs a whole healthy period.
  */
 export class SimulatedAlarm {
   state: AlarmState = 'OK';
 
   constructor(
     readonly name: string,
-    private readonly check: SimulatedHealthCheck,
+    /** `HealthCheckStatus` or `HealthyHostCount`, for the progress lines. */
+    readonly metric: string,
+    private readonly source: MinimumSource,
     private readonly periodMs = 60_000,
     private readonly evaluationDelayMs = 5_000,
   ) {}
@@ -195,7 +203,7 @@ export class SimulatedAlarm {
       end + delay <= toMs;
       end += this.periodMs
     ) {
-      const minimum = this.check.minimumIn(end - this.periodMs, end);
+      const minimum = this.source.minimumIn(end - this.periodMs, end);
       const state: AlarmState = minimum < 1 ? 'ALARM' : 'OK';
       if (state !== this.state) {
         changes.push({ state, previousState: this.state, at: end + delay, periodStart: end - this.periodMs, minimum });
