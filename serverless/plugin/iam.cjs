@@ -25,6 +25,7 @@ const grantNotifySecrets = (functions, config) => {
   const n = config.notify || {};
   const names = [
     n.slack?.webhookSsmParameter,
+    n.teams?.webhookUrlSsmParameter,
     n.pagerduty?.routingKeySsmParameter,
     ...(n.webhooks || []).flatMap((w) => [w.urlSsmParameter, w.secretSsmParameter]),
   ].filter(Boolean);

@@ -44,6 +44,7 @@ const withoutLocalSecrets = (config, { error, log }) => {
     }
   };
   strip(n.slack, 'webhookUrl', 'webhookSsmParameter', 'notify.slack');
+  strip(n.teams, 'webhookUrl', 'webhookUrlSsmParameter', 'notify.teams');
   strip(n.pagerduty, 'routingKey', 'routingKeySsmParameter', 'notify.pagerduty');
   (n.webhooks || []).forEach((w, i) => {
     stripUrl(w, `notify.webhooks[${i}] (${w.name})`);

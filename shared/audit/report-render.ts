@@ -1,11 +1,21 @@
-import { type GroupStats } from './stats.js';
-import { ms, type Condition } from './timeline.js';
-import { formatDuration } from '../support/text.js';
-import type { EpisodeDetail, EpisodeStep, GroupReport, Report, ReportFormat } from './report.js';
+import type { GroupStats } from './stats.js';
+import type { Condition } from './timeline.js';
+import { formatDuration, utcShort } from '../support/text.js';
+import { REPORT_CSS } from './report-style.js';
+import { CONDITION_COLOURS, esc, svgTimeline } from './report-svg.js';
+import {
+  fleetOverview,
+  type EpisodeDetail,
+  type EpisodeStep,
+  type FleetRow,
+  type GroupReport,
+  type Report,
+  type ReportFormat,
+} from './report.js';
 
 /** Rendering the audit report: its figures, text, Markdown and one self-contained HTML file. */
 
-const when = (isoTime: string) => isoTime.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+const when = utcShort;
 const pair = (l: { p50Seconds: number | null; maxSeconds: number | null }) =>
   `${formatDuration(l.p50Seconds, 'min')} / ${formatDuration(l.maxSeconds, 'min')}`;
 
@@ -77,6 +87,50 @@ const episodeHeading = (e: EpisodeDetail) =>
 const stepLine = (s: EpisodeStep) => [when(s.at), s.event, `${s.role} ${s.state}`, s.reason];
 const title = (r: Report) => `Failover report ${when(r.since)} – ${when(r.until)}`;
 
+/** The overview's columns after the group: figures worded as in each group's statistics table. */
+interface OverviewColumn {
+  head: string;
+  text: (f: FleetRow) => string;
+  /** A figure: its key in the statistics (`data-stat`) and its machine value (`data-value`). */
+  stat?: 'failovers' | 'timeOnSecondarySeconds' | 'downtimeSeconds';
+  /** HTML only: markup instead of the escaped text (one element, so a card keeps it in one grid cell), data attributes. */
+  html?: (f: FleetRow) => string;
+  data?: (f: FleetRow) => string;
+  cls: string;
+}
+const OVERVIEW_COLUMNS: OverviewColumn[] = [
+  {
+    head: 'serving now',
+    text: (f) => `${f.serving} (${f.condition})`,
+    html: (f) => `<span>${swatch(f.condition)}${esc(f.serving)} <span class="meta">(${esc(f.condition)})</span></span>`,
+    data: (f) => ` data-serving="${f.serving}" data-condition="${f.condition}"`,
+    cls: 'serving',
+  },
+  { head: 'failovers', text: (f) => String(f.failovers), stat: 'failovers', cls: 'num' },
+  {
+    head: 'time on secondary',
+    text: (f) => formatDuration(f.timeOnSecondarySeconds, 'min'),
+    stat: 'timeOnSecondarySeconds',
+    cls: 'num',
+  },
+  { head: 'downtime', text: (f) => formatDuration(f.downtimeSeconds, 'min'), stat: 'downtimeSeconds', cls: 'num' },
+  {
+    head: 'last event',
+    text: (f) => (f.lastEvent ? `${f.lastEvent} ${when(f.lastChangeAt ?? '')}` : 'none'),
+    html: (f) => (f.lastEvent ? `<span>${esc(f.lastEvent)} ${at(f.lastChangeAt ?? '')}</span>` : 'none'),
+    data: (f) => ` data-event="${esc(f.lastEvent ?? '')}"`,
+    cls: 'last-event',
+  },
+];
+const OVERVIEW_HEAD = ['group', ...OVERVIEW_COLUMNS.map((c) => c.head)];
+/** One overview row as text, the (untrusted) group name made safe by `safe`. */
+const overviewCells = (f: FleetRow, safe: (s: string) => string): string[] => [
+  safe(f.group),
+  ...OVERVIEW_COLUMNS.map((c) => c.text(f)),
+];
+const OVERVIEW_NOTE =
+  "Serving now: the member Route 53 answers with at the window's end, as status reads it (the timeline's condition in brackets).";
+
 // ---- text and Markdown ------------------------------------------------------------------------------------------
 
 /** Terminal-safe: control characters (ANSI escapes) and bidi overrides in untrusted text become U+FFFD. */
@@ -93,6 +147,13 @@ export const textTable = (rows: string[][], indent = ''): string[] => {
 export const renderText = (r: Report): string => {
   const out = [title(r), `generated ${when(r.generatedAt)}`];
   if (r.groups.length === 0) out.push('', 'no groups configured or recorded');
+  else
+    out.push(
+      '',
+      'Fleet overview',
+      ...textTable([OVERVIEW_HEAD, ...fleetOverview(r).map((f) => overviewCells(f, plain))], '  '),
+      `  ${OVERVIEW_NOTE}`,
+    );
   for (const g of r.groups) {
     out.push('', `== ${plain(g.group)}${g.recordName ? ` (${plain(g.recordName)})` : ''} ==`);
     if (g.runbookUrl) out.push(`runbook: ${plain(g.runbookUrl)}`);
@@ -162,6 +223,18 @@ const mdTable = (head: string[], rows: string[][]) => [
 
 export const renderMarkdown = (r: Report): string => {
   const out = [`# ${title(r)}`, '', `Generated ${when(r.generatedAt)}.`];
+  if (r.groups.length)
+    out.push(
+      '',
+      '## Fleet overview',
+      '',
+      ...mdTable(
+        OVERVIEW_HEAD,
+        fleetOverview(r).map((f) => overviewCells(f, md)),
+      ),
+      '',
+      OVERVIEW_NOTE,
+    );
   for (const g of r.groups) {
     out.push('', `## ${md(g.group)}${g.recordName ? ` (${md(g.recordName)})` : ''}`);
     if (g.runbookUrl) out.push('', `Runbook: ${md(g.runbookUrl)}`);
@@ -206,91 +279,49 @@ export const renderMarkdown = (r: Report): string => {
 
 // ---- HTML ------------------------------------------------------------------------------------------------------
 
-/** Escapes text and attribute values alike. */
-export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** Band colours: the same in the SVG `fill` (so they print without CSS) and the legend. */
-export const CONDITION_COLOURS: Record<Condition, string> = {
-  healthy: '#2e7d32',
-  'failed-over': '#f59e0b',
-  down: '#c62828',
-  unknown: '#9e9e9e',
-};
-const MARKER_COLOURS = { notification: '#1565c0', promotion: '#6a1b9a' };
-
-const W = 1000;
-const PAD = 12;
-const TICK_STEPS_MIN = [5, 15, 30, 60, 180, 360, 720, 1440, 2880, 10080, 20160, 43200];
-
-const svgTimeline = (g: GroupReport, since: string, until: string): string => {
-  const from = ms(since);
-  const span = Math.max(1, ms(until) - from);
-  const x = (t: string | number) =>
-    (PAD + (((typeof t === 'number' ? t : ms(t)) - from) / span) * (W - 2 * PAD)).toFixed(2);
-  const bands = g.intervals.map((i) => {
-    const tip = `${i.condition}: ${when(i.start)} – ${when(i.end)} (${formatDuration(i.seconds, 'min')})`;
-    const width = (Number(x(i.end)) - Number(x(i.start))).toFixed(2);
-    return `<rect class="band band-${i.condition}" data-condition="${i.condition}" x="${x(i.start)}" y="30" width="${width}" height="36" fill="${CONDITION_COLOURS[i.condition]}"><title>${esc(tip)}</title></rect>`;
-  });
-  const markers = g.markers.map((m) => {
-    const cx = Number(x(m.at));
-    const tip = esc(`${when(m.at)} ${m.kind} ${m.status}: ${m.label}${m.detail ? ` (${m.detail})` : ''}`);
-    const colour = MARKER_COLOURS[m.kind];
-    const shape =
-      m.kind === 'notification'
-        ? `<path d="M${(cx - 5).toFixed(2)} 14 L${(cx + 5).toFixed(2)} 14 L${cx.toFixed(2)} 26 Z" fill="${m.status === 'sent' ? colour : '#ffffff'}" stroke="${colour}" stroke-width="1.5"/>`
-        : `<path d="M${cx.toFixed(2)} 70 L${(cx + 5).toFixed(2)} 76 L${cx.toFixed(2)} 82 L${(cx - 5).toFixed(2)} 76 Z" fill="${colour}"/>`;
-    return `<g class="marker marker-${m.kind} status-${esc(m.status.toLowerCase())}">${shape}<title>${tip}</title></g>`;
-  });
-  const stepMin = TICK_STEPS_MIN.find((s) => span / (s * 60_000) <= 8) ?? 43200;
-  const step = stepMin * 60_000;
-  const ticks: string[] = [];
-  for (let t = Math.ceil(from / step) * step; t <= from + span; t += step) {
-    const label = new Date(t)
-      .toISOString()
-      .slice(5, stepMin >= 1440 ? 10 : 16)
-      .replace('T', ' ');
-    const tx = Number(x(t));
-    const anchor = tx < PAD + 30 ? 'start' : tx > W - PAD - 30 ? 'end' : 'middle';
-    ticks.push(
-      `<line x1="${tx.toFixed(2)}" y1="66" x2="${tx.toFixed(2)}" y2="90" stroke="#555" stroke-width="0.5"/><text x="${tx.toFixed(2)}" y="102" text-anchor="${anchor}">${esc(label)}</text>`,
-    );
-  }
-  const label = `Timeline of ${g.group} from ${when(since)} to ${when(until)}`;
-  return (
-    `<svg class="timeline" role="img" aria-label="${esc(label)}" viewBox="0 0 ${W} 110" width="100%"><title>${esc(label)}</title>` +
-    `<g class="bands">${bands.join('')}</g><line class="axis" x1="${PAD}" y1="90" x2="${W - PAD}" y2="90" stroke="#555"/><g class="ticks">${ticks.join('')}</g><g class="markers">${markers.join('')}</g></svg>`
+/** A time that never breaks across lines. */
+const at = (isoTime: string) => `<span class="nw">${esc(when(isoTime))}</span>`;
+const swatch = (c: Condition) => `<span class="swatch" style="background:${CONDITION_COLOURS[c]}"></span>`;
+/** A table in its own horizontal scroll container, so a narrow screen scrolls the table and not the page. */
+const scroll = (table: string, label: string) =>
+  `<div class="scroll" role="region" aria-label="${esc(label)}" tabindex="0">${table}</div>`;
+/** `data-label` names the column where a narrow screen shows the row as a card (the first column needs none). */
+const td = (html: string, attrs: { cls?: string; label?: string; data?: string } = {}) =>
+  `<td${attrs.cls ? ` class="${attrs.cls}"` : ''}${attrs.label ? ` data-label="${esc(attrs.label)}"` : ''}${attrs.data ?? ''}>${html}</td>`;
+const headRow = (head: string[]) =>
+  `<thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead>`;
+const stepsTable = (rows: string[][], head: string[], label: string) => {
+  const row = (r: string[]) =>
+    r.map((c, i) => td(esc(c), { cls: i === r.length - 1 ? 'reason' : '', label: i ? head[i] : '' })).join('');
+  return scroll(
+    `<table class="steps cards">${headRow(head)}<tbody>${rows.map((r) => `<tr>${row(r)}</tr>`).join('')}</tbody></table>`,
+    label,
   );
 };
 
-const CSS = `
-:root { color-scheme: light; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1a1a1a; margin: 2rem auto; max-width: 70rem; padding: 0 1rem; }
-h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .2rem; margin-top: 2.5rem; }
-.meta { color: #555; margin-top: 0; }
-.legend { display: flex; flex-wrap: wrap; gap: 1rem; padding: 0; list-style: none; font-size: .9rem; }
-.legend span { display: inline-block; width: .9em; height: .9em; vertical-align: -.1em; margin-right: .3em; border-radius: 2px; }
-svg.timeline { display: block; width: 100%; height: auto; }
-svg.timeline text { font-size: 11px; fill: #333; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; } th, td { text-align: left; padding: .25rem .6rem; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
-td.num { font-variant-numeric: tabular-nums; } .meaning { color: #666; font-size: .85rem; }
-.reason { max-width: 36rem; overflow-wrap: anywhere; color: #333; }
-ol.episodes > li { margin-bottom: 1rem; } .open { color: #c62828; font-weight: 600; }
-code { overflow-wrap: anywhere; } figure { margin: 0 0 .5rem; }
-@page { size: A4 landscape; margin: 12mm; }
-@media print {
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  body { margin: 0; max-width: none; font-size: 10pt; }
-  section.group { break-before: page; } section.group:first-of-type { break-before: auto; }
-  figure, table, ol.episodes > li { break-inside: avoid; }
-  h2, h3 { break-after: avoid; }
-}`;
+/** The fleet overview: one row per group with the figures of its section, the group name linking to it. */
+const htmlOverview = (rows: FleetRow[]): string => {
+  const cell = (c: OverviewColumn, f: FleetRow) =>
+    td(c.html ? c.html(f) : esc(c.text(f)), {
+      cls: c.cls,
+      label: c.head,
+      data: c.stat ? ` data-stat="${c.stat}" data-value="${f[c.stat]}"` : c.data?.(f),
+    });
+  const body = rows
+    .map(
+      (f) =>
+        `<tr data-group="${esc(f.group)}"><th scope="row"><a href="#${esc(f.anchor)}">${esc(f.group)}</a></th>` +
+        `${OVERVIEW_COLUMNS.map((c) => cell(c, f)).join('')}</tr>`,
+    )
+    .join('');
+  return (
+    `<section class="overview" aria-labelledby="fleet-overview"><h2 id="fleet-overview">Fleet overview</h2>` +
+    scroll(`<table class="overview cards">${headRow(OVERVIEW_HEAD)}<tbody>${body}</tbody></table>`, 'Fleet overview') +
+    `<p class="meta">${esc(OVERVIEW_NOTE)}</p></section>`
+  );
+};
 
-const cell = (s: string, cls = '') => `<td${cls ? ` class="${cls}"` : ''}>${esc(s)}</td>`;
-const stepsTable = (rows: string[][], head: string[]) =>
-  `<table class="steps"><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c, i) => cell(c, i === r.length - 1 ? 'reason' : '')).join('')}</tr>`).join('')}</tbody></table>`;
-
-const htmlGroup = (g: GroupReport, r: Report): string => {
+const htmlGroup = (g: GroupReport, r: Report, anchor: string): string => {
   const stats = statsFigures(g.stats)
     .map(
       (f) =>
@@ -300,39 +331,46 @@ const htmlGroup = (g: GroupReport, r: Report): string => {
   const episodes = g.episodes
     .map(
       (e) =>
-        `<li class="episode" data-episode="${e.episode}"><p><strong>#${e.episode}</strong> ${esc(when(e.start))} → ${e.end ? esc(when(e.end)) : '<span class="open">open</span>'} · ${esc(formatDuration(e.durationSeconds, 'min'))}${e.end ? '' : ' so far'}</p>` +
-        stepsTable(e.events.map(stepLine), ['time', 'event', 'member', 'reason']) +
+        `<li class="episode" data-episode="${e.episode}"><p><strong>#${e.episode}</strong> ${at(e.start)} → ${e.end ? at(e.end) : '<span class="open">open</span>'} · ${esc(formatDuration(e.durationSeconds, 'min'))}${e.end ? '' : ' so far'}</p>` +
+        stepsTable(
+          e.events.map(stepLine),
+          ['time', 'event', 'member', 'reason'],
+          `${g.group} episode #${e.episode} events`,
+        ) +
         (e.promotions.length
           ? stepsTable(
               e.promotions.map((p) => [when(p.at), p.event, p.promotionId, p.actor, p.reason]),
               ['time', 'promotion step', 'id', 'actor', 'reason'],
+              `${g.group} episode #${e.episode} promotion steps`,
             )
           : '') +
         '</li>',
     )
     .join('');
   return (
-    `<section class="group" data-group="${esc(g.group)}"><h2>${esc(g.group)}${g.recordName ? ` <small>${esc(g.recordName)}</small>` : ''}</h2>` +
+    `<section class="group" id="${esc(anchor)}" data-group="${esc(g.group)}"><h2>${esc(g.group)}${g.recordName ? ` <small>${esc(g.recordName)}</small>` : ''}</h2>` +
     (g.runbookUrl ? `<p>Runbook: <code class="runbook">${esc(g.runbookUrl)}</code></p>` : '') +
-    `<figure>${svgTimeline(g, r.since, r.until)}<figcaption class="meta">${esc(when(r.since))} – ${esc(when(r.until))}; ▼ notification (hollow: not sent), ◆ promotion step. Hover for details.</figcaption></figure>` +
-    `<h3>Statistics</h3><table class="stats"><tbody>${stats}</tbody></table>` +
+    `<figure>${svgTimeline(g, r.since, r.until)}<figcaption class="meta">${at(r.since)} – ${at(r.until)}; ▼ notification (hollow: not sent), ◆ promotion step. Hover for details.</figcaption></figure>` +
+    `<h3>Statistics</h3>${scroll(`<table class="stats"><tbody>${stats}</tbody></table>`, `${g.group} statistics`)}` +
     `<h3>Episodes</h3>${episodes ? `<ol class="episodes">${episodes}</ol>` : '<p>None in this window.</p>'}</section>`
   );
 };
 
 /**
  * One self-contained page: inline CSS and SVG, no scripts, no external references of any kind (so it opens offline
- * and leaks nothing when viewed). Every piece of ledger text is escaped; the runbook URL is shown as text, not a link.
+ * and leaks nothing when viewed); its only links are to its own sections (`#group-…`). Every piece of ledger text is
+ * escaped; the runbook URL is shown as text, not a link.
  */
 export const renderHtml = (r: Report): string => {
-  const legend = (Object.entries(CONDITION_COLOURS) as [Condition, string][])
-    .map(([c, col]) => `<li><span style="background:${col}"></span>${c}</li>`)
-    .join('');
+  const legend = (Object.keys(CONDITION_COLOURS) as Condition[]).map((c) => `<li>${swatch(c)}${c}</li>`).join('');
+  const overview = fleetOverview(r);
+  const heading = `Failover report ${at(r.since)} – ${at(r.until)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title(r))}</title><style>${CSS}</style></head>
-<body><header><h1>${esc(title(r))}</h1><p class="meta">Generated ${esc(when(r.generatedAt))} by r53-failover. Times are UTC.</p><ul class="legend">${legend}</ul></header>
-${r.groups.map((g) => htmlGroup(g, r)).join('\n') || '<p>No groups configured or recorded.</p>'}
+<title>${esc(title(r))}</title><style>${REPORT_CSS}</style></head>
+<body><header><h1>${heading}</h1><p class="meta">Generated ${at(r.generatedAt)} by r53-failover. Times are UTC.</p><ul class="legend">${legend}</ul></header>
+${r.groups.length ? htmlOverview(overview) : ''}
+${r.groups.map((g, i) => htmlGroup(g, r, overview[i]?.anchor ?? '')).join('\n') || '<p>No groups configured or recorded.</p>'}
 </body></html>
 `;
 };

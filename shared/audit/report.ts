@@ -10,7 +10,9 @@ import {
   type AuditLedger,
   type GroupStats,
 } from './stats.js';
-import { timeline, type Interval } from './timeline.js';
+import { headSummary, type HeadSummary } from './status.js';
+import { alwaysHealthyRoles } from '../config/lookups.js';
+import { timeline, type Condition, type Interval } from './timeline.js';
 
 /** The audit report (text, Markdown or one self-contained HTML file): timeline, statistics and episodes per group. */
 
@@ -53,6 +55,8 @@ export interface GroupReport {
   markers: Marker[];
   stats: GroupStats;
   episodes: EpisodeDetail[];
+  /** What `status` would say at the window's end: from the snapshot of the newest entry up to `until`. */
+  current: HeadSummary;
 }
 
 export interface Report {
@@ -61,6 +65,44 @@ export interface Report {
   generatedAt: string;
   groups: GroupReport[];
 }
+
+/** One line of the fleet overview at the top of the report. */
+export interface FleetRow extends HeadSummary {
+  group: string;
+  /** The id of the group's section in the HTML report (unique in the report). */
+  anchor: string;
+  /** The timeline's condition at the window's end (`unknown` for an empty window). */
+  condition: Condition;
+  failovers: number;
+  timeOnSecondarySeconds: number;
+  downtimeSeconds: number;
+}
+
+/** An id for each group's section: `group-<name>`, other characters as `_`, a suffix when two collide. */
+const anchorsOf = (groups: readonly string[]): string[] => {
+  const seen = new Set<string>();
+  return groups.map((g) => {
+    const base = `group-${g.replace(/[^A-Za-z0-9-]/g, '_')}`;
+    let id = base;
+    for (let n = 2; seen.has(id); n++) id = `${base}-${n}`;
+    seen.add(id);
+    return id;
+  });
+};
+
+/** Every group of the report in one row each, in report order: the figures its stats and timeline already hold. */
+export const fleetOverview = (r: Report): FleetRow[] => {
+  const anchors = anchorsOf(r.groups.map((g) => g.group));
+  return r.groups.map((g, i) => ({
+    group: g.group,
+    anchor: anchors[i] ?? '',
+    ...g.current,
+    condition: g.intervals.at(-1)?.condition ?? 'unknown',
+    failovers: g.stats.failovers,
+    timeOnSecondarySeconds: g.stats.timeOnSecondarySeconds,
+    downtimeSeconds: g.stats.downtimeSeconds,
+  }));
+};
 
 const STATUS_RANK = ['sent', 'sending', 'failed', 'suppressed'];
 
@@ -141,6 +183,7 @@ export const buildReport = async (
       };
     });
     const g = config.groups[group];
+    const newest = data.entries.reduce<LedgerEntry | undefined>((a, e) => (a && a.seq > e.seq ? a : e), undefined);
     groups.push({
       group,
       recordName: g?.recordName ?? null,
@@ -151,6 +194,7 @@ export const buildReport = async (
       ),
       stats,
       episodes,
+      current: headSummary(group, newest?.snapshot ?? {}, g ? alwaysHealthyRoles(g) : undefined),
     });
   }
   return { since: q.since, until: q.until, generatedAt: q.generatedAt, groups };

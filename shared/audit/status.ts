@@ -3,6 +3,7 @@ import type { FailoverConfig } from '../config/schema.js';
 import {
   asRoute53Weighs,
   type GroupEvent,
+  type GroupSnapshot,
   type MemberSnapshot,
   type Serving,
   servingOf,
@@ -77,6 +78,25 @@ const targetGroupsOf = (
   return undefined;
 };
 
+export type HeadSummary = Pick<GroupStatus, 'serving' | 'lastEvent' | 'lastChangeAt'>;
+
+/**
+ * What a group snapshot says: the member Route 53 answers with (its `healthCheck: none` members always healthy), and
+ * the newest member event (status, report).
+ */
+export const headSummary = (
+  group: string,
+  snapshot: GroupSnapshot,
+  alwaysHealthy?: readonly MemberRole[],
+): HeadSummary => {
+  const latest = Object.values(snapshot).sort((a, b) => b.stateChangedAt.localeCompare(a.stateChangedAt))[0];
+  return {
+    serving: servingOf(group, asRoute53Weighs(snapshot, alwaysHealthy)),
+    lastEvent: latest?.event ?? null,
+    lastChangeAt: latest?.stateChangedAt ?? null,
+  };
+};
+
 /** Current state of every configured group (plus `unassigned` when it has entries), read from each ledger head. */
 export const groupStatuses = async (
   config: FailoverConfig,
@@ -121,12 +141,11 @@ export const groupStatuses = async (
             .sort((a, b) => b.episode - a.episode)[0]
         : undefined;
     const seen = cfg && sources.probes ? await sources.probes.getObserved(group) : undefined;
-    const latest = Object.values(head.snapshot).sort((a, b) => b.stateChangedAt.localeCompare(a.stateChangedAt))[0];
     out.push({
       group,
       recordName: cfg?.recordName ?? null,
       recordType: cfg?.recordType ?? null,
-      serving: servingOf(group, snapshot),
+      ...headSummary(group, head.snapshot, cfg ? alwaysHealthyRoles(cfg) : undefined),
       ...(cfg && sources.probes
         ? {
             observed: seen
@@ -134,8 +153,6 @@ export const groupStatuses = async (
               : null,
           }
         : {}),
-      lastEvent: latest?.event ?? null,
-      lastChangeAt: latest?.stateChangedAt ?? null,
       entries: head.seq,
       members,
       ...(inFlight

@@ -3,7 +3,10 @@ import { DEFAULT_FLAP, GROUP_EVENTS, SEVERITIES } from '../core/group-events.js'
 import { show } from '../support/values.js';
 import type { FieldSchemas } from './fields.js';
 
-/** `failover.yml` notify: channels (SNS, Slack, PagerDuty, webhooks), routing, reminders, flapping; per-group overrides. */
+/**
+ * `failover.yml` notify: channels (SNS, Slack, Microsoft Teams, PagerDuty, webhooks), routing, reminders, flapping;
+ * per-group overrides.
+ */
 export const notifySchemas = ({ HttpUrlSchema, SsmParameterNameSchema, minutes }: FieldSchemas) => {
   const eventsError = (i: { input?: unknown }) => `expected one of ${GROUP_EVENTS.join(', ')}, got ${show(i.input)}`;
   const GroupEventSchema = z.enum(GROUP_EVENTS, { error: eventsError });
@@ -11,18 +14,26 @@ export const notifySchemas = ({ HttpUrlSchema, SsmParameterNameSchema, minutes }
     error: (i) => `expected one of ${SEVERITIES.join(', ')}, got ${show(i.input)}`,
   });
   const SeverityMapSchema = z.partialRecord(GroupEventSchema, SeveritySchema);
-  const CHANNEL_RE = /^(sns|slack|pagerduty|webhook:[a-z0-9-]+)$/;
-  const ChannelRefSchema = z
-    .string()
-    .check(
-      z.regex(CHANNEL_RE, { error: (i) => `expected sns, slack, pagerduty or webhook:<name>, got ${show(i.input)}` }),
-    );
+  const CHANNEL_RE = /^(sns|slack|teams|pagerduty|webhook:[a-z0-9-]+)$/;
+  const ChannelRefSchema = z.string().check(
+    z.regex(CHANNEL_RE, {
+      error: (i) => `expected sns, slack, teams, pagerduty or webhook:<name>, got ${show(i.input)}`,
+    }),
+  );
   const NotifySchema = z.strictObject({
     slack: z.optional(
       z.strictObject({
         webhookUrl: z.optional(HttpUrlSchema),
         webhookSsmParameter: z.optional(SsmParameterNameSchema),
         /** Permit loopback and RFC 1918/ULA addresses (a local receiver, a proxy in the VPC); metadata never. */
+        allowPrivateTargets: z._default(z.boolean(), false),
+      }),
+    ),
+    /** A Microsoft Teams Workflows webhook ("Post card in a chat or channel when a webhook request is received"). */
+    teams: z.optional(
+      z.strictObject({
+        webhookUrl: z.optional(HttpUrlSchema),
+        webhookUrlSsmParameter: z.optional(SsmParameterNameSchema),
         allowPrivateTargets: z._default(z.boolean(), false),
       }),
     ),

@@ -162,6 +162,12 @@ const buildConfigSchema = () => {
             ['notify', 'slack'],
             'needs webhookSsmParameter (deployed) or webhookUrl (local runs)',
           );
+        if (n?.teams)
+          need(
+            Boolean(n.teams.webhookUrl || n.teams.webhookUrlSsmParameter),
+            ['notify', 'teams'],
+            'needs webhookUrlSsmParameter (deployed) or webhookUrl (local runs)',
+          );
         if (n?.pagerduty)
           need(
             Boolean(n.pagerduty.routingKey || n.pagerduty.routingKeySsmParameter),
@@ -183,6 +189,7 @@ const buildConfigSchema = () => {
         const configured = new Set([
           ...(n?.sns ? ['sns'] : []),
           ...(n?.slack ? ['slack'] : []),
+          ...(n?.teams ? ['teams'] : []),
           ...(n?.pagerduty ? ['pagerduty'] : []),
           ...[...hookNames].map((h) => `webhook:${h}`),
         ]);

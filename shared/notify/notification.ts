@@ -14,7 +14,8 @@ export type NotificationKind = 'transition' | 'reminder' | 'no-data' | 'flapping
 export type OpsEvent = 'OPS_ALARM' | 'OPS_OK';
 
 /**
- * One message for people, channel-neutral. Channels render it (Slack Block Kit, PagerDuty, SNS, webhook JSON);
+ * One message for people, channel-neutral. Channels render it (Slack Block Kit, a Teams Adaptive Card, PagerDuty, SNS,
+ * webhook JSON);
  * `id` is its identity: every channel delivers a given id at most once.
  */
 export interface Notification {
@@ -67,7 +68,7 @@ export type SendResult =
 
 /** A notification channel. `send` must not throw for peer errors: it classifies them into a SendResult. */
 export interface Channel {
-  /** `sns`, `slack`, `pagerduty` or `webhook:<name>`. */
+  /** `sns`, `slack`, `teams`, `pagerduty` or `webhook:<name>`. */
   readonly name: string;
   /** Whether this channel carries this notification at all (e.g. PagerDuty ignores reminders). */
   accepts(n: Notification): boolean;

@@ -4,6 +4,7 @@ import { UNASSIGNED_GROUP } from '../core/members.js';
 import { type OpsAlarmChange, opsAlarmShortName } from '../core/ops-alarm.js';
 import type { LedgerEntry } from '../ledger/store.js';
 import { formatDuration } from '../support/text.js';
+import type { Notification } from './notification.js';
 
 /**
  * Every word a notification says, for every channel: titles and summaries of entries, flapping, reminders and
@@ -184,3 +185,76 @@ export const opsAlarmWords = (a: OpsAlarmChange): Words => {
           `${what} State: ${a.state} since ${a.stateChangedAt} (was ${a.previousState ?? '?'}). ${a.reason}`.trim(),
       };
 };
+
+/** A labelled detail of a chat message (a Slack field, a Teams fact): plain text, which each channel escapes. */
+export interface ChatDetail {
+  label: string;
+  value: string;
+}
+
+const servesWords = (n: Notification): string => {
+  if (n.serving === 'none')
+    return n.group === UNASSIGNED_GROUP ? 'none (not in a failover group)' : "no member's address (see below)";
+  return n.servingRegion ? `${n.serving} (${n.servingRegion})` : n.serving;
+};
+
+/** What a chat message lists about a notification, in order. The stack's own alarms concern no group, record or member. */
+export const chatDetails = (n: Notification): ChatDetail[] => {
+  const ops = n.kind === 'ops-alarm';
+  return [
+    ...(ops
+      ? []
+      : [
+          { label: 'Group', value: n.group },
+          { label: 'Record name', value: n.recordName ?? '—' },
+        ]),
+    { label: 'Event', value: n.kind === 'transition' ? n.event : `${n.event} (${n.kind})` },
+    ...(ops ? [] : [{ label: 'DNS now serves', value: servesWords(n) }]),
+    { label: 'Severity', value: n.severity },
+    { label: 'Alert latency', value: formatDuration(n.latencySeconds) },
+  ];
+};
+
+/** The alarm behind a notification: its name, the state change and CloudWatch's reason (untrusted text). */
+export const alarmWords = (n: Notification) => ({
+  label: 'Alarm',
+  name: n.alarmName,
+  change: `${n.previousState ?? '?'} → ${n.state}`,
+  reason: n.reason.trim() ? n.reason : '(no reason given)',
+});
+
+/** The extra line of a flapping notice, a flap summary or a reminder: a label and a sentence. */
+export const noticeWords = (n: Notification): { label: string; text: string } | undefined => {
+  if ((n.kind === 'flapping' || n.kind === 'flap-summary') && n.flap) {
+    const { transitions, since, until, suppressed } = n.flap;
+    return {
+      label: n.kind === 'flapping' ? 'Flapping' : 'Flap summary',
+      text: `${transitions} state changes between ${since} and ${until}; ${suppressed} notifications suppressed.`,
+    };
+  }
+  if (n.kind === 'reminder' && n.reminder)
+    return {
+      label: `Reminder ${n.reminder.n}`,
+      text: `${n.event} still open after ${formatDuration(n.reminder.minutes * 60)}.`,
+    };
+  return undefined;
+};
+
+/** The small print of a chat message: when the state changed, the correlation id, the health check, the notification. */
+export const footnoteDetails = (n: Notification): ChatDetail[] => [
+  { label: 'State changed', value: n.stateChangedAt },
+  { label: 'Correlation id', value: n.correlationId || '—' },
+  ...(n.healthCheckId ? [{ label: 'Health check', value: n.healthCheckId }] : []),
+  { label: 'Notification', value: n.id },
+];
+
+/** The console and runbook links of a notification, labelled (value: the URL). */
+export const linkDetails = (n: Notification): ChatDetail[] =>
+  [
+    { label: 'Health check', value: n.links.healthCheck },
+    { label: 'Alarm', value: n.links.alarm },
+    { label: 'Runbook', value: n.links.runbook },
+  ].filter((l): l is ChatDetail => Boolean(l.value));
+
+/** Shown instead of a link too long to be shown whole. */
+export const linkNotShownWords = (max: number): string => `(link longer than ${max} characters, not shown)`;

@@ -19,3 +19,6 @@ export const formatDuration = (seconds: number | null, precision: 's' | 'min' = 
   if (h < 48) return `${h} h${m % 60 ? ` ${m % 60} min` : ''}`;
   return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
 };
+
+/** `2025-06-12 14:00:00Z`: an ISO 8601 UTC time as reports print it (milliseconds dropped). */
+export const utcShort = (isoTime: string): string => isoTime.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');

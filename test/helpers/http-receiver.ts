@@ -1,4 +1,5 @@
 // Tests use the same loopback receiver as the demo.
+import { createServer } from 'node:net';
 import { type ReceivedRequest, type Receiver, startReceiver } from '../../local/receiver.js';
 import { verifyWebhookSignature } from '../../shared/net/signing.js';
 
@@ -29,3 +30,14 @@ export const receiverPool = () => {
     },
   };
 };
+
+/** A loopback port that was free a moment ago, for a server a test starts in another process. */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });

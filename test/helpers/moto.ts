@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
+import { freePort } from './http-receiver.js';
 
 /**
  * moto_server (Python moto 5): a real AWS-protocol peer for CloudWatch, Route 53, S3, SSM, ELBv2 and more, on one
@@ -21,14 +21,20 @@ const onPath = (name: string): boolean =>
 
 export const motoAvailable = onPath('moto_server');
 
-/** Why moto tests are skipped (undefined when they run); throws under CI=true, where skipping is not allowed. */
-export const motoSkipReason = (): string | undefined => {
-  if (motoAvailable) return undefined;
-  const reason = 'moto_server is not on PATH (pip install "moto[server]" to run these tests)';
+/**
+ * Why tests needing a peer are skipped (undefined when it is there): prints `reason`, except under CI=true, where
+ * skipping is not allowed and it throws.
+ */
+export const peerSkipReason = (available: boolean, reason: string): string | undefined => {
+  if (available) return undefined;
   if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`);
   console.warn(`skipped: ${reason}`);
   return reason;
 };
+
+/** Why moto tests are skipped (undefined when they run); throws under CI=true, where skipping is not allowed. */
+export const motoSkipReason = (): string | undefined =>
+  peerSkipReason(motoAvailable, 'moto_server is not on PATH (pip install "moto[server]" to run these tests)');
 
 export interface MotoServer {
   /** `http://127.0.0.1:<port>`: give it to a client as `endpoint`, or as AWS_ENDPOINT_URL(_<SERVICE>). */
@@ -37,16 +43,6 @@ export interface MotoServer {
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 
 /** Starts a moto_server on a free loopback port and waits until it answers. */
 export const startMoto = async (timeoutMs = 30_000): Promise<MotoServer> => {

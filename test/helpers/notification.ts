@@ -4,7 +4,8 @@ import type { LedgerStore } from '../../shared/ledger/store.js';
 import { buildChannels } from '../../shared/notify/channels/index.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import type { Notification } from '../../shared/notify/notification.js';
-import type { NotifierDeps } from '../../shared/notify/notifier.js';
+import { notifyGroupEvent, type NotifierDeps } from '../../shared/notify/notifier.js';
+import type { RecorderDeps } from '../../shared/record/recorder.js';
 import { makeDocumentClient } from '../../shared/support/clients.js';
 import type { Log } from '../../shared/support/logger.js';
 
@@ -67,4 +68,14 @@ export const notifierOn = (
   budgetMs: () => opts.budgetMs ?? 60_000,
   owner: 'test',
   random: () => 0.5,
+});
+
+/** `recorder` handing each entry it appends to `notifier` in process (the ledger stream's job when deployed). */
+export const recorderNotifying = (recorder: RecorderDeps, notifier: NotifierDeps): RecorderDeps => ({
+  ...recorder,
+  publisher: {
+    publish: async (entry, correlationId) =>
+      void (await notifyGroupEvent({ group: entry.group, seq: entry.seq, correlationId }, notifier)),
+  },
+  acks: notifier.deliveries,
 });

@@ -204,7 +204,10 @@ groups:
       'secondary-no-health www.example.com. A SECONDARY (web-secondary)',
     ]);
     expect(report.findings.some((f) => f.rule.startsWith('alias-'))).toBe(false);
-    expect(report.detection).toMatchObject([{ group: 'web', basis: 'target-health' }]);
+    expect(report.detection).toMatchObject([
+      { group: 'web', role: 'PRIMARY', basis: 'target-health' },
+      { group: 'web', role: 'SECONDARY', basis: 'none' },
+    ]);
   });
 });
 

@@ -80,6 +80,7 @@ const documentedKeys = (readme = readFileSync('README.md', 'utf8')): Documented 
   };
   addYaml(parse(section.slice(yamlStart + 1, yamlEnd).join('\n')), '');
   let prefix = '';
+  let keyTable = false;
   section.forEach((line, i) => {
     if (!line.startsWith('|')) {
       // A table's rows are relative to the path its lead-in names: "Promotion (per group, `groups.<g>.promotion`…".
@@ -91,7 +92,10 @@ const documentedKeys = (readme = readFileSync('README.md', 'utf8')): Documented 
     }
     const cells = line.split(/(?<!\\)\|/).slice(1, -1);
     const head = cells[0] ?? '';
-    if (/^\s*-+\s*$/.test(head) || /^\s*key\s*$/.test(head)) return;
+    // Key tables start `| key |`; other tables here (the health bases, …) explain values, not keys.
+    if (/^\s*key\s*$/.test(head)) keyTable = true;
+    else if (!/^\s*-+\s*$/.test(head) && (section[i - 1] ?? '').trim() === '') keyTable = false;
+    if (!keyTable || /^\s*-+\s*$/.test(head) || /^\s*key\s*$/.test(head)) return;
     const rowKeys: string[] = [];
     let parent = '';
     for (const m of head.matchAll(/`([^`]+)`/g)) {

@@ -13,7 +13,7 @@ import { recordEvent, type RecorderDeps } from '../../shared/record/recorder.js'
 import { eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
 import { FIXTURE_CONFIG_YAML, PRIMARY_HC, SECONDARY_HC } from '../helpers/events.js';
 import { captureLog, recorderDeps, startLocalDynamo, type CapturedLog } from '../helpers/ledger.js';
-import { notifierOn } from '../helpers/notification.js';
+import { notifierOn, recorderNotifying } from '../helpers/notification.js';
 import { appendToChain } from '../../shared/ledger/append.js';
 import type { TransitionEntry } from '../../shared/ledger/store.js';
 
@@ -91,14 +91,7 @@ const setup = async (config: FailoverConfig, opts: { budgetMs?: number; now?: ()
   const log = captureLog();
   const waits: number[] = [];
   const notifier = notifierOn(dynamo.client, table, ledger, config, log, { ...opts, waits });
-  const recorder: RecorderDeps = {
-    ...recorderDeps(ledger, log),
-    publisher: {
-      publish: async (entry, correlationId) =>
-        void (await notifyGroupEvent({ group: entry.group, seq: entry.seq, correlationId }, notifier)),
-    },
-    acks: notifier.deliveries,
-  };
+  const recorder = recorderNotifying(recorderDeps(ledger, log), notifier);
   return { ledger, notifier, recorder, log, waits };
 };
 

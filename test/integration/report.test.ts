@@ -223,6 +223,39 @@ describe('report --format html', () => {
   afterAll(async () => window.happyDOM.close());
   const section = (group: string) => doc.querySelector(`section.group[data-group="${group}"]`) as Element;
 
+  it('opens with a fleet overview: every group with the figures of stats and status, linked to its section', async () => {
+    expect(doc.querySelector('body > section')?.className).toBe('overview');
+    const rows = [...doc.querySelectorAll('section.overview table.overview tbody tr')];
+    expect(rows.map((r) => r.getAttribute('data-group'))).toEqual(['inventory-api', 'orders-api']);
+    const stats = JSON.parse((await cli('stats', '--json', ...WINDOW)).out) as StatsJson;
+    const status = JSON.parse((await cli('status', '--json')).out) as { groups: Record<string, unknown>[] };
+    for (const row of rows) {
+      const group = row.getAttribute('data-group');
+      const value = (key: string) => Number(row.querySelector(`td[data-stat="${key}"]`)?.getAttribute('data-value'));
+      const figures = ['failovers', 'timeOnSecondarySeconds', 'downtimeSeconds'];
+      expect(Object.fromEntries(figures.map((k) => [k, value(k)]))).toEqual(
+        Object.fromEntries(figures.map((k) => [k, stats.groups.find((g) => g.group === group)?.[k]])),
+      );
+      // The window ends after every entry, so "serving now" is what status reads from the ledger head.
+      const now = status.groups.find((g) => g.group === group);
+      expect(row.querySelector('td.serving')?.getAttribute('data-serving')).toBe(now?.serving);
+      expect(row.querySelector('td.last-event')?.getAttribute('data-event')).toBe(now?.lastEvent);
+      const href = row.querySelector('a')?.getAttribute('href') ?? '';
+      expect(href).toBe(`#group-${group}`);
+      expect(doc.querySelector(href)?.getAttribute('data-group')).toBe(group);
+    }
+    const orders = rows[1];
+    expect(orders?.querySelector('td.serving')?.textContent).toBe('secondary (failed-over)');
+    expect(
+      [...(orders?.querySelectorAll('td') ?? [])].slice(1).map((td) => [td.getAttribute('data-label'), td.textContent]),
+    ).toEqual([
+      ['failovers', '2'],
+      ['time on secondary', '1 h 55 min'],
+      ['downtime', '5 min'],
+      ['last event', 'FAILED_OVER 2025-06-12 13:00:00Z'],
+    ]);
+  });
+
   it('has one SVG timeline per group with bands coloured by condition', () => {
     expect(doc.querySelectorAll('svg')).toHaveLength(2);
     const bands = [...section('orders-api').querySelectorAll('svg rect.band')].map((r) => [
@@ -279,8 +312,11 @@ describe('report --format html', () => {
   it('is self-contained: no scripts, no external references; URLs only as text', () => {
     expect(html).not.toMatch(/<script/i);
     expect(
-      doc.querySelectorAll('script, link, img, iframe, object, embed, use, image, foreignObject, a, base, form'),
+      doc.querySelectorAll('script, link, img, iframe, object, embed, use, image, foreignObject, base, form'),
     ).toHaveLength(0);
+    // Its only links are the overview's, each to a section of the page itself.
+    const links = [...doc.querySelectorAll('a')].map((a) => [...a.attributes].map((at) => `${at.name}=${at.value}`));
+    expect(links).toEqual([['href=#group-inventory-api'], ['href=#group-orders-api']]);
     const attributes = [...doc.querySelectorAll('*')].flatMap((el) =>
       [...el.attributes].map((a) => `${el.tagName} ${a.name}=${a.value}`),
     );
@@ -313,8 +349,15 @@ describe('report --format md and text', () => {
       '\\<script\\>alert(1)\\</script\\>\\<img src=x onerror="alert(2)"\\> see https\\://evil.example/x \\& \'q\'',
     );
     expect(md).not.toContain('<script>');
+    expect(md).toMatch(/^## Fleet overview$/m);
+    expect(md).toContain(
+      '| orders-api | secondary (failed-over) | 2 | 1 h 55 min | 5 min | FAILED_OVER 2025-06-12 13:00:00Z |',
+    );
 
     const text = (await cli('report', ...WINDOW)).out;
+    expect(text).toMatch(
+      /Fleet overview\n.*\n {2}inventory-api\s+primary \(healthy\)\s+1\s+30 min\s+0 s\s+RECOVERED 2025-06-12 12:30:00Z\n {2}orders-api\s+secondary \(failed-over\)\s+2\s+1 h 55 min\s+5 min\s+FAILED_OVER/,
+    );
     expect(text).toMatch(/Failovers\s+2\s/);
     expect(text).toContain(
       'Episode #3: 2025-06-12 10:00:00Z → 2025-06-12 11:00:00Z (1 h), 4 events, 2 promotion steps',

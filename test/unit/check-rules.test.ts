@@ -634,6 +634,7 @@ groups:
     const report = checkSetup(cfg);
     expect(report.ok).toBe(true);
     expect(report.findings.filter((f) => f.severity === 'warning')).toMatchObject([
+      { rule: 'target-health-no-load-balancer', record: 'groups.orders.primary' },
       { rule: 'secondary-no-health', message: 'SECONDARY has healthCheck: none (groups.orders.secondary)' },
     ]);
     expect(report.detection.map((d) => `${d.role} ${d.basis} ${d.recordedSeconds}`)).toEqual([

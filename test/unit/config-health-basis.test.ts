@@ -1,3 +1,4 @@
+import { uncommentBlock } from '../helpers/example.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -185,7 +186,7 @@ describe('failover.example.yml: the commented health-basis example', () => {
     // Arrange
     const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
     const text = readFileSync(join(root, 'failover.example.yml'), 'utf8');
-    const uncommented = text.replace(/^ {2}# (orders-web:.*| {2}.*)$/gm, '  $1');
+    const uncommented = uncommentBlock(text, 'orders-web');
     // Act
     const shipped = parseConfigText(text, 'failover.example.yml');
     const config = parseConfigText(uncommented, 'failover.example.yml');

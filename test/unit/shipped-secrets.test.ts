@@ -106,3 +106,50 @@ describe('the roles may read the URL parameters', () => {
     ).toEqual(['/r53f/hook-url', '/r53f/hook-secret']);
   });
 });
+
+const FLOW_URL =
+  'https://prod-00.westus.logic.azure.com:443/workflows/0a1b/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=S1GNATURE0123456789';
+const TEAMS_PARAM = '/r53-failover/teams-webhook';
+const teamsConfig = (teams: Record<string, unknown>): FailoverConfig =>
+  parseConfig({ version: 1, groups: {}, notify: { teams } });
+
+describe('deploying notify.teams', () => {
+  it('ships the parameter name and never the URL', () => {
+    // Act
+    const shipped = ship(teamsConfig({ webhookUrl: FLOW_URL, webhookUrlSsmParameter: TEAMS_PARAM }));
+    // Assert
+    expect(shipped.notify?.teams).toEqual({ webhookUrlSsmParameter: TEAMS_PARAM, allowPrivateTargets: false });
+    expect(JSON.stringify(shipped)).not.toContain('S1GNATURE');
+    expect(notices).toContain(
+      'r53-failover: notify.teams.webhookUrl is not shipped to Lambda; deployed stacks use webhookUrlSsmParameter',
+    );
+  });
+
+  it('refuses a Teams channel that has only the local URL, without showing it', () => {
+    // Act
+    const attempt = () => ship(teamsConfig({ webhookUrl: FLOW_URL }));
+    // Assert
+    expect(attempt).toThrow(
+      /^r53-failover: notify\.teams has webhookUrl \(a local-only value\) but no webhookUrlSsmParameter/,
+    );
+    expect(attempt).not.toThrow(/S1GNATURE/);
+  });
+
+  it('lets the notify role read exactly the Teams parameter', () => {
+    // Arrange
+    const functions: Record<string, { iamRoleStatements?: unknown[] }> = { notify: {} };
+    // Act
+    grantNotifySecrets(functions, teamsConfig({ webhookUrlSsmParameter: TEAMS_PARAM }));
+    // Assert
+    const statements = (functions.notify?.iamRoleStatements ?? []) as {
+      Sid: string;
+      Action: string[];
+      Resource: { 'Fn::Sub': string }[];
+    }[];
+    const read = statements.find((s) => s.Sid === 'ReadNotifySecrets');
+    expect(read?.Action).toEqual(['ssm:GetParameter']);
+    expect(read?.Resource.map((r) => r['Fn::Sub'])).toEqual([
+      `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${TEAMS_PARAM}`,
+    ]);
+  });
+});

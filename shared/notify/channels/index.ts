@@ -7,6 +7,7 @@ import { secretGetter, type SecretSource } from '../secrets.js';
 import { pagerDutyChannel } from './pagerduty.js';
 import { slackChannel } from './slack.js';
 import { snsChannel } from './sns.js';
+import { teamsChannel } from './teams.js';
 import { webhookChannel } from './webhook.js';
 
 export interface ChannelOptions {
@@ -23,7 +24,7 @@ export interface ChannelOptions {
 
 /**
  * The configured channels, each resolving its secret lazily (first send, then cached by the secret source). Slack,
- * PagerDuty and webhook URLs come from users' config (or SSM) and can name anything: every request goes through the
+ * Teams, PagerDuty and webhook URLs come from users' config (or SSM) and can name anything: every request goes through the
  * SSRF guard, with each channel's own `allowPrivateTargets` (loopback and private ranges; link-local, metadata and
  * the Lambda runtime API never).
  */
@@ -39,18 +40,19 @@ export const buildChannels = (config: FailoverConfig, opts: ChannelOptions = {})
   const channels: Channel[] = [];
   const topicArn = opts.sns?.topicArn ?? n.sns?.topicArn;
   if (n.sns && opts.sns && topicArn) channels.push(snsChannel({ client: opts.sns.client, topicArn }));
-  if (n.slack)
-    channels.push(
-      slackChannel({
-        webhookUrl: secretGetter(
-          local(n.slack.webhookUrl),
-          n.slack.webhookSsmParameter,
-          opts.secrets,
-          'slack webhook URL',
-        ),
-        guard: guard(n.slack.allowPrivateTargets),
-      }),
-    );
+  // Slack and Teams: an incoming-webhook URL that is itself the secret (SSM deployed, the literal locally).
+  const secretUrl = (url: string | undefined, parameter: string | undefined, what: string) =>
+    secretGetter(local(url), parameter, opts.secrets, what);
+  if (n.slack) {
+    const { webhookUrl, webhookSsmParameter, allowPrivateTargets } = n.slack;
+    const url = secretUrl(webhookUrl, webhookSsmParameter, 'slack webhook URL');
+    channels.push(slackChannel({ webhookUrl: url, guard: guard(allowPrivateTargets) }));
+  }
+  if (n.teams) {
+    const { webhookUrl, webhookUrlSsmParameter, allowPrivateTargets } = n.teams;
+    const url = secretUrl(webhookUrl, webhookUrlSsmParameter, 'teams webhook URL');
+    channels.push(teamsChannel({ webhookUrl: url, guard: guard(allowPrivateTargets) }));
+  }
   if (n.pagerduty) {
     channels.push(
       pagerDutyChannel({

@@ -1,5 +1,5 @@
 import { type OutboundGuard, postJson, retryAfterMs } from '../../net/http.js';
-import { signedWebhookHeaders } from '../../net/signing.js';
+import { signedWebhookHeaders, WebhookSecretError } from '../../net/signing.js';
 import type { Channel, Notification, SendResult } from '../notification.js';
 import { networkFailure } from '../notification.js';
 
@@ -42,7 +42,10 @@ const classify = (status: number, headers: Headers): SendResult => {
   return { status: 'permanent', reason };
 };
 
-/** A generic signed JSON webhook; receivers verify with `verifyWebhookSignature` and dedupe on `X-R53F-Id`. */
+/**
+ * A generic signed JSON webhook; receivers verify the Standard Webhooks headers (any `standardwebhooks` library) or
+ * `X-R53F-Signature` (`verifyWebhookSignature`), and dedupe on `webhook-id` (= `X-R53F-Id`, the notification id).
+ */
 export const webhookChannel = ({
   name,
   url,
@@ -63,7 +66,14 @@ export const webhookChannel = ({
       return { status: 'retry', reason: `webhook secret or URL unavailable (${(err as Error)?.name ?? 'Error'})` };
     }
     const body = buildWebhookBody(n);
-    const headers = signedWebhookHeaders({ secret: key, body, id: n.id, event: n.event, now: now() });
+    let headers: Record<string, string>;
+    try {
+      headers = signedWebhookHeaders({ secret: key, body, id: n.id, event: n.event, now: now() });
+    } catch (err) {
+      // A malformed `whsec_` secret stays malformed on every retry; its message never carries the secret.
+      if (err instanceof WebhookSecretError) return { status: 'permanent', reason: `webhook ${err.message}` };
+      throw err;
+    }
     try {
       const res = await postJson(
         target,

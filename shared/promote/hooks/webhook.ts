@@ -2,7 +2,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { HookConfig } from '../../config/schema.js';
 import { describeRequestError, type PostResult, postJson, retryAfterMs } from '../../net/http.js';
-import { signedWebhookHeaders, WEBHOOK_HEADERS } from '../../net/signing.js';
+import {
+  signedWebhookHeaders,
+  STANDARD_WEBHOOK_HEADERS,
+  WEBHOOK_HEADERS,
+  WebhookSecretError,
+} from '../../net/signing.js';
 import { redact, urlSecrets } from '../../support/redact.js';
 import { payloadOf, syncState } from './common.js';
 import { HookError, type HookContext, type HookExecutor, type HookOptions } from './types.js';
@@ -61,7 +66,15 @@ export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts
     key: string,
     signal?: AbortSignal,
   ): Promise<{ ok: true; status: number } | { ok: false; reason: string; waitMs?: number }> => {
-    const headers = signedWebhookHeaders({ secret: key, body, id: ctx.promotionId, event: 'promotion', now: now() });
+    let headers: Record<string, string>;
+    try {
+      headers = signedWebhookHeaders({ secret: key, body, id: ctx.promotionId, event: 'promotion', now: now() });
+    } catch (err) {
+      // A malformed `whsec_` secret: no retry makes it sign; the message never carries the secret.
+      if (err instanceof WebhookSecretError)
+        throw new HookError(`webhook ${err.message}`, { cause: err, retryable: false });
+      throw err;
+    }
     const timeout = AbortSignal.timeout(opts.fetchTimeoutMs ?? WEBHOOK_TIMEOUT_MS);
     let res: PostResult;
     try {
@@ -118,7 +131,7 @@ export const webhookHook = (hook: Extract<HookConfig, { type: 'webhook' }>, opts
   return {
     type: 'webhook',
     describe: (ctx) =>
-      `webhook:POST ${origin} (signed r53-failover.promotion, ${WEBHOOK_HEADERS.id}: ${ctx.promotionId}; the receiver must be idempotent on it)`,
+      `webhook:POST ${origin} (signed r53-failover.promotion, ${WEBHOOK_HEADERS.id} and ${STANDARD_WEBHOOK_HEADERS.id}: ${ctx.promotionId}; the receiver must be idempotent on it)`,
     fence: state.fence,
     checkCompletion: state.checkCompletion,
     execute: (ctx, signal) =>
