@@ -201,9 +201,12 @@ export const startWorld = async (o: WorldOptions): Promise<World> => {
   const recordName = `${o.scenario}.${DRILL_ZONE}`;
   const switchoverUrl = `${dbControl.receiver.url}/switchover`;
   // Route 53 judges a failover record by the health check it references, or an alias with Evaluate Target Health by
-  // its target's health; a record with neither is always healthy ("How Amazon Route 53 chooses records when health
-  // checking is configured", Route 53 Developer Guide,
-  // https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-how-route-53-chooses-records.html).
+  // its target's health (an ALB's: every target group with targets has a healthy one; SimulatedTargetGroup.healthy);
+  // a record with neither is always healthy. "How Amazon Route 53 chooses records when health checking is
+  // configured", https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-how-route-53-chooses-records.html;
+  // "Values specific for failover alias records" → Evaluate target health,
+  // https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-failover-alias.html
+  // (Route 53 Developer Guide).
   const recordHealthy = (role: Role) => {
     const s = sites[role];
     return !s.evaluated || (s.lb?.targets.healthy ?? s.check?.healthy ?? true);
