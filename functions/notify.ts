@@ -25,11 +25,12 @@ const doc = makeDocumentClient();
 // SSM, SNS and SQS clients are built on first use: most cold starts are the every-minute sweep, which usually sends
 // nothing, and dead-lettering is rare.
 const ssm = once(() => new SSMProvider());
-const sqs = once(() => new SQSClient({}));
+const [sqs, sns] = [once(() => new SQSClient({})), once(() => new SNSClient({}))];
 const channels = buildChannels(config, {
   deployed: true,
+  ledgerTable: env.LEDGER_TABLE,
   secrets: { get: (name) => ssm().get(name, { decrypt: true, maxAge: env.SECRET_CACHE_SECONDS }) as Promise<string> },
-  ...(env.NOTIFY_TOPIC_ARN ? { sns: { client: once(() => new SNSClient({})), topicArn: env.NOTIFY_TOPIC_ARN } } : {}),
+  sns: { client: sns, topicArn: env.NOTIFY_TOPIC_ARN, chatbotTopicArn: env.CHATBOT_TOPIC_ARN },
   ...(env.AWS_LAMBDA_RUNTIME_API ? { runtimeApi: env.AWS_LAMBDA_RUNTIME_API } : {}),
 });
 const stores = {

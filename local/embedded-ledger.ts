@@ -22,8 +22,7 @@ export const DEFAULT_TABLE = 'r53-failover-ledger';
  * publishes its health-check metrics there), wherever the CLI runs.
  */
 export const LEDGER_REGION = 'us-east-1';
-/** The ledger table `serverless deploy --stage <stage>` creates (serverless.yml: `${self:service}-${sls:stage}-ledger`). */
-export const stageTable = (stage: string): string => `r53-failover-${stage}-ledger`;
+export { stageTable } from '../shared/ledger/schema.js';
 
 export interface OpenedLedger {
   store: DynamoDbLedgerStore;

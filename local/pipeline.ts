@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { FailoverConfig } from '../shared/config/schema.js';
 import type { OpenedLedger } from './embedded-ledger.js';
@@ -15,6 +16,7 @@ import type { PromoterDeps, PromoterOutput } from '../shared/promote/promoter.js
 import { DynamoDbPromotionStore, type PromotionStore } from '../shared/promote/promotion-store.js';
 import type { GroupEventPublisher } from '../shared/ledger/publisher.js';
 import type { LedgerEntry, PromotionStatus } from '../shared/ledger/store.js';
+import { R53FailoverError } from '../shared/support/errors.js';
 import { onGroupEntry, tick } from '../shared/promote/promoter.js';
 
 /** How long one notification may keep retrying a channel in process before it is left `failed` for --redrive. */
@@ -68,9 +70,33 @@ export const PROMOTE_BUDGET_SECONDS = 50;
 export const withPromoteBudget = (deps: PromoterDeps): PromoterDeps =>
   withFreshBudget(deps, PROMOTE_BUDGET_SECONDS * 1000);
 
+/** A run without an AWS account (the demo, the drill) asked for something only AWS has. */
+export class NoAwsAccountError extends R53FailoverError {
+  override readonly name: string = 'NoAwsAccountError';
+}
+
+/** CloudWatch as a run without AWS sees it: no metrics at all, so no replica lag and no HealthCheckStatus datapoint. */
+const noMetrics = { send: async () => ({ MetricDataResults: [] }) } as unknown as CloudWatchClient;
+
+/**
+ * Hook clients for a run without an AWS account (the demo, the drill): nothing may try to reach AWS. CloudWatch has no
+ * metrics (the replica lag and mode auto's HealthCheckStatus are unknown, as when a datapoint is missing); an RDS or
+ * Lambda hook cannot run and fails with a NoAwsAccountError that says so.
+ */
+export const offlineHookClients: HookClients = {
+  rds: () => {
+    throw new NoAwsAccountError('no AWS account in this run: rds hooks cannot be called');
+  },
+  lambda: () => {
+    throw new NoAwsAccountError('no AWS account in this run: lambda hooks cannot be called');
+  },
+  cloudwatch: () => noMetrics,
+};
+
 /**
  * The promoter as the CLI runs it, on the CLI's ledger; hooks call AWS with the caller's credentials (the SDK's
- * standard endpoint variables apply). Its time budget starts now: `budgetSeconds`, default 50.
+ * standard endpoint variables apply), or, `offline`, never (offlineHookClients; SSM secrets cannot be read). Its time
+ * budget starts now: `budgetSeconds`, default 50.
  */
 export const localPromoter = (
   config: FailoverConfig,
@@ -79,12 +105,16 @@ export const localPromoter = (
   now: () => Date = () => new Date(),
   opts: {
     clients?: HookClients;
+    offline?: boolean;
     decorate?: (group: string, exec: HookExecutor) => HookExecutor;
     budgetSeconds?: number;
   } = {},
 ): PromoterDeps => {
-  const clients = opts.clients ?? regionalHookClients();
+  const clients = opts.clients ?? (opts.offline ? offlineHookClients : regionalHookClients());
   let ssm: SSMProvider | undefined;
+  const secret = opts.offline
+    ? (name: string) => Promise.reject(new NoAwsAccountError(`no AWS account in this run: cannot read SSM ${name}`))
+    : (name: string) => (ssm ??= new SSMProvider()).get(name, { decrypt: true, maxAge: 300 }) as Promise<string>;
   return {
     config,
     ledger: ledger.store,
@@ -93,9 +123,7 @@ export const localPromoter = (
     cloudwatch: (region) => clients.cloudwatch(region),
     budgetMs: budgetUntil(Date.now() + (opts.budgetSeconds ?? PROMOTE_BUDGET_SECONDS) * 1000),
     hookFor: (group, _i, hook) => {
-      const exec = makeHook(hook, clients, {
-        secret: (name) => (ssm ??= new SSMProvider()).get(name, { decrypt: true, maxAge: 300 }) as Promise<string>,
-      });
+      const exec = makeHook(hook, clients, { secret });
       return opts.decorate ? opts.decorate(group, exec) : exec;
     },
     log,

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { AlarmStateValue } from '../shared/core/alarm-event.js';
 
+/** The account sample events come from unless a transition names another. */
+export const SAMPLE_ACCOUNT = '123456789012';
+
 /** Builds alarm payloads in AWS's delivered shapes (EventBridge, SNS, Lambda alarm action) for the demo, tests and bench. */
 export interface SampleTransition {
   alarmName: string;
@@ -43,7 +46,7 @@ const uuidFrom = (seed: string): string => {
 };
 
 const arnOf = (t: SampleTransition) =>
-  `arn:aws:cloudwatch:${t.region ?? 'us-east-1'}:${t.account ?? '123456789012'}:alarm:${t.alarmName}`;
+  `arn:aws:cloudwatch:${t.region ?? 'us-east-1'}:${t.account ?? SAMPLE_ACCOUNT}:alarm:${t.alarmName}`;
 
 const defaultReason = (t: SampleTransition) =>
   t.state === 'ALARM'
@@ -116,7 +119,7 @@ export const eventBridgeEvent = (t: SampleTransition) => ({
   id: uuidFrom(`eb:${t.alarmName}:${t.state}:${t.at}`),
   'detail-type': 'CloudWatch Alarm State Change',
   source: 'aws.cloudwatch',
-  account: t.account ?? '123456789012',
+  account: t.account ?? SAMPLE_ACCOUNT,
   time: new Date(Date.parse(t.at)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   region: t.region ?? 'us-east-1',
   resources: [arnOf(t)],
@@ -126,7 +129,7 @@ export const eventBridgeEvent = (t: SampleTransition) => ({
 export const alarmActionEvent = (t: SampleTransition) => ({
   source: 'aws.cloudwatch',
   alarmArn: arnOf(t),
-  accountId: t.account ?? '123456789012',
+  accountId: t.account ?? SAMPLE_ACCOUNT,
   time: cloudWatchTime(t.at),
   region: t.region ?? 'us-east-1',
   alarmData: detailOf(t),
@@ -134,11 +137,11 @@ export const alarmActionEvent = (t: SampleTransition) => ({
 
 export const snsEvent = (t: SampleTransition) => {
   const region = t.region ?? 'us-east-1';
-  const topic = `arn:aws:sns:${region}:${t.account ?? '123456789012'}:r53-failover-alarms`;
+  const topic = `arn:aws:sns:${region}:${t.account ?? SAMPLE_ACCOUNT}:r53-failover-alarms`;
   const message = {
     AlarmName: t.alarmName,
     AlarmDescription: t.targetGroup ? `Target group ${t.targetGroup}` : `Route 53 health check ${t.healthCheckId}`,
-    AWSAccountId: t.account ?? '123456789012',
+    AWSAccountId: t.account ?? SAMPLE_ACCOUNT,
     NewStateValue: t.state,
     NewStateReason: t.reason ?? defaultReason(t),
     StateChangeTime: cloudWatchTime(t.at),

@@ -14,12 +14,13 @@
 // Database promotion (groups.<g>.promotion): the promote-replica role's rds/lambda/cloudwatch/ssm statements and the
 // RDS event rule's SourceArn list come from the hooks; groups without promotion contribute nothing.
 //
-// The parts live in serverless/plugin/: region.cjs (where each stack may deploy, what it probes), shipped-config.cjs (the config the
-// functions get), package-lock.cjs (one package at a time), alarms.cjs (alarms, subscriptions), alarm-stacks.cjs (the
-// nested stacks holding the alarms: assignment, templates, upload), iam.cjs (role statements, the default role),
-// promotion.cjs (promotion targets, RDS event rules), target-health.cjs (target group alarms, their forwarding rule),
-// template.cjs (ledger, digest bucket and DLQ), limits.cjs (AWS size limits), monitoring.cjs and dashboard.cjs (the stack's own alarms and dashboard), invoke-local.cjs
-// (`serverless invoke local`).
+// The parts live in serverless/plugin/: region.cjs (where each stack may deploy, what it probes), shipped-config.cjs
+// (the config the functions get), package-lock.cjs (one package at a time), alarms.cjs (alarms, subscriptions),
+// chatbot.cjs (the chat topic of notify.chatbot), alarm-stacks.cjs (the nested stacks holding the alarms: assignment,
+// templates, upload), iam.cjs (role statements, the default role), promotion.cjs (promotion targets, RDS event rules),
+// target-health.cjs (target group alarms, their forwarding rule), template.cjs (ledger, digest bucket and DLQ),
+// limits.cjs (AWS size limits), monitoring.cjs and dashboard.cjs (the stack's own alarms and dashboard),
+// invoke-local.cjs (`serverless invoke local`).
 const { existsSync, mkdirSync, renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -30,6 +31,7 @@ const {
   writeAlarmStacks,
 } = require('./plugin/alarm-stacks.cjs');
 const { addSubscriptions } = require('./plugin/alarms.cjs');
+const { addChatbotTopic, configureChatbotGrant } = require('./plugin/chatbot.cjs');
 const { grantNotifySecrets, grantPromotion, removeUnusedDefaultRole } = require('./plugin/iam.cjs');
 const { acquirePackageLock } = require('./plugin/package-lock.cjs');
 const { configureForwarding, limitRdsRule, promotionTargets } = require('./plugin/promotion.cjs');
@@ -117,7 +119,13 @@ class R53FailoverPlugin {
           targetGroups: this.targetGroupsHere(),
           error: this.error,
         });
-        if (!this.isProbeStack) addSubscriptions(resources, this.config);
+        if (!this.isProbeStack) {
+          addSubscriptions(resources, this.config);
+          addChatbotTopic(this.serverless.service.provider.compiledCloudFormationTemplate, this.config, {
+            service: this.serverless.service.service,
+            stage: this.provider.getStage(),
+          });
+        }
       },
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.finalizeTemplate(),
       // The framework writes the root template and moves everything in .serverless to the package directory here:
@@ -222,6 +230,7 @@ class R53FailoverPlugin {
     this.tools = tools;
     if (!this.isProbeStack) {
       grantNotifySecrets(this.serverless.service.functions, this.config);
+      configureChatbotGrant(this.serverless.service.functions, this.config);
       this.configurePromotion();
     }
     if (fresh) return; // a revalidation after the build: already reported

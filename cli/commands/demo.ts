@@ -8,7 +8,13 @@ import { loadConfigFile } from '../../shared/config/file.js';
 import type { FailoverConfig } from '../../shared/config/schema.js';
 import { startReceiver, type Receiver } from '../../local/receiver.js';
 import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../shared/net/signing.js';
-import { alarmActionEvent, eventBridgeEvent, snsEvent, type SampleTransition } from '../../local/sample-events.js';
+import {
+  alarmActionEvent,
+  eventBridgeEvent,
+  SAMPLE_ACCOUNT,
+  snsEvent,
+  type SampleTransition,
+} from '../../local/sample-events.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';
 import type { Io } from '../context.js';
 import { history } from './history.js';
@@ -29,6 +35,8 @@ const DEMO_ROUTING_KEY = 'demo-routing-key-00000000000000';
 /** The example's groups, with every channel pointed at a local receiver. */
 const demoConfig = (base: FailoverConfig, rx: { slack: Receiver; pagerduty: Receiver; webhook: Receiver }) => ({
   version: 1,
+  // The account the replayed alarms come from: the recorder checks it, as a deployed one does.
+  accountId: base.accountId ?? SAMPLE_ACCOUNT,
   groups: Object.fromEntries(Object.entries(base.groups).map(([name, g]) => [name, { ...g, notify: undefined }])),
   notify: {
     slack: { webhookUrl: `${rx.slack.url}/services/T000/B000/DEMO`, allowPrivateTargets: true },
@@ -84,13 +92,15 @@ const packageRoot = (): string => {
   return dir;
 };
 
-interface Step {
+/** One replayed delivery: what the demo says about it, its event file and the payload. */
+export interface Step {
   says: string;
   file: string;
   payload: unknown;
 }
 
-const flapping = (group: string, hc: string): Step[] => {
+/** The second group's primary flapping: six transitions in eight minutes, then stable (tests replay it too). */
+export const flappingSteps = (group: string, hc: string): Step[] => {
   const at = (m: number) => `2025-06-12T15:0${m}:00.000Z`;
   const t = (
     state: SampleTransition['state'],
@@ -279,7 +289,7 @@ export const demo = async (args: string[], io: Io): Promise<number> => {
     const second = groups[1];
     const steps = scenario(primaryHc, secondaryHc, group);
     const [before, after] = [steps.slice(0, -3), steps.slice(-3)];
-    const all = [...before, ...(second ? flapping(second[0], second[2]) : []), ...after];
+    const all = [...before, ...(second ? flappingSteps(second[0], second[2]) : []), ...after];
     io.out(
       `r53-failover demo: a regional outage of "${group}" (${g.recordName}), primary ${g.primary.region}, secondary ${g.secondary.region}`,
     );
@@ -296,7 +306,7 @@ export const demo = async (args: string[], io: Io): Promise<number> => {
         webhook: rx.webhook.requests.length,
       };
       const lines: string[] = [];
-      await ingest([...common, file], { ...io, out: (t) => lines.push(t) });
+      await ingest([...common, file], { ...io, out: (t) => lines.push(t) }, { offline: true });
       io.out(`  ${lines[0]?.replace(/\s+\S*events\/\S+\s+/, '  ') ?? ''}`);
       for (const l of describeReceived(rx, mark)) io.out(l);
     }

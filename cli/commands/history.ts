@@ -13,8 +13,9 @@ Options:
   --until TIME      same form; inclusive
   --limit N         at most N items
   --order asc|desc  oldest or newest first (default desc)
-  --json            {"items": [...]}: each item carries group, role, healthCheckId, alarmArn, alarmName, region,
-                    state, previousState, stateChangedAt, recordedAt, sources, event, stale, serving, seq, reason
+  --json            {"items": [...]}: each item carries group, role, healthCheckId (targetGroup, loadBalancer for a
+                    target-group alarm), alarmArn, alarmName, region, state, previousState, stateChangedAt,
+                    recordedAt, sources, event, stale, serving, seq, reason
   --config, --ledger, --table, --stage, --region, --profile   as for ingest`;
 
 /** The JSON form of an entry: everything but the internal snapshot. */

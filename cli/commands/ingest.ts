@@ -109,7 +109,11 @@ const RANK: Record<RecordOutcome['outcome'], number> = { rejected: 3, recorded: 
 
 const readStdin = (): string => readFileSync(0, 'utf8');
 
-export const ingest = async (args: string[], io: Io): Promise<number> => {
+/**
+ * `r53-failover ingest`. `offline` (the demo): promotion hooks never reach AWS (offlineHookClients in
+ * local/pipeline.ts), as in the drill.
+ */
+export const ingest = async (args: string[], io: Io, opts: { offline?: boolean } = {}): Promise<number> => {
   const { values, positionals } = parseFlags(
     'ingest',
     args,
@@ -160,7 +164,10 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
     const ticker =
       pipeline && promoting
         ? pipeline.replayTicker(
-            { ...pipeline.localPromoter(loaded.config, ledger, deps.log), now: () => clock },
+            {
+              ...pipeline.localPromoter(loaded.config, ledger, deps.log, undefined, { offline: opts.offline === true }),
+              now: () => clock,
+            },
             ledger.exclusive,
           )
         : undefined;
@@ -208,10 +215,15 @@ export const ingest = async (args: string[], io: Io): Promise<number> => {
           // no-data notices and flap summaries; promotions whose hold-down passed, approvals that expired.
           const first = normalised.find((n) => n.kind === 'transition');
           if (first?.kind === 'transition') {
-            clock = new Date(first.transition.stateChangedAt);
+            const at = Date.parse(first.transition.stateChangedAt);
+            clock = new Date(at);
             if (pipeline && notifier)
               reports.push(...(await pipeline.sweep(clock, pipeline.withFreshBudget(notifier))).notifications);
+            // Promotions due before this event, not at it: from its instant on the state is the event's, so a
+            // recovery at the very end of a hold-down ends the episode before any decision.
+            clock = new Date(at - 1);
             if (ticker) for (const s of await ticker.tick()) await notifyEntry(s);
+            clock = new Date(at);
           }
           const outcomes = await recordNormalised(normalised, recorder, `file:${file}`);
           const parts = outcomes.map(rowOf);

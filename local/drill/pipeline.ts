@@ -1,6 +1,5 @@
 import type { FailoverConfig } from '../../shared/config/schema.js';
 import type { OpenedLedger } from '../embedded-ledger.js';
-import { R53FailoverError } from '../../shared/support/errors.js';
 import type { LedgerEntry } from '../../shared/ledger/store.js';
 import type { Log } from '../../shared/support/logger.js';
 import { localNotifier, localPromoter, reactionPublisher, withFreshBudget, withPromoteBudget } from '../pipeline.js';
@@ -9,7 +8,6 @@ import { runDnsProbe } from '../../shared/probe/dns-probe.js';
 import { probeEngines } from '../../shared/probe/engines.js';
 import type { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
 import { runProbeRound, type ProbeRunners, type RoundReport } from '../../shared/probe/runner.js';
-import type { HookClients } from '../../shared/promote/hooks/types.js';
 import { decideApproval, tick, type PromoterDeps } from '../../shared/promote/promoter.js';
 import { recordEvent, type RecorderDeps, type RecordOutcome } from '../../shared/record/recorder.js';
 import { indexHealthChecks, indexTargetGroups } from '../../shared/config/lookups.js';
@@ -49,26 +47,14 @@ export interface Pipeline {
   approve(id: string, actor: string): Promise<void>;
 }
 
-/** Promotion hooks in the drill call local services only: an AWS client asked for is a bug. */
-const noAwsClients: HookClients = {
-  rds: () => {
-    throw new R53FailoverError('the drill has no AWS account: rds hooks are not supported');
-  },
-  lambda: () => {
-    throw new R53FailoverError('the drill has no AWS account: lambda hooks are not supported');
-  },
-  cloudwatch: () => {
-    throw new R53FailoverError('the drill has no AWS account: no CloudWatch metrics');
-  },
-};
-
 export const startPipeline = (o: PipelineOptions): Pipeline => {
   const { config, ledger, log, now } = o;
   const sink: PipelineSink = { entries: [], notifications: [] };
   const notifier = { ...localNotifier(config, ledger, log, now), owner: 'drill' };
   const promoter: PromoterDeps = {
     ...localPromoter(config, ledger, log, now, {
-      clients: noAwsClients,
+      // Promotion hooks in the drill call local services only: nothing may reach AWS.
+      offline: true,
       // A webhook hook cannot know how to undo itself; the drill's database service can say exactly how.
       decorate: (group, exec) => {
         const command = o.failbackCommand(group);

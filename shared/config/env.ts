@@ -29,6 +29,8 @@ export const loadNotifyEnv = (env: Env = process.env) =>
       ...ledgerFields(),
       /** The stack's NotificationTopic (email/SMS subscribers). */
       NOTIFY_TOPIC_ARN: z.optional(z.string().check(z.startsWith('arn:', { error: 'expected an SNS topic ARN' }))),
+      /** The stack's ChatbotTopic (`notify.chatbot: true`): Amazon Q Developer in chat applications subscribes to it. */
+      CHATBOT_TOPIC_ARN: z.optional(z.string().check(z.startsWith('arn:', { error: 'expected an SNS topic ARN' }))),
       /** Where deliveries go once their retries are exhausted. */
       DEAD_LETTER_QUEUE_URL: z.optional(
         z.string().check(z.regex(/^https?:\/\//, { error: 'expected an SQS queue URL' })),

@@ -4,8 +4,8 @@ import { show } from '../support/values.js';
 import type { FieldSchemas } from './fields.js';
 
 /**
- * `failover.yml` notify: channels (SNS, Slack, Microsoft Teams, PagerDuty, webhooks), routing, reminders, flapping;
- * per-group overrides.
+ * `failover.yml` notify: channels (SNS, Slack, Microsoft Teams, PagerDuty, webhooks, the AWS chat integration),
+ * routing, reminders, flapping; per-group overrides.
  */
 export const notifySchemas = ({ HttpUrlSchema, SsmParameterNameSchema, minutes }: FieldSchemas) => {
   const eventsError = (i: { input?: unknown }) => `expected one of ${GROUP_EVENTS.join(', ')}, got ${show(i.input)}`;
@@ -14,10 +14,10 @@ export const notifySchemas = ({ HttpUrlSchema, SsmParameterNameSchema, minutes }
     error: (i) => `expected one of ${SEVERITIES.join(', ')}, got ${show(i.input)}`,
   });
   const SeverityMapSchema = z.partialRecord(GroupEventSchema, SeveritySchema);
-  const CHANNEL_RE = /^(sns|slack|teams|pagerduty|webhook:[a-z0-9-]+)$/;
+  const CHANNEL_RE = /^(sns|slack|teams|pagerduty|chatbot|webhook:[a-z0-9-]+)$/;
   const ChannelRefSchema = z.string().check(
     z.regex(CHANNEL_RE, {
-      error: (i) => `expected sns, slack, teams, pagerduty or webhook:<name>, got ${show(i.input)}`,
+      error: (i) => `expected sns, slack, teams, pagerduty, chatbot or webhook:<name>, got ${show(i.input)}`,
     }),
   );
   const NotifySchema = z.strictObject({
@@ -60,6 +60,11 @@ export const notifySchemas = ({ HttpUrlSchema, SsmParameterNameSchema, minutes }
         ),
       }),
     ),
+    /**
+     * Deployed stacks: also publish every notification to the stack's ChatbotTopic in the custom-notification format
+     * Amazon Q Developer in chat applications (formerly AWS Chatbot) renders in Slack, Teams and Chime channels.
+     */
+    chatbot: z.optional(z.boolean({ error: (i) => `expected true or false, got ${show(i.input)}` })),
     pagerduty: z.optional(
       z.strictObject({
         routingKey: z.optional(z.string().check(z.minLength(1))),

@@ -191,6 +191,7 @@ const buildConfigSchema = () => {
           ...(n?.slack ? ['slack'] : []),
           ...(n?.teams ? ['teams'] : []),
           ...(n?.pagerduty ? ['pagerduty'] : []),
+          ...(n?.chatbot ? ['chatbot'] : []),
           ...[...hookNames].map((h) => `webhook:${h}`),
         ]);
         for (const [name, group] of Object.entries(cfg.groups)) {

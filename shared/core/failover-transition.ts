@@ -174,9 +174,16 @@ export const applyTransition = (
   }
   const unchanged = targetGroups && current && current.state === health.state && current.lastKnown === health.lastKnown;
   const event = unchanged ? 'TARGET_GROUP_CHANGED' : deriveGroupEvent(placement.role, health.state, before, current);
+  // A target-health member's state dates from its own last change, never moving back (target groups arrive in any order).
+  const since =
+    targetGroups && current
+      ? unchanged || current.stateChangedAt > t.stateChangedAt
+        ? current.stateChangedAt
+        : t.stateChangedAt
+      : t.stateChangedAt;
   const member: MemberSnapshot = {
     state: health.state,
-    stateChangedAt: t.stateChangedAt,
+    stateChangedAt: since,
     transitionId,
     seq,
     healthCheckId: t.healthCheckId,

@@ -62,7 +62,9 @@ export const DEFAULT_SEVERITY: Record<GroupEvent, Severity> = {
 
 /**
  * Events notified when `failover.yml` does not say otherwise. HEALTHY/UNKNOWN/STALE/TARGET_GROUP_CHANGED are quiet by
- * default.
+ * default, and so is PROMOTION_REQUESTED: a request only says a decision will follow after the hold-down, and most
+ * failovers end before it (a recovery within the hold-down skips the promotion just as quietly: `routesEntry` in
+ * notify/compose.ts). What needs a human or changes the database is notified.
  */
 export const DEFAULT_NOTIFY_EVENTS: GroupEvent[] = [
   'FAILED_OVER',
@@ -76,7 +78,6 @@ export const DEFAULT_NOTIFY_EVENTS: GroupEvent[] = [
   'HEALTH_DISAGREEMENT',
   'DNS_SERVING_CHANGED',
   'SERVING_MISMATCH',
-  'PROMOTION_REQUESTED',
   'PROMOTION_AWAITING_APPROVAL',
   'PROMOTION_IN_PROGRESS',
   'PROMOTION_SUCCEEDED',
@@ -97,6 +98,18 @@ export const FLAP_COUNTING_EVENTS: ReadonlySet<GroupEvent> = new Set([
   'RECOVERED',
   'STANDBY_UNHEALTHY',
   'STANDBY_RECOVERED',
+]);
+
+/**
+ * Promotion steps that only say whether a promotion will go ahead. While a group is flapping they are folded into the
+ * flap summary instead of being sent one by one (a crash-looping primary would otherwise post a request, an approval
+ * and a skip per cycle). The others report a database that changed, or failed to: they are never held back.
+ */
+export const FOLDED_WHILE_FLAPPING: ReadonlySet<GroupEvent> = new Set([
+  'PROMOTION_REQUESTED',
+  'PROMOTION_AWAITING_APPROVAL',
+  'PROMOTION_EXPIRED',
+  'PROMOTION_SKIPPED',
 ]);
 
 /** The flap rule (`failover.yml` `notify.flap`): the Nth counting transition within the window starts flapping. */

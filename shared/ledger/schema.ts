@@ -20,6 +20,15 @@ export const groupPk = (group: string): string => `${GROUP_PK_PREFIX}${group}`;
 export const seqSk = (seq: number): string => `SEQ#${String(seq).padStart(10, '0')}`;
 export const SEQ_PREFIX = 'SEQ#';
 
+/** The ledger table `serverless deploy --stage <stage>` creates (serverless.yml: `${self:service}-${sls:stage}-ledger`). */
+export const stageTable = (stage: string): string => `r53-failover-${stage}-ledger`;
+
+/** The CLI's flag for a deployed ledger table: `--stage prod` for a stage's own table (stageTable), else `--table NAME`. */
+export const ledgerFlagFor = (table: string): string => {
+  const stage = /^r53-failover-([A-Za-z0-9-]+)-ledger$/.exec(table)?.[1];
+  return stage ? `--stage ${stage}` : `--table ${table}`;
+};
+
 /** CreateTable input (minus the name) used for the embedded ledger; serverless.yml declares the same shape. */
 export const ledgerTableDefinition: Omit<CreateTableCommandInput, 'TableName'> = {
   BillingMode: 'PAY_PER_REQUEST',

@@ -118,6 +118,8 @@ export interface PromotionEntry extends Omit<TransitionEntry, 'kind' | 'state' |
     topology?: { newWriter: string; oldWriter: string; replicationSource?: string }[];
     failbackCommands?: string[];
     rdsEvent?: { eventId?: string; kind: string; source: string; at: string };
+    /** PROMOTION_SKIPPED because the primary recovered first (the notifier keeps such a skip as quiet as its request). */
+    skipCause?: 'recovered';
   };
 }
 

@@ -33,6 +33,23 @@ export const severityOf = (config: FailoverConfig, group: string, event: GroupEv
 export const routesEvent = (config: FailoverConfig, group: string, event: GroupEvent): boolean =>
   (config.groups[group]?.notify?.events ?? config.notify?.events ?? DEFAULT_NOTIFY_EVENTS).includes(event);
 
+/**
+ * A promotion skipped because the primary recovered while its hold-down was still running: the close of a request
+ * that, by default, nobody was told about either.
+ */
+export const isRecoverySkip = (entry: LedgerEntry): boolean =>
+  entry.kind === 'promotion' &&
+  entry.event === 'PROMOTION_SKIPPED' &&
+  entry.previousState === 'REQUESTED' &&
+  entry.promotion.skipCause === 'recovered';
+
+/**
+ * Whether this group notifies this ledger entry: its event is routed (`routesEvent`), except a recovery skip, which
+ * follows PROMOTION_REQUESTED: whoever opted in to requests hears how each one ended, nobody else does.
+ */
+export const routesEntry = (config: FailoverConfig, entry: LedgerEntry): boolean =>
+  routesEvent(config, entry.group, isRecoverySkip(entry) ? 'PROMOTION_REQUESTED' : entry.event);
+
 /** Channel names (`slack`, `webhook:teams`, …) this group notifies; every configured channel by default. */
 export const channelsFor = (config: FailoverConfig, group: string, configured: string[]): string[] => {
   const chosen = config.groups[group]?.notify?.channels;

@@ -1,17 +1,17 @@
 import type { FailoverConfig } from '../config/schema.js';
 import { R53FailoverError } from '../support/errors.js';
 import { isDown, servingOf } from '../core/failover-transition.js';
-import { DEFAULT_FLAP, FLAP_COUNTING_EVENTS, type GroupEvent } from '../core/group-events.js';
+import type { GroupEvent } from '../core/group-events.js';
 import type { LedgerEntry, LedgerStore } from '../ledger/store.js';
 import type { GroupEventRef } from '../ledger/stream.js';
-import { channelsFor, composeNotification, routesEvent } from './compose.js';
+import { channelsFor, composeNotification, routesEntry, routesEvent } from './compose.js';
 import { giveUpDelivery, type DeadLetters } from './dead-letters.js';
-import type { FlapState } from './delivery-store.js';
 import { dispatch, type ChannelOutcome, type DispatchDeps } from './dispatcher.js';
 import type { Channel, Notification } from './notification.js';
 import { OPS_GROUP } from '../core/ops-alarm.js';
 import { UNASSIGNED_GROUP } from '../core/members.js';
-import { flapEndedWords, flappingWords, noDataWords, reminderWords } from './wording.js';
+import { flapDecision, flapRule, flapSummary, foldedWhileFlapping, MIN, ms, stableAfter } from './flapping.js';
+import { flappingWords, noDataWords, reminderWords } from './wording.js';
 
 export interface NotifierDeps extends DispatchDeps {
   ledger: LedgerStore;
@@ -52,16 +52,12 @@ export class LedgerEntryNotFoundError extends R53FailoverError {
   override readonly name: string = 'LedgerEntryNotFoundError';
 }
 
-const MIN = 60_000;
-
-const ms = (iso: string) => Date.parse(iso);
-
 const settings = (config: FailoverConfig, group: string) => {
   const n = config.notify;
   return {
     reminderMinutes: config.groups[group]?.notify?.reminderMinutes ?? n?.reminderMinutes ?? 30,
     noDataMinutes: n?.noDataMinutes ?? 10,
-    flap: n?.flap ?? DEFAULT_FLAP,
+    flap: flapRule(config, group),
   };
 };
 
@@ -90,130 +86,6 @@ const suppressed = async (n: Notification, reason: string, deps: NotifierDeps): 
   return { id: n.id, kind: n.kind, title: n.title, result: 'suppressed', channels: [] };
 };
 
-const countingBetween = async (
-  group: string,
-  since: string,
-  until: string,
-  deps: NotifierDeps,
-): Promise<LedgerEntry[]> =>
-  (await deps.ledger.list({ group, since, until, order: 'asc' })).filter(
-    (e) => !e.stale && FLAP_COUNTING_EVENTS.has(e.event),
-  );
-
-/** The one summary when a flapping group has been stable for the hold time; counts come from the ledger. */
-const flapSummary = async (
-  group: string,
-  flap: FlapState,
-  deps: NotifierDeps,
-  now: Date,
-): Promise<Notification | undefined> => {
-  if (!flap.lastSeq || !flap.since || !flap.lastTransitionAt) return undefined;
-  const last = await deps.ledger.get(group, flap.lastSeq);
-  if (!last) return undefined;
-  const { holdMinutes } = settings(deps.config, group).flap;
-  const transitions = (await countingBetween(group, flap.since, flap.lastTransitionAt, deps)).length;
-  const held = (await deps.deliveries.list(group, ['suppressed'])).filter(
-    (d) => d.notification.stateChangedAt >= flap.since! && d.notification.stateChangedAt <= flap.lastTransitionAt!,
-  ).length;
-  const region =
-    last.serving === 'none' ? undefined : (deps.config.groups[group]?.[last.serving]?.region ?? last.serving);
-  const counts = { transitions, since: flap.since, until: flap.lastTransitionAt, suppressed: held };
-  return composeNotification(last, deps.config, now, 'flap-summary', {
-    seq: flap.lastSeq,
-    ...flapEndedWords(last, region, holdMinutes, counts),
-    flap: counts,
-    ...(flap.episode ? { episode: flap.episode } : {}),
-  });
-};
-
-/** After flapping: open incident if the group did not end healthy (PagerDuty resolves only on a healthy primary). */
-const endedHealthy = (n: Notification | undefined) => n?.serving === 'primary' && n.state === 'OK';
-
-type FlapAction = 'normal' | 'flapping' | 'suppress';
-
-/** The state after a flap ends: an incident stays open (mapped) unless the group ended healthy. */
-const stableAfter = (flap: FlapState, summary: Notification | undefined): FlapState =>
-  endedHealthy(summary) || flap.episode === undefined
-    ? { flapping: false, version: flap.version }
-    : { flapping: false, episode: flap.episode, incidentOpen: true, version: flap.version };
-
-/**
- * Decides flap suppression for a new entry. Windows are judged on the alarms' state-change times (not arrival), so
- * a replay behaves like the outage did: the Nth counting transition within the window becomes one "flapping"
- * message, later ones are held back until the group is stable for the hold time, then one summary follows.
- */
-const flapDecision = async (
-  entry: LedgerEntry,
-  deps: NotifierDeps,
-): Promise<{
-  action: FlapAction;
-  summary?: Notification;
-  transitions: number;
-  since: string;
-  episode: number;
-  incident?: number;
-}> => {
-  const { flap: cfg } = settings(deps.config, entry.group);
-  const t = ms(entry.stateChangedAt);
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const before = await deps.deliveries.getFlap(entry.group);
-    let state: FlapState = { ...before };
-    let summary: Notification | undefined;
-    if (state.flapping && state.lastTransitionAt && t - ms(state.lastTransitionAt) >= cfg.holdMinutes * MIN) {
-      summary = await flapSummary(
-        entry.group,
-        state,
-        deps,
-        new Date(ms(state.lastTransitionAt) + cfg.holdMinutes * MIN),
-      );
-      state = stableAfter(state, summary);
-    }
-    let action: FlapAction = state.flapping ? 'suppress' : 'normal';
-    let transitions = 0;
-    if (FLAP_COUNTING_EVENTS.has(entry.event)) {
-      if (state.flapping) {
-        if (!state.lastTransitionAt || t > ms(state.lastTransitionAt))
-          state = { ...state, lastTransitionAt: entry.stateChangedAt, lastSeq: entry.seq };
-      } else {
-        const recent = await countingBetween(
-          entry.group,
-          new Date(t - cfg.windowMinutes * MIN).toISOString(),
-          entry.stateChangedAt,
-          deps,
-        );
-        if (!recent.some((e) => e.seq === entry.seq)) recent.push(entry); // GSIs can lag the base table
-        transitions = recent.length;
-        if (recent.length >= cfg.transitions) {
-          action = 'flapping';
-          state = {
-            flapping: true,
-            since: recent[0]?.stateChangedAt ?? entry.stateChangedAt,
-            lastTransitionAt: entry.stateChangedAt,
-            lastSeq: entry.seq,
-            episode: entry.episode ?? entry.seq,
-            version: state.version,
-          };
-        }
-      }
-    }
-    // A RECOVERED after an unhealthy end of flapping resolves the flapping incident: map it, then close it.
-    const incident = !state.flapping && state.incidentOpen ? state.episode : undefined;
-    if (incident !== undefined && entry.event === 'RECOVERED') state = { flapping: false, version: state.version };
-    const changed = JSON.stringify({ ...state, version: 0 }) !== JSON.stringify({ ...before, version: 0 });
-    if (!changed || (await deps.deliveries.putFlap(entry.group, state, before.version))) {
-      return {
-        action,
-        ...(summary ? { summary } : {}),
-        transitions,
-        since: state.since ?? entry.stateChangedAt,
-        episode: state.episode ?? entry.episode ?? entry.seq,
-        ...(incident !== undefined ? { incident } : {}),
-      };
-    }
-  }
-  throw new R53FailoverError(`flap state of ${entry.group} kept changing under concurrent updates`);
-};
-
 /** Handles one group event: flap logic, routing, then exactly-once delivery per channel. */
 export const notifyGroupEvent = async (ref: GroupEventRef, deps: NotifierDeps): Promise<NotifyReport> => {
   const entry = await deps.ledger.get(ref.group, ref.seq);
@@ -221,13 +93,13 @@ export const notifyGroupEvent = async (ref: GroupEventRef, deps: NotifierDeps): 
   const reports: NotificationReport[] = [];
   if (!entry.stale) {
     const now = deps.now();
-    // Flapping is about health transitions: probe and promotion entries (an approval request above all) are never
-    // held back by it.
+    // Flapping is judged on health transitions. Probe entries are never held back by it; promotion steps that only
+    // decide whether to promote are folded into the summary (FOLDED_WHILE_FLAPPING), a database change never is.
     const { action, summary, transitions, since, episode, incident } =
       entry.kind === 'transition'
         ? await flapDecision(entry, deps)
         : {
-            action: 'normal' as const,
+            action: (await foldedWhileFlapping(entry, deps)) ? ('suppress' as const) : ('normal' as const),
             transitions: 0,
             since: entry.stateChangedAt,
             episode: entry.episode ?? entry.seq,
@@ -252,9 +124,11 @@ export const notifyGroupEvent = async (ref: GroupEventRef, deps: NotifierDeps): 
         ...extra,
         ...(incident !== undefined ? { episode: incident } : {}),
       });
-      if (action === 'suppress') reports.push(await suppressed(n, 'group is flapping', deps));
-      else if (routesEvent(deps.config, entry.group, entry.event)) reports.push(await send(n, deps));
-      else reports.push({ id: n.id, kind: n.kind, title: n.title, result: 'not-routed', channels: [] });
+      // Only what would have been sent is held back (and counted as such in the summary).
+      if (!routesEntry(deps.config, entry))
+        reports.push({ id: n.id, kind: n.kind, title: n.title, result: 'not-routed', channels: [] });
+      else if (action === 'suppress') reports.push(await suppressed(n, 'group is flapping', deps));
+      else reports.push(await send(n, deps));
     }
   }
   // Acknowledged last. Deployed, the ledger stream redelivers an entry until this batch succeeds; in the CLI, a

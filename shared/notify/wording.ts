@@ -2,8 +2,9 @@ import type { FailoverConfig } from '../config/schema.js';
 import type { GroupEvent } from '../core/group-events.js';
 import { UNASSIGNED_GROUP } from '../core/members.js';
 import { type OpsAlarmChange, opsAlarmShortName } from '../core/ops-alarm.js';
+import { ledgerFlagFor } from '../ledger/schema.js';
 import type { LedgerEntry } from '../ledger/store.js';
-import { formatDuration } from '../support/text.js';
+import { clip, formatDuration } from '../support/text.js';
 import type { Notification } from './notification.js';
 
 /**
@@ -123,16 +124,30 @@ export const flappingWords = (
   summary: `${entry.group} is flapping: ${transitions} transitions since ${since}; latest ${entry.event} (${entry.role} ${entry.state}). Alerts for this group are held back until it is stable for ${rule.holdMinutes} min; then one summary follows. Every transition is recorded.`,
 });
 
-/** The one summary once a flapping group has been stable for the hold time. */
+/** The one summary once a flapping group has been stable for the hold time (`promotions`: foldedPromotionWords). */
 export const flapEndedWords = (
   last: LedgerEntry,
   servingRegion: string | undefined,
   holdMinutes: number,
   flap: { transitions: number; since: string; until: string; suppressed: number },
+  promotions = '',
 ): Words => ({
   title: `FLAPPING ENDED: ${last.group} stable for ${holdMinutes} min; DNS serves the ${last.serving}${servingRegion ? ` (${servingRegion})` : ''}`,
-  summary: `${last.group} changed state ${flap.transitions} times between ${flap.since} and ${flap.until}; ${flap.suppressed} alert(s) were held back. It has been stable since. Latest: ${last.event} (${last.role} ${last.state}). Every transition is in the ledger: r53-failover history --group ${last.group}.`,
+  summary: `${last.group} changed state ${flap.transitions} times between ${flap.since} and ${flap.until}; ${flap.suppressed} alert(s) were held back. It has been stable since. Latest: ${last.event} (${last.role} ${last.state}).${promotions ? ` ${promotions}` : ''} Every transition is in the ledger: r53-failover history --group ${last.group}.`,
 });
+
+/**
+ * The promotion steps recorded while a group flapped, folded into its summary: how many of each, and the latest one
+ * in full (an approval still pending says how to approve). Empty when there were none.
+ */
+export const foldedPromotionWords = (steps: LedgerEntry[], config: FailoverConfig): string => {
+  const latest = steps.at(-1);
+  if (!latest) return '';
+  const counts = new Map<string, number>();
+  for (const e of steps) counts.set(e.event, (counts.get(e.event) ?? 0) + 1);
+  const tally = [...counts].map(([event, n]) => `${n} ${event}`).join(', ');
+  return `Database promotion while it flapped (not sent one by one): ${tally}. Latest: ${headline(latest, config)}; ${clip(latest.reason, 400)}`;
+};
 
 /** Reminder `k` while a group stays failed over or down in both regions. */
 export const reminderWords = (
@@ -258,3 +273,62 @@ export const linkDetails = (n: Notification): ChatDetail[] =>
 
 /** Shown instead of a link too long to be shown whole. */
 export const linkNotShownWords = (max: number): string => `(link longer than ${max} characters, not shown)`;
+
+/** The exact command that lists a group's history: on the deployed table when `ledgerTable` is known. */
+export const historyCommand = (group: string, ledgerTable?: string): string =>
+  `r53-failover history --group ${group}${ledgerTable ? ` ${ledgerFlagFor(ledgerTable)}` : ''}`;
+
+/** Who answers DNS for the group now, in words. */
+const servingWords = (n: Notification): string =>
+  n.serving === 'none'
+    ? servesWords(n)
+    : `the ${n.serving}${n.servingRegion ? ` (${n.servingRegion})` : ''}${n.recordName ? ` answers ${n.recordName}` : ''}`;
+
+/** What a reader needs besides the summary, as label and value: who serves, since when, how bad. */
+export const factsWords = (n: Notification): [string, string][] => [
+  ['Serving now', servingWords(n)],
+  ['Since', `${n.stateChangedAt} (${n.role} ${n.previousState ?? '?'} -> ${n.state})`],
+  ['Severity', n.severity],
+];
+
+/** The heading above the alarm's own words in an email or chat message. */
+export const ALARM_REASON_HEADING = 'Alarm reason, as CloudWatch wrote it:';
+
+/** Longest summary and alarm reason in a plain-text email: the JSON message carries them whole. */
+const EMAIL_SUMMARY_MAX = 4_000;
+const EMAIL_REASON_MAX = 1_000;
+
+/**
+ * The plain-text email: what happened, who serves and since when, the runbook, the command that shows the history,
+ * the console links, then the alarm's own words. Bounded: a few kilobytes at most, whatever the alarm reason.
+ */
+export const emailText = (n: Notification, history: string): string => {
+  const facts: [string, string][] = [
+    ...factsWords(n),
+    ['Runbook', n.links.runbook ?? `none configured (groups.${n.group}.runbookUrl in failover.yml)`],
+    ['History', history],
+    ...(n.links.alarm ? [['Alarm', n.links.alarm] as [string, string]] : []),
+    ...(n.links.healthCheck ? [['Health check', n.links.healthCheck] as [string, string]] : []),
+  ];
+  return [
+    n.title,
+    '',
+    clip(n.summary, EMAIL_SUMMARY_MAX),
+    '',
+    ...facts.map(([label, value]) => `${`${label}:`.padEnd(15)}${value}`),
+    ...(n.reason ? ['', ALARM_REASON_HEADING, clip(n.reason, EMAIL_REASON_MAX)] : []),
+    '',
+    `Event ${n.event}; notification ${n.id}${n.correlationId ? `; correlation id ${n.correlationId}` : ''}.`,
+  ].join('\n');
+};
+
+/** What to do next, for a chat message: the runbook, the history (`history`: the command, as the channel shows code). */
+export const nextStepsWords = (n: Notification, history: string): string[] => [
+  ...(n.links.runbook ? [`Follow the runbook: ${n.links.runbook}`] : []),
+  `See the history: ${history}`,
+  ...(n.links.alarm ? [`Open the alarm: ${n.links.alarm}`] : []),
+  ...(n.links.healthCheck ? [`Open the health check: ${n.links.healthCheck}`] : []),
+];
+
+/** One line for a text message: who sends it, the title and the time of the change (the channel bounds its length). */
+export const smsText = (n: Notification): string => `r53-failover: ${n.title} (${n.stateChangedAt.slice(11, 16)} UTC)`;

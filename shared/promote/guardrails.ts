@@ -13,6 +13,7 @@ import {
   type PromoterDeps,
   type PromoterOutput,
   promotionOf,
+  RECOVERED_FIRST,
   SYSTEM,
   skip,
   step,
@@ -74,7 +75,8 @@ export const decide = async (deps: PromoterDeps, rec: PromotionRecord): Promise<
   const p = promotionOf(deps.config, rec.group) as PromotionConfig;
   const head = await deps.ledger.head(rec.group, { fresh: true });
   if (head.entry?.openEpisode !== rec.episode)
-    return skip(deps, rec, 'the failover episode ended before the hold-down passed.');
+    return skip(deps, rec, 'the failover episode ended before the hold-down passed.', SYSTEM, RECOVERED_FIRST);
+  // Not a recovery: a primary alarm without data is not down either, and that needs a look (notified).
   if (!isDown(head.snapshot.primary)) return skip(deps, rec, 'the primary is no longer unhealthy: not promoting.');
   if (isDown(head.snapshot.secondary)) return skip(deps, rec, 'both regions are unhealthy: not promoting.');
   let quorum: Quorum | undefined;

@@ -39,6 +39,8 @@ export interface PromoterDeps {
 export type PromoterOutput = PromotionEntry[];
 
 export const SYSTEM = 'r53-failover';
+/** The skip's cause when the primary recovered before the promotion went ahead. */
+export const RECOVERED_FIRST: Partial<PromotionEntry['promotion']> = { skipCause: 'recovered' };
 export const PENDING: PromotionStatus[] = ['REQUESTED', 'AWAITING_APPROVAL', 'APPROVED'];
 
 export const promotionOf = (config: FailoverConfig, group: string): PromotionConfig | undefined =>

@@ -12,6 +12,7 @@ import {
   type PromoterDeps,
   type PromoterOutput,
   promotionOf,
+  RECOVERED_FIRST,
   SYSTEM,
   skip,
   step,
@@ -80,7 +81,13 @@ export const onGroupEntry = async (entry: LedgerEntry, deps: PromoterDeps): Prom
   }
   if (entry.event === 'RECOVERED' && existing) {
     if (PENDING.includes(existing.status))
-      return skip(deps, existing, 'the primary recovered before the promotion: nothing to do.');
+      return skip(
+        deps,
+        existing,
+        'the primary recovered before the promotion: nothing to do.',
+        SYSTEM,
+        RECOVERED_FIRST,
+      );
     if (existing.status === 'IN_PROGRESS' || existing.status === 'SUCCEEDED') {
       const commands = hooksOf(deps, entry.group)
         .map((h) => h.exec.failbackCommand?.())

@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { root } from './template.js';
 
 /**
@@ -53,4 +55,12 @@ const lintOnce = (files: string[]): Promise<CfnLintFinding[]> =>
 export const cfnLint = async (files: string[], jobs = 2): Promise<CfnLintFinding[]> => {
   const shares = Array.from({ length: Math.min(jobs, files.length) }, (_, j) => files.filter((_, i) => i % jobs === j));
   return (await Promise.all(shares.map(lintOnce))).flat();
+};
+
+/** cfn-lint's findings on every template a `serverless package` directory holds, one line each (none: []). */
+export const lintPackage = async (dir: string): Promise<string[]> => {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'serverless-state.json')
+    .map((f) => join(dir, f));
+  return (await cfnLint(files)).map((f) => `${f.Rule.Id} ${f.Message} (${f.Filename})`);
 };

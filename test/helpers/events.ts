@@ -56,7 +56,7 @@ export const TG_USW2 = 'targetgroup/orders-usw2/0123456789abcdef';
 export const TG_USE2 = 'targetgroup/orders-use2/fedcba9876543210';
 export const TG_API = 'targetgroup/shop-api/1111111111111111';
 export const TG_STATIC = 'targetgroup/shop-static/2222222222222222';
-export const TG_SHOP2 = 'targetgroup/shop-euw1/3333333333333333';
+const TG_SHOP2 = 'targetgroup/shop-euw1/3333333333333333';
 /**
  * Groups on the other health bases: orders-web (two ALB/NLB target-health members, the primary's load balancer named),
  * billing-api (a health-checked primary, a `healthCheck: none` secondary), shop (a primary with two target groups).

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { runBin } from './cli.js';
 import { freePort } from './http-receiver.js';
 
 /**
@@ -90,34 +91,18 @@ export const motoClientConfig = (moto: MotoServer, region = 'us-east-1') => ({
   credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
 });
 
-const BIN = resolve('bin/r53-failover.mjs');
-
 /**
  * Runs the real binary in `cwd` with every SDK client pointed at `moto` (AWS_ENDPOINT_URL, dummy credentials, no
  * instance metadata), as an operator's shell would: the wire calls are the ones a real account would see.
  */
 export const binOnMoto = (moto: MotoServer, cwd: string, args: string[]) =>
-  new Promise<{ code: number | null; out: string; err: string }>((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: cwd,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_ENDPOINT_URL: moto.endpoint,
-      },
-    });
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    child.stderr?.on('data', (b: Buffer) => {
-      err += b.toString();
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, out, err }));
+  runBin(args, {
+    cwd,
+    env: {
+      HOME: cwd,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_ENDPOINT_URL: moto.endpoint,
+    },
   });

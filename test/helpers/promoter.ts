@@ -1,6 +1,6 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { parseConfigText } from '../../shared/config/file.js';
-import { type FailoverConfig } from '../../shared/config/schema.js';
+import type { FailoverConfig } from '../../shared/config/schema.js';
 import type { Quorum } from '../../shared/core/probe-verdicts.js';
 import type { DynamoDbLedgerStore } from '../../shared/ledger/dynamodb-store.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';

@@ -201,6 +201,7 @@ groups:
     expect(res.code).toBe(0);
     expect(rulesBySeverity(report, 'error')).toEqual([]);
     expect(report.findings.filter((f) => f.severity === 'warning').map((f) => `${f.rule} ${f.record}`)).toEqual([
+      'target-health-no-load-balancer groups.web.primary',
       'secondary-no-health www.example.com. A SECONDARY (web-secondary)',
     ]);
     expect(report.findings.some((f) => f.rule.startsWith('alias-'))).toBe(false);

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../cli/main.js';
-import { cliIn } from '../helpers/cli.js';
+import { cliIn, runBin } from '../helpers/cli.js';
 import { startLocalDynamo } from '../helpers/ledger.js';
 
 // The CLI against a deployed stack: which table, region and credentials the SDK really uses. The binary runs in its own
@@ -92,30 +92,16 @@ beforeEach(() => {
 
 /** The real binary with only the environment given (plus PATH), its DynamoDB endpoint the recording proxy. */
 const bin = (args: string[], env: Record<string, string> = {}) =>
-  new Promise<{ code: number | null; out: string; err: string }>((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: home,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: home,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_CONFIG_FILE: join(home, 'config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-        AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
-        ...env,
-      },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, out, err }));
+  runBin(args, {
+    cwd: home,
+    env: {
+      HOME: home,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: join(home, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+      AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+      ...env,
+    },
   });
 
 const ENV_KEYS = { AWS_ACCESS_KEY_ID: 'AKIDENV', AWS_SECRET_ACCESS_KEY: 'env-secret' };

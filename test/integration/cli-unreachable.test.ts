@@ -1,41 +1,21 @@
-import { spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../cli/main.js';
-import { cliIn } from '../helpers/cli.js';
+import { cliIn, runBin } from '../helpers/cli.js';
 import { startLocalDynamo } from '../helpers/ledger.js';
 
 // docs/failure-modes.md ("DynamoDB unreachable from the CLI"): any command against an unreachable table or endpoint
 // prints one line `r53-failover <cmd>: <what> failed: <cause>` and exits 1, never a stack trace; R53F_DEBUG=1 adds it.
 
-const BIN = resolve('bin/r53-failover.mjs');
-
 const bin = (args: string[], env: Record<string, string>) =>
-  new Promise<{ code: number | null; out: string; err: string }>((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: mkdtempSync(join(tmpdir(), 'r53f-unreachable-')),
-      env: {
-        PATH: process.env.PATH ?? '',
-        AWS_ACCESS_KEY_ID: 'AKIDTEST',
-        AWS_SECRET_ACCESS_KEY: 'secret',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        ...env,
-      },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    child.on('close', (code) => done({ code, out, err }));
+  runBin(args, {
+    cwd: mkdtempSync(join(tmpdir(), 'r53f-unreachable-')),
+    env: { AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', ...env },
   });
 
 /** A port nothing listens on: bound, then released. */

@@ -170,13 +170,20 @@ describe('r53-failover CLI', () => {
     expect(res.err).toContain(message);
   });
 
-  it('runs the demo through the real binary (a replayed outage with local receivers)', () => {
-    const res = spawnSync(process.execPath, ['bin/r53-failover.mjs', 'demo'], { encoding: 'utf8', timeout: 60_000 });
+  it('runs the demo through the real binary (a replayed outage with local receivers), never reaching for AWS', () => {
+    // No AWS credentials or profile in its environment: a client that tried to reach AWS would warn about them.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+    const res = spawnSync(process.execPath, ['bin/r53-failover.mjs', 'demo'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env,
+    });
     expect(res.status).toBe(0);
     expect(res.stdout).toContain('recorded  orders-api primary → FAILED_OVER (#1)');
     expect(res.stdout).toContain('STALE');
     expect(res.stdout).toContain('BOTH_UNHEALTHY');
     expect(res.stdout).toMatch(/orders-api \(api\.orders\.example\.com\. A\): serving PRIMARY; last event RECOVERED/);
     expect(res.stderr).not.toMatch(/NodeVersionSupportWarning/);
+    expect(res.stderr).not.toMatch(/credential|warning/i);
   });
 });

@@ -525,7 +525,8 @@ describe('notifier against dynalite and loopback receivers', () => {
     expect(hook.requests.map((r) => r.path)).toEqual(['/allowed']);
   });
 
-  it('never holds back a promotion entry (an approval request) while the group is flapping', async () => {
+  it('folds an approval request into the flap summary while the group flaps, but sends a database change at once', async () => {
+    // Arrange: orders-api flaps (the 3rd transition within 10 minutes), then the promoter appends two steps
     const slack = await slackOk();
     const s = await setup(
       configWith({ slack: slack.url + SLACK_PATH, pd: (await pdOk()).url, hook: (await hookOk()).url }),
@@ -533,24 +534,48 @@ describe('notifier against dynalite and loopback receivers', () => {
     for (const t of [primary('ALARM', 'OK', at(0)), primary('OK', 'ALARM', at(2)), primary('ALARM', 'OK', at(4))])
       await recordEvent(eventBridgeEvent(t), s.recorder, t.at);
     expect(headers(slack).at(-1)).toMatch(/FLAPPING/);
-    const approval = await appendToChain(s.ledger, 'orders-api', (head) => ({
-      ...(head.entry as TransitionEntry),
-      kind: 'promotion' as const,
-      seq: head.seq + 1,
-      transitionId: 'p',
-      event: 'PROMOTION_AWAITING_APPROVAL' as const,
-      state: 'AWAITING_APPROVAL' as const,
-      previousState: 'REQUESTED' as const,
-      sources: ['r53-failover'],
-      stale: false,
-      stateChangedAt: at(5),
-      reason: 'Approve before 10:35 with: r53-failover promote approve orders-api#3',
-      promotion: { id: 'orders-api#3', episode: 3, mode: 'approve' as const, actor: 'r53-failover', calls: [] },
-    }));
-    if (!approval) throw new Error('not appended');
-    await notifyGroupEvent({ group: 'orders-api', seq: approval.seq }, s.notifier);
-    expect(headers(slack).at(-1)).toBe(
-      ':rotating_light: APPROVE PROMOTION: orders-api (r53-failover promote approve orders-api#3)',
+    const promotionStep = async (
+      event: 'PROMOTION_AWAITING_APPROVAL' | 'PROMOTION_SUCCEEDED',
+      state: 'AWAITING_APPROVAL' | 'SUCCEEDED',
+      minute: number,
+      reason: string,
+    ) => {
+      const entry = await appendToChain(s.ledger, 'orders-api', (head) => ({
+        ...(head.entry as TransitionEntry),
+        kind: 'promotion' as const,
+        seq: head.seq + 1,
+        transitionId: `p-${event}`,
+        region: 'us-west-2',
+        event,
+        state,
+        previousState: 'REQUESTED' as const,
+        sources: ['r53-failover'],
+        stale: false,
+        stateChangedAt: at(minute),
+        reason,
+        promotion: { id: 'orders-api#3', episode: 3, mode: 'approve' as const, actor: 'r53-failover', calls: [] },
+      }));
+      if (!entry) throw new Error('not appended');
+      return notifyGroupEvent({ group: 'orders-api', seq: entry.seq }, s.notifier);
+    };
+    // Act
+    const approval = await promotionStep(
+      'PROMOTION_AWAITING_APPROVAL',
+      'AWAITING_APPROVAL',
+      5,
+      'Approve before 10:35 with: r53-failover promote approve orders-api#3',
     );
+    const promoted = await promotionStep('PROMOTION_SUCCEEDED', 'SUCCEEDED', 6, 'The writer is in us-west-2.');
+    await sweep(new Date(Date.parse(at(14))), s.notifier);
+    // Assert: the approval request was held back, the database change was not, and the summary carries the request
+    expect(approval.notifications.map((n) => n.result)).toEqual(['suppressed']);
+    expect(promoted.notifications.map((n) => n.result)).toEqual(['delivered']);
+    expect(headers(slack).slice(-2)).toEqual([
+      ':warning: PROMOTED: orders-api database writer is now in us-west-2',
+      ':rotating_light: FLAPPING ENDED: orders-api stable for 10 min; DNS serves the secondary (us-west-2)',
+    ]);
+    const summary = slack.requests.at(-1)?.body ?? '';
+    expect(summary).toMatch(/1 PROMOTION_AWAITING_APPROVAL, 1 PROMOTION_SUCCEEDED/);
+    expect(summary).toMatch(/1 alert\(s\) were held back/);
   });
 });

@@ -5,6 +5,7 @@ import { startFauxqs, type FauxqsServer } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { groupPk, seqSk } from '../../shared/ledger/schema.js';
 import { startReceiver, type Receiver } from '../../local/receiver.js';
+import type { SnsMessageDocument } from '../../shared/notify/channels/sns.js';
 import { sqsDeadLetters } from '../../shared/notify/dead-letters.js';
 import { recordEvent } from '../../shared/record/recorder.js';
 import { eventBridgeEvent } from '../../local/sample-events.js';
@@ -16,6 +17,7 @@ import { observeDns } from '../../shared/probe/dns-observation.js';
 import type { DnsProbeResult } from '../../shared/probe/dns-probe.js';
 import { DynamoDbProbeStore } from '../../shared/probe/probe-store.js';
 import { makeDocumentClient } from '../../shared/support/clients.js';
+import { bodyFor } from '../helpers/sns.js';
 
 const context = {
   awsRequestId: 'req-n',
@@ -120,10 +122,15 @@ describe('notify bundle (dist/notify/index.js)', () => {
     expect(again.batchItemFailures).toEqual([]);
     expect(slack.requests.map((r) => r.path)).toEqual([SLACK_SECRET_URL_PATH]);
     expect(subscriberMessages()).toHaveLength(1);
-    expect(JSON.parse(subscriberMessages()[0]?.body ?? '{}')).toMatchObject({
+    // fauxqs hands SQS subscribers the whole MessageStructure document (AWS: its `default`; test/helpers/sns.ts).
+    const document = JSON.parse(subscriberMessages()[0]?.body ?? '{}') as SnsMessageDocument;
+    expect(JSON.parse(bodyFor('sqs', document))).toMatchObject({
       version: 1,
       notification: { group: 'orders-api', event: 'FAILED_OVER' },
     });
+    expect(bodyFor('email', document)).toContain(
+      `History:       r53-failover history --group orders-api --table ${table}`,
+    );
     expect(ssm.requests.filter((r) => r.headers['x-amz-target'] === 'AmazonSSM.GetParameter')).toHaveLength(1); // cached per container
   });
 

@@ -6,7 +6,6 @@ import {
   PRIMARY_HC,
   TARGET_HEALTH_CONFIG_YAML as CONFIG,
   TG_API,
-  TG_SHOP2,
   TG_STATIC,
   TG_USE2,
   TG_USW2,
@@ -242,6 +241,7 @@ describe('recorder: a member with several target groups (Route 53 weighs every o
     ]);
     expect(entries[4]?.snapshot.primary).toMatchObject({
       state: 'ALARM',
+      stateChangedAt: '2025-06-12T14:02:00.000Z', // down since the first target group went, not since the latest change
       targetGroups: { [TG_API]: { state: 'OK' }, [TG_STATIC]: { state: 'ALARM' } },
     });
     expect(entries[4]).toMatchObject({ previousState: 'ALARM', targetGroup: TG_API, episode: 3 });

@@ -79,24 +79,29 @@ describe('runbooks.md "UNKNOWN / NO DATA": the primary goes ALARM → INSUFFICIE
   });
 });
 
-describe('runbooks.md "FLAPPING": only health transitions are held back while a group flaps', () => {
-  it('the 4th transition is held back; an approval request during the flap is still sent', async () => {
+describe('runbooks.md "FLAPPING": while a group flaps, transitions and promotion decisions are held back', () => {
+  it('the approval request is held back while it flaps; the summary names it with the command to approve', async () => {
     const slack = await slackReceiver();
     const hook = await slackReceiver();
     const dir = workspace(slack, '', promotion(hook, 60));
     // FAILED_OVER, RECOVERED, FAILED_OVER (3rd in 10 min: FLAPPING), then down long enough to pass the hold-down.
     await ingest(dir, [primary('ALARM', 'OK', 0), primary('OK', 'ALARM', 1), primary('ALARM', 'OK', 2)]);
     expect((await cli(dir, 'promote', 'check', '--at', at(4))).code).toBe(0);
-    await ingest(dir, [primary('OK', 'ALARM', 5)]); // a 4th transition while flapping: held back
-    const sent = titles(slack);
-    expect(sent.filter((t) => t.includes('FLAPPING'))).toHaveLength(1);
+    const during = titles(slack);
+    expect(during.filter((t) => t.includes('FLAPPING'))).toHaveLength(1);
     expect(
-      sent.some((t) => /APPROV/.test(t)),
-      `sent: ${sent.join(' | ')}`,
-    ).toBe(true);
-    expect(sent.filter((t) => t.includes('RECOVERED'))).toHaveLength(1); // the first one, before the flap
-    const held = (await cli(dir, 'notify', '--status', '--group', 'orders-api')).out;
-    expect(held).toContain('suppressed');
+      during.some((t) => /APPROV|PROMOT/.test(t)),
+      `sent: ${during.join(' | ')}`,
+    ).toBe(false);
+    expect(during.filter((t) => t.includes('RECOVERED'))).toHaveLength(1); // the one before the flap
+    expect((await cli(dir, 'history', '--group', 'orders-api')).out).toContain('PROMOTION_AWAITING_APPROVAL');
+    expect((await cli(dir, 'notify', '--status', '--group', 'orders-api')).out).toContain('suppressed');
+    // Stable for the hold time: one summary, which carries the folded promotion step and how to approve it.
+    expect((await cli(dir, 'notify', '--sweep', '--at', at(16))).code).toBe(0);
+    const summary = slack.requests.at(-1)?.body ?? '';
+    expect(titles(slack).at(-1)).toContain('FLAPPING ENDED');
+    expect(summary).toContain('PROMOTION_AWAITING_APPROVAL');
+    expect(summary).toContain('r53-failover promote approve');
   });
 });
 

@@ -5,7 +5,7 @@ import {
   InvalidParameterException,
   KMSDisabledException,
   KMSThrottlingException,
-  SNSClient,
+  type SNSClient,
   SubscribeCommand,
   ThrottledException,
 } from '@aws-sdk/client-sns';
@@ -14,24 +14,23 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   buildSnsPublish,
   classifySnsError,
+  SMS_MAX,
   SNS_MAX_PAYLOAD_BYTES,
+  type SnsMessageBody,
+  type SnsMessageDocument,
   snsChannel,
   snsSubject,
 } from '../../shared/notify/channels/sns.js';
 import type { Notification } from '../../shared/notify/notification.js';
 import { refusedUrl } from '../helpers/http-receiver.js';
 import { failedOverNotification } from '../helpers/notification.js';
+import { bodyFor, localSnsClient, SNS_PROTOCOLS, subscribeRaw } from '../helpers/sns.js';
 
 const notification: Notification = failedOverNotification;
+const LEDGER_TABLE = 'r53-failover-prod-ledger';
 
 const signal = () => new AbortController().signal;
-const snsClient = (endpoint: string) =>
-  new SNSClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+const snsClient = localSnsClient;
 
 /** The SNS-to-SQS envelope (non-raw delivery): the only place a subscriber sees the Subject. */
 interface SnsEnvelope {
@@ -55,14 +54,7 @@ beforeAll(async () => {
   const rawQueue = fauxqs.createQueue('alerts-raw');
   const criticalQueue = fauxqs.createQueue('alerts-critical');
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: envelopeQueue.queueArn }));
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topicArn,
-      Protocol: 'sqs',
-      Endpoint: rawQueue.queueArn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
+  await subscribeRaw(sns, topicArn, rawQueue.queueArn);
   await sns.send(
     new SubscribeCommand({
       TopicArn: topicArn,
@@ -88,9 +80,15 @@ const queued = (name: string) => {
   return [...q.messages.ready, ...q.messages.delayed, ...q.messages.inflight.map((i) => i.message)];
 };
 const envelopes = () => queued('alerts-envelope').map((m) => JSON.parse(m.body) as SnsEnvelope);
+// fauxqs 1.9.2 ignores MessageStructure: it hands every SQS subscriber the whole per-protocol document that Publish
+// received (AWS hands an SQS subscriber the document's `default`: the moto_server tests below check that). So here
+// the tests read the document fauxqs received and apply SNS's documented selection (test/helpers/sns.ts).
+const documentOf = (message: string | undefined) => JSON.parse(message ?? '') as SnsMessageDocument;
+const jsonBodyOf = (message: string | undefined) =>
+  JSON.parse(bodyFor('sqs', documentOf(message))) as SnsMessageBody & { truncated?: boolean };
 
 describe('sns channel against fauxqs', () => {
-  it('publishes the subject, the versioned JSON message and filterable attributes', async () => {
+  it('publishes the subject, a per-protocol message document and filterable attributes', async () => {
     // Arrange
     const channel = snsChannel({ client: sns, topicArn });
     // Act
@@ -104,7 +102,10 @@ describe('sns channel against fauxqs', () => {
       TopicArn: topicArn,
       Subject: 'orders-api failed over to eu-west-1',
     });
-    expect(JSON.parse(envelope?.Message ?? '')).toEqual({ version: 1, notification });
+    const document = documentOf(envelope?.Message);
+    expect(Object.keys(document).sort()).toEqual(['default', 'email', 'sms']);
+    expect(Object.values(document).every((v) => typeof v === 'string')).toBe(true);
+    expect(JSON.parse(document.default)).toEqual({ version: 1, notification });
     expect(envelope?.MessageAttributes).toEqual({
       group: { Type: 'String', Value: 'orders-api' },
       event: { Type: 'String', Value: 'FAILED_OVER' },
@@ -126,14 +127,14 @@ describe('sns channel against fauxqs', () => {
     expect(envelopes()).toHaveLength(1);
   });
 
-  it('hands raw-delivery subscribers the message body and the attributes as SQS message attributes', async () => {
+  it('hands raw-delivery subscribers the message and the attributes as SQS message attributes', async () => {
     // Arrange
     const channel = snsChannel({ client: sns, topicArn });
     // Act
     await channel.send(notification, signal());
     // Assert
     const [raw] = queued('alerts-raw');
-    expect(JSON.parse(raw?.body ?? '')).toEqual({ version: 1, notification });
+    expect(jsonBodyOf(raw?.body)).toEqual({ version: 1, notification });
     expect(raw?.messageAttributes).toMatchObject({
       group: { DataType: 'String', StringValue: 'orders-api' },
       event: { DataType: 'String', StringValue: 'FAILED_OVER' },
@@ -162,9 +163,9 @@ describe('sns channel against fauxqs', () => {
     for (const n of [notification, reminder, recovered]) await channel.send(n, signal());
     // Assert
     expect(queued('alerts-envelope')).toHaveLength(3);
-    expect(
-      queued('alerts-critical').map((m) => (JSON.parse(m.body) as { notification: Notification }).notification.id),
-    ).toEqual(['orders-api#42#transition']);
+    expect(queued('alerts-critical').map((m) => jsonBodyOf(m.body).notification.id)).toEqual([
+      'orders-api#42#transition',
+    ]);
   });
 
   it('truncates a 300 KB reason visibly so the message fits under 256 KiB', async () => {
@@ -178,8 +179,11 @@ describe('sns channel against fauxqs', () => {
     const message = envelopes()[0]?.Message ?? '';
     expect(Buffer.byteLength(message)).toBeLessThanOrEqual(SNS_MAX_PAYLOAD_BYTES);
     expect(Buffer.byteLength(message)).toBeGreaterThan(SNS_MAX_PAYLOAD_BYTES - 1024);
-    const body = JSON.parse(message) as { version: number; truncated?: boolean; notification: Notification };
+    const body = jsonBodyOf(message);
     expect(body.truncated).toBe(true);
+    // The texts for people are bounded by themselves: the JSON body gave way, they did not.
+    expect(documentOf(message).email).toMatch(/Threshold Crossed: é{20}.*…$/m);
+    expect(documentOf(message).email.length).toBeLessThan(8_000);
     expect(body.notification.reason.startsWith('Threshold Crossed: ééé')).toBe(true);
     expect(body.notification.reason).toMatch(/…\[truncated from 150019 characters\]$/);
     expect(body.notification.summary).toBe(notification.summary);
@@ -192,7 +196,8 @@ describe('sns channel against fauxqs', () => {
     // Act
     const input = buildSnsPublish(huge, topicArn);
     // Assert
-    const body = JSON.parse(input.Message ?? '') as { truncated?: boolean; notification: Notification };
+    const body = jsonBodyOf(input.Message);
+    expect(input.MessageStructure).toBe('json');
     expect(Buffer.byteLength(input.Message ?? '')).toBeLessThanOrEqual(SNS_MAX_PAYLOAD_BYTES);
     expect(body.truncated).toBe(true);
     const { reason, summary } = body.notification;
@@ -225,6 +230,61 @@ describe('sns channel against fauxqs', () => {
     // Assert
     expect(Subject).toBe('r53-failover FAILED_OVER orders-api');
     expect(snsSubject('', '')).toBe('r53-failover notification');
+  });
+
+  it('gives email subscribers a plain-text summary and SMS subscribers one short line', async () => {
+    // Arrange
+    const channel = snsChannel({ client: sns, topicArn, ledgerTable: LEDGER_TABLE });
+    // Act
+    await channel.send(notification, signal());
+    // Assert: the bodies SNS selects for each protocol from the document fauxqs received
+    const document = documentOf(envelopes()[0]?.Message);
+    expect(bodyFor('email', document)).toBe(
+      [
+        'orders-api failed over to eu-west-1',
+        '',
+        'The primary health check is unhealthy; Route 53 now answers with the secondary in eu-west-1.',
+        '',
+        'Serving now:   the secondary (eu-west-1) answers api.example.com',
+        'Since:         2025-06-12T14:03:27.412Z (primary OK -> ALARM)',
+        'Severity:      critical',
+        'Runbook:       https://runbooks.example.com/orders-api/failover',
+        'History:       r53-failover history --group orders-api --stage prod',
+        `Alarm:         ${notification.links.alarm}`,
+        `Health check:  ${notification.links.healthCheck}`,
+        '',
+        'Alarm reason, as CloudWatch wrote it:',
+        notification.reason,
+        '',
+        'Event FAILED_OVER; notification orders-api#42#transition; correlation id 6a7e8feb-b491-4cf7-a9f1-bf3703467718.',
+      ].join('\n'),
+    );
+    expect(bodyFor('sms', document)).toBe('r53-failover: orders-api failed over to eu-west-1 (14:03 UTC)');
+    // email-json subscribers parse JSON: they, and every machine protocol, get the JSON notification.
+    for (const protocol of SNS_PROTOCOLS.filter((p) => p !== 'email' && p !== 'sms'))
+      expect(JSON.parse(bodyFor(protocol, document)), protocol).toEqual({ version: 1, notification });
+  });
+
+  it('keeps an SMS to one printable-ASCII line of at most 140 characters, and names a non-stage table', () => {
+    // Arrange
+    const long: Notification = { ...notification, title: `Bascule réussie \u{1F525}\r\n${'x'.repeat(200)}` };
+    // Act
+    const document = documentOf(buildSnsPublish(long, topicArn, 'my-audit-ledger').Message);
+    // Assert
+    expect(document.sms).toMatch(/^r53-failover: Bascule reussie x+\.\.\.$/);
+    expect(document.sms).toHaveLength(SMS_MAX);
+    expect(document.email).toContain('History:       r53-failover history --group orders-api --table my-audit-ledger');
+  });
+
+  it('says when no runbook is configured, and leaves the history command local when the table is unknown', () => {
+    // Arrange
+    const bare: Notification = { ...notification, links: {}, reason: '', correlationId: undefined };
+    // Act
+    const { email } = documentOf(buildSnsPublish(bare, topicArn).Message);
+    // Assert
+    expect(email).toContain('Runbook:       none configured (groups.orders-api.runbookUrl in failover.yml)');
+    expect(email).toContain('History:       r53-failover history --group orders-api\n');
+    expect(email).not.toMatch(/Alarm reason|Alarm: |correlation id/);
   });
 
   it('gives up when the topic does not exist (NotFound)', async () => {

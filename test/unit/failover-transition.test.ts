@@ -6,6 +6,7 @@ import {
   isDown,
   nextEpisode,
   servingOf,
+  targetHealthOf,
   type GroupEvent,
   type GroupSnapshot,
   type MemberSnapshot,
@@ -389,5 +390,42 @@ describe('isDown: no data is not healthy', () => {
     [undefined, false],
   ])('%j → %s', (m, down) => {
     expect(isDown(m)).toBe(down);
+  });
+});
+
+describe('targetHealthOf: a target-health member from its target groups (Route 53 weighs every one)', () => {
+  it.each([
+    [
+      [
+        { state: 'OK', lastKnown: 'OK' },
+        { state: 'ALARM', lastKnown: 'ALARM' },
+      ],
+      { state: 'ALARM', lastKnown: 'ALARM' },
+    ],
+    [
+      [
+        { state: 'OK', lastKnown: 'OK' },
+        { state: 'OK', lastKnown: 'OK' },
+      ],
+      { state: 'OK', lastKnown: 'OK' },
+    ],
+    // No data right after ALARM is still down; no data on one, the other healthy, is no data (not healthy).
+    [
+      [
+        { state: 'INSUFFICIENT_DATA', lastKnown: 'ALARM' },
+        { state: 'OK', lastKnown: 'OK' },
+      ],
+      { state: 'INSUFFICIENT_DATA', lastKnown: 'ALARM' },
+    ],
+    [
+      [
+        { state: 'INSUFFICIENT_DATA', lastKnown: 'OK' },
+        { state: 'OK', lastKnown: 'OK' },
+      ],
+      { state: 'INSUFFICIENT_DATA', lastKnown: 'OK' },
+    ],
+    [[{ state: 'INSUFFICIENT_DATA' }], { state: 'INSUFFICIENT_DATA' }],
+  ] as const)('%j → %j', (groups, expected) => {
+    expect(targetHealthOf([...groups])).toEqual(expected);
   });
 });

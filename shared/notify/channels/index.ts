@@ -4,6 +4,7 @@ import type { Resolve } from '../../net/guard.js';
 import type { OutboundGuard } from '../../net/http.js';
 import type { Channel } from '../notification.js';
 import { secretGetter, type SecretSource } from '../secrets.js';
+import { chatbotChannel } from './chatbot.js';
 import { pagerDutyChannel } from './pagerduty.js';
 import { slackChannel } from './slack.js';
 import { snsChannel } from './sns.js';
@@ -12,14 +13,19 @@ import { webhookChannel } from './webhook.js';
 
 export interface ChannelOptions {
   secrets?: SecretSource;
-  /** SNS client and the topic to publish to (the stack's NotificationTopic when deployed; `notify.sns.topicArn` locally). */
-  sns?: { client: SNSClient | (() => SNSClient); topicArn?: string };
+  /**
+   * SNS client and the topics to publish to: the stack's NotificationTopic when deployed (`notify.sns.topicArn`
+   * locally), and its ChatbotTopic with `notify.chatbot` (deployed only: locally there is none).
+   */
+  sns?: { client: SNSClient | (() => SNSClient); topicArn?: string; chatbotTopicArn?: string };
   /** Deployed: only SSM parameters are used, literal secrets in the config are ignored (they are not shipped). */
   deployed?: boolean;
   /** The Lambda runtime API (host:port): never a target. */
   runtimeApi?: string;
   /** Resolves host names for the SSRF guard (default: the system resolver); tests inject one. */
   resolve?: Resolve;
+  /** The deployed ledger table: text for people names it in the history command (`--stage prod`). */
+  ledgerTable?: string;
 }
 
 /**
@@ -39,7 +45,11 @@ export const buildChannels = (config: FailoverConfig, opts: ChannelOptions = {})
   });
   const channels: Channel[] = [];
   const topicArn = opts.sns?.topicArn ?? n.sns?.topicArn;
-  if (n.sns && opts.sns && topicArn) channels.push(snsChannel({ client: opts.sns.client, topicArn }));
+  const ledgerTable = opts.ledgerTable;
+  if (n.sns && opts.sns && topicArn) channels.push(snsChannel({ client: opts.sns.client, topicArn, ledgerTable }));
+  const chatbotTopicArn = opts.sns?.chatbotTopicArn;
+  if (n.chatbot && opts.sns && chatbotTopicArn)
+    channels.push(chatbotChannel({ client: opts.sns.client, topicArn: chatbotTopicArn, ledgerTable }));
   // Slack and Teams: an incoming-webhook URL that is itself the secret (SSM deployed, the literal locally).
   const secretUrl = (url: string | undefined, parameter: string | undefined, what: string) =>
     secretGetter(local(url), parameter, opts.secrets, what);
