@@ -11,10 +11,11 @@ import type { Io } from '../context.js';
 export const DRILL_HELP = `r53-failover drill [--scenario all|${SCENARIO_NAMES.join('|')}] [--speed fast|normal] [--json] [--keep DIR]
 
 A local end-to-end failover drill, no AWS account: two regional apps with their databases on 127.0.0.1, a Route 53
-health checker (8 locations, failure threshold, the 18 % rule), the CloudWatch alarms on it, a real DNS server
-answering the failover record as Route 53 would, and the real pipeline on an embedded ledger: recorder, Slack and
-webhook notifications (local receivers), probes from 3 regions with quorum, and a webhook promotion hook that an
-"operator" approves. Time is simulated (10 s per step), so it is fast and deterministic. docs/drill.md explains it.
+health checker (8 locations, failure threshold, the 18 % rule, Route 53's timeouts), or load balancers that
+health-check their targets as ELB does, the CloudWatch alarms on them, a real DNS server answering the failover record
+as Route 53 would, and the real pipeline on an embedded ledger: recorder, Slack and webhook notifications (local
+receivers), probes from 3 regions with quorum and DNS observation, and a webhook promotion hook that an "operator"
+approves. Time is simulated (10 s per step), so it is fast and deterministic. docs/drill.md explains it.
 
 Scenarios (default: all, in this order):
   primary-down   the primary region goes dark: DNS flips, FAILED_OVER, PROBE_DOWN, promotion approved and run
@@ -22,6 +23,10 @@ Scenarios (default: all, in this order):
   both-down      both regions go dark: BOTH_UNHEALTHY, DNS answers the primary, promotion skipped
   flapping       the primary app crash-loops: one FLAPPING message, then one summary
   failback       recovery after a promotion: RECOVERED, FAILBACK_READY, the operator's switchover, DNS on the primary
+  target-health  alias records to load balancers (Evaluate Target Health, no health check): the primary's targets die,
+                 DNS flips, the forwarded HealthyHostCount alarm records FAILED_OVER, the DNS observation agrees
+  detached-check the primary's health check fails but its record does not reference it: DNS never moves,
+                 FAILED_OVER from the alarm, then SERVING_MISMATCH (servingMismatchSeconds 120 s in the drill)
 
 Options:
   --scenario NAME   one scenario, or all (default)
@@ -109,7 +114,7 @@ export const drill = async (args: string[], io: Io): Promise<number> => {
   );
   for (const s of result.scenarios)
     io.out(
-      `  ${s.passed ? '✔' : '✘'} ${s.scenario.padEnd(12)}  ${s.checks.filter((c) => c.ok).length}/${s.checks.length} checks  ${s.title}`,
+      `  ${s.passed ? '✔' : '✘'} ${s.scenario.padEnd(Math.max(...SCENARIO_NAMES.map((n) => n.length)))}  ${s.checks.filter((c) => c.ok).length}/${s.checks.length} checks  ${s.title}`,
     );
   return result.passed ? 0 : 1;
 };

@@ -10,7 +10,7 @@ import type { Log } from '../../shared/support/logger.js';
 import { DynamoDbDeliveryStore } from '../../shared/notify/delivery-store.js';
 import { startPipeline, PROBE_REGIONS } from './pipeline.js';
 import { SCENARIOS, type ScenarioName, type ScenarioResult, type ScenarioSpec } from './scenarios.js';
-import { DRILL_ZONE, startWorld, type World } from './world.js';
+import { DRILL_ZONE, ELB_ZONE, startWorld, type World } from './world.js';
 import {
   drillStart,
   FAILURE_THRESHOLD,
@@ -60,6 +60,17 @@ export interface DrillResult {
   passed: boolean;
 }
 
+/** The config file's word on the groups whose `servingMismatchSeconds` the drill lowers. */
+const mismatchNote = (specs: readonly ScenarioSpec[]): string => {
+  const lowered = specs.filter((s) => s.servingMismatchSeconds);
+  return lowered
+    .map(
+      (s) =>
+        `# drill-${s.name}: probeSettings.servingMismatchSeconds ${s.servingMismatchSeconds} s (default 600 s), so the drill need not wait 10 minutes for SERVING_MISMATCH\n`,
+    )
+    .join('');
+};
+
 export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
   const progress = o.progress;
   const log: Log = {
@@ -81,17 +92,26 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
     cleanup.push(() => webhook.close());
     const dns = await startDnsServer(DRILL_ZONE);
     cleanup.push(() => dns.close());
+    // The load balancers' names are not in the hosted zone: their own name server answers them (target-health).
+    const elbDns = await startDnsServer(ELB_ZONE);
+    cleanup.push(() => elbDns.close());
     const runs: { spec: ScenarioSpec; world: World }[] = [];
     for (const name of o.scenarios) {
       const spec = SCENARIOS[name];
       const world = await startWorld({
         scenario: name,
         group: `drill-${name}`,
+        setup: spec.setup,
         checkPath: spec.checkPath,
         requestIntervalSeconds: SPEEDS[o.speed].requestIntervalSeconds,
         failureThreshold: FAILURE_THRESHOLD,
         startMs,
         hookSecret: HOOK_SECRET,
+        elbDns,
+        ...(spec.servingMismatchSeconds
+          ? { probeSettings: { servingMismatchSeconds: spec.servingMismatchSeconds } }
+          : {}),
+        ...(spec.promotion === false ? { promotion: false } : {}),
       });
       cleanup.push(() => world.close());
       runs.push({ spec, world });
@@ -119,7 +139,7 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
     const configPath = join(o.workDir, 'failover.yml');
     writeFileSync(
       configPath,
-      `# r53-failover drill: local apps, receivers and DNS on 127.0.0.1 (they stop when the drill ends)\n${stringify(raw)}`,
+      `# r53-failover drill: local apps, receivers and DNS on 127.0.0.1 (they stop when the drill ends)\n${mismatchNote(runs.map((r) => r.spec))}${stringify(raw)}`,
     );
     const ledgerDir = join(o.workDir, 'ledger');
     const ledger = await openLedger({ ledgerDir, env: {} });
@@ -144,7 +164,7 @@ export const runDrill = async (o: DrillOptions): Promise<DrillResult> => {
       `config ${configPath}; embedded ledger ${ledgerDir}${o.keepLedger ? '' : ' (removed at the end: --keep DIR keeps it)'}`,
     );
     progress(
-      `Slack receiver ${slack.url}, webhook receiver ${webhook.url}, DNS server ${dns.address} (zone ${DRILL_ZONE})`,
+      `Slack receiver ${slack.url}, webhook receiver ${webhook.url}, DNS server ${dns.address} (zone ${DRILL_ZONE})${worlds.some((w) => w.setup === 'target-health') ? `, load balancer names on ${elbDns.address} (zone ${ELB_ZONE})` : ''}`,
     );
     const results: ScenarioResult[] = [];
     for (const [i, { spec, world }] of runs.entries())

@@ -1,4 +1,4 @@
-import { httpCall } from './regional-app.js';
+import { httpCall, ROUTE53_HTTP_LIMITS } from './regional-app.js';
 
 /**
  * Route 53 health checking and the CloudWatch alarm on top of it, on a simulated clock. Real HTTP requests go to the
@@ -7,7 +7,11 @@ import { httpCall } from './regional-app.js';
  * Route 53: checkers in several locations each send a request every `requestIntervalSeconds` (not synchronised with
  * each other); each checker keeps its own view, flipping to unhealthy after `failureThreshold` consecutive failures
  * and back after as many consecutive successes. The endpoint is healthy while more than 18 % of the checkers consider
- * it healthy. A request succeeds on a 2xx or 3xx answer within the timeout.
+ * it healthy. A request succeeds on a 2xx or 3xx status within Route 53's timeouts (a TCP connection within 4 s, the
+ * status within 2 s of connecting: ROUTE53_HTTP_LIMITS) and, with a search string (HTTP_STR_MATCH), when the string is
+ * in the body's first 5,120 bytes, which must arrive within 2 s of the status ("How Amazon Route 53 determines whether
+ * a health check is healthy", Route 53 Developer Guide,
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html).
  */
 
 /** Route 53's default health checker regions (one checker location each here). */
@@ -32,8 +36,27 @@ export interface HealthCheckSettings {
   requestIntervalSeconds: number;
   /** Consecutive failures (or successes) that flip one checker's view; Route 53's default is 3. */
   failureThreshold: number;
-  timeoutMs?: number;
+  /** HTTP_STR_MATCH: the string the body's first 5,120 bytes must hold. */
+  searchString?: string;
 }
+
+/** One health checker request, judged as Route 53 judges it: `ok`, and what it saw (`200`, `connection reset`, …). */
+export const route53Request = async (
+  settings: Pick<HealthCheckSettings, 'url' | 'searchString'>,
+): Promise<{ ok: boolean; result: string }> => {
+  const { searchString } = settings;
+  const r = await httpCall(settings.url, {
+    maxBodyBytes: searchString === undefined ? 0 : ROUTE53_HTTP_LIMITS.searchBytes,
+  });
+  if ('error' in r) return { ok: false, result: r.error };
+  if (r.status < 200 || r.status >= 400) return { ok: false, result: String(r.status) };
+  if (searchString !== undefined && !r.body.includes(searchString))
+    return {
+      ok: false,
+      result: `${r.status} without ${JSON.stringify(searchString)} in the first ${ROUTE53_HTTP_LIMITS.searchBytes.toLocaleString('en-US')} bytes`,
+    };
+  return { ok: true, result: String(r.status) };
+};
 
 interface Checker {
   location: string;
@@ -96,14 +119,11 @@ export class SimulatedHealthCheck {
     due.sort((a, b) => a.at - b.at);
     const before = { count: this.healthyCheckers(), healthy: this.healthy };
     // The requests of one step run concurrently: nothing in the world changes within a step.
-    const results = await Promise.all(
-      due.map(() => httpCall(this.settings.url, { timeoutMs: this.settings.timeoutMs ?? 2000 })),
-    );
+    const results = await Promise.all(due.map(() => route53Request(this.settings)));
     let lastResult: string | undefined;
     due.forEach(({ at, checker }, i) => {
-      const r = results[i];
-      const ok = r !== undefined && r.status >= 200 && r.status < 400;
-      lastResult = r ? (r.status ? String(r.status) : 'error' in r ? r.error : 'no answer') : lastResult;
+      const ok = results[i]?.ok === true;
+      lastResult = results[i]?.result ?? lastResult;
       checker.failures = ok ? 0 : checker.failures + 1;
       checker.successes = ok ? checker.successes + 1 : 0;
       if (checker.healthy && checker.failures >= this.settings.failureThreshold) checker.healthy = false;
@@ -148,20 +168,28 @@ export interface AlarmChange {
   at: number;
   /** The period evaluated (it ends one period later) and its Minimum. */
   periodStart: number;
-  minimum: 0 | 1;
+  minimum: number;
+}
+
+/** A metric the alarm reads: its Minimum over a period (fromMs, toMs]. */
+export interface MinimumSource {
+  minimumIn(fromMs: number, toMs: number): number;
 }
 
 /**
- * The stack's alarm on a health check: `AWS/Route53 HealthCheckStatus`, Minimum < 1 over one 60-second period. It
- * evaluates each period shortly after it closes (`evaluationDelayMs`), so a status change reaches the alarm (and
- * EventBridge/SNS) about one period later at most; OK needs a whole healthy period.
+ * The stack's alarm on a member: Minimum < 1 over one 60-second period of `AWS/Route53 HealthCheckStatus` (a health
+ * check) or of `HealthyHostCount` (a target group, in the load balancer's region). It evaluates each period shortly
+ * after it closes (`evaluationDelayMs`), so a change reaches the alarm (and EventBridge/SNS) about one period later at
+ * most; OK needs a whole healthy period.
  */
 export class SimulatedAlarm {
   state: AlarmState = 'OK';
 
   constructor(
     readonly name: string,
-    private readonly check: SimulatedHealthCheck,
+    /** `HealthCheckStatus` or `HealthyHostCount`, for the progress lines. */
+    readonly metric: string,
+    private readonly source: MinimumSource,
     private readonly periodMs = 60_000,
     private readonly evaluationDelayMs = 5_000,
   ) {}
@@ -175,7 +203,7 @@ export class SimulatedAlarm {
       end + delay <= toMs;
       end += this.periodMs
     ) {
-      const minimum = this.check.minimumIn(end - this.periodMs, end);
+      const minimum = this.source.minimumIn(end - this.periodMs, end);
       const state: AlarmState = minimum < 1 ? 'ALARM' : 'OK';
       if (state !== this.state) {
         changes.push({ state, previousState: this.state, at: end + delay, periodStart: end - this.periodMs, minimum });

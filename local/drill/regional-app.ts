@@ -147,25 +147,103 @@ export const startRegionalApp = async (region: string, dbs: DatabasePair): Promi
   };
 };
 
-/** A plain HTTP exchange on a fresh connection (no keep-alive), as health checkers and the drill's operator make. */
-export const httpCall = (
-  url: string,
-  opts: { method?: string; body?: string; timeoutMs?: number } = {},
-): Promise<{ status: number; body: string } | { status: 0; error: string }> =>
+/**
+ * Route 53's limits for an HTTP(S) health check ("How Amazon Route 53 determines whether a health check is healthy",
+ * Amazon Route 53 Developer Guide,
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html): a TCP
+ * connection within four seconds, an HTTP status code within two seconds after connecting and, for a check with string
+ * matching (HTTP_STR_MATCH), the body within the next two seconds, searched only in its first 5,120 bytes.
+ */
+export const ROUTE53_HTTP_LIMITS = {
+  connectTimeoutMs: 4000,
+  responseTimeoutMs: 2000,
+  bodyTimeoutMs: 2000,
+  searchBytes: 5120,
+} as const;
+
+export interface HttpCallOptions {
+  method?: string;
+  body?: string;
+  /** No TCP connection within this long is a failure. Default: Route 53's 4 s. */
+  connectTimeoutMs?: number;
+  /** No status line within this long after connecting is a failure. Default: Route 53's 2 s. */
+  responseTimeoutMs?: number;
+  /** The body (or its first `maxBodyBytes`) not in within this long after the status is a failure. Default: 2 s. */
+  bodyTimeoutMs?: number;
+  /** Read at most this many bytes of the body, then hang up; 0: the status alone. Default: the whole body. */
+  maxBodyBytes?: number;
+  /** The whole exchange, from the first packet to the body, within this long (a load balancer's health check timeout). */
+  totalTimeoutMs?: number;
+}
+
+export type HttpCallResult = { status: number; body: string } | { status: 0; error: string };
+
+const seconds = (ms: number) => `${ms / 1000} s`;
+
+/**
+ * A plain HTTP exchange on a fresh connection (no keep-alive), as health checkers and the drill's operator make, with
+ * Route 53's timeouts unless told otherwise (ROUTE53_HTTP_LIMITS). Never rejects: a failure is `{status: 0, error}`.
+ */
+export const httpCall = (url: string, opts: HttpCallOptions = {}): Promise<HttpCallResult> =>
   new Promise((resolve) => {
+    const connectMs = opts.connectTimeoutMs ?? ROUTE53_HTTP_LIMITS.connectTimeoutMs;
+    const responseMs = opts.responseTimeoutMs ?? ROUTE53_HTTP_LIMITS.responseTimeoutMs;
+    const bodyMs = opts.bodyTimeoutMs ?? ROUTE53_HTTP_LIMITS.bodyTimeoutMs;
+    const maxBytes = opts.maxBodyBytes ?? Number.POSITIVE_INFINITY;
+    const timers = new Set<NodeJS.Timeout>();
+    let waitingForStatus: NodeJS.Timeout | undefined;
+    let settled = false;
+    const finish = (r: HttpCallResult) => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      req.destroy();
+      resolve(r);
+    };
+    const deadline = (ms: number, error: string) => {
+      const t = setTimeout(() => finish({ status: 0, error }), ms);
+      timers.add(t);
+      return t;
+    };
     const req = request(
       url,
       { method: opts.method ?? 'GET', agent: false, headers: opts.body ? { 'content-type': 'application/json' } : {} },
       (res) => {
+        clearTimeout(waitingForStatus);
+        const status = res.statusCode ?? 0;
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (err) => resolve({ status: 0, error: err.message }));
+        let size = 0;
+        const done = () => finish({ status, body: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8') });
+        if (maxBytes === 0) return done();
+        deadline(bodyMs, `${status}, but the body did not arrive within ${seconds(bodyMs)} of the status`);
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
+          size += c.length;
+          if (size >= maxBytes) done();
+        });
+        res.on('end', done);
+        res.on('error', (err) => finish({ status: 0, error: err.message }));
       },
     );
-    req.setTimeout(opts.timeoutMs ?? 2000, () => req.destroy(new Error('timed out')));
+    const waitingForConnection = deadline(connectMs, `no TCP connection within ${seconds(connectMs)}`);
+    req.on('socket', (socket) =>
+      socket.once('connect', () => {
+        clearTimeout(waitingForConnection);
+        waitingForStatus = deadline(responseMs, `no answer within ${seconds(responseMs)} of connecting`);
+      }),
+    );
+    if (opts.totalTimeoutMs !== undefined)
+      deadline(opts.totalTimeoutMs, `no answer within ${seconds(opts.totalTimeoutMs)}`);
     req.on('error', (err: NodeJS.ErrnoException) =>
-      resolve({ status: 0, error: err.code === 'ECONNRESET' ? 'connection reset' : err.message }),
+      finish({
+        status: 0,
+        error:
+          err.code === 'ECONNRESET'
+            ? 'connection reset'
+            : err.code === 'ECONNREFUSED'
+              ? 'connection refused'
+              : err.message,
+      }),
     );
     req.end(opts.body);
   });

@@ -8,7 +8,8 @@ import { clockTime, describeEntry, describeOutcome, offset, slackTitle, webhookN
 import { httpCall } from './regional-app.js';
 import { type ScenarioResult, type ScenarioSpec, type ScenarioView, type ScriptStep } from './scenarios.js';
 import { HEALTHY_FRACTION } from './health-checker.js';
-import { ROLES, type Role, type World } from './world.js';
+import { ROUTE53_METRICS_REGION } from '../../shared/core/alarm-origin.js';
+import { ROLES, type Role, type Site, type World } from './world.js';
 
 /** One scenario's run on the simulated clock: each step advances the world, delivers the alarms it changed, and narrates what the pipeline did. */
 
@@ -100,11 +101,27 @@ const view = (x: Infra, r: Run): ScenarioView => ({
   slack: r.result.notifications.filter((n) => n.channel === 'slack').map((n) => n.title),
 });
 
-/** One alarm state change, delivered the way AWS does: EventBridge always; an ALARM also through the SNS topic. */
+/** A state change of `site`'s alarm, in the alarm's own region: us-east-1, or the load balancer's. */
+const transitionOf = (site: Site, t: Pick<SampleTransition, 'state' | 'previousState' | 'at'>): SampleTransition => ({
+  alarmName: site.alarm.name,
+  healthCheckId: site.healthCheckId,
+  ...(site.lb
+    ? { targetGroup: site.lb.targetGroup, loadBalancer: site.lb.loadBalancer, region: site.region }
+    : { region: ROUTE53_METRICS_REGION }),
+  ...t,
+});
+
+/**
+ * One alarm state change, delivered the way AWS does: EventBridge always (from another region, forwarded by the
+ * regional stack's rule to the us-east-1 default bus, keeping its region); an ALARM of an alarm in us-east-1 also
+ * through the SNS topic (a regional target-health alarm has no actions).
+ */
 const deliverChange = async (x: Infra, r: Run, role: Role, t: SampleTransition): Promise<void> => {
+  const region = t.region ?? ROUTE53_METRICS_REGION;
+  const home = region === ROUTE53_METRICS_REGION;
   const paths = [
     ['eventbridge', eventBridgeEvent(t)] as const,
-    ...(t.state === 'ALARM' ? [['sns', snsEvent(t)] as const] : []),
+    ...(t.state === 'ALARM' && home ? [['sns', snsEvent(t)] as const] : []),
   ];
   const deliveries: ScenarioResult['alarms'][number]['deliveries'] = [];
   for (const [path, payload] of paths) {
@@ -114,11 +131,12 @@ const deliverChange = async (x: Infra, r: Run, role: Role, t: SampleTransition):
         outcome: o.outcome,
         ...(o.outcome === 'recorded' || o.outcome === 'duplicate' ? { event: o.event, seq: o.seq } : {}),
       });
-      more(x, `${path === 'sns' ? 'SNS copy' : 'EventBridge'} → ${describeOutcome(o)}`);
+      const via = path === 'sns' ? 'SNS copy' : home ? 'EventBridge' : `EventBridge (forwarded from ${region})`;
+      more(x, `${via} → ${describeOutcome(o)}`);
     }
     flush(x, r);
   }
-  r.result.alarms.push({ at: t.at, member: role, from: t.previousState, to: t.state, deliveries });
+  r.result.alarms.push({ at: t.at, member: role, region, from: t.previousState, to: t.state, deliveries });
 };
 
 const deliverAlarms = async (x: Infra, r: Run, from: number, to: number) => {
@@ -128,17 +146,46 @@ const deliverAlarms = async (x: Infra, r: Run, from: number, to: number) => {
       say(
         x,
         r,
-        `CloudWatch ${site.alarm.name}: ${change.previousState} → ${change.state} (HealthCheckStatus Minimum ${change.minimum} over ${clockTime(change.periodStart)}–${clockTime(change.periodStart + 60_000)})`,
+        `CloudWatch ${site.region === ROUTE53_METRICS_REGION ? '' : `${site.region} `}${site.alarm.name}: ${change.previousState} → ${change.state} (${site.alarm.metric} Minimum ${change.minimum} over ${clockTime(change.periodStart)}–${clockTime(change.periodStart + 60_000)})`,
       );
-      await deliverChange(x, r, role, {
-        alarmName: site.alarm.name,
-        healthCheckId: site.healthCheckId,
-        state: change.state,
-        previousState: change.previousState,
-        at: iso(change.at),
-      });
+      await deliverChange(
+        x,
+        r,
+        role,
+        transitionOf(site, { state: change.state, previousState: change.previousState, at: iso(change.at) }),
+      );
     }
   }
+};
+
+/** Runs the health checks of `site` due in (from, to]: Route 53's checkers, or its load balancer's; says what changed. */
+const advanceSite = async (x: Infra, r: Run, site: Site, from: number, to: number): Promise<void> => {
+  const last = (result: string | undefined) => (result ? `; last answer: ${result}` : '');
+  if (site.lb) {
+    const p = await site.lb.targets.advance(from, to);
+    if (!p.countChanged) return;
+    const verdict = site.lb.targets.healthy
+      ? 'Route 53 still counts the alias healthy (one healthy target is enough)'
+      : 'no healthy target: Route 53 counts the alias record UNHEALTHY (Evaluate Target Health)';
+    say(
+      x,
+      r,
+      `ELB ${site.region} ${site.lb.name}: ${p.healthyTargets} of ${p.targets} targets healthy${last(p.lastResult)} → ${verdict}`,
+    );
+    return;
+  }
+  if (!site.check) return;
+  const p = await site.check.advance(from, to);
+  if (!p.countChanged) return;
+  const pct = Math.round((100 * p.healthyCheckers) / p.checkers);
+  const verdict = p.healthy
+    ? `healthy (${pct} % > ${HEALTHY_FRACTION * 100} %)`
+    : `UNHEALTHY (${pct} % ≤ ${HEALTHY_FRACTION * 100} %)`;
+  say(
+    x,
+    r,
+    `Route 53 ${site.role} ${r.world.checkPath}: ${p.healthyCheckers} of ${p.checkers} checkers see it healthy → ${verdict}${last(p.lastResult)}${site.evaluated ? '' : ` (no record references this check: Route 53 keeps answering the ${site.role})`}`,
+  );
 };
 
 /** One step of simulated time: health checkers, Route 53's answer, alarms, probe rounds, the minute's work, the operator. */
@@ -148,28 +195,16 @@ const step = async (x: Infra, r: Run, stepMs: number): Promise<void> => {
   x.clock.ms = to;
   const { world } = r;
   const stepEntries = x.pipeline.sink.entries.length;
-  for (const role of ROLES) {
-    const site = world.sites[role];
-    const p = await site.check.advance(from, to);
-    if (!p.countChanged) continue;
-    const pct = Math.round((100 * p.healthyCheckers) / p.checkers);
-    const verdict = p.healthy
-      ? `healthy (${pct} % > ${HEALTHY_FRACTION * 100} %)`
-      : `UNHEALTHY (${pct} % ≤ ${HEALTHY_FRACTION * 100} %)`;
-    say(
-      x,
-      r,
-      `Route 53 ${role} ${world.checkPath}: ${p.healthyCheckers} of ${p.checkers} checkers see it healthy → ${verdict}${p.lastResult ? `; last answer: ${p.lastResult}` : ''}`,
-    );
-  }
+  for (const role of ROLES) await advanceSite(x, r, world.sites[role], from, to);
   const answer = world.route53Answer();
   if (answer !== r.serving) {
     r.serving = answer;
     world.publish(x.dns, answer);
+    const site = world.sites[answer];
     say(
       x,
       r,
-      `Route 53 now answers ${world.recordName} with the ${answer}: ${world.sites[answer].ip} (${world.sites[answer].region})`,
+      `Route 53 now answers ${world.recordName} with the ${answer}: ${site.ips.join(', ')} (${site.lb ? `load balancer ${site.lb.name}, ` : ''}${site.region})`,
     );
   }
   await deliverAlarms(x, r, from, to);
@@ -218,7 +253,7 @@ const runStep = async (x: Infra, r: Run, s: ScriptStep): Promise<void> => {
   }
   if (s.kind === 'write') {
     const site = world.sites[s.role];
-    const res = await httpCall(`${site.app.url}/orders`, { method: 'POST', body: '{"item":"drill"}' });
+    const res = await httpCall(`${site.url}/orders`, { method: 'POST', body: '{"item":"drill"}' });
     const detail =
       'body' in res ? ((JSON.parse(res.body) as { error?: string }).error ?? `written in ${site.region}`) : res.error;
     r.result.writes.push({ at: iso(x.clock.ms), region: site.region, status: res.status, detail });
@@ -232,6 +267,39 @@ const runStep = async (x: Infra, r: Run, s: ScriptStep): Promise<void> => {
     body: JSON.stringify({ writer: world.sites.primary.region }),
   });
   flush(x, r);
+};
+
+/** A scenario's setup as its first lines say it: members, what Route 53 judges them by, the alarms and the probes. */
+const setupLines = (world: World, spec: ScenarioSpec): string[] => {
+  const [p, s] = [world.sites.primary, world.sites.secondary];
+  const where = (site: Site) =>
+    `${site.role} ${site.region} ${site.url} (${site.lb ? `load balancer ${site.lb.name}: ${site.apps.length} targets, ` : ''}${site.ips.join(', ')})`;
+  const lines = [`group ${world.group}, record ${world.recordName}: ${where(p)}, ${where(s)}`];
+  if (p.lb) {
+    const t = p.lb.targets.settings;
+    lines.push(
+      `the failover records are aliases to the load balancers with Evaluate Target Health and no health check: Route 53 counts one healthy while its target group has a healthy target;`,
+      `each load balancer checks its targets with GET ${t.path} every ${t.intervalSeconds} s (timeout ${t.timeoutSeconds} s, unhealthy after ${t.unhealthyThreshold} failures, healthy after ${t.healthyThreshold} successes);`,
+      `alarms: HealthyHostCount Minimum < 1 per 60 s period in each load balancer's region, forwarded by EventBridge to the us-east-1 default bus;`,
+    );
+  } else if (p.check) {
+    lines.push(
+      `Route 53 checks GET ${world.checkPath} every ${p.check.settings.requestIntervalSeconds} s from ${p.check.checkers.length} locations (failure threshold ${FAILURE_THRESHOLD}; healthy while more than ${HEALTHY_FRACTION * 100} % of them say so);`,
+    );
+    if (!p.evaluated)
+      lines.push(
+        `the PRIMARY record references no health check, so Route 53 treats it as always healthy; failover.yml still names the primary's check, whose alarm the stack watches;`,
+      );
+    lines.push('alarms: HealthCheckStatus Minimum < 1 per 60 s period;');
+  }
+  lines.push(
+    `probes: GET /healthz from ${PROBE_REGIONS.join(', ')} every ${STEP_SECONDS} s, quorum 2 of 3, 3 in a row${spec.promotion === false ? '; no promotion hook in this group' : ''}`,
+  );
+  if (spec.servingMismatchSeconds)
+    lines.push(
+      `the drill sets this group's probes.servingMismatchSeconds to ${spec.servingMismatchSeconds} s (the default is 600 s), so SERVING_MISMATCH needs no 10-minute wait`,
+    );
+  return lines;
 };
 
 export const runScenario = async (
@@ -269,31 +337,21 @@ export const runScenario = async (
   };
   const r: Run = { spec, world, result, serving: 'primary', entriesFrom: sink.entries.length, marks };
   world.publish(x.dns, 'primary');
-  const [p, s] = [world.sites.primary, world.sites.secondary];
   x.progress(`\n━━ ${spec.name} (${index}): ${spec.title} ━━`);
-  x.progress(
-    `  group ${world.group}, record ${world.recordName}: primary ${p.region} ${p.app.url} (${p.ip}), secondary ${s.region} ${s.app.url} (${s.ip})`,
-  );
-  x.progress(
-    `  Route 53 checks GET ${world.checkPath} every ${p.check.settings.requestIntervalSeconds} s from ${p.check.checkers.length} locations (failure threshold ${FAILURE_THRESHOLD}; healthy while more than ${HEALTHY_FRACTION * 100} % of them say so);`,
-  );
-  x.progress(
-    `  alarms: HealthCheckStatus Minimum < 1 per 60 s period; probes: GET /healthz from ${PROBE_REGIONS.join(', ')} every ${STEP_SECONDS} s, quorum 2 of 3, 3 in a row`,
-  );
+  for (const line of setupLines(world, spec)) x.progress(`  ${line}`);
   say(
     x,
     r,
-    `clock ${iso(x.startMs)}: both regions healthy, Route 53 answers ${world.recordName} with the primary (${p.ip}); both alarms have data (OK)`,
+    `clock ${iso(x.startMs)}: both regions healthy, Route 53 answers ${world.recordName} with the primary (${world.sites.primary.ips.join(', ')}); both alarms have data (OK)`,
   );
   for (const role of ROLES) {
     const site = world.sites[role];
-    await deliverChange(x, r, role, {
-      alarmName: site.alarm.name,
-      healthCheckId: site.healthCheckId,
-      state: 'OK',
-      previousState: 'INSUFFICIENT_DATA',
-      at: iso(x.startMs),
-    });
+    await deliverChange(
+      x,
+      r,
+      role,
+      transitionOf(site, { state: 'OK', previousState: 'INSUFFICIENT_DATA', at: iso(x.startMs) }),
+    );
   }
   for (const s of spec.script) await runStep(x, r, s);
   result.endedAt = iso(x.clock.ms);
@@ -307,6 +365,7 @@ export const runScenario = async (
   result.ledger = chain.map((e) => ({
     seq: e.seq,
     at: e.stateChangedAt,
+    recordedAt: e.recordedAt,
     kind: e.kind,
     event: e.event,
     role: e.role,

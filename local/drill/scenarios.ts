@@ -1,9 +1,17 @@
 import type { DbControlCall } from './regional-app.js';
-import type { Role, World } from './world.js';
+import type { RecordSetup, Role, World } from './world.js';
 
 /** The drill's scenarios: a script of faults and clock runs each, and what must have happened afterwards. */
 
-export const SCENARIO_NAMES = ['primary-down', 'broken-200', 'both-down', 'flapping', 'failback'] as const;
+export const SCENARIO_NAMES = [
+  'primary-down',
+  'broken-200',
+  'both-down',
+  'flapping',
+  'failback',
+  'target-health',
+  'detached-check',
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** What an `until` condition can look at while a scenario runs. */
@@ -32,12 +40,22 @@ export interface ScenarioResult {
   startedAt: string;
   endedAt: string;
   steps: number;
-  /** The group's ledger chain, in sequence order. */
-  ledger: { seq: number; at: string; kind: string; event: string; role: string; state: string; reason: string }[];
-  /** Each alarm state change and how each of its deliveries was recorded. */
+  /** The group's ledger chain, in sequence order (`at`: the state change; `recordedAt`: when it was appended). */
+  ledger: {
+    seq: number;
+    at: string;
+    recordedAt: string;
+    kind: string;
+    event: string;
+    role: string;
+    state: string;
+    reason: string;
+  }[];
+  /** Each alarm state change (in the alarm's region) and how each of its deliveries was recorded. */
   alarms: {
     at: string;
     member: Role;
+    region: string;
     from: string;
     to: string;
     deliveries: { path: 'eventbridge' | 'sns'; outcome: string; event?: string; seq?: number }[];
@@ -56,8 +74,14 @@ export interface ScenarioResult {
 export interface ScenarioSpec {
   name: ScenarioName;
   title: string;
+  /** How the hosted zone's failover records are set up (see RecordSetup). */
+  setup: RecordSetup;
   /** The resource path Route 53 checks: `/` is the typical misconfiguration that only proves the process is up. */
   checkPath: '/healthz' | '/';
+  /** `probes.servingMismatchSeconds` for this group, below the default (600 s) so the drill need not wait 10 minutes. */
+  servingMismatchSeconds?: number;
+  /** False: the group has no promotion hook. */
+  promotion?: false;
   script: ScriptStep[];
   expect(r: ScenarioResult): { what: string; ok: boolean }[];
 }
@@ -78,6 +102,8 @@ const times = (event: string, n: number) => (v: ScenarioView) => v.events.filter
 const WARM_UP = run(30);
 const SETTLE = run(20);
 const UP_TO = 900;
+/** `probes.servingMismatchSeconds` of the target-health and detached-check groups (the default is 600 s). */
+export const MISMATCH_SECONDS = 120;
 
 const darken = (role: Role) => (w: World) => {
   w.sites[role].app.up = false;
@@ -108,6 +134,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
   'primary-down': {
     name: 'primary-down',
     title: 'the primary region goes dark; traffic and the database writer move to us-west-2',
+    setup: 'health-checks',
     checkPath: '/healthz',
     script: [...failOver, { kind: 'write', role: 'secondary', say: 'a test order through the us-west-2 app' }, SETTLE],
     expect: (r) => [
@@ -140,6 +167,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
   'broken-200': {
     name: 'broken-200',
     title: 'the primary database dies but GET / still answers 200: Route 53 checks / and sees nothing',
+    setup: 'health-checks',
     checkPath: '/',
     script: [
       WARM_UP,
@@ -165,6 +193,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
   'both-down': {
     name: 'both-down',
     title: 'both regions go dark: Route 53 answers the primary anyway and nothing is promoted',
+    setup: 'health-checks',
     checkPath: '/healthz',
     script: [
       WARM_UP,
@@ -190,6 +219,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
   flapping: {
     name: 'flapping',
     title: 'the primary app crash-loops: one FLAPPING message, then one summary once it is stable',
+    setup: 'health-checks',
     checkPath: '/healthz',
     script: [
       WARM_UP,
@@ -222,6 +252,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
   failback: {
     name: 'failback',
     title: 'after a promoted failover the primary recovers: DNS fails back on its own, the database by hand',
+    setup: 'health-checks',
     checkPath: '/healthz',
     script: [
       ...failOver,
@@ -252,5 +283,89 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
       },
       { what: 'the writer is back in us-east-1', ok: r.writer === 'us-east-1' },
     ],
+  },
+  'target-health': {
+    name: 'target-health',
+    title:
+      'alias records to load balancers with Evaluate Target Health, no health check: the primary’s targets die one by one',
+    setup: 'target-health',
+    checkPath: '/healthz',
+    servingMismatchSeconds: MISMATCH_SECONDS,
+    script: [
+      WARM_UP,
+      fault('one of the two us-west-2 targets dies (it resets every connection); the other still answers', (w) => {
+        for (const app of w.sites.primary.apps.slice(0, 1)) app.up = false;
+      }),
+      run(90),
+      fault('the other us-west-2 target dies too: the target group has no healthy target left', (w) => {
+        for (const app of w.sites.primary.apps) app.up = false;
+      }),
+      run(UP_TO, has('FAILED_OVER', 'DNS_SERVING_CHANGED', 'PROMOTION_SUCCEEDED')),
+      { kind: 'write', role: 'secondary', say: 'a test order through the eu-west-1 load balancer' },
+      SETTLE,
+    ],
+    expect: (r) => [
+      {
+        what: 'DNS answered the primary’s load balancer, then the secondary’s: one move, after the last target died',
+        ok: r.dns.map((d) => d.member).join(' → ') === 'primary → secondary',
+      },
+      {
+        what: 'the us-west-2 HealthyHostCount alarm, forwarded to us-east-1 by EventBridge, recorded FAILED_OVER',
+        ok: r.alarms.some(
+          (a) =>
+            a.member === 'primary' &&
+            a.region === 'us-west-2' &&
+            a.to === 'ALARM' &&
+            a.deliveries.map((d) => `${d.path} ${d.outcome} ${d.event}`).join() === 'eventbridge recorded FAILED_OVER',
+        ),
+      },
+      {
+        what: `the DNS observation agrees: DNS_SERVING_CHANGED, and no SERVING_MISMATCH (${MISMATCH_SECONDS} s)`,
+        ok: events(r).includes('DNS_SERVING_CHANGED') && !events(r).includes('SERVING_MISMATCH'),
+      },
+      { what: 'Slack got exactly one FAILED OVER message', ok: slackCount(r, 'FAILED OVER:') === 1 },
+      {
+        what: 'promoted: the writer is in eu-west-1 and orders can be written there',
+        ok: r.writer === 'eu-west-1' && r.writes.at(-1)?.status === 201,
+      },
+    ],
+  },
+  'detached-check': {
+    name: 'detached-check',
+    title: 'the primary’s health check fails, but the PRIMARY record does not reference it: DNS never moves',
+    setup: 'detached-check',
+    checkPath: '/healthz',
+    servingMismatchSeconds: MISMATCH_SECONDS,
+    promotion: false,
+    script: [
+      WARM_UP,
+      fault('us-east-1 goes dark: its app resets every connection and its database is unreachable', darken('primary')),
+      run(UP_TO, has('FAILED_OVER', 'SERVING_MISMATCH')),
+      SETTLE,
+    ],
+    expect: (r) => {
+      const mismatch = r.ledger.find((e) => e.event === 'SERVING_MISMATCH');
+      return [
+        {
+          what: 'the alarm of the unattached health check recorded FAILED_OVER',
+          ok: events(r).includes('FAILED_OVER'),
+        },
+        {
+          what: 'DNS never moved: it answered the primary throughout (no DNS_SERVING_CHANGED)',
+          ok:
+            r.dns.length > 0 &&
+            r.dns.every((d) => d.member === 'primary') &&
+            !events(r).includes('DNS_SERVING_CHANGED'),
+        },
+        {
+          what: `SERVING_MISMATCH once DNS and the alarms had disagreed for servingMismatchSeconds (${MISMATCH_SECONDS} s)`,
+          ok:
+            mismatch !== undefined &&
+            Date.parse(mismatch.recordedAt) - Date.parse(mismatch.at) >= MISMATCH_SECONDS * 1000 &&
+            /does not reference that health check/.test(mismatch.reason),
+        },
+        { what: 'Slack got the SERVING MISMATCH message', ok: slackCount(r, 'SERVING MISMATCH:') === 1 },
+      ];
+    },
   },
 };

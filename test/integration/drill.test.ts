@@ -28,6 +28,9 @@ const scenario = (name: ScenarioName): ScenarioResult => {
   if (!s) throw new Error(`no result for ${name}`);
   return s;
 };
+/** A CLI command on the drill's kept config and ledger. */
+const onKeptLedger = (...args: string[]) =>
+  cli(drill.cwd, ...args, '--config', drill.summary.drill.config, '--ledger', drill.summary.drill.ledger ?? '');
 const events = (s: ScenarioResult) => s.ledger.map((e) => e.event);
 const slack = (s: ScenarioResult, prefix: string) =>
   s.notifications.filter((n) => n.channel === 'slack' && n.title.startsWith(prefix));
@@ -60,17 +63,12 @@ describe('r53-failover drill --speed fast', () => {
       ['both-down', true],
       ['flapping', true],
       ['failback', true],
+      ['target-health', true],
+      ['detached-check', true],
     ]);
     expect(readFileSync(drill.summary.drill.report, 'utf8')).toMatch(/^<!doctype html>[\s\S]*drill-failback/);
     expect(drill.summary.drill.ledger && existsSync(drill.summary.drill.ledger)).toBe(true);
-    const verified = await cli(
-      drill.cwd,
-      'verify',
-      '--config',
-      drill.summary.drill.config,
-      '--ledger',
-      drill.summary.drill.ledger ?? '',
-    );
+    const verified = await onKeptLedger('verify');
     expect(verified.code).toBe(0);
   });
 
@@ -144,6 +142,78 @@ describe('r53-failover drill --speed fast', () => {
     expect(s.writer).toBe('us-east-1');
   });
 
+  it('target-health: the last target dies, DNS moves to the secondary load balancer, the forwarded alarm records FAILED_OVER', () => {
+    const s = scenario('target-health');
+    // DNS moves first (Route 53 follows target health), then the us-west-2 alarm's forwarded event is recorded.
+    expect(positions(events(s), ['DNS_SERVING_CHANGED', 'FAILED_OVER', 'PROMOTION_SUCCEEDED'])).not.toContain(-1);
+    expect(events(s)).not.toContain('SERVING_MISMATCH');
+    expect(s.ledger.find((e) => e.event === 'FAILED_OVER')).toMatchObject({ role: 'primary', state: 'ALARM' });
+    expect(s.ledger.find((e) => e.event === 'DNS_SERVING_CHANGED')).toMatchObject({ role: 'secondary' });
+    const failedOver = s.alarms.find((a) => a.to === 'ALARM');
+    expect(failedOver).toMatchObject({ member: 'primary', region: 'us-west-2' });
+    // Forwarded from the load balancer's region by EventBridge only: a regional target-health alarm has no SNS action.
+    expect(failedOver?.deliveries.map((d) => `${d.path} ${d.outcome} ${d.event}`)).toEqual([
+      'eventbridge recorded FAILED_OVER',
+    ]);
+    expect(s.alarms.filter((a) => a.from === 'INSUFFICIENT_DATA').map((a) => a.region)).toEqual([
+      'us-west-2',
+      'eu-west-1',
+    ]);
+    // Route 53 answers the alias with the load balancer's addresses; the probes tell them apart by its name.
+    expect(s.dns.map((d) => [d.member, d.answers])).toEqual([
+      ['primary', ['192.0.2.30', '192.0.2.31']],
+      ['secondary', ['198.51.100.40', '198.51.100.41']],
+    ]);
+    expect(slack(s, 'FAILED OVER:').map((n) => n.title)).toEqual([
+      'FAILED OVER: drill-target-health now served from eu-west-1 (secondary)',
+    ]);
+    expect(slack(s, 'DNS MOVED:')).toHaveLength(1);
+    expect(slack(s, 'SERVING MISMATCH:')).toHaveLength(0);
+    expect(s.notifications.filter((n) => n.channel === 'webhook').every((n) => n.signature === 'verified')).toBe(true);
+    expect(s.writer).toBe('eu-west-1');
+    expect(s.writes.map((w) => [w.region, w.status])).toEqual([['eu-west-1', 201]]);
+  });
+
+  it('detached-check: FAILED_OVER from the alarm, DNS stays on the primary, SERVING_MISMATCH after 120 s', () => {
+    const s = scenario('detached-check');
+    expect(positions(events(s), ['FAILED_OVER', 'SERVING_MISMATCH'])).not.toContain(-1);
+    expect(events(s)).not.toContain('DNS_SERVING_CHANGED');
+    expect(s.dns.map((d) => [d.member, d.answers])).toEqual([['primary', ['192.0.2.10']]]);
+    const mismatch = s.ledger.find((e) => e.event === 'SERVING_MISMATCH');
+    const failedOver = s.ledger.find((e) => e.event === 'FAILED_OVER');
+    // The mismatch began with the alarm's state change and was reported once it had lasted 120 s.
+    expect(mismatch?.at).toBe(failedOver?.at);
+    expect(Date.parse(mismatch?.recordedAt ?? '') - Date.parse(mismatch?.at ?? '')).toBeGreaterThanOrEqual(120_000);
+    expect(mismatch).toMatchObject({ role: 'primary', state: 'primary' });
+    expect(mismatch?.reason).toMatch(/the PRIMARY record does not reference that health check/);
+    expect(slack(s, 'FAILED OVER:')).toHaveLength(1);
+    expect(slack(s, 'SERVING MISMATCH:').map((n) => n.title)).toEqual([
+      'SERVING MISMATCH: drill-detached-check DNS answers the primary, the alarms say the secondary',
+    ]);
+    expect(s.notifications.filter((n) => n.title.startsWith('SERVING MISMATCH:')).map((n) => n.channel)).toEqual([
+      'slack',
+      'webhook',
+    ]);
+    expect(s.promotionCalls).toEqual([]);
+    expect(drill.progress).toMatch(
+      /sets this group's probes\.servingMismatchSeconds to 120 s \(the default is 600 s\)/,
+    );
+    expect(readFileSync(drill.summary.drill.config, 'utf8')).toMatch(
+      /drill-detached-check:[\s\S]*probeSettings:\s+servingMismatchSeconds: 120/,
+    );
+  });
+
+  it('status --json on the kept ledger: the alarms and the observed DNS agree for target-health, not for detached-check', async () => {
+    const res = await onKeptLedger('status', '--json');
+    expect(res.code).toBe(0);
+    const groups = (
+      JSON.parse(res.out) as { groups: { group: string; serving: string; observed: { serving: string } | null }[] }
+    ).groups;
+    const of = (g: string) => groups.find((x) => x.group === g);
+    expect(of('drill-target-health')).toMatchObject({ serving: 'secondary', observed: { serving: 'secondary' } });
+    expect(of('drill-detached-check')).toMatchObject({ serving: 'secondary', observed: { serving: 'primary' } });
+  });
+
   it('streams progress while it runs (to stderr with --json)', () => {
     expect(drill.progress).toMatch(
       /Route 53 now answers primary-down\.drill\.test with the secondary: 198\.51\.100\.20/,
@@ -155,7 +225,7 @@ describe('r53-failover drill --speed fast', () => {
     const res = await cli(drill.cwd, 'drill', '--scenario', 'meteor');
     expect(res.code).toBe(2);
     expect(res.err).toMatch(
-      /--scenario: expected all or one of primary-down, broken-200, both-down, flapping, failback, got "meteor"/,
+      /--scenario: expected all or one of primary-down, broken-200, both-down, flapping, failback, target-health, detached-check, got "meteor"/,
     );
   });
 });
