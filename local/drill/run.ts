@@ -1,12 +1,12 @@
-import { type OpenedLedger } from '../embedded-ledger.js';
+import type { OpenedLedger } from '../embedded-ledger.js';
 import type { LedgerEntry } from '../../shared/ledger/store.js';
-import { type LocalDnsServer } from '../dns-server.js';
-import { type Receiver } from '../receiver.js';
+import type { LocalDnsServer } from '../dns-server.js';
+import type { Receiver } from '../receiver.js';
 import { eventBridgeEvent, snsEvent, type SampleTransition } from '../sample-events.js';
 import { PROBE_REGIONS, type Pipeline } from './pipeline.js';
 import { clockTime, describeEntry, describeOutcome, offset, slackTitle, webhookNotice } from './progress.js';
 import { httpCall } from './regional-app.js';
-import { type ScenarioResult, type ScenarioSpec, type ScenarioView, type ScriptStep } from './scenarios.js';
+import type { ScenarioResult, ScenarioSpec, ScenarioView, ScriptStep } from './scenarios.js';
 import { HEALTHY_FRACTION } from './health-checker.js';
 import { ROUTE53_METRICS_REGION } from '../../shared/core/alarm-origin.js';
 import { ROLES, type Role, type Site, type World } from './world.js';

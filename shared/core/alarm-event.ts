@@ -4,13 +4,7 @@ import { parseOrThrow } from '../support/zod-errors.js';
 import { isRecord, show } from '../support/values.js';
 import { clip } from '../support/text.js';
 import { stateTimeProblem } from './timestamps.js';
-import {
-  classifyMetrics,
-  detailMetrics,
-  insightsRef,
-  type MetricRef,
-  watched,
-} from './alarm-metrics.js';
+import { classifyMetrics, detailMetrics, insightsRef, type MetricRef, watched } from './alarm-metrics.js';
 
 export { ELB_NAMESPACES } from './alarm-metrics.js';
 
