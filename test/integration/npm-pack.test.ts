@@ -89,6 +89,7 @@ describe('npm pack', () => {
       expect.arrayContaining([
         'package.json',
         'README.md',
+        'LICENSE',
         'bin/r53-failover.mjs',
         'dist/cli/main.mjs',
         'failover.schema.json',
