@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AlarmStateValue } from '../shared/core/alarm-event.js';
+import { elbNamespaceOf } from '../shared/config/lookups.js';
 
 /** The account sample events come from unless a transition names another. */
 export const SAMPLE_ACCOUNT = '123456789012';
@@ -55,8 +56,7 @@ const defaultReason = (t: SampleTransition) =>
       ? 'Threshold Crossed: 1 out of the last 1 datapoints [1.0] was not less than the threshold (1.0) (minimum 1 datapoint for ALARM -> OK transition).'
       : 'Insufficient Data: 1 datapoint was unknown.';
 
-const elbNamespace = (t: SampleTransition) =>
-  t.namespace ?? (t.loadBalancer?.startsWith('net/') ? 'AWS/NetworkELB' : 'AWS/ApplicationELB');
+const elbNamespace = (t: SampleTransition) => t.namespace ?? elbNamespaceOf(t.loadBalancer ?? '');
 
 /** The Metrics Insights query of a target-group alarm that names no load balancer. */
 export const targetGroupQuery = (t: Pick<SampleTransition, 'targetGroup' | 'loadBalancer' | 'namespace'>): string =>

@@ -3,6 +3,7 @@ export { loadConfigFile, parseConfigText } from '../shared/config/file.js';
 export {
   alarmNameFor,
   digestRetentionDays,
+  elbNamespaceOf,
   healthBasisOf,
   indexHealthChecks,
   loadBalancerDimension,

@@ -23,7 +23,6 @@
 // how CloudWatch alarms treat missing data", CloudWatch User Guide).
 const { alarmNameFilter } = require('./limits.cjs');
 
-const NAMESPACES = { app: 'AWS/ApplicationELB', net: 'AWS/NetworkELB' };
 /** CloudWatch's limit on AlarmName ("PutMetricAlarm", CloudWatch API Reference: 1 to 255 characters). */
 const MAX_ALARM_NAME = 255;
 /** serverless.probe.yml: forwards this region's target-health alarm state changes to the us-east-1 default bus. */
@@ -38,8 +37,9 @@ const idPart = (name) => {
 
 /**
  * Every target group alarm failover.yml asks for, sorted by alarm name: { group, role, region, targetGroupArn,
- * targetGroup (dimension), loadBalancer (dimension, or undefined), alarmName, logicalId }. The logical id holds the
- * target group's id (16 hex digits, from its ARN), so reordering targetGroupArns never replaces an alarm.
+ * targetGroup (dimension), loadBalancer (dimension, or undefined), namespace (its metrics', when the load balancer is
+ * known), alarmName, logicalId }. The logical id holds the target group's id (16 hex digits, from its ARN), so
+ * reordering targetGroupArns never replaces an alarm.
  */
 const targetGroupAlarms = (config, { tools, prefix, error }) => {
   const out = [];
@@ -66,6 +66,7 @@ const targetGroupAlarms = (config, { tools, prefix, error }) => {
           targetGroupArn: arn,
           targetGroup,
           loadBalancer,
+          namespace: loadBalancer ? tools.elbNamespaceOf(loadBalancer) : undefined,
           alarmName,
           logicalId,
         });
@@ -88,7 +89,7 @@ const targetGroupAlarmResource = (t, actions) => {
   const [, tgName] = t.targetGroup.split('/');
   const reading = t.loadBalancer
     ? {
-        Namespace: NAMESPACES[t.loadBalancer.split('/')[0]],
+        Namespace: t.namespace,
         MetricName: 'HealthyHostCount',
         Dimensions: [
           { Name: 'TargetGroup', Value: t.targetGroup },

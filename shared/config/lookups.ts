@@ -39,6 +39,13 @@ export const targetGroupDimension = (arn: string): string => dimensionOf(arn, TA
 export const loadBalancerDimension = (arn: string): string =>
   dimensionOf(arn, LOAD_BALANCER_ARN_RE, 'an Application or Network Load Balancer');
 
+/**
+ * The CloudWatch namespace a load balancer's metrics are published in, from its `LoadBalancer` dimension: `net/…` (a
+ * Network Load Balancer) in `AWS/NetworkELB`, else (`app/…`) `AWS/ApplicationELB`.
+ */
+export const elbNamespaceOf = (loadBalancer: string): 'AWS/ApplicationELB' | 'AWS/NetworkELB' =>
+  loadBalancer.startsWith('net/') ? 'AWS/NetworkELB' : 'AWS/ApplicationELB';
+
 /** A group's `healthCheck: none` members: always healthy to Route 53 (see `asRoute53Weighs`). */
 export const alwaysHealthyRoles = (g: FailoverGroup): MemberRole[] =>
   (['primary', 'secondary'] as const).filter((r) => healthBasisOf(g[r]).kind === 'none');

@@ -3,7 +3,13 @@
 // CloudWatch, must agree: Route 53's HealthCheckStatus, or for a target-health primary its target groups'
 // HealthyHostCount in its region.
 import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { type HealthBasis, healthBasisOf, loadBalancerDimension, targetGroupDimension } from '../config/lookups.js';
+import {
+  elbNamespaceOf,
+  type HealthBasis,
+  healthBasisOf,
+  loadBalancerDimension,
+  targetGroupDimension,
+} from '../config/lookups.js';
 import { ROUTE53_METRICS_REGION } from '../core/alarm-origin.js';
 import type { Quorum } from '../core/probe-verdicts.js';
 import { callBudgetMs, within } from './budget.js';
@@ -141,7 +147,7 @@ export const corroborateByTargetHealth = async (
       reason: `the primary's target groups have no loadBalancerArn in failover.yml, so their HealthyHostCount cannot be read as a second signal`,
     };
   const loadBalancer = loadBalancerDimension(basis.loadBalancerArn);
-  const namespace = loadBalancer.startsWith('net/') ? 'AWS/NetworkELB' : 'AWS/ApplicationELB';
+  const namespace = elbNamespaceOf(loadBalancer);
   const targetGroups = basis.targetGroupArns.map(targetGroupDimension);
   const where = `CloudWatch, ${region}`;
   let readings: Map<string, Reading>;

@@ -4,6 +4,7 @@ import { configInput } from '../../shared/check/config-input.js';
 import { parseConfigText } from '../../shared/config/file.js';
 import {
   alarmNameFor,
+  elbNamespaceOf,
   healthBasisOf,
   loadBalancerDimension,
   targetGroupAlarmNameFor,
@@ -29,7 +30,14 @@ const limits = require('../../serverless/plugin/limits.cjs') as {
   checkLimits: (root: unknown, nested: unknown[], error: (m: string) => Error) => void;
 };
 
-const tools = { alarmNameFor, healthBasisOf, loadBalancerDimension, targetGroupAlarmNameFor, targetGroupDimension };
+const tools = {
+  alarmNameFor,
+  elbNamespaceOf,
+  healthBasisOf,
+  loadBalancerDimension,
+  targetGroupAlarmNameFor,
+  targetGroupDimension,
+};
 const error = (message: string) => new Error(message);
 const tg = (region: string, name: string, id: string) =>
   `arn:aws:elasticloadbalancing:${region}:123456789012:targetgroup/${name}/${id}`;
