@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AlarmStateValue } from '../shared/core/alarm-event.js';
-import { elbNamespaceOf } from '../shared/config/lookups.js';
+import { elbNamespaceOf, targetGroupHealthQuery } from '../shared/config/lookups.js';
 
 /** The account sample events come from unless a transition names another. */
 export const SAMPLE_ACCOUNT = '123456789012';
@@ -60,7 +60,7 @@ const elbNamespace = (t: SampleTransition) => t.namespace ?? elbNamespaceOf(t.lo
 
 /** The Metrics Insights query of a target-group alarm that names no load balancer. */
 export const targetGroupQuery = (t: Pick<SampleTransition, 'targetGroup' | 'loadBalancer' | 'namespace'>): string =>
-  `SELECT MIN(HealthyHostCount) FROM SCHEMA("${elbNamespace(t as SampleTransition)}", LoadBalancer, TargetGroup) WHERE TargetGroup = '${t.targetGroup}'`;
+  targetGroupHealthQuery(t.targetGroup ?? '', elbNamespace(t as SampleTransition));
 
 /** The alarm's metric in the EventBridge / alarm-action form. */
 const detailMetric = (t: SampleTransition, id: string) => {

@@ -10,6 +10,7 @@ export {
   probeSettingsFor,
   targetGroupAlarmNameFor,
   targetGroupDimension,
+  targetGroupHealthQuery,
 } from '../shared/config/lookups.js';
 export type { FailoverConfig } from '../shared/config/schema.js';
 export { sealConfig } from '../shared/config/deployed.js';

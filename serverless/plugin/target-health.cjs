@@ -38,7 +38,7 @@ const idPart = (name) => {
 /**
  * Every target group alarm failover.yml asks for, sorted by alarm name: { group, role, region, targetGroupArn,
  * targetGroup (dimension), loadBalancer (dimension, or undefined), namespace (its metrics', when the load balancer is
- * known), alarmName, logicalId }. The logical id holds the target group's id (16 hex digits, from its ARN), so
+ * known), query (the Metrics Insights query, when it is not), alarmName, logicalId }. The logical id holds the target group's id (16 hex digits, from its ARN), so
  * reordering targetGroupArns never replaces an alarm.
  */
 const targetGroupAlarms = (config, { tools, prefix, error }) => {
@@ -67,6 +67,7 @@ const targetGroupAlarms = (config, { tools, prefix, error }) => {
           targetGroup,
           loadBalancer,
           namespace: loadBalancer ? tools.elbNamespaceOf(loadBalancer) : undefined,
+          query: loadBalancer ? undefined : tools.targetGroupHealthQuery(targetGroup),
           alarmName,
           logicalId,
         });
@@ -75,10 +76,6 @@ const targetGroupAlarms = (config, { tools, prefix, error }) => {
   }
   return out.sort((a, b) => (a.alarmName < b.alarmName ? -1 : a.alarmName > b.alarmName ? 1 : 0));
 };
-
-/** The Metrics Insights query for a target group whose load balancer failover.yml does not name (read as an ALB's). */
-const healthyHostsQuery = (targetGroup) =>
-  `SELECT MIN(HealthyHostCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer, TargetGroup) WHERE TargetGroup = '${targetGroup}'`;
 
 /**
  * One alarm resource: the metric with both dimensions when the load balancer is known (its ARN says app/ or net/,
@@ -99,7 +96,7 @@ const targetGroupAlarmResource = (t, actions) => {
         Period: 60,
       }
     : {
-        Metrics: [{ Id: 'healthy', Expression: healthyHostsQuery(t.targetGroup), Period: 60, ReturnData: true }],
+        Metrics: [{ Id: 'healthy', Expression: t.query, Period: 60, ReturnData: true }],
       };
   const via = t.loadBalancer ? `load balancer ${t.loadBalancer}` : 'load balancer not configured: Metrics Insights';
   return {

@@ -46,6 +46,14 @@ export const loadBalancerDimension = (arn: string): string =>
 export const elbNamespaceOf = (loadBalancer: string): 'AWS/ApplicationELB' | 'AWS/NetworkELB' =>
   loadBalancer.startsWith('net/') ? 'AWS/NetworkELB' : 'AWS/ApplicationELB';
 
+/**
+ * The Metrics Insights query of a target group's alarm when failover.yml names no load balancer: the minimum
+ * `HealthyHostCount` over the `TargetGroup` dimension alone (read in `namespace`, an ALB's by default). The recorder
+ * reads the target group back out of its WHERE clause (core/alarm-metrics.ts).
+ */
+export const targetGroupHealthQuery = (targetGroup: string, namespace = 'AWS/ApplicationELB'): string =>
+  `SELECT MIN(HealthyHostCount) FROM SCHEMA("${namespace}", LoadBalancer, TargetGroup) WHERE TargetGroup = '${targetGroup}'`;
+
 /** A group's `healthCheck: none` members: always healthy to Route 53 (see `asRoute53Weighs`). */
 export const alwaysHealthyRoles = (g: FailoverGroup): MemberRole[] =>
   (['primary', 'secondary'] as const).filter((r) => healthBasisOf(g[r]).kind === 'none');

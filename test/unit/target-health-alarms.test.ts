@@ -9,6 +9,7 @@ import {
   loadBalancerDimension,
   targetGroupAlarmNameFor,
   targetGroupDimension,
+  targetGroupHealthQuery,
 } from '../../shared/config/lookups.js';
 import type { FailoverConfig } from '../../shared/config/schema.js';
 
@@ -37,6 +38,7 @@ const tools = {
   loadBalancerDimension,
   targetGroupAlarmNameFor,
   targetGroupDimension,
+  targetGroupHealthQuery,
 };
 const error = (message: string) => new Error(message);
 const tg = (region: string, name: string, id: string) =>
