@@ -1,6 +1,6 @@
-import { healthBasisOf } from '../config/lookups.js';
+import { alwaysHealthyRoles } from '../config/lookups.js';
 import type { FailoverConfig } from '../config/schema.js';
-import { type GroupSnapshot, isDown } from '../core/failover-transition.js';
+import { asRoute53Weighs, type GroupSnapshot, isDown } from '../core/failover-transition.js';
 import { UNASSIGNED_GROUP } from '../core/members.js';
 import type { LedgerStore } from '../ledger/store.js';
 
@@ -56,8 +56,10 @@ export const groupBadge = async (
   const head = await ledger.head(group, { fresh: true });
   const configured = Object.hasOwn(config.groups, group) ? config.groups[group] : undefined;
   if (!configured && head.seq === 0) return undefined;
-  const alwaysHealthy = configured ? healthBasisOf(configured.primary).kind === 'none' : false;
-  const { message, color } = BADGE_STATES[badgeState(head.snapshot, alwaysHealthy)];
+  // As status weighs it: `healthCheck: none` members always healthy, whatever an older config recorded for them.
+  const alwaysHealthy = configured ? alwaysHealthyRoles(configured) : [];
+  const snapshot = asRoute53Weighs(head.snapshot, alwaysHealthy);
+  const { message, color } = BADGE_STATES[badgeState(snapshot, alwaysHealthy.includes('primary'))];
   return { schemaVersion: 1, label: group, message, color, cacheSeconds: BADGE_CACHE_SECONDS };
 };
 
