@@ -3,6 +3,7 @@ import { loadConfigFile, type LoadedConfig } from '../shared/config/file.js';
 import { openLedger, type OpenedLedger } from '../local/embedded-ledger.js';
 import type { Log } from '../shared/support/logger.js';
 import type { RecorderDeps } from '../shared/record/recorder.js';
+import type { NotificationReport } from '../shared/notify/notifier.js';
 import { ledgerOptions, type LedgerFlags } from './args.js';
 import { indexHealthChecks, indexTargetGroups } from '../shared/config/lookups.js';
 
@@ -90,3 +91,7 @@ export const withContext = async <T>(
     await ledger.close();
   }
 };
+
+/** Where a notification went, one `channel: status (reason)` per channel, comma-separated (notify, probe). */
+export const deliveredTo = (n: Pick<NotificationReport, 'channels'>): string =>
+  n.channels.map((c) => `${c.channel}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`).join(', ');

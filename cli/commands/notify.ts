@@ -1,7 +1,7 @@
 import { UsageError } from '../../shared/support/errors.js';
 import { redrive, retryFailed, sweep, type NotifyReport } from '../../shared/notify/notifier.js';
 import { COMMON_OPTIONS, parseFlags, parseTimeFlag } from '../args.js';
-import { withContext, type Io } from '../context.js';
+import { deliveredTo, withContext, type Io } from '../context.js';
 import { localNotifier } from '../../local/pipeline.js';
 import { notifiedGroups } from '../../shared/notify/notifier.js';
 
@@ -20,7 +20,7 @@ Every (notification, channel) is sent at most once: a redrive or sweep never rep
 const printReport = (io: Io, report: NotifyReport) => {
   if (report.notifications.length === 0) io.out('nothing to send');
   for (const n of report.notifications) {
-    const where = n.channels.map((c) => `${c.channel}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`).join(', ');
+    const where = deliveredTo(n);
     io.out(`${n.id}  ${n.title}${where ? `  [${where}]` : ''}`);
   }
 };

@@ -10,7 +10,7 @@ import type { DnsEntry } from '../../shared/ledger/store.js';
 import type { FailoverConfig } from '../../shared/config/schema.js';
 import type { HttpProbeSpec, ProbeResult } from '../../shared/probe/types.js';
 import { COMMON_OPTIONS, parseFlags } from '../args.js';
-import { cliLog, openCliLedger, type Io } from '../context.js';
+import { cliLog, deliveredTo, openCliLedger, type Io } from '../context.js';
 import type { MemberRole } from '../../shared/core/members.js';
 import { probeSettingsFor } from '../../shared/config/lookups.js';
 
@@ -63,9 +63,9 @@ const recordDns = async (
       for (const e of entries) {
         const report = await notifyGroupEvent({ group: e.group, seq: e.seq }, pipeline.withFreshBudget(notifier));
         for (const n of report.notifications) {
-          const where = n.channels.map((c) => `${c.channel}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`);
+          const where = deliveredTo(n);
           const result = n.result === 'delivered' ? '' : `[${n.result}] `;
-          notifications.push(`${result}${n.title}${where.length ? `  (${where.join(', ')})` : ''}`);
+          notifications.push(`${result}${n.title}${where ? `  (${where})` : ''}`);
         }
       }
     }
